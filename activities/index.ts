@@ -1,0 +1,16 @@
+import type { ActivityDeps } from './deps';
+import { createOrchestrationActivities } from './orchestration';
+import { createRefreshLoadingActivities } from './refresh-loading';
+import { createRefreshRequestActivities } from './refresh-requests';
+
+export type { ActivityDeps } from './deps';
+
+export function createActivities(deps: ActivityDeps) {
+  return {
+    ...createRefreshRequestActivities(deps),
+    ...createRefreshLoadingActivities(deps),
+    ...createOrchestrationActivities(deps),
+  };
+}
+
+export type Activities = ReturnType<typeof createActivities>;

@@ -1,0 +1,81 @@
+import { Context } from '@temporalio/activity';
+import { BetSlipSchema, normalizeRefreshResponse, paginated } from '../schemas/sharpsports';
+import { slipToRows } from '../lib/bet-rows';
+import { insertRows, queryRows, type Warehouse } from '../lib/warehouse/client';
+import type { BetSlip } from '../schemas/sharpsports';
+import type { RefreshResponseRef } from '../workflows/messages';
+import { classify } from './refresh-requests';
+import type { ActivityDeps } from './deps';
+
+const PageSchema = paginated(BetSlipSchema);
+
+async function markerExists(ch: Warehouse, kind: string, key: string): Promise<{ slips: number; bets: number } | null> {
+  const rows = await queryRows<{ slips: number; bets: number }>(ch, 'SELECT slips, bets FROM load_markers FINAL WHERE kind = {k:String} AND key = {key:String} LIMIT 1', { k: kind, key });
+  return rows[0] ? { slips: Number(rows[0].slips), bets: Number(rows[0].bets) } : null;
+}
+
+/** Upserts slips and their bets (bets first: a slip row never points at missing bets). */
+export async function upsertSlips(ch: Warehouse, slips: BetSlip[], ctx: { refreshResponseId: string; refreshResponseTime: string; bettorId?: string | null }, token: string) {
+  const rows = slips.map((s) => slipToRows(s, ctx));
+  const bets = rows.flatMap((r) => r.bets);
+  await insertRows(ch, 'bets', bets, `${token}:bets`);
+  await insertRows(ch, 'bet_slips', rows.map((r) => r.slip), `${token}:slips`);
+  return { slips: rows.length, bets: bets.length };
+}
+
+export function createRefreshLoadingActivities({ clickhouse, http }: ActivityDeps) {
+  return {
+    /** 200: the slips are in the landed delivery. Idempotent via the load marker and ReplacingMergeTree. */
+    async loadLandedResponse({ deliveryId }: { deliveryId: string }) {
+      const rows = await queryRows<{ body: string }>(clickhouse, 'SELECT body FROM webhook_deliveries WHERE delivery_id = {id:String} LIMIT 1', { id: deliveryId });
+      if (!rows[0]) throw new Error(`delivery ${deliveryId} is not in webhook_deliveries: it was signalled but never landed`);
+      const parsed = JSON.parse(rows[0].body);
+      const rr = normalizeRefreshResponse(parsed.event && parsed.data ? parsed.data : parsed);
+      const done = await markerExists(clickhouse, 'refresh_response', rr.id);
+      if (done) return { ...done, skipped: true };
+      const counts = await upsertSlips(clickhouse, rr.betSlips, { refreshResponseId: rr.id, refreshResponseTime: rr.timeCreated ?? new Date().toISOString(), bettorId: rr.bettorId }, `rr:${rr.id}`);
+      await insertRows(clickhouse, 'load_markers', [{ kind: 'refresh_response', key: rr.id, slips: counts.slips, bets: counts.bets, detail: deliveryId }]);
+      return { ...counts, skipped: false };
+    },
+
+    /** 202: one page of GET /v1/betSlips?refreshResponse=…; each page is its own durable unit. */
+    async loadBetSlipPage({ ref, pageNum, pageSize }: { ref: RefreshResponseRef; pageNum: number; pageSize: number }) {
+      Context.current().heartbeat({ pageNum });
+      const raw = await http.get('/v1/betSlips', { refreshResponse: ref.refreshResponseId, pageSize, pageNum }).catch(classify);
+      const page = PageSchema.parse(raw);
+      const counts = await upsertSlips(clickhouse, page.objects, { refreshResponseId: ref.refreshResponseId, refreshResponseTime: ref.timeCreated, bettorId: ref.bettorId }, `rr:${ref.refreshResponseId}:p${pageSize}:${pageNum}`);
+      await insertRows(clickhouse, 'load_markers', [{ kind: 'refresh_response_page', key: `${ref.refreshResponseId}/${pageSize}/${pageNum}`, slips: counts.slips, bets: counts.bets, detail: `totalPages=${page.totalPages}` }]);
+      return { ...counts, totalPages: page.totalPages };
+    },
+
+    async markResponseLoaded({ refreshResponseId, slips, bets, pages }: { refreshResponseId: string; slips: number; bets: number; pages: number }) {
+      await insertRows(clickhouse, 'load_markers', [{ kind: 'refresh_response', key: refreshResponseId, slips, bets, detail: `pages=${pages}` }]);
+    },
+
+    async recordRefreshRun(r: {
+      workflowId: string; bettorAccountId: string; bettorId: string | null; bookAbbr: string | null; requestId: string; refreshResponseId: string;
+      type: string; origin: string; status: number; detail: string | null; attempts: number; pages: number; slips: number; bets: number; startedAtMs: number; finishedAtMs: number;
+    }) {
+      await insertRows(clickhouse, 'refresh_runs', [
+        {
+          workflow_id: r.workflowId,
+          bettor_account_id: r.bettorAccountId,
+          bettor_id: r.bettorId ?? '',
+          book_abbr: r.bookAbbr ?? '',
+          request_id: r.requestId,
+          refresh_response_id: r.refreshResponseId,
+          refresh_type: r.type,
+          origin: r.origin,
+          status: r.status,
+          detail: r.detail ?? '',
+          attempts: r.attempts,
+          pages: r.pages,
+          slips: r.slips,
+          bets: r.bets,
+          started_at: new Date(r.startedAtMs).toISOString(),
+          finished_at: new Date(r.finishedAtMs).toISOString(),
+        },
+      ]);
+    },
+  };
+}

@@ -1,0 +1,102 @@
+import { ApplicationFailure } from '@temporalio/activity';
+import { RefreshRequestResponseSchema, normalizeRefreshResponse, paginated, RefreshResponseSchema } from '../schemas/sharpsports';
+import { LANDED_REF_COLUMNS, landDelivery, refFromLandedRow, refFromResponse } from '../lib/landing';
+import { insertRows, queryRows } from '../lib/warehouse/client';
+import { SharpSportsHttpError } from '../lib/sharpsports-client';
+import type { ImmediateOutcome, RefreshRequestResult, RefreshResponseRef } from '../workflows/messages';
+import type { ActivityDeps } from './deps';
+
+const OUTCOME_ORDER: ImmediateOutcome[] = ['noAccess', 'isUnverifiable', 'unverified', 'bookInactive', 'bookRegionInactive', 'rateLimited', 'otpRequired', 'refresh'];
+
+/** Which immediate array names the account; the most restrictive wins when several do. */
+export function outcomeFor(accountId: string, response: Record<string, unknown>): ImmediateOutcome {
+  for (const key of OUTCOME_ORDER) {
+    const list = response[key];
+    if (Array.isArray(list) && list.includes(accountId)) return key;
+  }
+  return 'unlisted';
+}
+
+/** Turns a non-retryable HTTP answer into a failure Temporal will not retry, with the fix named. */
+export function classify(err: unknown): never {
+  if (err instanceof SharpSportsHttpError && !err.retryable) {
+    const hint = err.status === 401 ? 'check SHARPSPORTS_API_KEY' : err.status === 404 ? 'check the bettor / account id' : 'check the request';
+    throw ApplicationFailure.nonRetryable(`${err.message} (${hint})`, 'SharpSportsClientError');
+  }
+  throw err;
+}
+
+export function createRefreshRequestActivities({ clickhouse, http }: ActivityDeps) {
+  return {
+    async lastRefreshAttemptAt({ accountId }: { accountId: string }): Promise<number | null> {
+      const rows = await queryRows<{ last: number | null }>(
+        clickhouse,
+        `SELECT if(count() = 0, NULL, toUnixTimestamp64Milli(max(requested_at))) AS last FROM refresh_attempts WHERE bettor_account_id = {a:String}`,
+        { a: accountId },
+      );
+      return rows[0]?.last == null ? null : Number(rows[0].last);
+    },
+
+    async requestAccountRefresh({ accountId, workflowId, attempt }: { accountId: string; workflowId: string; attempt: number }): Promise<RefreshRequestResult> {
+      const requestedAtMs = Date.now();
+      // Recorded before the request leaves, so the rate-limit spacing holds even if we crash here.
+      await insertRows(clickhouse, 'refresh_attempts', [{ bettor_account_id: accountId, workflow_id: workflowId, attempt, requested_at: new Date(requestedAtMs).toISOString(), request_id: '', outcome: 'sent' }]);
+      const raw = await http.post(`/v1/bettorAccounts/${encodeURIComponent(accountId)}/refresh`).catch(classify);
+      const parsed = RefreshRequestResponseSchema.parse(raw);
+      const outcome = outcomeFor(accountId, parsed as Record<string, unknown>);
+      await insertRows(clickhouse, 'refresh_attempts', [{ bettor_account_id: accountId, workflow_id: workflowId, attempt, requested_at: new Date(requestedAtMs).toISOString(), request_id: parsed.requestId, outcome }]);
+      return { requestId: parsed.requestId, outcome, cid: parsed.cid ?? null, requestedAtMs };
+    },
+
+    async requestBettorRefresh({ bettor, workflowId }: { bettor: string; workflowId: string }) {
+      const requestedAtMs = Date.now();
+      const raw = (await http.post(`/v1/bettors/${encodeURIComponent(bettor)}/refresh`).catch(classify)) as Record<string, unknown>;
+      const parsed = RefreshRequestResponseSchema.parse(raw);
+      const ids = new Set<string>();
+      for (const key of OUTCOME_ORDER) for (const id of ((parsed as Record<string, unknown>)[key] as string[] | undefined) ?? []) ids.add(id);
+      const accounts = [...ids].sort().map((accountId) => ({ accountId, outcome: outcomeFor(accountId, parsed as Record<string, unknown>) }));
+      await insertRows(
+        clickhouse,
+        'refresh_attempts',
+        accounts.map((a) => ({ bettor_account_id: a.accountId, workflow_id: workflowId, attempt: 1, requested_at: new Date(requestedAtMs).toISOString(), request_id: parsed.requestId, outcome: a.outcome })),
+      );
+      const bettorId = bettor.startsWith('BTTR_') ? bettor : null;
+      return { requestId: parsed.requestId, cid: parsed.cid ?? null, requestedAtMs, bettorId, accounts };
+    },
+
+    async listBettorAccounts({ bettor }: { bettor: string }): Promise<string[]> {
+      const raw = (await http.get(`/v1/bettors/${encodeURIComponent(bettor)}/bettorAccounts`).catch(classify)) as Array<{ id: string }>;
+      return raw.map((a) => a.id);
+    },
+
+    async submitOtpCode({ cid, accountId, code }: { cid: string; accountId: string; code: string }): Promise<void> {
+      await http.put(`/v1/contexts/${encodeURIComponent(cid)}`, { otp: { [accountId]: code } }).catch(classify);
+    },
+
+    /** A webhook may have landed before the workflow knew its requestId (or in an earlier run). */
+    async findLandedResponse({ accountId, requestId }: { accountId: string; requestId: string }): Promise<RefreshResponseRef | null> {
+      const rows = await queryRows<any>(
+        clickhouse,
+        `SELECT ${LANDED_REF_COLUMNS} FROM webhook_deliveries
+         WHERE event = 'refreshresponse.created' AND request_id = {r:String} AND bettor_account_id = {a:String}
+         ORDER BY received_at LIMIT 1`,
+        { r: requestId, a: accountId },
+      );
+      return rows[0] ? refFromLandedRow(rows[0]) : null;
+    },
+
+    /** The fallback when no webhook comes: GET the response, land it like a delivery, return the ref. */
+    async pollRefreshResponse({ accountId, requestId }: { accountId: string; requestId: string }): Promise<RefreshResponseRef | null> {
+      const raw = await http.get('/v1/refreshResponses', { requestId }).catch(classify);
+      const list = Array.isArray(raw) ? raw : paginated(RefreshResponseSchema).parse(raw).objects;
+      for (const item of list) {
+        const rr = normalizeRefreshResponse(item);
+        if (rr.bettorAccountId !== accountId) continue;
+        const deliveryId = `poll:${rr.id}`;
+        await landDelivery(clickhouse, { deliveryId, source: 'poll', event: 'refreshresponse.created', subscription: '', body: JSON.stringify(item), refreshResponse: rr });
+        return refFromResponse(deliveryId, 'poll', rr);
+      }
+      return null;
+    },
+  };
+}

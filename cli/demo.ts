@@ -1,0 +1,100 @@
+import { parseArgs } from 'node:util';
+import { loadConfig } from '../lib/config';
+import { log } from '../lib/log';
+import { startStack, type Stack } from '../lib/stack';
+import { queryRows } from '../lib/warehouse/client';
+import { accountWorkflowId, bettorWorkflowId, progressQuery, submitOtp, type BettorRefreshResult } from '../workflows/messages';
+import { summaryLine } from './refresh';
+import { untilSignal } from './up';
+
+const say = (line = '') => process.stdout.write(line + '\n');
+
+async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`demo: timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+/** Answers the 2FA prompt the way a bettor would, once the refresh is waiting for it. */
+async function answerOtp(stack: Stack, accountId: string, code: string) {
+  const handle = stack.client.workflow.getHandle(accountWorkflowId(accountId));
+  await waitFor(`${accountId} to ask for a one-time password`, async () => {
+    try {
+      return (await handle.query(progressQuery)).phase === 'awaiting-otp';
+    } catch {
+      return false;
+    }
+  });
+  await handle.signal(submitOtp, code);
+  say(`  · ${accountId}: one-time password submitted`);
+}
+
+export async function run(argv: string[]): Promise<number> {
+  const { values } = parseArgs({ args: argv, options: { keep: { type: 'boolean', default: false } } });
+  const config = loadConfig();
+  const started = Date.now();
+  say('linehouse demo: starting Temporal, the warehouse, the worker, the webhook receiver and the SharpSports sandbox …');
+  const stack = await startStack(config, { sandbox: true });
+  try {
+    const sandbox = stack.sandbox!;
+    const bettors = sandbox.bettors();
+    say(`ready in ${((Date.now() - started) / 1000).toFixed(1)} s — Temporal UI: ${stack.uiUrl || '(headless)'}`);
+    say(`refreshing ${bettors.length} sandbox bettors (${sandbox.accounts().length} accounts), one bettor-level request each …`);
+    const twoFactor = sandbox.accounts().filter((a) => a.scenario === '2fa');
+    const handles = await Promise.all(
+      bettors.map((b) =>
+        stack.client.workflow.start('bettorRefresh', {
+          workflowId: bettorWorkflowId(b.internalId),
+          taskQueue: stack.run.taskQueue,
+          args: [{ bettor: b.internalId, policy: stack.run.policy }],
+          workflowIdConflictPolicy: 'USE_EXISTING',
+        }),
+      ),
+    );
+    const otp = Promise.all(twoFactor.map((a) => answerOtp(stack, a.id, '123456')));
+    let done = 0;
+    const results = await Promise.all(
+      handles.map(async (h) => {
+        const r = (await h.result()) as BettorRefreshResult;
+        done += 1;
+        for (const a of r.accounts) say(`  [${done}/${handles.length}] ${r.bettor.padEnd(20)} ${a.account.padEnd(28)} status ${String(a.status).padEnd(4)} attempts ${a.attempts}  slips ${a.slips}${a.detail ? `  (${a.detail})` : ''}`);
+        return r;
+      }),
+    );
+    await otp;
+
+    say('sportsbooks grade pending bets; SharpSports pushes the updates as grade refreshes linehouse did not request …');
+    await sandbox.gradePending();
+    const expected = () => sandbox.slips().length;
+    await waitFor('graded slips to land', async () => {
+      const [row] = await queryRows<{ n: number; settled: number }>(stack.clickhouse, "SELECT count() AS n, countIf(status = 'completed') AS settled FROM bet_slips FINAL");
+      const truth = sandbox.slips();
+      return Number(row.n) === truth.length && Number(row.settled) === truth.filter((s: any) => s.status === 'completed').length;
+    });
+
+    say('');
+    say('what landed in the warehouse:');
+    const byStatus = await queryRows(stack.clickhouse, 'SELECT status, count() AS refreshes, sum(slips) AS slips FROM refresh_runs FINAL GROUP BY status ORDER BY status');
+    for (const r of byStatus) say(`  refresh status ${r.status}: ${r.refreshes} refresh(es), ${r.slips} slips`);
+    const [totals] = await queryRows<any>(stack.clickhouse, `SELECT (SELECT count() FROM bet_slips FINAL) AS slips, (SELECT count() FROM bets FINAL) AS bets,
+      (SELECT countIf(status = 'completed') FROM bet_slips FINAL) AS settled, (SELECT count() FROM webhook_deliveries) AS deliveries, (SELECT count() FROM rejected_messages) AS rejected`);
+    say(`  bet_slips ${totals.slips} (sandbox has ${expected()}), bets ${totals.bets}, settled ${totals.settled}, webhook deliveries ${totals.deliveries}, rejected ${totals.rejected}`);
+    say('');
+    say('per account (linehouse refresh --wait prints the same lines):');
+    for (const r of results) for (const a of r.accounts) say('  ' + JSON.stringify(summaryLine(a)));
+    say('');
+    say(`done in ${((Date.now() - started) / 1000).toFixed(1)} s. Temporal UI: ${stack.uiUrl}/namespaces/${stack.run.namespace}/workflows?query=${encodeURIComponent('LinehouseKind="refresh"')}`);
+    if (values.keep) {
+      say('--keep: still running (webhooks, Temporal UI, `linehouse query` work); Ctrl-C to stop.');
+      await untilSignal();
+    }
+    return 0;
+  } catch (err) {
+    log.error('demo.failed', { error: err as Error });
+    throw err;
+  } finally {
+    await stack.stop();
+  }
+}

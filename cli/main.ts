@@ -1,0 +1,56 @@
+import { ConfigError, loadConfig } from '../lib/config';
+import { log, setLogLevel } from '../lib/log';
+
+const USAGE = `linehouse — SharpSports bets and live odds into ClickHouse, orchestrated by Temporal
+
+Usage:
+  linehouse up [--sandbox]                 run Temporal worker + webhook receiver (+ simulated providers)
+  linehouse demo [--keep]                  up --sandbox, refresh every sandbox bettor, report what landed
+  linehouse refresh --account <BACT_…> [--wait]
+  linehouse refresh --bettor <BTTR_…|internalId> [--wait]
+  linehouse otp --account <BACT_…> --code <one-time password>
+  linehouse query "<SQL>"                  run SQL against the warehouse, print JSONEachRow
+  linehouse migrate                        apply numbered migrations in sql/
+
+Environment: see README.md (Configuration). Unset variables select the embedded default.`;
+
+const commands: Record<string, () => Promise<{ run(argv: string[]): Promise<number> }>> = {
+  up: () => import('./up'),
+  demo: () => import('./demo'),
+  refresh: () => import('./refresh'),
+  otp: () => import('./otp'),
+  query: () => import('./query'),
+  migrate: () => import('./migrate'),
+};
+
+async function main(): Promise<number> {
+  const [name, ...argv] = process.argv.slice(2);
+  if (!name || name === 'help' || name === '--help' || name === '-h') {
+    process.stdout.write(USAGE + '\n');
+    return name ? 0 : 2;
+  }
+  const load = commands[name];
+  if (!load) {
+    process.stderr.write(`linehouse: unknown command "${name}"\n\n${USAGE}\n`);
+    return 2;
+  }
+  // Validate the environment before anything starts, so a bad value fails fast and alone.
+  setLogLevel(loadConfig().logLevel);
+  return (await load()).run(argv);
+}
+
+main().then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err) => {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`linehouse: invalid configuration: ${err.message}\n`);
+      process.exitCode = 2;
+      return;
+    }
+    log.error('linehouse.failed', { error: err as Error });
+    process.stderr.write(`linehouse: ${(err as Error).message}\n`);
+    process.exitCode = 1;
+  },
+);

@@ -1,0 +1,13 @@
+import type { Client } from '@temporalio/client';
+import type { Config, RefreshPolicy } from '../lib/config';
+import { readRunFile } from '../lib/stack';
+import { connectClient } from '../lib/temporal/connect';
+
+/** The Temporal server `up` is using: TEMPORAL_ADDRESS, or the embedded dev server it spawned. */
+export async function clientFor(config: Config): Promise<{ client: Client; taskQueue: string; policy: RefreshPolicy }> {
+  const up = readRunFile(config);
+  const address = config.temporal.address ?? up?.temporalAddress;
+  if (!address) throw new Error('no Temporal server: start `linehouse up` (embedded) or set TEMPORAL_ADDRESS');
+  const client = await connectClient({ ...config.temporal, address, namespace: up?.namespace ?? config.temporal.namespace });
+  return { client, taskQueue: up?.taskQueue ?? config.temporal.taskQueue, policy: up?.policy ?? config.sharpsports.policy };
+}

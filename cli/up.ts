@@ -1,0 +1,28 @@
+import { parseArgs } from 'node:util';
+import { loadConfig } from '../lib/config';
+import { log } from '../lib/log';
+import { readRunFile, startStack } from '../lib/stack';
+
+/** Waits for SIGINT/SIGTERM, then stops taking work, drains and exits 0. */
+export function untilSignal(): Promise<string> {
+  return new Promise((resolve) => {
+    const on = (sig: string) => resolve(sig);
+    process.once('SIGINT', () => on('SIGINT'));
+    process.once('SIGTERM', () => on('SIGTERM'));
+  });
+}
+
+export async function run(argv: string[]): Promise<number> {
+  const { values } = parseArgs({ args: argv, options: { sandbox: { type: 'boolean', default: false } } });
+  const config = loadConfig();
+  const running = readRunFile(config);
+  if (running) {
+    process.stderr.write(`linehouse: another \`linehouse up\` (pid ${running.pid}) owns ${config.dataDir}; stop it first, or use a different LINEHOUSE_DATA_DIR\n`);
+    return 1;
+  }
+  const stack = await startStack(config, { sandbox: values.sandbox });
+  const sig = await untilSignal();
+  log.info('linehouse.signal', { signal: sig });
+  await stack.stop();
+  return 0;
+}

@@ -1,0 +1,97 @@
+import type { BetSlip } from '../schemas/sharpsports';
+
+/**
+ * SharpSports betSlip -> `bet_slips` and `bets` rows (the normalize stage). `version` orders
+ * versions of the same slip: the refreshResponse time in microseconds, so the newest
+ * report of a slip wins whatever order deliveries arrive in.
+ */
+export function slipVersion(refreshResponseTime: string): number {
+  const ms = Date.parse(refreshResponseTime);
+  const micros = /\.(\d{1,6})/.exec(refreshResponseTime)?.[1]?.padEnd(6, '0').slice(3) ?? '000';
+  return Number.isFinite(ms) ? ms * 1000 + Number(micros) : 0;
+}
+
+const num = (v: unknown): number | null => (v === null || v === undefined || v === '' ? null : Number.isFinite(Number(v)) ? Number(v) : null);
+const int = (v: unknown): number | null => {
+  const n = num(v);
+  return n === null ? null : Math.round(n);
+};
+const str = (v: unknown): string => (v === null || v === undefined ? '' : String(v));
+const optStr = (v: unknown): string | null => (v === null || v === undefined ? null : String(v));
+
+export interface SlipRows {
+  slip: Record<string, unknown>;
+  bets: Record<string, unknown>[];
+}
+
+export function slipToRows(slip: BetSlip, ctx: { refreshResponseId: string; refreshResponseTime: string; bettorId?: string | null }): SlipRows {
+  const version = slipVersion(ctx.refreshResponseTime);
+  const s = slip as BetSlip & Record<string, any>;
+  const bettorId = str(s.bettor ?? ctx.bettorId);
+  const bookAbbr = str(s.book?.abbr);
+  const rrId = str(s.refreshResponse ?? ctx.refreshResponseId) || ctx.refreshResponseId;
+  const bets = (s.bets ?? []).map((b: any) => ({
+    id: b.id,
+    bet_slip_id: s.id,
+    bettor_id: bettorId,
+    bettor_account_id: str(s.bettorAccount),
+    book_abbr: bookAbbr,
+    time_placed: s.timePlaced ?? null,
+    event_id: str(b.event?.id),
+    oddsjam_id: str(b.event?.oddsjamId),
+    sportsdataio_id: str(b.event?.sportsdataioId),
+    sportradar_id: str(b.event?.sportradarId),
+    sport: str(b.event?.sport),
+    league: str(b.event?.league),
+    event_name: str(b.event?.name),
+    event_start_time: b.event?.startTime ?? null,
+    home_team: str(b.event?.contestantHome?.fullName),
+    away_team: str(b.event?.contestantAway?.fullName),
+    bet_type: str(b.type),
+    proposition: str(b.proposition),
+    segment: optStr(b.segment),
+    position: optStr(b.position),
+    line: num(b.line),
+    odds_american: int(b.oddsAmerican),
+    status: str(b.status),
+    outcome: optStr(b.outcome),
+    live: Boolean(b.live),
+    incomplete: Boolean(b.incomplete),
+    book_description: str(b.bookDescription),
+    market_selection: str(b.marketSelection),
+    prop_player: optStr(b.propDetails?.player),
+    prop_metric: optStr(b.propDetails?.metricSpecial),
+    refresh_response_id: rrId,
+    version,
+  }));
+  return {
+    slip: {
+      id: s.id,
+      bettor_id: bettorId,
+      bettor_account_id: str(s.bettorAccount),
+      book_abbr: bookAbbr,
+      book_name: str(s.book?.name),
+      book_ref: str(s.bookRef),
+      time_placed: s.timePlaced ?? null,
+      type: str(s.type),
+      subtype: optStr(s.subtype),
+      type_special: optStr(s.typeSpecial),
+      odds_american: int(s.oddsAmerican),
+      at_risk: int(s.atRisk),
+      to_win: int(s.toWin),
+      status: str(s.status),
+      outcome: optStr(s.outcome),
+      net_profit: int(s.netProfit),
+      date_closed: s.dateClosed ?? null,
+      incomplete: Boolean(s.incomplete),
+      adjusted_odds: s.adjusted?.odds ?? null,
+      adjusted_line: s.adjusted?.line ?? null,
+      adjusted_at_risk: int(s.adjusted?.atRisk),
+      leg_count: bets.length,
+      refresh_response_id: rrId,
+      refresh_response_time: ctx.refreshResponseTime,
+      version,
+    },
+    bets,
+  };
+}

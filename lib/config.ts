@@ -1,0 +1,169 @@
+import path from 'node:path';
+import { z } from 'zod';
+
+/**
+ * The one place that reads the environment. Unset variables select the embedded default
+ * (chDB, a spawned Temporal dev server, sandbox-free provider URLs); a bad value fails
+ * with one error that names the variable.
+ */
+
+const url = (name: string) =>
+  z.string().refine((v) => {
+    try {
+      const u = new URL(v);
+      return ['http:', 'https:', 'ws:', 'wss:'].includes(u.protocol);
+    } catch {
+      return false;
+    }
+  }, `${name} must be an absolute http(s):// or ws(s):// URL`);
+
+const port = z.coerce.number().int().min(0).max(65535);
+const hostPort = z.string().regex(/^[A-Za-z0-9.-]+:\d{1,5}$|^\[[0-9a-fA-F:]+\]:\d{1,5}$/, 'must be host:port, e.g. 127.0.0.1:7233');
+const identifier = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be a plain identifier ([A-Za-z_][A-Za-z0-9_]*)');
+const positiveSeconds = z.coerce.number().positive();
+
+const EnvSchema = z.object({
+  TEMPORAL_ADDRESS: hostPort.optional(),
+  TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
+  TEMPORAL_TASK_QUEUE: z.string().min(1).default('linehouse'),
+  TEMPORAL_API_KEY: z.string().min(1).optional(),
+  TEMPORAL_TLS: z.enum(['true', 'false']).optional(),
+  TEMPORAL_DEV_PORT: port.default(7233),
+  TEMPORAL_UI_PORT: port.default(8233),
+  CLICKHOUSE_URL: url('CLICKHOUSE_URL').optional(),
+  CLICKHOUSE_USER: z.string().default('default'),
+  CLICKHOUSE_PASSWORD: z.string().default(''),
+  CLICKHOUSE_DATABASE: identifier.default('linehouse'),
+  LINEHOUSE_DATA_DIR: z.string().min(1).default('./.linehouse'),
+  LINEHOUSE_TOOLS_DIR: z.string().min(1).optional(),
+  LINEHOUSE_LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+  WEBHOOK_PORT: port.default(8787),
+  WEBHOOK_HOST: z.string().default('0.0.0.0'),
+  WEBHOOK_MAX_BODY_MB: positiveSeconds.default(64),
+  SHARPSPORTS_BASE_URL: url('SHARPSPORTS_BASE_URL').default('https://api.sharpsports.io'),
+  SHARPSPORTS_API_KEY: z.string().min(1).optional(),
+  SHARPSPORTS_WEBHOOK_SECRET: z.string().min(1).optional(),
+  SHARPSPORTS_TIMEOUT_SECONDS: positiveSeconds.default(30),
+  SHARPSPORTS_PAGE_SIZE: z.coerce.number().int().min(1).max(1000).default(500),
+  SHARPSPORTS_RATE_LIMIT_SECONDS: positiveSeconds.default(60),
+  SHARPSPORTS_WEBHOOK_WAIT_SECONDS: positiveSeconds.default(300),
+  OPTICODDS_BASE_URL: url('OPTICODDS_BASE_URL').optional(),
+  OPTICODDS_API_KEY: z.string().min(1).optional(),
+  BOLTODDS_WS_URL: url('BOLTODDS_WS_URL').optional(),
+  BOLTODDS_API_KEY: z.string().min(1).optional(),
+  SHARPAPI_BASE_URL: url('SHARPAPI_BASE_URL').optional(),
+  SHARPAPI_API_KEY: z.string().min(1).optional(),
+});
+
+export type Env = z.infer<typeof EnvSchema>;
+
+export interface RefreshPolicy {
+  /** SharpSports allows one refresh per account per minute, never overlapping. */
+  minSpacingSeconds: number;
+  webhookWaitSeconds: number;
+  pollIntervalSeconds: number;
+  pollDeadlineSeconds: number;
+  rateLimitedMaxAttempts: number;
+  maintenanceBackoffSeconds: number;
+  maintenanceDeadlineSeconds: number;
+  serverErrorMaxAttempts: number;
+  otpWaitSeconds: number;
+  pageSize: number;
+}
+
+export interface Config {
+  env: Env;
+  dataDir: string;
+  temporal: {
+    /** undefined: linehouse spawns `temporal server start-dev` itself. */
+    address?: string;
+    namespace: string;
+    taskQueue: string;
+    apiKey?: string;
+    tls: boolean;
+    devPort: number;
+    uiPort: number;
+  };
+  clickhouse: { url?: string; user: string; password: string; database: string };
+  webhook: { port: number; host: string; maxBodyBytes: number; secret?: string };
+  sharpsports: { baseUrl: string; apiKey?: string; timeoutMs: number; policy: RefreshPolicy };
+  logLevel: Env['LINEHOUSE_LOG_LEVEL'];
+}
+
+export class ConfigError extends Error {
+  constructor(
+    readonly variable: string,
+    detail: string,
+  ) {
+    super(`${variable}: ${detail}`);
+    this.name = 'ConfigError';
+  }
+}
+
+export function defaultPolicy(env: Pick<Env, 'SHARPSPORTS_RATE_LIMIT_SECONDS' | 'SHARPSPORTS_WEBHOOK_WAIT_SECONDS' | 'SHARPSPORTS_PAGE_SIZE'>): RefreshPolicy {
+  const spacing = env.SHARPSPORTS_RATE_LIMIT_SECONDS;
+  return {
+    minSpacingSeconds: spacing,
+    webhookWaitSeconds: env.SHARPSPORTS_WEBHOOK_WAIT_SECONDS,
+    pollIntervalSeconds: Math.max(5, Math.min(60, spacing)),
+    pollDeadlineSeconds: 3600,
+    rateLimitedMaxAttempts: 5,
+    maintenanceBackoffSeconds: Math.max(spacing * 5, 60),
+    maintenanceDeadlineSeconds: 6 * 3600,
+    serverErrorMaxAttempts: 3,
+    otpWaitSeconds: 600,
+    pageSize: env.SHARPSPORTS_PAGE_SIZE,
+  };
+}
+
+export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
+  const raw: Record<string, string | undefined> = {};
+  for (const key of Object.keys(EnvSchema.shape)) {
+    const v = source[key];
+    // An empty variable means "unset", the way shells and compose files usually mean it.
+    raw[key] = v === undefined || v === '' ? undefined : v;
+  }
+  const parsed = EnvSchema.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const variable = String(issue.path[0] ?? 'environment');
+    throw new ConfigError(variable, `${issue.message} (got ${JSON.stringify(raw[variable])})`);
+  }
+  const env = parsed.data;
+  const dataDir = path.resolve(env.LINEHOUSE_DATA_DIR);
+  return {
+    env,
+    dataDir,
+    temporal: {
+      address: env.TEMPORAL_ADDRESS,
+      namespace: env.TEMPORAL_NAMESPACE,
+      taskQueue: env.TEMPORAL_TASK_QUEUE,
+      apiKey: env.TEMPORAL_API_KEY,
+      tls: env.TEMPORAL_TLS === 'true' || (env.TEMPORAL_TLS === undefined && env.TEMPORAL_API_KEY !== undefined),
+      devPort: env.TEMPORAL_DEV_PORT,
+      uiPort: env.TEMPORAL_UI_PORT,
+    },
+    clickhouse: {
+      url: env.CLICKHOUSE_URL,
+      user: env.CLICKHOUSE_USER,
+      password: env.CLICKHOUSE_PASSWORD,
+      database: env.CLICKHOUSE_DATABASE,
+    },
+    webhook: {
+      port: env.WEBHOOK_PORT,
+      host: env.WEBHOOK_HOST,
+      maxBodyBytes: Math.floor(env.WEBHOOK_MAX_BODY_MB * 1024 * 1024),
+      secret: env.SHARPSPORTS_WEBHOOK_SECRET,
+    },
+    sharpsports: {
+      baseUrl: env.SHARPSPORTS_BASE_URL.replace(/\/+$/, ''),
+      apiKey: env.SHARPSPORTS_API_KEY,
+      timeoutMs: env.SHARPSPORTS_TIMEOUT_SECONDS * 1000,
+      policy: defaultPolicy(env),
+    },
+    logLevel: env.LINEHOUSE_LOG_LEVEL,
+  };
+}
+
+/** Names of every variable the config module reads (the compose test checks against this). */
+export const ENV_VARIABLES = Object.keys(EnvSchema.shape);

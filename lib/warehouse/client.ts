@@ -1,0 +1,79 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { createClient, type ClickHouseClient } from '@clickhouse/client';
+import { createChdbConnection } from 'chdb/connection';
+import type { Config } from '../config';
+
+export type Warehouse = ClickHouseClient;
+
+/** Settings every linehouse session runs with, on chDB and on a server alike. */
+const SESSION_SETTINGS = {
+  date_time_input_format: 'best_effort',
+  // JSON rows may carry fields a table lacks (raw provider objects); extra keys are not an error.
+  input_format_skip_unknown_fields: 1,
+  output_format_json_quote_64bit_integers: 0,
+} as const;
+
+export function chdbPath(config: Pick<Config, 'dataDir'>): string {
+  return path.join(config.dataDir, 'chdb');
+}
+
+/**
+ * One factory for both deployments. CLICKHOUSE_URL unset: chDB in this process, at
+ * <data dir>/chdb (one process per data dir: `linehouse up` owns it and serves
+ * `linehouse query` for other processes). Set: a ClickHouse server, same SQL.
+ */
+export async function createWarehouse(config: Pick<Config, 'clickhouse' | 'dataDir'>): Promise<Warehouse> {
+  const { url, user, password, database } = config.clickhouse;
+  if (url) {
+    const bootstrap = createClient({ url, username: user, password, clickhouse_settings: SESSION_SETTINGS });
+    try {
+      await bootstrap.command({ query: `CREATE DATABASE IF NOT EXISTS ${database}` });
+    } finally {
+      await bootstrap.close();
+    }
+    return createClient({ url, username: user, password, database, clickhouse_settings: SESSION_SETTINGS, request_timeout: 300_000 });
+  }
+  const dir = chdbPath(config);
+  fs.mkdirSync(dir, { recursive: true });
+  // chdb/connection is typed against its own copy of @clickhouse/client-common; the runtime
+  // interface is the same, so the cast only bridges the duplicate type declarations.
+  const connection = createChdbConnection({ path: dir }) as unknown as NonNullable<Parameters<typeof createClient>[0]>['connection'];
+  const client = createClient({ connection, clickhouse_settings: SESSION_SETTINGS });
+  await client.command({ query: `CREATE DATABASE IF NOT EXISTS ${database}` });
+  // chDB's connection has no per-request database: select it once for the session.
+  await client.command({ query: `USE ${database}` });
+  return client;
+}
+
+export async function queryRows<T = Record<string, unknown>>(
+  ch: Warehouse,
+  query: string,
+  params: Record<string, unknown> = {},
+): Promise<T[]> {
+  const rs = await ch.query({ query, query_params: params, format: 'JSONEachRow' });
+  return (await rs.json()) as T[];
+}
+
+export async function insertRows(ch: Warehouse, table: string, rows: readonly object[], dedupToken?: string): Promise<void> {
+  if (rows.length === 0) return;
+  await ch.insert({
+    table,
+    values: rows as object[],
+    format: 'JSONEachRow',
+    clickhouse_settings: dedupToken ? { insert_deduplication_token: dedupToken } : undefined,
+  });
+}
+
+const ROW_RETURNING = /^\s*(\(|select\b|with\b|show\b|describe\b|desc\b|explain\b|exists\b)/i;
+
+/** Runs analyst SQL: row-returning statements give JSONEachRow text, others run as commands. */
+export async function runSql(ch: Warehouse, sql: string): Promise<string> {
+  const statement = sql.trim().replace(/;\s*$/, '');
+  if (ROW_RETURNING.test(statement)) {
+    const rs = await ch.query({ query: statement, format: 'JSONEachRow' });
+    return rs.text();
+  }
+  await ch.command({ query: statement });
+  return '';
+}

@@ -1,0 +1,90 @@
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { log } from '../log';
+import { insertRows, queryRows, type Warehouse } from './client';
+
+export const SQL_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../sql');
+
+export interface Migration {
+  version: number;
+  name: string;
+  file: string;
+  checksum: string;
+  statements: string[];
+}
+
+/** Statements are separated by a line that ends with `;` (comments and blank lines are dropped). */
+export function splitStatements(sql: string): string[] {
+  const withoutComments = sql
+    .split('\n')
+    .filter((line) => !line.trim().startsWith('--'))
+    .join('\n');
+  return withoutComments
+    .split(/;\s*(?:\n|$)/)
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0);
+}
+
+export function loadMigrations(dir = SQL_DIR): Migration[] {
+  return fs
+    .readdirSync(dir)
+    .filter((f) => /^\d{4}_.+\.sql$/.test(f))
+    .sort()
+    .map((file) => {
+      const text = fs.readFileSync(path.join(dir, file), 'utf8');
+      return {
+        version: Number(file.slice(0, 4)),
+        name: file.replace(/^\d{4}_|\.sql$/g, ''),
+        file,
+        checksum: crypto.createHash('sha256').update(text).digest('hex'),
+        statements: splitStatements(text),
+      };
+    });
+}
+
+export interface MigrateResult {
+  applied: string[];
+  alreadyApplied: number;
+}
+
+/**
+ * Applies numbered migrations in order and records each in `schema_migrations`. Every
+ * statement is idempotent (IF NOT EXISTS / OR REPLACE), so a run cut short and repeated
+ * converges; a changed file that was already applied is reported, never silently re-run.
+ */
+export async function migrate(ch: Warehouse, dir = SQL_DIR): Promise<MigrateResult> {
+  await ch.command({
+    query: `CREATE TABLE IF NOT EXISTS schema_migrations (
+      version UInt32, name String, checksum String, applied_at DateTime64(3, 'UTC') DEFAULT now64(3)
+    ) ENGINE = ReplacingMergeTree(applied_at) ORDER BY version
+    COMMENT 'Read by linehouse migrate: which numbered sql/ files this warehouse already has.'`,
+  });
+  const done = new Map(
+    (await queryRows<{ version: number; checksum: string }>(ch, 'SELECT version, argMax(checksum, applied_at) AS checksum FROM schema_migrations GROUP BY version')).map(
+      (r) => [Number(r.version), r.checksum],
+    ),
+  );
+  const applied: string[] = [];
+  const migrations = loadMigrations(dir);
+  for (const m of migrations) {
+    const prior = done.get(m.version);
+    if (prior !== undefined) {
+      if (prior !== m.checksum) log.warn('migration.changed_after_apply', { file: m.file, hint: 'add a new numbered migration instead of editing an applied one' });
+      continue;
+    }
+    const started = Date.now();
+    for (const [i, statement] of m.statements.entries()) {
+      try {
+        await ch.command({ query: statement });
+      } catch (err) {
+        throw new Error(`migration ${m.file} statement ${i + 1} failed: ${(err as Error).message}`);
+      }
+    }
+    await insertRows(ch, 'schema_migrations', [{ version: m.version, name: m.name, checksum: m.checksum }]);
+    applied.push(m.file);
+    log.info('migration.applied', { file: m.file, statements: m.statements.length, ms: Date.now() - started, progress: `${applied.length}/${migrations.length - done.size}` });
+  }
+  return { applied, alreadyApplied: done.size };
+}

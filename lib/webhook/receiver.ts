@@ -1,0 +1,208 @@
+import crypto from 'node:crypto';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { z } from 'zod';
+import {
+  BettorAccountEventDataSchema,
+  BettorCreatedDataSchema,
+  KNOWN_WEBHOOK_EVENTS,
+  normalizeRefreshResponse,
+  WebhookEnvelopeSchema,
+} from '../../schemas/sharpsports';
+import { deliveryExists, landDelivery, refFromResponse } from '../landing';
+import { log } from '../log';
+import { recordRejection } from '../rejections';
+import { insertRows, type Warehouse } from '../warehouse/client';
+import type { RefreshResponseRef } from '../../workflows/messages';
+import { verifyHookHmac } from './hmac';
+
+export interface ReceiverOptions {
+  clickhouse: Warehouse;
+  secret?: string;
+  maxBodyBytes: number;
+  /** Hands a landed refresh response to its account workflow (signal-with-start). */
+  dispatch(ref: RefreshResponseRef): Promise<void>;
+  /** Extra routes served on the same port (health, admin). Return true when handled. */
+  extraRoutes?: (req: http.IncomingMessage, res: http.ServerResponse) => boolean | Promise<boolean>;
+  isReady?: () => boolean;
+}
+
+class Refusal extends Error {
+  constructor(
+    readonly status: number,
+    readonly reason: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+const SOURCE = 'sharpsports-webhook';
+
+function send(res: http.ServerResponse, status: number, body: unknown) {
+  if (res.headersSent) return;
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+  res.end(text);
+}
+
+function readBody(req: http.IncomingMessage, limit: number): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const declared = Number(req.headers['content-length']);
+    if (Number.isFinite(declared) && declared > limit) {
+      reject(new Refusal(413, 'oversized', `body of ${declared} bytes exceeds the ${limit}-byte limit (WEBHOOK_MAX_BODY_MB)`));
+      req.resume();
+      return;
+    }
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (c: Buffer) => {
+      size += c.length;
+      if (size > limit) {
+        reject(new Refusal(413, 'oversized', `body exceeds the ${limit}-byte limit (WEBHOOK_MAX_BODY_MB)`));
+        req.removeAllListeners('data');
+        req.resume();
+        return;
+      }
+      chunks.push(c);
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks)));
+    req.on('error', reject);
+    req.on('aborted', () => reject(new Refusal(400, 'aborted', 'client aborted the request body')));
+  });
+}
+
+function headerSummary(req: http.IncomingMessage) {
+  const h = req.headers;
+  return { 'content-type': h['content-type'], 'content-length': h['content-length'], 'hook-event': h['hook-event'], 'hook-delivery': h['hook-delivery'], 'hook-subscription': h['hook-subscription'], 'user-agent': h['user-agent'] };
+}
+
+/**
+ * `POST /webhooks/sharpsports`: verify, land durably, then acknowledge — well inside the
+ * 3 s SharpSports allows — and hand the workflow a reference to the landed delivery.
+ */
+export function createWebhookServer(opts: ReceiverOptions): http.Server {
+  const recent = new Set<string>();
+  const remember = (id: string) => {
+    recent.add(id);
+    if (recent.size > 10_000) recent.delete(recent.values().next().value as string);
+  };
+
+  async function handleWebhook(req: http.IncomingMessage, res: http.ServerResponse) {
+    const deliveryHeader = String(req.headers['hook-delivery'] ?? '');
+    let raw: Buffer | undefined;
+    try {
+      const type = String(req.headers['content-type'] ?? '');
+      if (!/^application\/json\b/i.test(type)) throw new Refusal(415, 'unsupported_media_type', `Content-Type must be application/json, got "${type.slice(0, 100)}"`);
+      raw = await readBody(req, opts.maxBodyBytes);
+      if (opts.secret) {
+        if (!req.headers['hook-hmac']) throw new Refusal(401, 'missing_hmac', 'Hook-HMAC header is missing');
+        if (!verifyHookHmac(opts.secret, raw, String(req.headers['hook-hmac']))) throw new Refusal(401, 'bad_hmac', 'Hook-HMAC does not match the body (check SHARPSPORTS_WEBHOOK_SECRET)');
+      }
+      let json: unknown;
+      try {
+        json = JSON.parse(raw.toString('utf8'));
+      } catch (err) {
+        throw new Refusal(400, 'malformed_json', `body is not JSON: ${(err as Error).message}`);
+      }
+      const envelope = WebhookEnvelopeSchema.safeParse(json);
+      if (!envelope.success) throw new Refusal(422, 'schema', `not a SharpSports webhook envelope: ${z.prettifyError(envelope.error).slice(0, 500)}`);
+      const event = envelope.data.event;
+      if (!(KNOWN_WEBHOOK_EVENTS as readonly string[]).includes(event)) throw new Refusal(422, 'unknown_event', `unknown event type "${event.slice(0, 80)}"`);
+      const headerEvent = req.headers['hook-event'];
+      if (headerEvent && headerEvent !== event) throw new Refusal(422, 'event_mismatch', `Hook-Event "${String(headerEvent).slice(0, 80)}" does not match body event "${event}"`);
+      const deliveryId = deliveryHeader || `body:${bodyDigest(raw)}`;
+      const body = raw.toString('utf8');
+      const subscription = String(req.headers['hook-subscription'] ?? '');
+
+      if (event === 'refreshresponse.created') {
+        let rr;
+        try {
+          rr = normalizeRefreshResponse(envelope.data.data);
+        } catch (err) {
+          throw new Refusal(422, 'schema', `refreshresponse.created data is unusable: ${err instanceof z.ZodError ? z.prettifyError(err).slice(0, 500) : (err as Error).message}`);
+        }
+        const seen = recent.has(deliveryId) || (await deliveryExists(opts.clickhouse, deliveryId));
+        if (!seen) await landDelivery(opts.clickhouse, { deliveryId, source: 'webhook', event, subscription, body, refreshResponse: rr });
+        remember(deliveryId);
+        // Signalled even for a repeated delivery: the first attempt may have landed and then
+        // died before signalling. The workflow ignores a refreshResponse it already has.
+        await opts.dispatch(refFromResponse(deliveryId, 'webhook', rr));
+        log.info('webhook.accepted', { event, delivery: deliveryId, refreshResponse: rr.id, account: rr.bettorAccountId, status: rr.status, slips: rr.betSlips.length, duplicate: seen });
+        send(res, 200, { ok: true, deliveryId, duplicate: seen });
+        return;
+      }
+
+      const parsed = event === 'bettor.created' ? BettorCreatedDataSchema.safeParse(envelope.data.data) : BettorAccountEventDataSchema.safeParse(envelope.data.data);
+      if (!parsed.success) throw new Refusal(422, 'schema', `${event} data is unusable: ${z.prettifyError(parsed.error).slice(0, 500)}`);
+      const data = parsed.data as Record<string, any>;
+      const seen = recent.has(deliveryId) || (await deliveryExists(opts.clickhouse, deliveryId));
+      if (!seen) {
+        await landDelivery(opts.clickhouse, { deliveryId, source: 'webhook', event, subscription, body, bettorId: event === 'bettor.created' ? data.id : data.bettor, bettorAccountId: event === 'bettor.created' ? '' : data.id });
+        const receivedAt = new Date().toISOString();
+        if (event === 'bettor.created') {
+          await insertRows(opts.clickhouse, 'bettors', [{ id: data.id, internal_id: String(data.internalId ?? ''), delivery_id: deliveryId, received_at: receivedAt }]);
+        } else {
+          await insertRows(opts.clickhouse, 'bettor_account_events', [{ bettor_account_id: data.id, bettor_id: String(data.bettor ?? ''), event, book_abbr: String(data.book ?? ''), region: String(data.region ?? ''), delivery_id: deliveryId, received_at: receivedAt }]);
+        }
+      }
+      remember(deliveryId);
+      log.info('webhook.accepted', { event, delivery: deliveryId, id: data.id, duplicate: seen });
+      send(res, 200, { ok: true, deliveryId, duplicate: seen });
+    } catch (err) {
+      const refusal = err instanceof Refusal ? err : null;
+      const status = refusal?.status ?? 503;
+      const reason = refusal?.reason ?? 'internal_error';
+      const detail = refusal ? refusal.message : `could not land or dispatch the delivery: ${(err as Error).message}`;
+      await recordRejection(opts.clickhouse, { source: SOURCE, reason, detail, httpStatus: status, deliveryId: deliveryHeader, headers: headerSummary(req), raw, rawBytes: raw?.length ?? (Number(req.headers['content-length']) || 0) });
+      // 503 invites SharpSports to deliver again; everything else is final for this body.
+      send(res, status, { ok: false, reason, error: detail });
+      if (status === 413) req.socket.destroySoon?.();
+    }
+  }
+
+  const server = http.createServer(async (req, res) => {
+    try {
+      const url = (req.url ?? '/').split('?')[0];
+      if (req.method === 'GET' && url === '/healthz') {
+        const ready = opts.isReady ? opts.isReady() : true;
+        send(res, ready ? 200 : 503, { ok: ready });
+        return;
+      }
+      if (url === '/webhooks/sharpsports') {
+        if (req.method !== 'POST') {
+          send(res, 405, { ok: false, error: 'use POST' });
+          return;
+        }
+        await handleWebhook(req, res);
+        return;
+      }
+      if (opts.extraRoutes && (await opts.extraRoutes(req, res))) return;
+      send(res, 404, { ok: false, error: 'not found' });
+    } catch (err) {
+      log.error('http.unhandled', { error: err as Error });
+      send(res, 500, { ok: false, error: 'internal error' });
+    }
+  });
+  // Slow-body (slowloris) senders are cut off instead of holding sockets open.
+  server.headersTimeout = 10_000;
+  server.requestTimeout = 30_000;
+  server.keepAliveTimeout = 5_000;
+  return server;
+}
+
+/** Deliveries without Hook-Delivery still dedupe: the same body is the same delivery. */
+function bodyDigest(raw: Buffer): string {
+  return crypto.createHash('sha256').update(raw).digest('hex').slice(0, 32);
+}
+
+export async function listen(server: http.Server, port: number, host: string): Promise<number> {
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  return (server.address() as AddressInfo).port;
+}

@@ -1,0 +1,207 @@
+import { Worker } from '@temporalio/worker';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { defaultPolicy } from '../../lib/config';
+import { accountWorkflowId, refreshResponseCreated, submitOtp, type AccountRefreshInput, type AccountRefreshResult } from '../../workflows/messages';
+import { createTimeSkippingEnv, workflowBundle } from '../helpers/time-skipping';
+import { FakeSharpSports, type Attempt } from './fake-sharpsports';
+
+// Production timings: 60 s rate-limit spacing, 5 min webhook wait. The server skips them.
+const policy = defaultPolicy({ SHARPSPORTS_RATE_LIMIT_SECONDS: 60, SHARPSPORTS_WEBHOOK_WAIT_SECONDS: 300, SHARPSPORTS_PAGE_SIZE: 500 });
+
+let env: TestWorkflowEnvironment;
+let n = 0;
+
+beforeAll(async () => {
+  env = await createTimeSkippingEnv();
+});
+afterAll(async () => {
+  await env?.teardown();
+});
+
+async function runRefresh(script: Attempt[], input: Partial<AccountRefreshInput> = {}, during?: (fake: FakeSharpSports) => Promise<void>) {
+  const accountId = `BACT_wf${++n}`;
+  const taskQueue = `tq-${n}`;
+  const fake = new FakeSharpSports(env.client, accountId, script);
+  const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: await workflowBundle(), activities: fake.activities() });
+  const result = await worker.runUntil(async () => {
+    const handle = await env.client.workflow.start('accountRefresh', { workflowId: accountWorkflowId(accountId), taskQueue, args: [{ accountId, mode: 'request', policy, ...input }] });
+    if (during) await during(fake);
+    return (await handle.result()) as AccountRefreshResult;
+  });
+  return { result, fake, accountId };
+}
+
+const gaps = (fake: FakeSharpSports) => fake.requests.slice(1).map((r, i) => r.at - fake.requests[i].at);
+
+describe('accountRefresh state machine (time-skipping)', () => {
+  it('200: loads the slips of the webhook and records the run', async () => {
+    const { result, fake } = await runRefresh([{ status: 200 }]);
+    expect(result).toMatchObject({ status: 200, attempts: 1, slips: 3, bets: 4, requestId: 'req-1', refreshResponseId: 'RRES_req-1' });
+    expect(fake.loads).toEqual(['dlv-req-1']);
+    expect(fake.runs).toEqual([{ requestId: 'req-1', status: 200, origin: 'linehouse' }]);
+  });
+
+  it('202: pages 1..totalPages, each page once', async () => {
+    const { result, fake } = await runRefresh([{ status: 202, totalPages: 4 }]);
+    expect(fake.pages.map((p) => p.page)).toEqual([1, 2, 3, 4]);
+    expect(fake.loads).toEqual([]);
+    expect(result).toMatchObject({ status: 202, pages: 4, slips: 40, bets: 48 });
+  });
+
+  it('429 in the immediate response: backs off at least 60 s (skipped) and retries until accepted', async () => {
+    const { result, fake } = await runRefresh([{ outcome: 'rateLimited' }, { outcome: 'rateLimited' }, { status: 200 }]);
+    expect(result).toMatchObject({ status: 200, attempts: 3 });
+    expect(fake.requests).toHaveLength(3);
+    for (const gap of gaps(fake)) expect(gap).toBeGreaterThanOrEqual(60_000);
+    expect(fake.runs.map((r) => r.status)).toEqual([429, 429, 200]);
+  });
+
+  it('429 is bounded: gives up after the configured number of attempts', async () => {
+    const { result, fake } = await runRefresh([{ outcome: 'rateLimited' }]);
+    expect(result.status).toBe(429);
+    expect(fake.requests).toHaveLength(policy.rateLimitedMaxAttempts);
+  });
+
+  it('429 reported by the webhook (refresh in progress) is retried the same way', async () => {
+    const { result, fake } = await runRefresh([{ status: 429 }, { status: 200 }]);
+    expect(result).toMatchObject({ status: 200, attempts: 2 });
+    expect(gaps(fake)[0]).toBeGreaterThanOrEqual(60_000);
+  });
+
+  it('424: backs off longer, growing, until the book is back', async () => {
+    const { result, fake } = await runRefresh([{ outcome: 'bookInactive' }, { status: 424 }, { status: 200 }]);
+    expect(result).toMatchObject({ status: 200, attempts: 3 });
+    const [first, second] = gaps(fake);
+    expect(first).toBeGreaterThanOrEqual(policy.maintenanceBackoffSeconds * 1000);
+    expect(second).toBeGreaterThanOrEqual(2 * policy.maintenanceBackoffSeconds * 1000);
+  });
+
+  it('424 forever: stops at the deadline with 424 recorded', async () => {
+    const { result, fake } = await runRefresh([{ outcome: 'bookRegionInactive' }]);
+    expect(result.status).toBe(424);
+    const span = fake.requests.at(-1)!.at - fake.requests[0].at;
+    expect(span).toBeLessThanOrEqual(policy.maintenanceDeadlineSeconds * 1000);
+    expect(fake.requests.length).toBeGreaterThan(2);
+  });
+
+  it('500: retries a few times with back-off, then fails with 500 recorded', async () => {
+    const { result, fake } = await runRefresh([{ status: 500, detail: 'unhandled error' }]);
+    expect(result).toMatchObject({ status: 500, detail: 'unhandled error', attempts: policy.serverErrorMaxAttempts });
+    expect(gaps(fake).every((g) => g >= 60_000)).toBe(true);
+    expect(fake.runs.every((r) => r.status === 500)).toBe(true);
+  });
+
+  it('500 then 200: a flaky refresh succeeds on retry', async () => {
+    const { result } = await runRefresh([{ status: 500 }, { status: 200 }]);
+    expect(result).toMatchObject({ status: 200, attempts: 2 });
+  });
+
+  it.each([
+    [401, { status: 401, detail: 'password changed' }],
+    [403, { outcome: 'noAccess' as const }],
+    [401, { outcome: 'unverified' as const }],
+    [401, { outcome: 'isUnverifiable' as const }],
+    [403, { status: 403 }],
+    [406, { status: 406 }],
+  ])('terminal %i: no retry', async (status, attempt) => {
+    const { result, fake } = await runRefresh([attempt, { status: 200 }]);
+    expect(result.status).toBe(status);
+    expect(fake.requests).toHaveLength(1);
+  });
+
+  it('otpRequired and no code within the wait: 406, nothing submitted', async () => {
+    const { result, fake } = await runRefresh([{ outcome: 'otpRequired', status: 200 }], {}, async () => {
+      await new Promise((r) => setTimeout(r, 300));
+    });
+    // No OTP came within the wait: 406, as SharpSports reports a missing code.
+    expect(result.status).toBe(406);
+    expect(fake.otps).toEqual([]);
+  });
+
+  it('otpRequired with a code submitted: 200', async () => {
+    const accountId = `BACT_wf${++n}`;
+    const taskQueue = `tq-${n}`;
+    const fake = new FakeSharpSports(env.client, accountId, [{ outcome: 'otpRequired', status: 200 }]);
+    const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: await workflowBundle(), activities: fake.activities() });
+    const result = await worker.runUntil(async () => {
+      const handle = await env.client.workflow.start('accountRefresh', { workflowId: accountWorkflowId(accountId), taskQueue, args: [{ accountId, mode: 'request', policy }] });
+      await handle.signal(submitOtp, '123456');
+      return (await handle.result()) as AccountRefreshResult;
+    });
+    expect(fake.otps).toEqual(['123456']);
+    expect(result.status).toBe(200);
+  });
+
+  it('a lost webhook: waits the full webhook window (skipped), then polls and loads', async () => {
+    const { result, fake } = await runRefresh([{ status: 200, delivery: 'poll-only' }]);
+    expect(result.status).toBe(200);
+    expect(fake.polls.length).toBeGreaterThanOrEqual(1);
+    expect(fake.loads).toEqual(['poll:RRES_req-1']);
+  });
+
+  it('no webhook and nothing to poll: gives up at the poll deadline without inventing a status', async () => {
+    const { result, fake } = await runRefresh([{ status: 200, delivery: 'never' }]);
+    expect(result.status).toBeNull();
+    expect(result.detail).toMatch(/no refresh response/);
+    expect(fake.polls.length).toBeGreaterThan(10);
+  });
+
+  it('a duplicate webhook is loaded once', async () => {
+    const { result, fake } = await runRefresh([{ status: 200, delivery: 'webhook-twice' }]);
+    expect(result.status).toBe(200);
+    expect(fake.loads).toEqual(['dlv-req-1']);
+    expect(result.loaded).toHaveLength(1);
+  });
+
+  it('a webhook that landed before the workflow knew its requestId is found, not waited for', async () => {
+    const { result, fake } = await runRefresh([{ status: 200, delivery: 'landed-earlier' }]);
+    expect(result.status).toBe(200);
+    expect(fake.polls).toEqual([]);
+  });
+
+  it('keeps the 1-per-minute rule across runs: an attempt 10 s ago delays the request by the rest of the minute', async () => {
+    const accountId = `BACT_wf${++n}`;
+    const taskQueue = `tq-${n}`;
+    const fake = new FakeSharpSports(env.client, accountId, [{ status: 200 }]);
+    const start = (await env.currentTimeMs?.()) ?? Date.now();
+    fake.lastAttemptAt = start - 10_000;
+    const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: await workflowBundle(), activities: fake.activities() });
+    await worker.runUntil(async () => {
+      const handle = await env.client.workflow.start('accountRefresh', { workflowId: accountWorkflowId(accountId), taskQueue, args: [{ accountId, mode: 'request', policy }] });
+      return handle.result();
+    });
+    expect(fake.requests[0].at - (start - 10_000)).toBeGreaterThanOrEqual(60_000);
+  });
+
+  it('refreshes linehouse did not start (cadence, grade) signalled during a run are loaded before it completes', async () => {
+    const { result, fake } = await runRefresh([{ status: 200 }], {}, async (f) => {
+      const handle = env.client.workflow.getHandle(accountWorkflowId(f.accountId));
+      await handle.signal(refreshResponseCreated, { ...f.ref('cadence-1', { status: 200 }, 9), type: 'cadence' });
+    });
+    expect(fake.loads.sort()).toEqual(['dlv-cadence-1', 'dlv-req-1']);
+    expect(result.status).toBe(200);
+    expect(result.loaded.map((l) => l.type).sort()).toEqual(['cadence', 'manual']);
+    expect(fake.runs.find((r) => r.requestId === 'cadence-1')?.origin).toBe('sharpsports');
+  });
+
+  it('deliveries mode: loads the signalled response without requesting a refresh', async () => {
+    const accountId = `BACT_wf${++n}`;
+    const taskQueue = `tq-${n}`;
+    const fake = new FakeSharpSports(env.client, accountId, [{ status: 200 }]);
+    const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: await workflowBundle(), activities: fake.activities() });
+    const result = await worker.runUntil(async () => {
+      const handle = await env.client.workflow.signalWithStart('accountRefresh', {
+        workflowId: accountWorkflowId(accountId),
+        taskQueue,
+        args: [{ accountId, mode: 'deliveries', policy }],
+        signal: refreshResponseCreated,
+        signalArgs: [{ ...fake.ref('grade-1', { status: 200 }, 1), type: 'grade' }],
+      });
+      return (await handle.result()) as AccountRefreshResult;
+    });
+    expect(fake.requests).toEqual([]);
+    expect(fake.loads).toEqual(['dlv-grade-1']);
+    expect(result).toMatchObject({ status: 200, refreshResponseId: 'RRES_grade-1' });
+  });
+});

@@ -1,0 +1,107 @@
+import type { Client } from '@temporalio/client';
+import { Context } from '@temporalio/activity';
+import type { Activities } from '../../activities';
+import { accountWorkflowId, refreshResponseCreated, type ImmediateOutcome, type RefreshResponseRef } from '../../workflows/messages';
+
+/**
+ * Scripted stand-in for the SharpSports side of the activities, for workflow-logic tests on
+ * the time-skipping server (the samples' hello-world test split). Integration tests use the
+ * real activities against the sandbox, chDB and a dev server.
+ */
+export interface Attempt {
+  /** Which immediate array names the account. */
+  outcome?: ImmediateOutcome;
+  /** The refresh response SharpSports produces for this request (if any). */
+  status?: number;
+  detail?: string;
+  totalPages?: number;
+  /** How the response reaches the workflow. */
+  delivery?: 'webhook-before-return' | 'webhook-twice' | 'landed-earlier' | 'poll-only' | 'never';
+}
+
+export class FakeSharpSports {
+  readonly requests: Array<{ attempt: number; requestId: string; at: number }> = [];
+  readonly loads: string[] = [];
+  readonly pages: Array<{ rr: string; page: number }> = [];
+  readonly otps: string[] = [];
+  readonly polls: string[] = [];
+  readonly runs: Array<{ requestId: string; status: number; origin: string }> = [];
+  lastAttemptAt: number | null = null;
+  private landed = new Map<string, RefreshResponseRef>();
+  private pollable = new Map<string, RefreshResponseRef>();
+
+  constructor(
+    private readonly client: Client,
+    readonly accountId: string,
+    private readonly script: Attempt[],
+  ) {}
+
+  ref(requestId: string, a: Attempt, n: number, deliverySuffix = ''): RefreshResponseRef {
+    return {
+      deliveryId: `dlv-${requestId}${deliverySuffix}`,
+      refreshResponseId: `RRES_${requestId}`,
+      requestId,
+      bettorAccountId: this.accountId,
+      bettorId: 'BTTR_test',
+      bookAbbr: 'dk',
+      status: a.status ?? 200,
+      detail: a.detail ?? null,
+      type: 'manual',
+      timeCreated: new Date(1_700_000_000_000 + n * 1000).toISOString(),
+      slipCount: 3,
+      source: 'webhook',
+    };
+  }
+
+  activities(): Partial<Activities> {
+    const self = this;
+    return {
+      async lastRefreshAttemptAt() {
+        return self.lastAttemptAt;
+      },
+      async requestAccountRefresh({ attempt }) {
+        const at = Context.current().info.scheduledTimestampMs;
+        const requestId = `req-${attempt}`;
+        const a = self.script[Math.min(attempt, self.script.length) - 1];
+        self.requests.push({ attempt, requestId, at });
+        self.lastAttemptAt = at;
+        const outcome = a.outcome ?? 'refresh';
+        if (outcome === 'refresh' || outcome === 'otpRequired') {
+          const ref = self.ref(requestId, a, attempt);
+          const handle = self.client.workflow.getHandle(accountWorkflowId(self.accountId));
+          if (a.delivery === 'webhook-before-return' || a.delivery === undefined) await handle.signal(refreshResponseCreated, ref);
+          if (a.delivery === 'webhook-twice') {
+            await handle.signal(refreshResponseCreated, ref);
+            await handle.signal(refreshResponseCreated, { ...ref, deliveryId: ref.deliveryId + '-again' });
+          }
+          if (a.delivery === 'landed-earlier') self.landed.set(requestId, ref);
+          if (a.delivery === 'poll-only') self.pollable.set(requestId, { ...ref, source: 'poll', deliveryId: `poll:${ref.refreshResponseId}` });
+        }
+        return { requestId, outcome, cid: outcome === 'otpRequired' ? 'cid-1' : null, requestedAtMs: at };
+      },
+      async submitOtpCode({ code }) {
+        self.otps.push(code);
+      },
+      async findLandedResponse({ requestId }) {
+        return self.landed.get(requestId) ?? null;
+      },
+      async pollRefreshResponse({ requestId }) {
+        self.polls.push(requestId);
+        return self.pollable.get(requestId) ?? null;
+      },
+      async loadLandedResponse({ deliveryId }) {
+        self.loads.push(deliveryId);
+        return { slips: 3, bets: 4, skipped: false };
+      },
+      async loadBetSlipPage({ ref, pageNum }) {
+        self.pages.push({ rr: ref.refreshResponseId, page: pageNum });
+        const a = self.script.find((x) => x.status === 202);
+        return { slips: 10, bets: 12, totalPages: a?.totalPages ?? 1 };
+      },
+      async markResponseLoaded() {},
+      async recordRefreshRun(r) {
+        self.runs.push({ requestId: r.requestId, status: r.status, origin: r.origin });
+      },
+    };
+  }
+}

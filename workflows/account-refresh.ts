@@ -1,0 +1,308 @@
+import {
+  condition,
+  continueAsNew,
+  proxyActivities,
+  setHandler,
+  sleep,
+  upsertMemo,
+  upsertSearchAttributes,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { Activities } from '../activities';
+import { SA_ACCOUNT, SA_BETTOR, SA_BOOK, SA_KIND, SA_PHASE, SA_STATUS } from '../lib/temporal/search-attributes';
+import {
+  IMMEDIATE_STATUS,
+  progressQuery,
+  refreshResponseCreated,
+  submitOtp,
+  type AccountRefreshInput,
+  type AccountRefreshResult,
+  type CarriedState,
+  type LoadedResponse,
+  type PagingCursor,
+  type RefreshPhase,
+  type RefreshRequestResult,
+  type RefreshResponseRef,
+} from './messages';
+
+const api = proxyActivities<Activities>({
+  startToCloseTimeout: '2 minutes',
+  retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 10 },
+});
+
+// POST refresh is not idempotent: a blind retry could start a second refresh. Retrying is still
+// safe here because SharpSports answers a second POST within the window with `rateLimited`,
+// which the state machine handles, and a refresh whose answer was lost still reaches us as a
+// webhook that is loaded as another response. So: few, spaced retries.
+const requestApi = proxyActivities<Activities>({
+  startToCloseTimeout: '45 seconds',
+  retry: { initialInterval: '5s', backoffCoefficient: 2, maximumAttempts: 3 },
+});
+
+const TERMINAL = new Set([401, 403, 406]);
+
+/**
+ * One SharpSports bettorAccount refresh, request to webhook to pagination to retries
+ * (DESIGN: the refresh lifecycle). Workflow id `refresh-<BACT>`: one refresh per account at a
+ * time. Webhooks for refreshes linehouse did not start are signalled here too and loaded
+ * before the run completes.
+ */
+export async function accountRefresh(input: AccountRefreshInput): Promise<AccountRefreshResult> {
+  const { accountId, policy } = input;
+  const info = workflowInfo();
+  const carried: CarriedState = input.carried ?? {
+    result: {
+      account: accountId,
+      workflowId: info.workflowId,
+      status: null,
+      detail: null,
+      requestId: null,
+      refreshResponseId: null,
+      attempts: 0,
+      pages: 0,
+      slips: 0,
+      bets: 0,
+      loaded: [],
+    },
+    inbox: [],
+    handled: [],
+    ownDone: input.mode === 'deliveries',
+    startedAtMs: Date.now(),
+  };
+  const result = carried.result;
+  const inbox = carried.inbox;
+  const handled = new Set(carried.handled);
+  let otpCode: string | null = null;
+  let phase: RefreshPhase = 'starting';
+  let bettorId = input.bettorId ?? null;
+  let bookAbbr = input.bookAbbr ?? null;
+
+  setHandler(refreshResponseCreated, (ref) => {
+    if (ref.bettorAccountId !== accountId) return;
+    if (handled.has(ref.refreshResponseId) || inbox.some((r) => r.refreshResponseId === ref.refreshResponseId)) return;
+    inbox.push(ref);
+  });
+  setHandler(submitOtp, (code) => {
+    otpCode = code;
+  });
+  setHandler(progressQuery, () => ({
+    phase,
+    attempts: result.attempts,
+    requestId: result.requestId,
+    pages: result.pages,
+    slips: result.slips,
+    inbox: inbox.length,
+  }));
+
+  const setPhase = (p: RefreshPhase) => {
+    phase = p;
+    upsertSearchAttributes([{ key: SA_PHASE, value: p }]);
+  };
+  const identify = (ref?: RefreshResponseRef) => {
+    if (ref?.bettorId) bettorId = ref.bettorId;
+    if (ref?.bookAbbr) bookAbbr = ref.bookAbbr;
+    upsertSearchAttributes([
+      { key: SA_KIND, value: 'refresh' },
+      { key: SA_ACCOUNT, value: accountId },
+      ...(bettorId ? [{ key: SA_BETTOR, value: bettorId }] : []),
+      ...(bookAbbr ? [{ key: SA_BOOK, value: bookAbbr }] : []),
+    ]);
+  };
+  identify();
+
+  const carryOn = (paging?: CarriedState['paging']): Promise<never> =>
+    continueAsNew<typeof accountRefresh>({
+      ...input,
+      preset: undefined,
+      bettorId: bettorId ?? undefined,
+      bookAbbr: bookAbbr ?? undefined,
+      carried: { result, inbox, handled: [...handled].slice(-500), ownDone: carried.ownDone, paging, startedAtMs: carried.startedAtMs },
+    });
+
+  async function record(row: { requestId: string; refreshResponseId: string; type: string; origin: string; status: number; detail: string | null; pages: number; slips: number; bets: number; startedAtMs: number }) {
+    await api.recordRefreshRun({
+      workflowId: info.workflowId,
+      bettorAccountId: accountId,
+      bettorId,
+      bookAbbr,
+      attempts: result.attempts,
+      finishedAtMs: Date.now(),
+      ...row,
+    });
+  }
+
+  /** Loads one response (slips in the landed delivery, or every page for a 202). */
+  async function load(ref: RefreshResponseRef, own: boolean, resume?: PagingCursor): Promise<LoadedResponse> {
+    identify(ref);
+    let loaded: LoadedResponse;
+    if (ref.status === 202) {
+      setPhase(own ? 'paging' : 'loading-other');
+      const cursor: PagingCursor = resume ?? { ref, nextPage: 1, totalPages: 1, slips: 0, bets: 0, pages: 0 };
+      while (cursor.nextPage <= cursor.totalPages) {
+        const page = await api.loadBetSlipPage({ ref, pageNum: cursor.nextPage, pageSize: policy.pageSize });
+        cursor.totalPages = page.totalPages;
+        cursor.slips += page.slips;
+        cursor.bets += page.bets;
+        cursor.pages += 1;
+        cursor.nextPage += 1;
+        result.pages += 1;
+        if (workflowInfo().continueAsNewSuggested && cursor.nextPage <= cursor.totalPages) await carryOn({ ...cursor, own });
+      }
+      await api.markResponseLoaded({ refreshResponseId: ref.refreshResponseId, slips: cursor.slips, bets: cursor.bets, pages: cursor.pages });
+      loaded = { refreshResponseId: ref.refreshResponseId, requestId: ref.requestId, status: ref.status, type: ref.type, pages: cursor.pages, slips: cursor.slips, bets: cursor.bets, skipped: false };
+    } else if (ref.status === 200) {
+      setPhase(own ? 'loading' : 'loading-other');
+      const r = await api.loadLandedResponse({ deliveryId: ref.deliveryId });
+      loaded = { refreshResponseId: ref.refreshResponseId, requestId: ref.requestId, status: ref.status, type: ref.type, pages: 0, slips: r.slips, bets: r.bets, skipped: r.skipped };
+    } else {
+      loaded = { refreshResponseId: ref.refreshResponseId, requestId: ref.requestId, status: ref.status, type: ref.type, pages: 0, slips: 0, bets: 0, skipped: false };
+    }
+    handled.add(ref.refreshResponseId);
+    result.loaded.push(loaded);
+    result.slips += loaded.slips;
+    result.bets += loaded.bets;
+    await record({
+      requestId: ref.requestId,
+      refreshResponseId: ref.refreshResponseId,
+      type: ref.type,
+      origin: own ? 'linehouse' : 'sharpsports',
+      status: ref.status,
+      detail: ref.detail,
+      pages: loaded.pages,
+      slips: loaded.slips,
+      bets: loaded.bets,
+      startedAtMs: carried.startedAtMs,
+    });
+    return loaded;
+  }
+
+  const takeFromInbox = (requestId: string): RefreshResponseRef | undefined => {
+    const i = inbox.findIndex((r) => r.requestId === requestId);
+    return i >= 0 ? inbox.splice(i, 1)[0] : undefined;
+  };
+
+  /** Webhook first; a response that never comes by webhook is fetched by polling. */
+  async function awaitResponse(requestId: string): Promise<RefreshResponseRef | null> {
+    setPhase('awaiting-webhook');
+    const early = takeFromInbox(requestId) ?? (await api.findLandedResponse({ accountId, requestId }));
+    if (early) return early;
+    if (await condition(() => inbox.some((r) => r.requestId === requestId), `${policy.webhookWaitSeconds}s`)) return takeFromInbox(requestId)!;
+    setPhase('polling');
+    const deadline = Date.now() + policy.pollDeadlineSeconds * 1000;
+    while (Date.now() < deadline) {
+      const polled = await api.pollRefreshResponse({ accountId, requestId });
+      if (polled) return takeFromInbox(requestId) ?? polled;
+      if (await condition(() => inbox.some((r) => r.requestId === requestId), `${policy.pollIntervalSeconds}s`)) return takeFromInbox(requestId)!;
+    }
+    return null;
+  }
+
+  const jitter = (seconds: number) => seconds * 1000 * (1 + Math.random() * 0.25);
+
+  async function refreshOwn(): Promise<void> {
+    let rateLimited = 0;
+    let serverErrors = 0;
+    let maintenanceWaits = 0;
+    const maintenanceDeadline = Date.now() + policy.maintenanceDeadlineSeconds * 1000;
+
+    const finish = (status: number | null, detail: string | null) => {
+      result.status = status;
+      result.detail = detail;
+    };
+    // Returns false when the retry budget for this status is spent.
+    const backoff = async (status: number): Promise<boolean> => {
+      if (status === 429) {
+        if (++rateLimited >= policy.rateLimitedMaxAttempts) return false;
+        setPhase('backoff-429');
+        await sleep(jitter(policy.minSpacingSeconds));
+      } else if (status === 424) {
+        const wait = jitter(policy.maintenanceBackoffSeconds * Math.min(2 ** maintenanceWaits++, 8));
+        if (Date.now() + wait > maintenanceDeadline) return false;
+        setPhase('backoff-424');
+        await sleep(wait);
+      } else {
+        if (++serverErrors >= policy.serverErrorMaxAttempts) return false;
+        setPhase('backoff-500');
+        await sleep(jitter(policy.minSpacingSeconds * 2 ** (serverErrors - 1)));
+      }
+      return true;
+    };
+
+    for (;;) {
+      result.attempts += 1;
+      let request: RefreshRequestResult;
+      if (input.preset && result.attempts === 1) {
+        request = input.preset;
+      } else {
+        // SharpSports allows one refresh per account per minute; count attempts by any run.
+        const last = await api.lastRefreshAttemptAt({ accountId });
+        const wait = last === null ? 0 : last + policy.minSpacingSeconds * 1000 - Date.now();
+        if (wait > 0) {
+          setPhase('spacing');
+          await sleep(wait);
+        }
+        setPhase('requesting');
+        request = await requestApi.requestAccountRefresh({ accountId, workflowId: info.workflowId, attempt: result.attempts });
+      }
+      result.requestId = request.requestId;
+      upsertMemo({ requestId: request.requestId, attempts: result.attempts });
+
+      if (request.outcome === 'otpRequired') {
+        setPhase('awaiting-otp');
+        if (!(await condition(() => otpCode !== null, `${policy.otpWaitSeconds}s`)) || !request.cid) {
+          finish(406, request.cid ? 'no one-time password was submitted in time' : 'OTP required but SharpSports returned no cid');
+          await record({ requestId: request.requestId, refreshResponseId: '', type: 'manual', origin: 'linehouse', status: 406, detail: result.detail, pages: 0, slips: 0, bets: 0, startedAtMs: request.requestedAtMs });
+          return;
+        }
+        await requestApi.submitOtpCode({ cid: request.cid, accountId, code: otpCode! });
+        otpCode = null;
+      } else if (request.outcome !== 'refresh' && request.outcome !== 'unlisted') {
+        const status = IMMEDIATE_STATUS[request.outcome];
+        await record({ requestId: request.requestId, refreshResponseId: '', type: 'manual', origin: 'linehouse', status, detail: `immediate: ${request.outcome}`, pages: 0, slips: 0, bets: 0, startedAtMs: request.requestedAtMs });
+        if ((status === 429 || status === 424) && (await backoff(status))) continue;
+        finish(status, `immediate: ${request.outcome}`);
+        return;
+      }
+
+      const ref = await awaitResponse(request.requestId);
+      if (!ref) {
+        finish(null, `no refresh response for request ${request.requestId} by webhook or polling`);
+        return;
+      }
+      result.refreshResponseId = ref.refreshResponseId;
+      await load(ref, true);
+      if (ref.status === 200 || ref.status === 202 || TERMINAL.has(ref.status)) {
+        finish(ref.status, ref.detail);
+        return;
+      }
+      if ((ref.status === 429 || ref.status === 424 || ref.status >= 500) && (await backoff(ref.status >= 500 ? 500 : ref.status))) continue;
+      finish(ref.status, ref.detail);
+      return;
+    }
+  }
+
+  if (carried.paging) {
+    const { own, ...cursor } = carried.paging;
+    await load(cursor.ref, own, cursor);
+  }
+  if (!carried.ownDone) {
+    await refreshOwn();
+    carried.ownDone = true;
+  }
+  // Responses for refreshes linehouse did not start (cadence, system, grade) or late duplicates.
+  while (inbox.length > 0) {
+    const ref = inbox.shift()!;
+    if (handled.has(ref.refreshResponseId)) continue;
+    const loaded = await load(ref, false);
+    if (input.mode === 'deliveries') {
+      result.status = loaded.status;
+      result.requestId = ref.requestId;
+      result.refreshResponseId = ref.refreshResponseId;
+    }
+    if (workflowInfo().continueAsNewSuggested && inbox.length > 0) await carryOn();
+  }
+  setPhase('done');
+  if (result.status !== null) upsertSearchAttributes([{ key: SA_STATUS, value: result.status }]);
+  upsertMemo({ slips: result.slips, bets: result.bets, pages: result.pages, attempts: result.attempts, status: result.status, detail: result.detail });
+  return result;
+}

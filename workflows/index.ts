@@ -1,0 +1,2 @@
+export { accountRefresh } from './account-refresh';
+export { bettorRefresh } from './bettor-refresh';
