@@ -42,7 +42,7 @@ export async function run(argv: string[]): Promise<number> {
     const bettors = sandbox.bettors();
     say(`ready in ${((Date.now() - started) / 1000).toFixed(1)} s — Temporal UI: ${stack.uiUrl || '(headless)'}`);
     say(`refreshing ${bettors.length} sandbox bettors (${sandbox.accounts().length} accounts), one bettor-level request each …`);
-    const twoFactor = sandbox.accounts().filter((a) => a.scenario === '2fa');
+    const twoFactor = sandbox.accounts().filter((a) => a.scenario === 'otp');
     const handles = await Promise.all(
       bettors.map((b) =>
         stack.client.workflow.start('bettorRefresh', {

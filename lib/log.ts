@@ -35,7 +35,7 @@ export interface Logger {
 export function createLogger(base: Record<string, unknown> = {}): Logger {
   const write = (level: Level, event: string, fields?: Record<string, unknown>) => {
     if (ORDER[level] < ORDER[threshold]) return;
-    const line = JSON.stringify({ ts: new Date().toISOString(), level, event, ...base, ...fields }, (_k, v) =>
+    const line = JSON.stringify({ ...base, ...fields, ts: new Date().toISOString(), level, event }, (_k, v) =>
       v instanceof Error ? { name: v.name, message: v.message } : typeof v === 'bigint' ? v.toString() : v,
     );
     process.stderr.write(redact(line) + '\n');

@@ -10,7 +10,7 @@ import { createLinehouseWorker } from '../workers/temporal-worker';
 import { accountWorkflowId, refreshResponseCreated, type RefreshResponseRef } from '../workflows/messages';
 import type { Config, RefreshPolicy } from './config';
 import { LANDED_REF_COLUMNS, refFromLandedRow } from './landing';
-import { log, registerSecret } from './log';
+import { log, registerSecret, setLogLevel } from './log';
 import { createSharpSportsClient } from './sharpsports-client';
 import { connectClient, connectWorker, ensureSearchAttributes } from './temporal/connect';
 import { startDevServer, type DevServer } from './temporal/dev-server';
@@ -106,6 +106,7 @@ export async function startStack(config: Config, opts: StackOptions = {}): Promi
   const cleanup = async () => {
     for (const fn of cleanups.reverse()) await fn().catch((err) => log.warn('stack.cleanup_failed', { error: err as Error }));
   };
+  setLogLevel(config.logLevel);
   try {
     fs.mkdirSync(path.join(config.dataDir, 'run'), { recursive: true });
     let sandbox: SharpSportsSandbox | undefined;

@@ -54,6 +54,7 @@ export async function accountRefresh(input: AccountRefreshInput): Promise<Accoun
     result: {
       account: accountId,
       workflowId: info.workflowId,
+      mode: input.mode ?? 'request',
       status: null,
       detail: null,
       requestId: null,

@@ -13,7 +13,7 @@ const requestApi = proxyActivities<Activities>({
 const accountApi = proxyActivities<Activities>({
   startToCloseTimeout: '24 hours',
   heartbeatTimeout: '1 minute',
-  retry: { initialInterval: '5s', maximumAttempts: 0 },
+  retry: { initialInterval: '5s' },
 });
 
 /**

@@ -68,6 +68,8 @@ export interface LoadedResponse {
 export interface AccountRefreshResult {
   account: string;
   workflowId: string;
+  /** 'deliveries': the run only loaded responses signalled to it (a webhook started it). */
+  mode: 'request' | 'deliveries';
   /** Final SharpSports status of linehouse's own request (or of the last loaded response in deliveries mode). */
   status: number | null;
   detail: string | null;

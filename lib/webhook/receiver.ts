@@ -128,7 +128,7 @@ export function createWebhookServer(opts: ReceiverOptions): http.Server {
         // Signalled even for a repeated delivery: the first attempt may have landed and then
         // died before signalling. The workflow ignores a refreshResponse it already has.
         await opts.dispatch(refFromResponse(deliveryId, 'webhook', rr));
-        log.info('webhook.accepted', { event, delivery: deliveryId, refreshResponse: rr.id, account: rr.bettorAccountId, status: rr.status, slips: rr.betSlips.length, duplicate: seen });
+        log.info('webhook.accepted', { hookEvent: event, delivery: deliveryId, refreshResponse: rr.id, account: rr.bettorAccountId, status: rr.status, slips: rr.betSlips.length, duplicate: seen });
         send(res, 200, { ok: true, deliveryId, duplicate: seen });
         return;
       }
@@ -147,7 +147,7 @@ export function createWebhookServer(opts: ReceiverOptions): http.Server {
         }
       }
       remember(deliveryId);
-      log.info('webhook.accepted', { event, delivery: deliveryId, id: data.id, duplicate: seen });
+      log.info('webhook.accepted', { hookEvent: event, delivery: deliveryId, id: data.id, duplicate: seen });
       send(res, 200, { ok: true, deliveryId, duplicate: seen });
     } catch (err) {
       const refusal = err instanceof Refusal ? err : null;

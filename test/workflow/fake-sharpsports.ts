@@ -54,53 +54,52 @@ export class FakeSharpSports {
   }
 
   activities(): Partial<Activities> {
-    const self = this;
     return {
-      async lastRefreshAttemptAt() {
-        return self.lastAttemptAt;
+      lastRefreshAttemptAt: async () => {
+        return this.lastAttemptAt;
       },
-      async requestAccountRefresh({ attempt }) {
+      requestAccountRefresh: async ({ attempt }) => {
         const at = Context.current().info.scheduledTimestampMs;
         const requestId = `req-${attempt}`;
-        const a = self.script[Math.min(attempt, self.script.length) - 1];
-        self.requests.push({ attempt, requestId, at });
-        self.lastAttemptAt = at;
+        const a = this.script[Math.min(attempt, this.script.length) - 1];
+        this.requests.push({ attempt, requestId, at });
+        this.lastAttemptAt = at;
         const outcome = a.outcome ?? 'refresh';
         if (outcome === 'refresh' || outcome === 'otpRequired') {
-          const ref = self.ref(requestId, a, attempt);
-          const handle = self.client.workflow.getHandle(accountWorkflowId(self.accountId));
+          const ref = this.ref(requestId, a, attempt);
+          const handle = this.client.workflow.getHandle(accountWorkflowId(this.accountId));
           if (a.delivery === 'webhook-before-return' || a.delivery === undefined) await handle.signal(refreshResponseCreated, ref);
           if (a.delivery === 'webhook-twice') {
             await handle.signal(refreshResponseCreated, ref);
             await handle.signal(refreshResponseCreated, { ...ref, deliveryId: ref.deliveryId + '-again' });
           }
-          if (a.delivery === 'landed-earlier') self.landed.set(requestId, ref);
-          if (a.delivery === 'poll-only') self.pollable.set(requestId, { ...ref, source: 'poll', deliveryId: `poll:${ref.refreshResponseId}` });
+          if (a.delivery === 'landed-earlier') this.landed.set(requestId, ref);
+          if (a.delivery === 'poll-only') this.pollable.set(requestId, { ...ref, source: 'poll', deliveryId: `poll:${ref.refreshResponseId}` });
         }
         return { requestId, outcome, cid: outcome === 'otpRequired' ? 'cid-1' : null, requestedAtMs: at };
       },
-      async submitOtpCode({ code }) {
-        self.otps.push(code);
+      submitOtpCode: async ({ code }) => {
+        this.otps.push(code);
       },
-      async findLandedResponse({ requestId }) {
-        return self.landed.get(requestId) ?? null;
+      findLandedResponse: async ({ requestId }) => {
+        return this.landed.get(requestId) ?? null;
       },
-      async pollRefreshResponse({ requestId }) {
-        self.polls.push(requestId);
-        return self.pollable.get(requestId) ?? null;
+      pollRefreshResponse: async ({ requestId }) => {
+        this.polls.push(requestId);
+        return this.pollable.get(requestId) ?? null;
       },
-      async loadLandedResponse({ deliveryId }) {
-        self.loads.push(deliveryId);
+      loadLandedResponse: async ({ deliveryId }) => {
+        this.loads.push(deliveryId);
         return { slips: 3, bets: 4, skipped: false };
       },
-      async loadBetSlipPage({ ref, pageNum }) {
-        self.pages.push({ rr: ref.refreshResponseId, page: pageNum });
-        const a = self.script.find((x) => x.status === 202);
+      loadBetSlipPage: async ({ ref, pageNum }) => {
+        this.pages.push({ rr: ref.refreshResponseId, page: pageNum });
+        const a = this.script.find((x) => x.status === 202);
         return { slips: 10, bets: 12, totalPages: a?.totalPages ?? 1 };
       },
-      async markResponseLoaded() {},
-      async recordRefreshRun(r) {
-        self.runs.push({ requestId: r.requestId, status: r.status, origin: r.origin });
+      markResponseLoaded: async () => {},
+      recordRefreshRun: async (r) => {
+        this.runs.push({ requestId: r.requestId, status: r.status, origin: r.origin });
       },
     };
   }
