@@ -4,7 +4,7 @@ import http from 'node:http';
 import net from 'node:net';
 import path from 'node:path';
 import type { Client, Connection } from '@temporalio/client';
-import type { NativeConnection, Worker } from '@temporalio/worker';
+import { DefaultLogger, Runtime, type NativeConnection, type Worker } from '@temporalio/worker';
 import { createActivities } from '../activities';
 import { createLinehouseWorker } from '../workers/temporal-worker';
 import { accountWorkflowId, refreshResponseCreated, type RefreshResponseRef } from '../workflows/messages';
@@ -86,6 +86,20 @@ export async function freePort(): Promise<number> {
   });
 }
 
+let runtimeInstalled = false;
+/** Temporal's own log lines join linehouse's structured stream, warnings and up only. */
+function installTemporalRuntime(): void {
+  if (runtimeInstalled) return;
+  runtimeInstalled = true;
+  try {
+    Runtime.install({
+      logger: new DefaultLogger('WARN', (entry) => log[entry.level === 'ERROR' ? 'error' : 'warn']('temporal.sdk', { message: entry.message, ...(entry.meta ?? {}) })),
+    });
+  } catch {
+    // A runtime was installed already (tests install their own).
+  }
+}
+
 /** Sandbox time is compressed so every status path (429 back-off included) runs in seconds. */
 export const SANDBOX_POLICY_OVERRIDES: Partial<RefreshPolicy> = {
   minSpacingSeconds: 3,
@@ -107,6 +121,7 @@ export async function startStack(config: Config, opts: StackOptions = {}): Promi
     for (const fn of cleanups.reverse()) await fn().catch((err) => log.warn('stack.cleanup_failed', { error: err as Error }));
   };
   setLogLevel(config.logLevel);
+  installTemporalRuntime();
   try {
     fs.mkdirSync(path.join(config.dataDir, 'run'), { recursive: true });
     let sandbox: SharpSportsSandbox | undefined;

@@ -1,10 +1,14 @@
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
-import { temporal } from '@temporalio/proto';
+import proto from '@temporalio/proto';
 import { SearchAttributeType } from '@temporalio/common';
 import type { Config } from '../config';
 import { log } from '../log';
 import { ALL_SEARCH_ATTRIBUTES } from './search-attributes';
+
+// @temporalio/proto is CommonJS: under Node's ESM loader only its default export is reliable.
+const { temporal } = proto;
+type IndexedValueType = proto.temporal.api.enums.v1.IndexedValueType;
 
 type TemporalSettings = Config['temporal'] & { address: string };
 
@@ -25,7 +29,7 @@ export async function connectWorker(t: TemporalSettings): Promise<NativeConnecti
   return NativeConnection.connect(connectionOptions(t));
 }
 
-const INDEXED: Record<string, temporal.api.enums.v1.IndexedValueType> = {
+const INDEXED: Record<string, IndexedValueType> = {
   [SearchAttributeType.KEYWORD]: temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD,
   [SearchAttributeType.INT]: temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_INT,
 };
@@ -36,7 +40,7 @@ const INDEXED: Record<string, temporal.api.enums.v1.IndexedValueType> = {
  * band, so a permission error is a warning, not a failure.
  */
 export async function ensureSearchAttributes(connection: Connection, namespace: string): Promise<void> {
-  const missing: Record<string, temporal.api.enums.v1.IndexedValueType> = {};
+  const missing: Record<string, IndexedValueType> = {};
   let existing: Record<string, unknown> = {};
   try {
     const listed = await connection.operatorService.listSearchAttributes({ namespace });

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 // In-memory data model of the sandbox and its JSON serializations.
 import { ACCOUNT_SPECS, BOOKS, REGIONS, accountIdFor, bettorIdFor, type ScenarioName } from './catalog';
 import { EventCalendar } from './events';
@@ -22,6 +23,7 @@ export function resolveOptions(o: SharpSportsSandboxOptions): ResolvedOptions {
     initialSlipsPerAccount: o.initialSlipsPerAccount ?? 12,
     otpTimeoutMs: o.otpTimeoutMs ?? 0,
     now: o.now ?? Date.now,
+    idSalt: o.idSalt ?? randomBytes(8).toString('hex'),
   };
 }
 
@@ -82,7 +84,7 @@ export class SandboxState {
 
   constructor(readonly opts: ResolvedOptions) {
     this.calendar = new EventCalendar(opts.seed);
-    this.idRng = new Rng(hashSeed(opts.seed, 'ids'));
+    this.idRng = new Rng(hashSeed(opts.seed, `ids:${opts.idSalt}`));
     const start = opts.now();
     let bettorIdx = -1;
     ACCOUNT_SPECS.forEach((spec, k) => {
@@ -104,7 +106,7 @@ export class SandboxState {
         betRefreshRequested: null, latestRefreshResponseId: null, latestRefreshRequestId: null,
         inProgress: false, openCid: null, lastAcceptedAt: null, lastRefreshAt: null, successfulRefreshes: 0,
         gen: {
-          rng, ids: new Rng(hashSeed(opts.seed, 'account-ids', id)), calendar: this.calendar, bettorId, accountId: id, book: BOOKS[spec.abbr],
+          rng, ids: new Rng(hashSeed(opts.seed, 'account-ids', id, opts.idSalt)), calendar: this.calendar, bettorId, accountId: id, book: BOOKS[spec.abbr],
           unitSize: rng.pick([1000, 2000, 2500, 5000, 10000]), bookRefs: this.bookRefs, meta: this.slipMeta,
         },
       };

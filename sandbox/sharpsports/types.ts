@@ -135,6 +135,9 @@ export interface SharpSportsSandboxOptions {
   otpTimeoutMs?: number;
   /** clock used for all timestamps (default Date.now) */
   now?: () => number;
+  /** mixed into requestId / RRES / cid / slip id generation: SharpSports never reuses them, so two sandbox
+   *  runs against one warehouse must not either (default: random per instance; fix it for byte-identical runs) */
+  idSalt?: string;
 }
 
 export interface RefreshLogEntry {

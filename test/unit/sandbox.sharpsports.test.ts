@@ -67,7 +67,7 @@ describe('SharpSports sandbox', () => {
   beforeAll(async () => {
     catcher = await startCatcher();
     sb = await startSharpSportsSandbox({
-      port: 0, apiKey: API_KEY, webhookSecret: SECRET, webhookUrl: catcher.url, seed: 42,
+      port: 0, apiKey: API_KEY, webhookSecret: SECRET, webhookUrl: catcher.url, seed: 42, idSalt: 'fixed',
       rateLimitSeconds: 1, refreshLatencyMs: 20, bigAccountSlips: BIG, delayedWebhookMs: 200,
     });
   });
@@ -260,9 +260,22 @@ describe('SharpSports sandbox', () => {
     expect(again.json.refresh).toEqual([]);
   });
 
+  it('never reuses request, refreshResponse or slip ids across instances unless the salt is fixed', async () => {
+    const [x, y] = await Promise.all([0, 1].map(() => startSharpSportsSandbox({ apiKey: API_KEY, webhookSecret: SECRET, seed: 42, refreshLatencyMs: 1 })));
+    try {
+      const [a, b] = await Promise.all([x, y].map((s) => s.triggerRefresh('BACT_gooduser_dk', 'cadence')));
+      expect(a).not.toBe(b);
+      const ids = new Set(x.slips('BACT_gooduser_dk').map((s) => s.id));
+      expect(ids.size).toBeGreaterThan(0);
+      expect(y.slips('BACT_gooduser_dk').filter((s) => ids.has(s.id))).toEqual([]);
+    } finally {
+      await Promise.all([x.close(), y.close()]);
+    }
+  });
+
   it('is deterministic per seed', async () => {
     const FIXED = Date.parse('2024-11-03T15:00:00Z');
-    const start = () => startSharpSportsSandbox({ apiKey: API_KEY, webhookSecret: SECRET, seed: 42, refreshLatencyMs: 1, now: () => FIXED });
+    const start = () => startSharpSportsSandbox({ apiKey: API_KEY, webhookSecret: SECRET, seed: 42, idSalt: 'fixed', refreshLatencyMs: 1, now: () => FIXED });
     const [x, y] = await Promise.all([start(), start()]);
     try {
       for (const s of [x, y]) {
