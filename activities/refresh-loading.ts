@@ -40,9 +40,11 @@ export function createRefreshLoadingActivities({ clickhouse, http }: ActivityDep
 
     /** 202: one page of GET /v1/betSlips?refreshResponse=…; each page is its own durable unit. */
     async loadBetSlipPage({ ref, pageNum, pageSize }: { ref: RefreshResponseRef; pageNum: number; pageSize: number }) {
-      Context.current().heartbeat({ pageNum });
+      const ctx = Context.current();
+      ctx.heartbeat({ pageNum, stage: 'fetch' });
       const raw = await http.get('/v1/betSlips', { refreshResponse: ref.refreshResponseId, pageSize, pageNum }).catch(classify);
       const page = PageSchema.parse(raw);
+      ctx.heartbeat({ pageNum, stage: 'load', slips: page.objects.length });
       const counts = await upsertSlips(clickhouse, page.objects, { refreshResponseId: ref.refreshResponseId, refreshResponseTime: ref.timeCreated, bettorId: ref.bettorId }, `rr:${ref.refreshResponseId}:p${pageSize}:${pageNum}`);
       await insertRows(clickhouse, 'load_markers', [{ kind: 'refresh_response_page', key: `${ref.refreshResponseId}/${pageSize}/${pageNum}`, slips: counts.slips, bets: counts.bets, detail: `totalPages=${page.totalPages}` }]);
       return { ...counts, totalPages: page.totalPages };

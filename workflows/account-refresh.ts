@@ -26,7 +26,15 @@ import {
 } from './messages';
 
 const api = proxyActivities<Activities>({
+  startToCloseTimeout: '1 minute',
+  retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 10 },
+});
+
+// A page load heartbeats; when its worker dies the page is retried elsewhere within seconds,
+// not after the full start-to-close timeout.
+const pageApi = proxyActivities<Activities>({
   startToCloseTimeout: '2 minutes',
+  heartbeatTimeout: '15 seconds',
   retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 10 },
 });
 
@@ -134,13 +142,15 @@ export async function accountRefresh(input: AccountRefreshInput): Promise<Accoun
 
   /** Loads one response (slips in the landed delivery, or every page for a 202). */
   async function load(ref: RefreshResponseRef, own: boolean, resume?: PagingCursor): Promise<LoadedResponse> {
+    // Claimed before the first await, so a re-delivery signalled mid-load is ignored.
+    handled.add(ref.refreshResponseId);
     identify(ref);
     let loaded: LoadedResponse;
     if (ref.status === 202) {
       setPhase(own ? 'paging' : 'loading-other');
       const cursor: PagingCursor = resume ?? { ref, nextPage: 1, totalPages: 1, slips: 0, bets: 0, pages: 0 };
       while (cursor.nextPage <= cursor.totalPages) {
-        const page = await api.loadBetSlipPage({ ref, pageNum: cursor.nextPage, pageSize: policy.pageSize });
+        const page = await pageApi.loadBetSlipPage({ ref, pageNum: cursor.nextPage, pageSize: policy.pageSize });
         cursor.totalPages = page.totalPages;
         cursor.slips += page.slips;
         cursor.bets += page.bets;
@@ -158,7 +168,6 @@ export async function accountRefresh(input: AccountRefreshInput): Promise<Accoun
     } else {
       loaded = { refreshResponseId: ref.refreshResponseId, requestId: ref.requestId, status: ref.status, type: ref.type, pages: 0, slips: 0, bets: 0, skipped: false };
     }
-    handled.add(ref.refreshResponseId);
     result.loaded.push(loaded);
     result.slips += loaded.slips;
     result.bets += loaded.bets;

@@ -1,0 +1,107 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort } from '../../lib/stack';
+import { startSharpSportsSandbox, type SharpSportsSandbox } from '../../sandbox/sharpsports';
+import { exited, linehouse, startUp, waitHealthy } from '../helpers/cli';
+import { tempDir } from '../helpers/stack';
+
+/**
+ * The external contract, as a user runs it: `linehouse up` in its own process, `refresh --wait`,
+ * `query` while it runs and after it stopped, SIGTERM → exit 0 — and a SIGKILL of the whole
+ * process group (linehouse and its Temporal dev server) in the middle of a 202 paging run.
+ */
+const PAGE_SIZE = 20;
+const BIG = 2400;
+let sandbox: SharpSportsSandbox;
+let env: Record<string, string>;
+let webhookPort: number;
+
+const rows = (stdout: string) => stdout.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l));
+async function scalar(sql: string): Promise<number> {
+  const r = await linehouse(['query', sql], env);
+  if (r.code !== 0) throw new Error(`query failed: ${r.stderr}`);
+  return Number(Object.values(rows(r.stdout)[0])[0]);
+}
+
+beforeAll(async () => {
+  sandbox = await startSharpSportsSandbox({ port: 0, apiKey: 'cli-test-key-123', webhookSecret: 'cli-test-secret-456', rateLimitSeconds: 2, refreshLatencyMs: 100, bigAccountSlips: BIG });
+  webhookPort = await freePort();
+  sandbox.setWebhookUrl(`http://127.0.0.1:${webhookPort}/webhooks/sharpsports`);
+  env = {
+    LINEHOUSE_DATA_DIR: tempDir('cli'),
+    WEBHOOK_PORT: String(webhookPort),
+    TEMPORAL_DEV_PORT: String(await freePort()),
+    TEMPORAL_UI_PORT: String(await freePort()),
+    SHARPSPORTS_BASE_URL: sandbox.url,
+    SHARPSPORTS_API_KEY: 'cli-test-key-123',
+    SHARPSPORTS_WEBHOOK_SECRET: 'cli-test-secret-456',
+    SHARPSPORTS_RATE_LIMIT_SECONDS: '2',
+    SHARPSPORTS_WEBHOOK_WAIT_SECONDS: '10',
+    SHARPSPORTS_PAGE_SIZE: String(PAGE_SIZE),
+  };
+}, 60_000);
+
+afterAll(async () => {
+  await sandbox?.close();
+});
+
+describe('linehouse CLI', () => {
+  it('names the variable when the environment is wrong, and exits 2', async () => {
+    const r = await linehouse(['query', 'SELECT 1'], { ...env, WEBHOOK_PORT: 'eighty' });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/WEBHOOK_PORT/);
+  });
+
+  it('up → refresh --bettor --wait → query → SIGKILL mid-paging → up again resumes exactly → SIGTERM exits 0', async () => {
+    let up = startUp([], env);
+    await waitHealthy(webhookPort, up);
+
+    const refreshed = await linehouse(['refresh', '--bettor', 'gooduser', '--wait'], env);
+    expect(refreshed.code, refreshed.stderr).toBe(0);
+    const lines = rows(refreshed.stdout);
+    expect(lines.map((l) => l.account).sort()).toEqual(['BACT_gooduser_dk', 'BACT_gooduser_fd']);
+    for (const l of lines) {
+      expect(l).toMatchObject({ status: 200, attempts: 1, workflowId: `refresh-${l.account}` });
+      expect(l.slips).toBe(sandbox.slips(l.account).length);
+    }
+    // `query` while up runs goes through up's admin endpoint (chDB allows one process per data dir).
+    expect(await scalar("SELECT count() FROM bet_slips FINAL WHERE bettor_account_id LIKE 'BACT_gooduser%'")).toBe(sandbox.slips('BACT_gooduser_dk').length + sandbox.slips('BACT_gooduser_fd').length);
+
+    // Start a 202 refresh of BIG/PAGE_SIZE pages and kill everything in the middle of it.
+    const started = await linehouse(['refresh', '--account', 'BACT_bigbettor_dk'], env);
+    expect(started.code, started.stderr).toBe(0);
+    const totalPages = BIG / PAGE_SIZE;
+    let pagesBefore = 0;
+    for (let i = 0; i < 600 && pagesBefore < 10; i++) {
+      pagesBefore = await scalar("SELECT count() FROM load_markers WHERE kind = 'refresh_response_page'");
+      if (pagesBefore < 10) await new Promise((r) => setTimeout(r, 100));
+    }
+    process.kill(-up.pid!, 'SIGKILL');
+    await exited(up);
+
+    // Not running now: `query` opens the warehouse itself. The kill landed mid-stream.
+    const pagesAtKill = await scalar("SELECT count() FROM load_markers WHERE kind = 'refresh_response_page'");
+    expect(pagesAtKill).toBeGreaterThanOrEqual(10);
+    expect(pagesAtKill).toBeLessThan(totalPages);
+
+    up = startUp([], env);
+    await waitHealthy(webhookPort, up);
+    const resumed = await linehouse(['refresh', '--account', 'BACT_bigbettor_dk', '--wait'], env);
+    expect(resumed.code, resumed.stderr).toBe(0);
+    const [big] = rows(resumed.stdout);
+    expect(big).toMatchObject({ account: 'BACT_bigbettor_dk', status: 202, slips: BIG, pages: totalPages, attempts: 1 });
+
+    // Exact: every slip once, logically (FINAL) and physically (a repeated page insert is deduplicated).
+    expect(await scalar("SELECT count() FROM bet_slips FINAL WHERE bettor_account_id = 'BACT_bigbettor_dk'")).toBe(BIG);
+    expect(await scalar("SELECT count() FROM bet_slips WHERE bettor_account_id = 'BACT_bigbettor_dk'")).toBe(BIG);
+    const truthBets = sandbox.slips('BACT_bigbettor_dk').reduce((n, s) => n + s.bets.length, 0);
+    expect(await scalar("SELECT count() FROM bets FINAL WHERE bettor_account_id = 'BACT_bigbettor_dk'")).toBe(truthBets);
+    expect(await scalar("SELECT count() FROM bets WHERE bettor_account_id = 'BACT_bigbettor_dk'")).toBe(truthBets);
+    // The sandbox saw one refresh request for the account: the crash did not cause a second one.
+    expect(sandbox.refreshLog().filter((e) => e.accountId === 'BACT_bigbettor_dk')).toHaveLength(1);
+
+    process.kill(up.pid!, 'SIGTERM');
+    const stop = await exited(up);
+    expect(stop).toEqual({ code: 0, signal: null });
+    expect(up.output()).toMatch(/linehouse\.stopped/);
+  });
+});
