@@ -3,6 +3,8 @@ import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { accountWorkflowId, type AccountRefreshInput, type AccountRefreshResult } from '../workflows/messages';
 import type { ActivityDeps } from './deps';
 
+const RETRYABLE = (status: number) => status === 429 || status === 424 || status >= 500;
+
 export function createOrchestrationActivities({ temporal }: ActivityDeps) {
   async function startOrAttach(workflowId: string, input: AccountRefreshInput, ctx: Context): Promise<AccountRefreshResult> {
     let handle;
@@ -26,13 +28,18 @@ export function createOrchestrationActivities({ temporal }: ActivityDeps) {
       const ctx = Context.current();
       const beat = setInterval(() => ctx.heartbeat({ workflowId }), 10_000);
       try {
-        // The run we attach to may be one a webhook started (the response can arrive before the
-        // bettor-level POST returns). Such a run counts only if it loaded our request; otherwise
-        // start again: the new run finds our response landed, or waits for it.
+        // The run we attach to may be one a webhook started: the response can arrive before the
+        // bettor-level POST returns. Such a run loads it but does not retry; so a retryable answer
+        // continues in a request-mode run that knows an attempt was made, and a run that did not
+        // see our request at all is followed by a fresh one (which finds the response landed).
+        let next = input;
         for (let round = 0; ; round++) {
-          const result = await startOrAttach(workflowId, input, ctx);
-          const ours = !input.preset || result.mode === 'request' || result.loaded.some((l) => l.requestId === input.preset!.requestId);
-          if (ours || round >= 3) return input.preset && ours ? { ...result, attempts: Math.max(result.attempts, 1) } : result;
+          const result = await startOrAttach(workflowId, next, ctx);
+          const preset = input.preset;
+          if (!preset || result.mode === 'request' || round >= 4) return result;
+          const ours = result.loaded.find((l) => l.requestId === preset.requestId);
+          if (ours && !RETRYABLE(ours.status)) return { ...result, status: ours.status, requestId: preset.requestId, refreshResponseId: ours.refreshResponseId, attempts: 1 };
+          if (ours) next = { ...input, preset: undefined, prior: { attempts: 1, status: ours.status } };
         }
       } finally {
         clearInterval(beat);

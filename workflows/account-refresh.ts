@@ -67,7 +67,7 @@ export async function accountRefresh(input: AccountRefreshInput): Promise<Accoun
       detail: null,
       requestId: null,
       refreshResponseId: null,
-      attempts: 0,
+      attempts: input.prior?.attempts ?? 0,
       pages: 0,
       slips: 0,
       bets: 0,
@@ -210,9 +210,9 @@ export async function accountRefresh(input: AccountRefreshInput): Promise<Accoun
   const jitter = (seconds: number) => seconds * 1000 * (1 + Math.random() * 0.25);
 
   async function refreshOwn(): Promise<void> {
-    let rateLimited = 0;
-    let serverErrors = 0;
-    let maintenanceWaits = 0;
+    let rateLimited = input.prior?.status === 429 ? 1 : 0;
+    let serverErrors = (input.prior?.status ?? 0) >= 500 ? 1 : 0;
+    let maintenanceWaits = input.prior?.status === 424 ? 1 : 0;
     const maintenanceDeadline = Date.now() + policy.maintenanceDeadlineSeconds * 1000;
 
     const finish = (status: number | null, detail: string | null) => {
@@ -241,7 +241,7 @@ export async function accountRefresh(input: AccountRefreshInput): Promise<Accoun
     for (;;) {
       result.attempts += 1;
       let request: RefreshRequestResult;
-      if (input.preset && result.attempts === 1) {
+      if (input.preset && result.attempts === 1 && !input.prior) {
         request = input.preset;
       } else {
         // SharpSports allows one refresh per account per minute; count attempts by any run.

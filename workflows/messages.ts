@@ -49,6 +49,8 @@ export interface AccountRefreshInput {
   mode?: 'request' | 'deliveries';
   /** A request already made for this account (bettor-level POST); used as attempt 1. */
   preset?: RefreshRequestResult;
+  /** An attempt already made and answered elsewhere (a webhook-started run loaded it): continue its retries. */
+  prior?: { attempts: number; status: number };
   policy: RefreshPolicy;
   /** State carried across continueAsNew. */
   carried?: CarriedState;

@@ -31,6 +31,10 @@ const EXPECTED: Record<string, { status: number | null; attempts?: number }> = {
 beforeAll(async () => {
   stack = await startTestStack({}, { sandboxOptions: { bigAccountSlips: 1234, initialSlipsPerAccount: 12 } });
   const sandbox = stack.sandbox!;
+  // Force the race that otherwise happens by chance: the webhook of a failed refresh arrives
+  // before the bettor-level POST returns, so a webhook-started run loads it first.
+  sandbox.setScenario('BACT_errorbetuser_dk', { eagerWebhook: true });
+  sandbox.setScenario('BACT_flakyuser_ca', { eagerWebhook: true });
   const handles = await Promise.all(
     sandbox.bettors().map((b) =>
       stack.client.workflow.start('bettorRefresh', { workflowId: bettorWorkflowId(b.internalId), taskQueue: stack.run.taskQueue, args: [{ bettor: b.internalId, policy: stack.run.policy }] }),
