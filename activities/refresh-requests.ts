@@ -2,7 +2,7 @@ import { ApplicationFailure } from '@temporalio/activity';
 import { RefreshRequestResponseSchema, normalizeRefreshResponse, paginated, RefreshResponseSchema } from '../schemas/sharpsports';
 import { LANDED_REF_COLUMNS, landDelivery, refFromLandedRow, refFromResponse } from '../lib/landing';
 import { insertRows, queryRows } from '../lib/warehouse/client';
-import { SharpSportsHttpError } from '../lib/sharpsports-client';
+import { MissingSettingError, SharpSportsHttpError } from '../lib/sharpsports-client';
 import type { ImmediateOutcome, RefreshRequestResult, RefreshResponseRef } from '../workflows/messages';
 import type { ActivityDeps } from './deps';
 
@@ -19,6 +19,7 @@ export function outcomeFor(accountId: string, response: Record<string, unknown>)
 
 /** Turns a non-retryable HTTP answer into a failure Temporal will not retry, with the fix named. */
 export function classify(err: unknown): never {
+  if (err instanceof MissingSettingError) throw ApplicationFailure.nonRetryable(err.message, 'MissingSetting');
   if (err instanceof SharpSportsHttpError && !err.retryable) {
     const hint = err.status === 401 ? 'check SHARPSPORTS_API_KEY' : err.status === 404 ? 'check the bettor / account id' : 'check the request';
     throw ApplicationFailure.nonRetryable(`${err.message} (${hint})`, 'SharpSportsClientError');

@@ -42,7 +42,7 @@ it('a bettor-level refresh whose 500 was loaded by a webhook-started run still g
       signalArgs: [fake.ref('bettor-req', { status: 500 }, 0)],
     });
     const { startOrAttachAccountRefresh } = createOrchestrationActivities({ temporal: { client: env.client, taskQueue } } as any);
-    return (await new MockActivityEnvironment().run(startOrAttachAccountRefresh, { accountId, mode: 'request', preset: bettorRequest, policy })) as AccountRefreshResult;
+    return (await new MockActivityEnvironment().run(startOrAttachAccountRefresh, { accountId, mode: 'request' as const, preset: bettorRequest, policy })) as AccountRefreshResult;
   });
   expect(result.mode).toBe('request');
   expect(result.status).toBe(200);
