@@ -1,0 +1,51 @@
+import type { CanonicalRows, FeedSource } from '../../schemas/odds';
+import type { Logger } from '../log';
+
+/**
+ * The contract between a provider adapter (extract + normalize) and the shared sink (load).
+ * An adapter never writes to ClickHouse itself: it hands rows plus the resume position they
+ * reach to `emit`, which resolves only when the sink can take more (backpressure). The sink
+ * commits the position only after those rows are durable, so a crash replays from the last
+ * durable position and the deterministic row ids make the replay harmless.
+ */
+export interface FeedCheckpoint {
+  /** OpticOdds: last entry_id; SharpAPI: the next `since` (meta.server_time); BoltOdds: snapshot version. */
+  position: string | null;
+  /** Adapter state that must survive a restart (BoltOdds: last known outcome prices). JSON-serializable. */
+  state?: unknown;
+}
+
+export interface FeedGap {
+  /** Why data may be missing: 'entry_id_gap', 'since_clamped', 'removed_truncated', 'reconnect', 'book_clear', 'sport_clear', … */
+  reason: string;
+  from: string | null;
+  to: string | null;
+  detail: string;
+}
+
+export interface FeedHealth {
+  connected: boolean;
+  lastMessageAt: string | null;
+  lastTickTs: string | null;
+  reconnects: number;
+  gaps: number;
+  rejected: number;
+  messages: number;
+}
+
+export interface FeedRunContext {
+  /** Where to resume from (null: start fresh). */
+  checkpoint: FeedCheckpoint | null;
+  emit(rows: Partial<CanonicalRows>, checkpoint: FeedCheckpoint): Promise<void>;
+  reject(raw: string, reason: string, detail: string): Promise<void>;
+  gap(gap: FeedGap): Promise<void>;
+  health(update: Partial<FeedHealth>): void;
+  signal: AbortSignal;
+  log: Logger;
+}
+
+export interface FeedAdapter {
+  readonly source: FeedSource;
+  /** Runs until `ctx.signal` aborts (resolve) or the feed is unusable (throw, with what to do next). */
+  run(ctx: FeedRunContext): Promise<void>;
+}
