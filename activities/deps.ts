@@ -1,5 +1,6 @@
 import type { Client } from '@temporalio/client';
 import type { Config } from '../lib/config';
+import type { FeedAdapter } from '../lib/feeds/types';
 import type { SharpSportsClient } from '../lib/sharpsports-client';
 import type { Warehouse } from '../lib/warehouse/client';
 
@@ -10,4 +11,6 @@ export interface ActivityDeps {
   config: Pick<Config, 'sharpsports'>;
   /** Needed only by the activities that start or wait on other workflows. */
   temporal?: { client: Client; taskQueue: string };
+  /** Adapter factories of the feeds configured on this worker, by source name. */
+  feeds?: Record<string, () => FeedAdapter>;
 }

@@ -1,4 +1,5 @@
 import type { ActivityDeps } from './deps';
+import { createFeedActivities } from './feeds';
 import { createOrchestrationActivities } from './orchestration';
 import { createRefreshLoadingActivities } from './refresh-loading';
 import { createRefreshRequestActivities } from './refresh-requests';
@@ -10,6 +11,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createRefreshRequestActivities(deps),
     ...createRefreshLoadingActivities(deps),
     ...createOrchestrationActivities(deps),
+    ...createFeedActivities(deps),
   };
 }
 

@@ -87,6 +87,7 @@ CREATE TABLE IF NOT EXISTS feed_checkpoints
     position Nullable(String),
     state String CODEC(ZSTD(3)),
     rows_total UInt64,
+    health String,
     committed_at DateTime64(3, 'UTC')
 )
 ENGINE = ReplacingMergeTree(committed_at)

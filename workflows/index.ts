@@ -1,2 +1,3 @@
 export { accountRefresh } from './account-refresh';
 export { bettorRefresh } from './bettor-refresh';
+export { feed } from './feed';

@@ -154,3 +154,5 @@ export const IMMEDIATE_STATUS: Record<Exclude<ImmediateOutcome, 'refresh' | 'unl
   bookInactive: 424,
   bookRegionInactive: 424,
 };
+
+export const feedWorkflowId = (feed: string) => `feed-${feed}`;

@@ -1,0 +1,75 @@
+import { ApplicationFailure, Context } from '@temporalio/activity';
+import { createLogger } from '../lib/log';
+import { recordRejection } from '../lib/rejections';
+import { createFeedSink, loadCheckpoint } from '../lib/feeds/sink';
+import type { FeedAdapter, FeedHealth } from '../lib/feeds/types';
+import { insertRows } from '../lib/warehouse/client';
+import type { ActivityDeps } from './deps';
+
+export interface FeedProgress {
+  feed: string;
+  position: string | null;
+  rowsTotal: number;
+  health: FeedHealth;
+}
+
+const HEARTBEAT_MS = 2_000;
+
+export function createFeedActivities({ clickhouse, feeds }: ActivityDeps) {
+  return {
+    /**
+     * One long-running consumer of one feed. Its heartbeat carries the last durable position
+     * and the feed's health, so the Temporal UI shows both and a worker that dies hands the
+     * feed to another within the heartbeat timeout. It resumes from `feed_checkpoints`, which
+     * is written only after the rows before it are durable.
+     */
+    async runFeed({ feed }: { feed: string }): Promise<FeedProgress> {
+      const make = feeds?.[feed];
+      if (!make) throw ApplicationFailure.nonRetryable(`feed "${feed}" is not configured on this worker: set its base URL and API key (see README, Configuration)`, 'FeedNotConfigured');
+      const adapter: FeedAdapter = make();
+      const ctx = Context.current();
+      const log = createLogger({ feed });
+      const health: FeedHealth = { connected: false, lastMessageAt: null, lastTickTs: null, reconnects: 0, gaps: 0, rejected: 0, messages: 0 };
+      const resumed = await loadCheckpoint(clickhouse, feed);
+      let progress: FeedProgress = { feed, position: resumed?.checkpoint.position ?? null, rowsTotal: resumed?.rowsTotal ?? 0, health };
+      const sink = createFeedSink({
+        clickhouse,
+        feed,
+        health: () => health,
+        onCommit: (checkpoint, rowsTotal) => {
+          progress = { feed, position: checkpoint.position, rowsTotal: (resumed?.rowsTotal ?? 0) + rowsTotal, health };
+        },
+      });
+      const abort = new AbortController();
+      ctx.cancelled.catch(() => abort.abort());
+      const beat = setInterval(() => ctx.heartbeat(progress), HEARTBEAT_MS);
+      ctx.heartbeat(progress);
+      log.info('feed.started', { position: progress.position, rowsTotal: progress.rowsTotal });
+      try {
+        await adapter.run({
+          checkpoint: resumed?.checkpoint ?? null,
+          emit: (rows, checkpoint) => sink.emit(rows, checkpoint),
+          reject: async (raw, reason, detail) => {
+            health.rejected += 1;
+            await recordRejection(clickhouse, { source: feed, reason, detail, raw });
+          },
+          gap: async (gap) => {
+            health.gaps += 1;
+            log.warn('feed.gap', { ...gap });
+            await insertRows(clickhouse, 'feed_gaps', [{ feed, reason: gap.reason, gap_from: gap.from, gap_to: gap.to, detail: gap.detail }]);
+          },
+          health: (update) => Object.assign(health, update),
+          signal: abort.signal,
+          log,
+        });
+      } finally {
+        clearInterval(beat);
+        abort.abort();
+        await sink.close();
+        ctx.heartbeat(progress);
+        log.info('feed.stopped', { position: progress.position, rowsTotal: progress.rowsTotal });
+      }
+      return progress;
+    },
+  };
+}

@@ -1,0 +1,139 @@
+import type { CanonicalRows } from '../../schemas/odds';
+import { log } from '../log';
+import { insertRows, queryRows, type Warehouse } from '../warehouse/client';
+import type { FeedCheckpoint } from './types';
+
+export interface SinkOptions {
+  clickhouse: Warehouse;
+  feed: string;
+  /** Flush when this many rows are buffered … */
+  maxRows?: number;
+  /** … or when the oldest buffered row is this old. */
+  maxAgeMs?: number;
+  /** emit() waits while this many rows are buffered or in flight: backpressure, not an unbounded buffer. */
+  maxBufferedRows?: number;
+  /** Called after a batch and its checkpoint are durable (the feed activity heartbeats it). */
+  onCommit?: (checkpoint: FeedCheckpoint, rowsTotal: number) => void;
+  health?: () => unknown;
+}
+
+export interface FeedSink {
+  emit(rows: Partial<CanonicalRows>, checkpoint: FeedCheckpoint): Promise<void>;
+  flush(): Promise<void>;
+  close(): Promise<void>;
+  committed(): FeedCheckpoint | null;
+  stats(): { buffered: number; rowsTotal: number; batches: number };
+}
+
+export async function loadCheckpoint(ch: Warehouse, feed: string): Promise<{ checkpoint: FeedCheckpoint; rowsTotal: number } | null> {
+  const rows = await queryRows<{ position: string | null; state: string; rows_total: number }>(ch, 'SELECT position, state, rows_total FROM feed_checkpoints FINAL WHERE feed = {f:String}', { f: feed });
+  if (!rows[0]) return null;
+  return { checkpoint: { position: rows[0].position, state: rows[0].state ? JSON.parse(rows[0].state) : undefined }, rowsTotal: Number(rows[0].rows_total) };
+}
+
+/**
+ * The load stage shared by all feeds: batches rows by size or age, inserts them, and only
+ * then commits the checkpoint that follows them. A crash before the checkpoint replays the
+ * batch from the previous checkpoint; the rows' deterministic ids fold the replay away.
+ */
+export function createFeedSink(opts: SinkOptions): FeedSink {
+  const maxRows = opts.maxRows ?? 5_000;
+  const maxAgeMs = opts.maxAgeMs ?? 250;
+  const maxBuffered = opts.maxBufferedRows ?? 50_000;
+  let buffer: CanonicalRows = { ticks: [], settlements: [], fixtures: [] };
+  let bufferedRows = 0;
+  let inFlightRows = 0;
+  let pendingCheckpoint: FeedCheckpoint | null = null;
+  let committed: FeedCheckpoint | null = null;
+  let rowsTotal = 0;
+  let batches = 0;
+  let oldestAt = 0;
+  let flushing: Promise<void> | null = null;
+  let timer: NodeJS.Timeout | null = null;
+  let failure: Error | null = null;
+  let closed = false;
+  const waiters: Array<() => void> = [];
+
+  const wake = () => {
+    while (waiters.length && bufferedRows + inFlightRows < maxBuffered) waiters.shift()!();
+  };
+
+  async function writeBatch(rows: CanonicalRows, checkpoint: FeedCheckpoint | null, count: number) {
+    await insertRows(opts.clickhouse, 'odds_ticks', rows.ticks);
+    await insertRows(opts.clickhouse, 'settlements', rows.settlements);
+    await insertRows(opts.clickhouse, 'fixtures', rows.fixtures);
+    if (!checkpoint) return;
+    rowsTotal += count;
+    await insertRows(opts.clickhouse, 'feed_checkpoints', [
+      {
+        feed: opts.feed,
+        position: checkpoint.position,
+        state: checkpoint.state === undefined ? '' : JSON.stringify(checkpoint.state),
+        rows_total: rowsTotal,
+        health: JSON.stringify(opts.health?.() ?? {}),
+        committed_at: new Date().toISOString(),
+      },
+    ]);
+    committed = checkpoint;
+    batches += 1;
+    opts.onCommit?.(checkpoint, rowsTotal);
+  }
+
+  function flush(): Promise<void> {
+    if (flushing) return flushing.then(() => (bufferedRows > 0 || pendingCheckpoint ? flush() : undefined));
+    if (timer) {
+      clearTimeout(timer);
+      timer = null;
+    }
+    if (bufferedRows === 0 && !pendingCheckpoint) return Promise.resolve();
+    const rows = buffer;
+    const checkpoint = pendingCheckpoint;
+    const count = bufferedRows;
+    buffer = { ticks: [], settlements: [], fixtures: [] };
+    pendingCheckpoint = null;
+    inFlightRows = count;
+    bufferedRows = 0;
+    flushing = writeBatch(rows, checkpoint, count)
+      .catch((err: Error) => {
+        failure = err;
+        log.error('feed.sink_failed', { feed: opts.feed, rows: count, error: err, hint: 'the feed restarts from its last durable checkpoint' });
+      })
+      .finally(() => {
+        inFlightRows = 0;
+        flushing = null;
+        wake();
+      });
+    return flushing;
+  }
+
+  return {
+    async emit(rows, checkpoint) {
+      if (failure) throw failure;
+      if (closed) throw new Error(`feed sink ${opts.feed} is closed`);
+      const n = (rows.ticks?.length ?? 0) + (rows.settlements?.length ?? 0) + (rows.fixtures?.length ?? 0);
+      if (bufferedRows === 0) oldestAt = Date.now();
+      if (rows.ticks?.length) buffer.ticks.push(...rows.ticks);
+      if (rows.settlements?.length) buffer.settlements.push(...rows.settlements);
+      if (rows.fixtures?.length) buffer.fixtures.push(...rows.fixtures);
+      bufferedRows += n;
+      pendingCheckpoint = checkpoint;
+      if (bufferedRows >= maxRows) void flush();
+      else if (!timer) timer = setTimeout(() => void flush(), Math.max(0, maxAgeMs - (Date.now() - oldestAt)));
+      // Backpressure: the reader waits here while the warehouse catches up.
+      while (bufferedRows + inFlightRows >= maxBuffered && !failure) await new Promise<void>((r) => waiters.push(r));
+      if (failure) throw failure;
+    },
+    flush: async () => {
+      await flush();
+      if (failure) throw failure;
+    },
+    async close() {
+      closed = true;
+      await flush();
+      if (timer) clearTimeout(timer);
+      if (failure) throw failure;
+    },
+    committed: () => committed,
+    stats: () => ({ buffered: bufferedRows + inFlightRows, rowsTotal, batches }),
+  };
+}
