@@ -53,6 +53,16 @@ const EnvSchema = z.object({
   BOLTODDS_API_KEY: z.string().min(1).optional(),
   SHARPAPI_BASE_URL: url('SHARPAPI_BASE_URL').optional(),
   SHARPAPI_API_KEY: z.string().min(1).optional(),
+  OPTICODDS_LEAGUES: z.string().optional(),
+  OPTICODDS_SPORTSBOOKS: z.string().optional(),
+  OPTICODDS_MARKETS: z.string().optional(),
+  BOLTODDS_SPORTS: z.string().optional(),
+  BOLTODDS_SPORTSBOOKS: z.string().optional(),
+  BOLTODDS_MARKETS: z.string().optional(),
+  SHARPAPI_LEAGUES: z.string().optional(),
+  SHARPAPI_SPORTSBOOKS: z.string().optional(),
+  SHARPAPI_MARKETS: z.string().optional(),
+  SHARPAPI_POLL_SECONDS: positiveSeconds.default(5),
 });
 
 export type Env = z.infer<typeof EnvSchema>;
@@ -87,7 +97,28 @@ export interface Config {
   clickhouse: { url?: string; user: string; password: string; database: string };
   webhook: { port: number; host: string; maxBodyBytes: number; secret?: string };
   sharpsports: { baseUrl: string; apiKey?: string; timeoutMs: number; policy: RefreshPolicy };
+  feeds: FeedsConfig;
   logLevel: Env['LINEHOUSE_LOG_LEVEL'];
+}
+
+/** A feed runs when its base URL and key are set; the lists narrow it (unset: the adapter's defaults). */
+export interface FeedsConfig {
+  opticodds?: { baseUrl: string; apiKey: string; leagues?: string[]; sportsbooks?: string[]; markets?: string[] };
+  boltodds?: { url: string; apiKey: string; sports?: string[]; sportsbooks?: string[]; markets?: string[] };
+  sharpapi?: { baseUrl: string; apiKey: string; leagues?: string[]; sportsbooks?: string[]; markets?: string[]; pollIntervalMs: number };
+}
+
+const list = (v: string | undefined) => (v ? v.split(',').map((x) => x.trim()).filter(Boolean) : undefined);
+
+function feedsFrom(env: Env): FeedsConfig {
+  const feeds: FeedsConfig = {};
+  if (env.OPTICODDS_BASE_URL && env.OPTICODDS_API_KEY)
+    feeds.opticodds = { baseUrl: env.OPTICODDS_BASE_URL.replace(/\/+$/, ''), apiKey: env.OPTICODDS_API_KEY, leagues: list(env.OPTICODDS_LEAGUES), sportsbooks: list(env.OPTICODDS_SPORTSBOOKS), markets: list(env.OPTICODDS_MARKETS) };
+  if (env.BOLTODDS_WS_URL && env.BOLTODDS_API_KEY)
+    feeds.boltodds = { url: env.BOLTODDS_WS_URL, apiKey: env.BOLTODDS_API_KEY, sports: list(env.BOLTODDS_SPORTS), sportsbooks: list(env.BOLTODDS_SPORTSBOOKS), markets: list(env.BOLTODDS_MARKETS) };
+  if (env.SHARPAPI_BASE_URL && env.SHARPAPI_API_KEY)
+    feeds.sharpapi = { baseUrl: env.SHARPAPI_BASE_URL.replace(/\/+$/, ''), apiKey: env.SHARPAPI_API_KEY, leagues: list(env.SHARPAPI_LEAGUES), sportsbooks: list(env.SHARPAPI_SPORTSBOOKS), markets: list(env.SHARPAPI_MARKETS), pollIntervalMs: env.SHARPAPI_POLL_SECONDS * 1000 };
+  return feeds;
 }
 
 export class ConfigError extends Error {
@@ -161,6 +192,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       timeoutMs: env.SHARPSPORTS_TIMEOUT_SECONDS * 1000,
       policy: defaultPolicy(env),
     },
+    feeds: feedsFrom(env),
     logLevel: env.LINEHOUSE_LOG_LEVEL,
   };
 }
