@@ -36,8 +36,9 @@ export function createFeedActivities({ clickhouse, feeds }: ActivityDeps) {
         clickhouse,
         feed,
         health: () => health,
+        rowsBefore: resumed?.rowsTotal ?? 0,
         onCommit: (checkpoint, rowsTotal) => {
-          progress = { feed, position: checkpoint.position, rowsTotal: (resumed?.rowsTotal ?? 0) + rowsTotal, health };
+          progress = { feed, position: checkpoint.position, rowsTotal, health };
         },
       });
       const abort = new AbortController();

@@ -18,6 +18,11 @@ import { createWebhookServer, listen } from './webhook/receiver';
 import { createWarehouse, queryRows, runSql, type Warehouse } from './warehouse/client';
 import { migrate } from './warehouse/migrate';
 import { startSharpSportsSandbox, type SharpSportsSandbox } from '../sandbox/sharpsports';
+import { startOpticOddsSandbox, type OpticOddsSandbox, type OpticOddsSandboxOptions } from '../sandbox/opticodds';
+import { startBoltOddsSandbox, type BoltOddsSandbox, type BoltOddsSandboxOptions } from '../sandbox/boltodds';
+import { startSharpApiSandbox, type SharpApiSandbox, type SharpApiSandboxOptions } from '../sandbox/sharpapi';
+import { configuredFeeds } from './feeds/registry';
+import { feedWorkflowId } from '../workflows/messages';
 
 /** What `linehouse up` writes to <data dir>/run/up.json so other commands can reach it. */
 export interface RunFile {
@@ -41,13 +46,24 @@ export interface Stack {
   webhookUrl: string;
   uiUrl: string;
   sandbox?: SharpSportsSandbox;
+  feedSandboxes: FeedSandboxes;
   run: RunFile;
   dispatch(ref: RefreshResponseRef): Promise<void>;
   stop(): Promise<void>;
 }
 
+export interface FeedSandboxes {
+  opticodds?: OpticOddsSandbox;
+  boltodds?: BoltOddsSandbox;
+  sharpapi?: SharpApiSandbox;
+}
+
 export interface StackOptions {
   sandbox?: boolean;
+  /** With `sandbox`: the simulated odds feeds and their knobs (false: none). */
+  feedSandboxes?:
+    | false
+    | { opticodds?: Partial<OpticOddsSandboxOptions> | false; boltodds?: Partial<BoltOddsSandboxOptions> | false; sharpapi?: Partial<SharpApiSandboxOptions> | false };
   /** Sandbox knobs for tests and the demo (compressed time). */
   sandboxOptions?: Partial<Parameters<typeof startSharpSportsSandbox>[0]>;
   headlessTemporal?: boolean;
@@ -135,6 +151,31 @@ export async function startStack(config: Config, opts: StackOptions = {}): Promi
       config.sharpsports.baseUrl = sandbox.url;
       cleanups.push(() => sandbox!.close());
     }
+    const feedSandboxes: FeedSandboxes = {};
+    if (opts.sandbox && opts.feedSandboxes !== false) {
+      const knobs = opts.feedSandboxes ?? {};
+      const key = () => `sandbox-${crypto.randomBytes(8).toString('hex')}`;
+      if (knobs.opticodds !== false) {
+        const apiKey = key();
+        // One connection per sport group (four by default); production starts once all listen.
+        const sb = (feedSandboxes.opticodds = await startOpticOddsSandbox({ apiKey, ratePerSecond: 20, startAfterConnections: 4, ...knobs.opticodds }));
+        cleanups.push(() => sb.close());
+        config.feeds.opticodds = { ...config.feeds.opticodds, baseUrl: sb.url, apiKey };
+      }
+      if (knobs.boltodds !== false) {
+        const apiKey = key();
+        const sb = (feedSandboxes.boltodds = await startBoltOddsSandbox({ apiKey, ratePerSecond: 10, ...knobs.boltodds }));
+        cleanups.push(() => sb.close());
+        config.feeds.boltodds = { ...config.feeds.boltodds, url: sb.url, apiKey };
+      }
+      if (knobs.sharpapi !== false) {
+        const apiKey = key();
+        const sb = (feedSandboxes.sharpapi = await startSharpApiSandbox({ apiKey, changesPerSecond: 20, ...knobs.sharpapi }));
+        cleanups.push(() => sb.close());
+        config.feeds.sharpapi = { pollIntervalMs: 1000, ...config.feeds.sharpapi, baseUrl: sb.url, apiKey };
+      }
+    }
+    for (const f of Object.values(config.feeds)) registerSecret(f?.apiKey);
     registerSecret(config.sharpsports.apiKey);
     registerSecret(config.webhook.secret);
     if (!config.webhook.secret) log.warn('webhook.unsigned', { hint: 'set SHARPSPORTS_WEBHOOK_SECRET to the subscription hmac_secret so forged webhooks are refused' });
@@ -172,7 +213,8 @@ export async function startStack(config: Config, opts: StackOptions = {}): Promi
     const workerConnection: NativeConnection = await connectWorker(t);
     cleanups.push(() => workerConnection.close());
     const http = createSharpSportsClient({ baseUrl: config.sharpsports.baseUrl, apiKey: config.sharpsports.apiKey, timeoutMs: config.sharpsports.timeoutMs });
-    const activities = createActivities({ clickhouse, http, config, temporal: { client, taskQueue: t.taskQueue } });
+    const feeds = configuredFeeds(config.feeds);
+    const activities = createActivities({ clickhouse, http, config, temporal: { client, taskQueue: t.taskQueue }, feeds });
     const worker = await createLinehouseWorker({ connection: workerConnection, namespace: t.namespace, taskQueue: t.taskQueue, activities, workflowBundle: opts.workflowBundle });
     const workerRun = worker.run();
     cleanups.push(async () => {
@@ -211,8 +253,12 @@ export async function startStack(config: Config, opts: StackOptions = {}): Promi
     }
 
     await redispatchUnloaded(clickhouse, dispatch);
+    // One consumer per feed across every process: attach to the feed's workflow if it runs.
+    for (const feed of Object.keys(feeds)) {
+      await client.workflow.start('feed', { workflowId: feedWorkflowId(feed), taskQueue: t.taskQueue, args: [{ feed }], workflowIdConflictPolicy: 'USE_EXISTING' });
+    }
     ready = true;
-    log.info('linehouse.ready', { webhook: webhookUrl, health: `http://127.0.0.1:${webhookPort}/healthz`, temporal: temporalAddress, ui: uiUrl || undefined, sandbox: sandbox?.url });
+    log.info('linehouse.ready', { webhook: webhookUrl, health: `http://127.0.0.1:${webhookPort}/healthz`, temporal: temporalAddress, ui: uiUrl || undefined, sandbox: sandbox?.url, feeds: Object.keys(feeds) });
 
     let stopped = false;
     return {
@@ -223,6 +269,7 @@ export async function startStack(config: Config, opts: StackOptions = {}): Promi
       webhookUrl,
       uiUrl,
       sandbox,
+      feedSandboxes,
       run,
       dispatch,
       stop: async () => {

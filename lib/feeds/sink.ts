@@ -15,6 +15,8 @@ export interface SinkOptions {
   /** Called after a batch and its checkpoint are durable (the feed activity heartbeats it). */
   onCommit?: (checkpoint: FeedCheckpoint, rowsTotal: number) => void;
   health?: () => unknown;
+  /** Rows loaded before this sink started (from the resumed checkpoint), so totals keep counting. */
+  rowsBefore?: number;
 }
 
 export interface FeedSink {
@@ -45,7 +47,7 @@ export function createFeedSink(opts: SinkOptions): FeedSink {
   let inFlightRows = 0;
   let pendingCheckpoint: FeedCheckpoint | null = null;
   let committed: FeedCheckpoint | null = null;
-  let rowsTotal = 0;
+  let rowsTotal = opts.rowsBefore ?? 0;
   let batches = 0;
   let oldestAt = 0;
   let flushing: Promise<void> | null = null;

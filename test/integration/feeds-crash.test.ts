@@ -1,0 +1,114 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort } from '../../lib/stack';
+import { startBoltOddsSandbox, type BoltOddsSandbox } from '../../sandbox/boltodds';
+import { startOpticOddsSandbox, type OpticOddsSandbox } from '../../sandbox/opticodds';
+import { startSharpApiSandbox, type SharpApiSandbox } from '../../sandbox/sharpapi';
+import { exited, linehouse, startUp, waitHealthy } from '../helpers/cli';
+import { tempDir } from '../helpers/stack';
+
+/**
+ * SIGKILL `linehouse up` (and its Temporal dev server: the whole process group) in the middle
+ * of three live streams, start it again, and compare the warehouse with what the simulators
+ * sent. The simulators live in this test process, so they outlive the crash like real providers.
+ */
+let optic: OpticOddsSandbox;
+let bolt: BoltOddsSandbox;
+let sharp: SharpApiSandbox;
+let env: Record<string, string>;
+let webhookPort: number;
+
+const rows = (stdout: string) => stdout.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l));
+async function query(sql: string): Promise<Record<string, any>[]> {
+  const r = await linehouse(['query', sql], env);
+  if (r.code !== 0) throw new Error(`query failed: ${r.stderr.slice(-1000)}`);
+  return rows(r.stdout);
+}
+const scalar = async (sql: string) => Number(Object.values((await query(sql))[0])[0]);
+
+beforeAll(async () => {
+  optic = await startOpticOddsSandbox({ apiKey: 'optic-key-crash', entries: 3_000, ratePerSecond: 300, pingIntervalMs: 500, startAfterConnections: 4 });
+  bolt = await startBoltOddsSandbox({ apiKey: 'bolt-key-crash', updates: 1_500, ratePerSecond: 150, pingIntervalMs: 500 });
+  sharp = await startSharpApiSandbox({ apiKey: 'sharp-key-crash', totalChanges: 3_000, changesPerSecond: 300 });
+  webhookPort = await freePort();
+  env = {
+    LINEHOUSE_DATA_DIR: tempDir('feeds-crash'),
+    WEBHOOK_PORT: String(webhookPort),
+    TEMPORAL_DEV_PORT: String(await freePort()),
+    TEMPORAL_UI_PORT: String(await freePort()),
+    OPTICODDS_BASE_URL: optic.url,
+    OPTICODDS_API_KEY: 'optic-key-crash',
+    BOLTODDS_WS_URL: bolt.url,
+    BOLTODDS_API_KEY: 'bolt-key-crash',
+    SHARPAPI_BASE_URL: sharp.url,
+    SHARPAPI_API_KEY: 'sharp-key-crash',
+    SHARPAPI_POLL_SECONDS: '0.5',
+  };
+}, 60_000);
+
+afterAll(async () => {
+  await Promise.all([optic?.close(), bolt?.close(), sharp?.close()]);
+});
+
+describe('feeds survive SIGKILL of linehouse up', () => {
+  it('loses nothing replayable and duplicates nothing', async () => {
+    let up = startUp([], env);
+    await waitHealthy(webhookPort, up);
+    // Let every feed load something, then kill everything mid-stream.
+    for (let i = 0; i < 300; i++) {
+      const [r] = await query("SELECT countIf(source = 'opticodds') AS o, countIf(source = 'boltodds') AS b, countIf(source = 'sharpapi') AS s FROM odds_ticks");
+      if (Number(r.o) > 200 && Number(r.b) > 50 && Number(r.s) > 200) break;
+      await new Promise((res) => setTimeout(res, 200));
+    }
+    process.kill(-up.pid!, 'SIGKILL');
+    await exited(up);
+    const atKill = await scalar("SELECT count() FROM odds_ticks FINAL WHERE source = 'opticodds'");
+    expect(atKill).toBeGreaterThan(0);
+
+    up = startUp([], env);
+    await waitHealthy(webhookPort, up);
+    const deadline = Date.now() + 120_000;
+    // What the stream sent for linehouse's subscription, including what it replayed after the restart.
+    const opticTruth = () => new Set([...optic.emitted().tickIds, ...optic.emitted().lockedTickIds]);
+    while (Date.now() < deadline) {
+      const done = optic.producedEntries() >= 3_000 && optic.pending() === 0 && bolt.scriptDone() && sharp.changesApplied() >= 3_000;
+      const landed = await scalar("SELECT count() FROM odds_ticks FINAL WHERE source = 'opticodds'");
+      if (done && landed >= opticTruth().size) break;
+      await new Promise((res) => setTimeout(res, 500));
+    }
+    // One more SharpAPI poll window and BoltOdds message after the streams finished.
+    await new Promise((res) => setTimeout(res, 2_000));
+
+    // OpticOdds resumes with last_entry_id: every entry the stream sent is there, once.
+    const opticIds = new Set((await query("SELECT tick_id AS id FROM odds_ticks FINAL WHERE source = 'opticodds'")).map((r) => r.id));
+    const truth = opticTruth();
+    expect([...truth].filter((id) => !opticIds.has(id))).toEqual([]);
+    expect(opticIds.size).toBe(truth.size);
+    expect(await scalar("SELECT count() FROM settlements FINAL WHERE source = 'opticodds'")).toBe(new Set(optic.emitted().settlementIds).size);
+
+    // SharpAPI resumes from the durable `since`: the current version of every odd is there.
+    const sharpIds = new Set((await query("SELECT tick_id AS id FROM odds_ticks FINAL WHERE source = 'sharpapi'")).map((r) => r.id));
+    const current = sharp.current().filter((o) => o.tickId !== null);
+    expect(current.filter((o) => !sharpIds.has(o.tickId!)).map((o) => o.id)).toEqual([]);
+
+    // BoltOdds cannot replay: the new initial_state rebuilds the state. The latest price of
+    // every outcome equals the provider's, and the restart is reported as a gap.
+    const latest = await query(
+      "SELECT book, provider_odd_id AS k, event_key AS game, argMax(price_american, (ts, tick_id)) AS price FROM odds_ticks FINAL WHERE source = 'boltodds' GROUP BY book, provider_odd_id, event_key",
+    );
+    const got = new Map(latest.map((r) => [`${r.book}|${r.game}|${r.k}`, r.price === null ? null : Number(r.price)]));
+    // Only what linehouse subscribed to (BoltOdds filters by sport and market on its side).
+    const sub = bolt.subscriptions().filter((s) => s.accepted).at(-1)!.filters as { sports?: string[]; markets?: string[] };
+    const subscribed = bolt.currentPrices().filter((o) => (!sub.sports || sub.sports.includes(o.sport)) && (!sub.markets || sub.markets.includes(o.market)));
+    expect(subscribed.length).toBeGreaterThan(0);
+    const wrong = subscribed.filter((o) => got.get(`${o.book}|${o.game}|${o.outcomeKey}`) !== o.price);
+    expect(wrong).toEqual([]);
+    expect(await scalar("SELECT count() FROM feed_gaps WHERE feed = 'boltodds' AND reason = 'reconnect'")).toBeGreaterThanOrEqual(1);
+
+    // Zero duplicates anywhere: every stored tick id is distinct after merging.
+    for (const source of ['opticodds', 'boltodds', 'sharpapi'])
+      expect(await scalar(`SELECT count() - uniqExact(tick_id) FROM odds_ticks FINAL WHERE source = '${source}'`)).toBe(0);
+
+    process.kill(up.pid!, 'SIGTERM');
+    expect(await exited(up)).toEqual({ code: 0, signal: null });
+  });
+});
