@@ -50,7 +50,6 @@ export function createFeedSink(opts: SinkOptions): FeedSink {
   let rowsTotal = opts.rowsBefore ?? 0;
   let batches = 0;
   let oldestAt = 0;
-  let flushing: Promise<void> | null = null;
   let timer: NodeJS.Timeout | null = null;
   let failure: Error | null = null;
   let closed = false;
@@ -81,31 +80,38 @@ export function createFeedSink(opts: SinkOptions): FeedSink {
     opts.onCommit?.(checkpoint, rowsTotal);
   }
 
+  // Flushes run one after another on a single chain; each takes whatever is buffered when it
+  // starts. At most one flush waits in the queue, so a burst of emits does not pile them up.
+  let chain: Promise<void> = Promise.resolve();
+  let queued = false;
   function flush(): Promise<void> {
-    if (flushing) return flushing.then(() => (bufferedRows > 0 || pendingCheckpoint ? flush() : undefined));
     if (timer) {
       clearTimeout(timer);
       timer = null;
     }
-    if (bufferedRows === 0 && !pendingCheckpoint) return Promise.resolve();
-    const rows = buffer;
-    const checkpoint = pendingCheckpoint;
-    const count = bufferedRows;
-    buffer = { ticks: [], settlements: [], fixtures: [] };
-    pendingCheckpoint = null;
-    inFlightRows = count;
-    bufferedRows = 0;
-    flushing = writeBatch(rows, checkpoint, count)
-      .catch((err: Error) => {
-        failure = err;
-        log.error('feed.sink_failed', { feed: opts.feed, rows: count, error: err, hint: 'the feed restarts from its last durable checkpoint' });
-      })
-      .finally(() => {
+    if (queued) return chain;
+    queued = true;
+    chain = chain.then(async () => {
+      queued = false;
+      if (bufferedRows === 0 && !pendingCheckpoint) return;
+      const rows = buffer;
+      const checkpoint = pendingCheckpoint;
+      const count = bufferedRows;
+      buffer = { ticks: [], settlements: [], fixtures: [] };
+      pendingCheckpoint = null;
+      inFlightRows = count;
+      bufferedRows = 0;
+      try {
+        await writeBatch(rows, checkpoint, count);
+      } catch (err) {
+        failure = err as Error;
+        log.error('feed.sink_failed', { feed: opts.feed, rows: count, error: err as Error, hint: 'the feed restarts from its last durable checkpoint' });
+      } finally {
         inFlightRows = 0;
-        flushing = null;
         wake();
-      });
-    return flushing;
+      }
+    });
+    return chain;
   }
 
   return {

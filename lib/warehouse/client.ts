@@ -6,6 +6,10 @@ import type { Config } from '../config';
 
 export type Warehouse = ClickHouseClient;
 
+/** chDB's zero-copy raw insert, when the warehouse is embedded (the engine's parser runs on its own threads). */
+type RawInsert = (params: { table: string; values: Buffer; format: 'JSONEachRow'; settings?: Record<string, string | number> }) => Promise<unknown>;
+const rawInserters = new WeakMap<Warehouse, RawInsert>();
+
 /** Settings every linehouse session runs with, on chDB and on a server alike. */
 const SESSION_SETTINGS = {
   date_time_input_format: 'best_effort',
@@ -38,8 +42,10 @@ export async function createWarehouse(config: Pick<Config, 'clickhouse' | 'dataD
   fs.mkdirSync(dir, { recursive: true });
   // chdb/connection is typed against its own copy of @clickhouse/client-common; the runtime
   // interface is the same, so the cast only bridges the duplicate type declarations.
-  const connection = createChdbConnection({ path: dir }) as unknown as NonNullable<Parameters<typeof createClient>[0]>['connection'];
+  const chdb = createChdbConnection({ path: dir });
+  const connection = chdb as unknown as NonNullable<Parameters<typeof createClient>[0]>['connection'];
   const client = createClient({ connection, clickhouse_settings: SESSION_SETTINGS });
+  rawInserters.set(client, (params) => chdb.chdb.rawInsert(params));
   await client.command({ query: `CREATE DATABASE IF NOT EXISTS ${database}` });
   // chDB's connection has no per-request database: select it once for the session.
   await client.command({ query: `USE ${database}` });
@@ -57,6 +63,20 @@ export async function queryRows<T = Record<string, unknown>>(
 
 export async function insertRows(ch: Warehouse, table: string, rows: readonly object[], dedupToken?: string): Promise<void> {
   if (rows.length === 0) return;
+  const raw = rawInserters.get(ch);
+  if (raw) {
+    // Embedded: one JSONEachRow buffer handed to chDB without copying it into an SQL string
+    // (about 4x the rows/s of the generic path on the same engine; bench/feed-ingest.ts).
+    let body = '';
+    for (const row of rows) body += JSON.stringify(row) + '\n';
+    await raw({
+      table,
+      values: Buffer.from(body),
+      format: 'JSONEachRow',
+      settings: { ...SESSION_SETTINGS, ...(dedupToken ? { insert_deduplication_token: dedupToken } : {}) },
+    });
+    return;
+  }
   await ch.insert({
     table,
     values: rows as object[],

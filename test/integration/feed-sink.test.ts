@@ -62,18 +62,27 @@ describe('feed sink on chDB', () => {
     expect((await loadCheckpoint(ch, 'test-b'))?.checkpoint.position).toBe('3000');
   });
 
-  it('when the warehouse fails, emit throws and the checkpoint does not move', async () => {
+  it('close() waits for every queued flush: a burst of emits then close loses nothing', async () => {
+    // Regression: a flush chained behind a running one used to be dropped by close().
+    await ch.command({ query: "DELETE FROM odds_ticks WHERE source = 'sharpapi'" });
+    const sink = createFeedSink({ clickhouse: ch, feed: 'test-d', maxRows: 1_000, maxAgeMs: 10_000, maxBufferedRows: 100_000 });
+    for (let i = 0; i < 40_000; i += 10) await sink.emit({ ticks: Array.from({ length: 10 }, (_, k) => tick(i + k)) }, { position: String(i + 10) });
+    await sink.close();
+    expect(await count("SELECT count() AS n FROM odds_ticks FINAL WHERE source = 'sharpapi'")).toBe(40_000);
+    expect((await loadCheckpoint(ch, 'test-d'))?.checkpoint.position).toBe('40000');
+  });
+
+  it('when the warehouse refuses a batch, emit throws and the checkpoint does not move', async () => {
     const sink = createFeedSink({ clickhouse: ch, feed: 'test-c', maxRows: 10 });
-    const original = ch.insert.bind(ch);
-    (ch as any).insert = async () => {
-      throw new Error('simulated warehouse outage');
-    };
+    // A real failure: the table is gone while the feed writes.
+    await ch.command({ query: 'RENAME TABLE odds_ticks TO odds_ticks_hidden' });
     try {
       await expect(async () => {
         for (let i = 0; i < 100; i++) await sink.emit({ ticks: [tick(50_000 + i)] }, { position: String(i) });
-      }).rejects.toThrow(/simulated warehouse outage/);
+        await sink.flush();
+      }).rejects.toThrow(/odds_ticks/);
     } finally {
-      (ch as any).insert = original;
+      await ch.command({ query: 'RENAME TABLE odds_ticks_hidden TO odds_ticks' });
     }
     expect(await loadCheckpoint(ch, 'test-c')).toBeNull();
   });
