@@ -87,6 +87,20 @@ export async function run(argv: string[]): Promise<number> {
       (SELECT countIf(status = 'completed') FROM bet_slips FINAL) AS settled, (SELECT count() FROM webhook_deliveries) AS deliveries, (SELECT count() FROM rejected_messages) AS rejected`);
     say(`  this run: all ${expected()} sandbox slips landed, each exactly once, in their graded state`);
     say(`  warehouse totals (earlier runs included): bet_slips ${totals.slips}, bets ${totals.bets}, settled ${totals.settled}, webhook deliveries ${totals.deliveries}, rejected ${totals.rejected}`);
+    const feedNames = Object.keys(stack.feedSandboxes);
+    await waitFor('every feed to deliver ticks', async () => {
+      const rows = await queryRows<{ source: string }>(stack.clickhouse, 'SELECT DISTINCT source FROM odds_ticks');
+      return feedNames.every((f) => rows.some((r) => r.source === f));
+    }, 30_000);
+    const feeds = await queryRows<any>(
+      stack.clickhouse,
+      `SELECT source, count() AS ticks, countIf(locked) AS locked, countIf(removed) AS removed, uniqExact(event_key) AS events, uniqExact(book) AS books
+       FROM odds_ticks FINAL GROUP BY source ORDER BY source`,
+    );
+    say('odds feeds (streaming the whole time, one Temporal workflow each):');
+    for (const f of feeds) say(`  ${String(f.source).padEnd(10)} ${f.ticks} ticks (${f.locked} locked, ${f.removed} removed) across ${f.events} events and ${f.books} books`);
+    const [extra] = await queryRows<any>(stack.clickhouse, `SELECT (SELECT count() FROM settlements FINAL) AS settlements, (SELECT count() FROM fixtures FINAL) AS fixtures, (SELECT count() FROM feed_gaps) AS gaps`);
+    say(`  settlements ${extra.settlements}, fixture updates ${extra.fixtures}, reported gaps ${extra.gaps}`);
     say('');
     say('per account (linehouse refresh --wait prints the same lines):');
     for (const r of results) for (const a of r.accounts) say('  ' + JSON.stringify(summaryLine(a)));

@@ -1,0 +1,212 @@
+// One SSE event → canonical rows (odds ticks, settlements, fixture updates).
+import type { z } from 'zod';
+import {
+  CopilotEntrySchema,
+  CopilotOddSchema,
+  CopilotSettledOddSchema,
+  FixtureStatusSchema,
+  type CopilotOdd,
+  type CopilotSettledOdd,
+} from '../../../schemas/opticodds';
+import {
+  FixtureUpdateSchema,
+  OddsTickSchema,
+  SettlementSchema,
+  type CanonicalRows,
+  type FixtureUpdate,
+  type OddsTick,
+  type Settlement,
+} from '../../../schemas/odds';
+import { fromAmerican, parseAmerican } from '../../odds/price';
+import { opticSettlementId, opticTickId, opticUpdateId } from './ids';
+import { bookOf, canonicalMarket, lineOf, selectionOf } from './normalize';
+
+const FIXTURE_CACHE_SIZE = 50_000;
+
+const isoFromSeconds = (s: number): string => new Date(Math.round(s * 1000)).toISOString();
+const isoOrNull = (s: string | null | undefined): string | null => (s ? new Date(Date.parse(s)).toISOString() : null);
+
+/** What fixture-status told us about a fixture: odds entries carry no teams or start time. */
+interface FixtureInfo {
+  home: string;
+  away: string;
+  start: string | null;
+  status: string | null;
+}
+
+export class FixtureCache {
+  private map = new Map<string, FixtureInfo>();
+  get(id: string): FixtureInfo | undefined {
+    return this.map.get(id);
+  }
+  set(id: string, info: FixtureInfo): void {
+    this.map.delete(id);
+    this.map.set(id, info);
+    if (this.map.size > FIXTURE_CACHE_SIZE) this.map.delete(this.map.keys().next().value as string);
+  }
+}
+
+export interface Rejection {
+  raw: string;
+  reason: string;
+  detail: string;
+}
+
+export interface MappedEntry {
+  entryId: string;
+  rows: CanonicalRows;
+  rejects: Rejection[];
+  /** Latest provider time in the payload (ms): a fallback clock when entry ids are not time-based. */
+  payloadTimeMs: number;
+}
+
+const issuesOf = (e: z.ZodError): string => e.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ');
+
+/** Real streams may say `is_live`; otherwise: the fixture went live, or the quote is after its start. */
+function isLive(fx: FixtureInfo | undefined, ts: string): boolean {
+  if (!fx) return false;
+  if (fx.status) return fx.status.toLowerCase() === 'live';
+  return fx.start !== null && Date.parse(ts) >= Date.parse(fx.start);
+}
+
+function tickOf(odd: CopilotOdd, entryId: string, locked: boolean, receivedAt: string, fixtures: FixtureCache): OddsTick {
+  const market = canonicalMarket(odd.market);
+  const fx = fixtures.get(odd.fixture_id);
+  const american = locked ? null : parseAmerican(odd.price);
+  const ts = isoFromSeconds(odd.timestamp);
+  return {
+    tick_id: opticTickId(entryId, odd.id),
+    source: 'opticodds',
+    book: bookOf(odd),
+    sport: odd.sport,
+    league: odd.league,
+    event_key: odd.game_id,
+    provider_event_id: odd.fixture_id,
+    provider_odd_id: odd.id,
+    home_team: fx?.home ?? '',
+    away_team: fx?.away ?? '',
+    start_time: fx?.start ?? null,
+    market,
+    market_raw: odd.market,
+    selection: selectionOf(odd, market),
+    line: lineOf(odd, market),
+    ...fromAmerican(american),
+    is_main: odd.is_main ?? null,
+    is_live: odd.is_live ?? isLive(fx, ts),
+    // A copilot-odds item without a price is quoted but not bettable: the same thing as locked.
+    locked: locked || american === null,
+    removed: false,
+    ts,
+    received_at: receivedAt,
+  };
+}
+
+function settlementOf(odd: CopilotSettledOdd, entryId: string, receivedAt: string): Settlement {
+  const market = canonicalMarket(odd.market);
+  return {
+    settlement_id: opticSettlementId(entryId, odd.id),
+    source: 'opticodds',
+    book: bookOf(odd),
+    sport: odd.sport,
+    league: odd.league,
+    event_key: odd.game_id,
+    provider_odd_id: odd.id,
+    market,
+    market_raw: odd.market,
+    selection: selectionOf(odd, market),
+    line: lineOf(odd, market),
+    result: odd.settlement,
+    settled_at: isoOrNull(odd.settled_at),
+    ts: isoFromSeconds(odd.timestamp),
+    received_at: receivedAt,
+  };
+}
+
+/**
+ * One SSE event → canonical rows. Returns a rejection (whole event) when the envelope is unusable,
+ * else rows plus per-item rejections (one bad odd never costs the other odds of its entry).
+ */
+export function mapOpticOddsEvent(
+  event: string,
+  data: string,
+  receivedAt: string,
+  fixtures: FixtureCache,
+): { ok: true; entry: MappedEntry } | { ok: false; reject: Rejection } {
+  let json: unknown;
+  try {
+    json = JSON.parse(data);
+  } catch (e) {
+    return { ok: false, reject: { raw: data, reason: 'malformed_json', detail: `${event}: ${(e as Error).message}` } };
+  }
+  const rows: CanonicalRows = { ticks: [], settlements: [], fixtures: [] };
+  const rejects: Rejection[] = [];
+
+  if (event === 'fixture-status') {
+    const p = FixtureStatusSchema.safeParse(json);
+    if (!p.success) return { ok: false, reject: { raw: data, reason: 'schema', detail: `fixture-status: ${issuesOf(p.error)}` } };
+    const d = p.data.data;
+    const prev = fixtures.get(d.fixture_id);
+    const home = d.fixture?.home_team_display ?? prev?.home ?? '';
+    const away = d.fixture?.away_team_display ?? prev?.away ?? '';
+    // A status-only change keeps the fixture's current start (so the row always says when it starts).
+    const start = isoOrNull(d.new_start_date) ?? isoOrNull(d.fixture?.start_date) ?? prev?.start ?? null;
+    fixtures.set(d.fixture_id, { home, away, start, status: d.new_status ?? prev?.status ?? null });
+    const row: FixtureUpdate = {
+      update_id: opticUpdateId(p.data.entry_id, d.fixture_id),
+      source: 'opticodds',
+      event_key: d.game_id,
+      provider_event_id: d.fixture_id,
+      sport: d.sport,
+      league: d.league,
+      home_team: home,
+      away_team: away,
+      start_time: start,
+      previous_start_time: isoOrNull(d.old_start_date),
+      status: d.new_status ?? null,
+      previous_status: d.old_status ?? null,
+      ts: isoFromSeconds(d.timestamp),
+      received_at: receivedAt,
+    };
+    const v = FixtureUpdateSchema.safeParse(row);
+    if (v.success) rows.fixtures.push(v.data);
+    else rejects.push({ raw: data, reason: 'schema', detail: `fixture-status → FixtureUpdate: ${issuesOf(v.error)}` });
+    return { ok: true, entry: { entryId: p.data.entry_id, rows, rejects, payloadTimeMs: d.timestamp * 1000 } };
+  }
+
+  const env = CopilotEntrySchema.safeParse(json);
+  if (!env.success) return { ok: false, reject: { raw: data, reason: 'schema', detail: `${event}: ${issuesOf(env.error)}` } };
+  const entryId = env.data.entry_id;
+  let payloadTimeMs = 0;
+  for (const item of env.data.data) {
+    const raw = JSON.stringify(item);
+    if (event === 'copilot-settled-odds') {
+      const p = CopilotSettledOddSchema.safeParse(item);
+      if (!p.success) {
+        rejects.push({ raw, reason: 'schema', detail: `${event} ${entryId}: ${issuesOf(p.error)}` });
+        continue;
+      }
+      payloadTimeMs = Math.max(payloadTimeMs, p.data.timestamp * 1000);
+      const v = SettlementSchema.safeParse(settlementOf(p.data, entryId, receivedAt));
+      if (v.success) rows.settlements.push(v.data);
+      else rejects.push({ raw, reason: 'schema', detail: `${event} ${entryId} → Settlement: ${issuesOf(v.error)}` });
+      continue;
+    }
+    const p = CopilotOddSchema.safeParse(item);
+    if (!p.success) {
+      rejects.push({ raw, reason: 'schema', detail: `${event} ${entryId}: ${issuesOf(p.error)}` });
+      continue;
+    }
+    payloadTimeMs = Math.max(payloadTimeMs, p.data.timestamp * 1000);
+    let tick: OddsTick;
+    try {
+      tick = tickOf(p.data, entryId, event === 'copilot-locked-odds', receivedAt, fixtures);
+    } catch (e) {
+      rejects.push({ raw, reason: 'bad_price', detail: `${event} ${entryId} odd ${p.data.id}: ${(e as Error).message}` });
+      continue;
+    }
+    const v = OddsTickSchema.safeParse(tick);
+    if (v.success) rows.ticks.push(v.data);
+    else rejects.push({ raw, reason: 'schema', detail: `${event} ${entryId} → OddsTick: ${issuesOf(v.error)}` });
+  }
+  return { ok: true, entry: { entryId, rows, rejects, payloadTimeMs } };
+}

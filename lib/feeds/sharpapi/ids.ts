@@ -1,0 +1,24 @@
+// Identity: deterministic tick ids (the sandbox states its ground truth with these).
+import { createHash } from 'node:crypto';
+
+export interface SharpApiTickKey {
+  /** SharpAPI odds id. */
+  id: string;
+  /** `last_seen_at` of a quote; for a removal, the `since` of the window that reported it. */
+  lastSeenAt: string;
+  oddsAmerican: number | null;
+  line: number | null;
+  removed: boolean;
+}
+
+/**
+ * Deterministic tick id. A quote is identified by what makes it a distinct price move; a removal
+ * by the window that reported it, because the `removed` list carries no time: a replay starts from
+ * the same committed `since`, so it yields the same id, and the same odd removed again later falls
+ * in a later window.
+ */
+export function sharpApiTickId(k: SharpApiTickKey): string {
+  const ts = new Date(k.lastSeenAt).toISOString();
+  const digest = createHash('sha256').update(JSON.stringify([k.id, ts, k.oddsAmerican, k.line, k.removed])).digest('hex');
+  return `sharpapi:${digest.slice(0, 32)}`;
+}

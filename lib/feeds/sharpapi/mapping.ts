@@ -1,0 +1,130 @@
+// Normalization: an odds object → a tick, a removed id → a removal tick, odds ids, market names.
+import type { OddsTick } from '../../../schemas/odds';
+import type { SharpApiOdds } from '../../../schemas/sharpapi';
+import { fromAmerican, parseAmerican, type NormalizedPrice } from '../../odds/price';
+import { sharpApiTickId } from './ids';
+
+export function canonicalMarket(raw: string): string {
+  const key = raw.trim().toLowerCase().replace(/[\s-]+/g, '_');
+  if (/^(moneyline|money_line|ml|h2h|match_winner|1x2)$/.test(key)) return 'moneyline';
+  if (/^(spread|spreads|point_spread|run_line|runline|puck_line|puckline|handicap|asian_handicap)$/.test(key)) return 'spread';
+  if (/^(total|totals|over_under|total_points|total_runs|total_goals|game_total)$/.test(key)) return 'total';
+  return raw.trim().toLowerCase().replace(/\s+/g, '_');
+}
+
+function canonicalSelection(o: Pick<SharpApiOdds, 'selection' | 'selection_type' | 'home_team' | 'away_team'>, market: string): string {
+  const type = (o.selection_type ?? '').toLowerCase();
+  if (market === 'total') {
+    if (type === 'over' || /^over\b/i.test(o.selection)) return 'Over';
+    if (type === 'under' || /^under\b/i.test(o.selection)) return 'Under';
+  }
+  if (o.selection.trim()) return o.selection;
+  if (type === 'home') return o.home_team;
+  if (type === 'away') return o.away_team;
+  return o.selection;
+}
+
+const iso = (s: string): string => new Date(s).toISOString();
+
+export class PriceMismatchError extends Error {}
+
+/**
+ * SharpAPI sends all three forms; we trust `odds_american` (the form books quote) and derive the
+ * other two once. A provider decimal/probability that disagrees beyond its 3-decimal rounding
+ * means the row is corrupt and we cannot tell which number is right: the row is rejected.
+ */
+function checkTriple(o: SharpApiOdds, p: NormalizedPrice): void {
+  if (p.price_decimal === null || p.implied_prob === null) return;
+  if (o.odds_decimal != null && Math.abs(o.odds_decimal - p.price_decimal) > Math.max(0.01, p.price_decimal * 0.005))
+    throw new PriceMismatchError(`odds_decimal ${o.odds_decimal} disagrees with odds_american ${o.odds_american} (${p.price_decimal.toFixed(4)})`);
+  if (o.odds_probability != null && Math.abs(o.odds_probability - p.implied_prob) > 0.01)
+    throw new PriceMismatchError(`odds_probability ${o.odds_probability} disagrees with odds_american ${o.odds_american} (${p.implied_prob.toFixed(4)})`);
+}
+
+/** One odds object → one tick. Throws RangeError (unparseable price) or PriceMismatchError. */
+export function sharpApiOddsToTick(o: SharpApiOdds, receivedAt: string): OddsTick {
+  const american = parseAmerican(o.odds_american);
+  const price = fromAmerican(american);
+  checkTriple(o, price);
+  const market = canonicalMarket(o.market_type);
+  const rawLine = o.line ?? null;
+  return {
+    tick_id: sharpApiTickId({ id: o.id, lastSeenAt: o.last_seen_at, oddsAmerican: american, line: rawLine, removed: false }),
+    source: 'sharpapi',
+    book: o.sportsbook,
+    sport: o.sport,
+    league: o.league,
+    event_key: o.event_id,
+    provider_event_id: o.event_id,
+    provider_odd_id: o.id,
+    home_team: o.home_team,
+    away_team: o.away_team,
+    start_time: o.event_start_time ? iso(o.event_start_time) : null,
+    market,
+    market_raw: o.market_type,
+    selection: canonicalSelection(o, market),
+    line: market === 'total' && rawLine !== null ? Math.abs(rawLine) : rawLine,
+    ...price,
+    is_main: null,
+    is_live: o.is_live ?? false,
+    // No price without a removal: quoted but not bettable.
+    locked: american === null,
+    removed: false,
+    ts: iso(o.last_seen_at),
+    received_at: receivedAt,
+  };
+}
+
+/** What a removal tick can say about an odd: from its last quote, else from its id. */
+export type KnownOdd = Pick<OddsTick, 'book' | 'sport' | 'league' | 'event_key' | 'home_team' | 'away_team' | 'start_time' | 'market' | 'market_raw' | 'selection' | 'line' | 'is_live'>;
+
+/**
+ * `draftkings_33483153_moneyline_PHO` → book, event, market, selection. The event id is the first
+ * all-digit segment (books and markets may contain `_`); without one, book and event are the first
+ * two segments.
+ */
+export function parseSharpApiOddsId(id: string): KnownOdd {
+  const parts = id.split('_');
+  let ev = parts.findIndex((p, i) => i > 0 && /^\d+$/.test(p));
+  if (ev < 0 || ev > parts.length - 3) ev = parts.length >= 4 ? 1 : -1;
+  if (ev < 0) return { book: parts[0] || 'unknown', sport: '', league: '', event_key: id, home_team: '', away_team: '', start_time: null, market: 'unknown', market_raw: '', selection: '', line: null, is_live: false };
+  const marketRaw = parts.slice(ev + 1, -1).join('_');
+  const market = canonicalMarket(marketRaw);
+  const sel = parts.at(-1) ?? '';
+  return {
+    book: parts.slice(0, ev).join('_'), sport: '', league: '', event_key: parts[ev], home_team: '', away_team: '', start_time: null,
+    market, market_raw: marketRaw, selection: market === 'total' && /^(over|under)$/i.test(sel) ? sel[0].toUpperCase() + sel.slice(1).toLowerCase() : sel,
+    line: null, is_live: false,
+  };
+}
+
+export function sharpApiRemovalTick(id: string, windowSince: string, observedAt: string, known: KnownOdd | undefined, receivedAt: string): OddsTick {
+  const k = known ?? parseSharpApiOddsId(id);
+  return {
+    tick_id: sharpApiTickId({ id, lastSeenAt: windowSince, oddsAmerican: null, line: null, removed: true }),
+    source: 'sharpapi',
+    book: k.book,
+    sport: k.sport,
+    league: k.league,
+    event_key: k.event_key,
+    provider_event_id: k.event_key,
+    provider_odd_id: id,
+    home_team: k.home_team,
+    away_team: k.away_team,
+    start_time: k.start_time,
+    market: k.market,
+    market_raw: k.market_raw,
+    selection: k.selection,
+    line: k.line,
+    price_american: null,
+    price_decimal: null,
+    implied_prob: null,
+    is_main: null,
+    is_live: k.is_live,
+    locked: false,
+    removed: true,
+    // The removal happened after `since` and no later than this response: it sorts after every quote of the odd.
+    ts: iso(observedAt),
+    received_at: receivedAt,
+  };
+}
