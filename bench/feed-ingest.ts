@@ -6,7 +6,7 @@
  *   naive     — one JSONEachRow insert per SSE message of the raw provider objects.
  * Prints ticks/s (min / median / max over runs), tick-to-queryable latency and peak RSS.
  *
- *   npx tsx bench/feed-ingest.ts [--ticks 1000000] [--runs 3] [--naive-ticks 50000]
+ *   npx tsx bench/feed-ingest.ts [--ticks 1000000] [--runs 3] [--naive-ticks 50000] [--batch-rows 20000] [--buffered-rows 40000]
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -23,10 +23,13 @@ import { fmt, machineLine, percentile, stats } from './machine';
 const ODDS_PER_ENTRY = 10;
 const BOOKS = ['draftkings', 'fanduel', 'pinnacle', 'betmgm', 'caesars'];
 
-/** A realistic copilot-odds stream: entries of 10 odds each, chunked like network reads. */
-export function generateSse(ticks: number): Buffer[] {
-  const parts: string[] = [];
+/**
+ * A realistic copilot-odds stream, produced lazily in 64 KiB reads like a network socket, so the
+ * input does not sit in memory and peak RSS is the pipeline's own.
+ */
+export function* generateSse(ticks: number): Generator<Buffer> {
   const t0 = 1_795_000_000_000;
+  let pending = '';
   for (let e = 0; e * ODDS_PER_ENTRY < ticks; e++) {
     const entryId = `${t0 + e}-0`;
     const game = `${10000 + (e % 300)}-${20000 + (e % 300)}-2026-11-22`;
@@ -42,12 +45,13 @@ export function generateSse(ticks: number): Buffer[] {
         player_id: '', points, price: -105 - ((e + k) % 20), selection: '', selection_line: side, sport: 'basketball', sportsbook: book, team_id: '', timestamp: 1_795_000_000 + e / 100, version_id: -1,
       });
     }
-    parts.push(`event: copilot-odds\nid: ${entryId}\nretry: 5000\ndata: ${JSON.stringify({ entry_id: entryId, data, type: 'copilot-odds' })}\n\n`);
+    pending += `event: copilot-odds\nid: ${entryId}\nretry: 5000\ndata: ${JSON.stringify({ entry_id: entryId, data, type: 'copilot-odds' })}\n\n`;
+    while (pending.length >= 64 * 1024) {
+      yield Buffer.from(pending.slice(0, 64 * 1024));
+      pending = pending.slice(64 * 1024);
+    }
   }
-  const text = Buffer.from(parts.join(''));
-  const chunks: Buffer[] = [];
-  for (let i = 0; i < text.length; i += 64 * 1024) chunks.push(text.subarray(i, i + 64 * 1024));
-  return chunks;
+  if (pending) yield Buffer.from(pending);
 }
 
 async function countTicks(ch: Warehouse): Promise<number> {
@@ -60,7 +64,7 @@ async function reset(ch: Warehouse) {
   await ch.command({ query: 'TRUNCATE TABLE feed_checkpoints' });
 }
 
-export async function runLinehouse(ch: Warehouse, chunks: Buffer[], expected: number) {
+export async function runLinehouse(ch: Warehouse, chunks: Iterable<Buffer>, expected: number, batch = { maxRows: 20_000, maxBufferedRows: 40_000 }) {
   await reset(ch);
   const parser = new SseParser();
   const fixtures = new FixtureCache();
@@ -72,9 +76,9 @@ export async function runLinehouse(ch: Warehouse, chunks: Buffer[], expected: nu
   const sink = createFeedSink({
     clickhouse: ch,
     feed: 'bench',
-    maxRows: 20_000,
+    maxRows: batch.maxRows,
     maxAgeMs: 200,
-    maxBufferedRows: 100_000,
+    maxBufferedRows: batch.maxBufferedRows,
     onCommit: (cp) => {
       const upTo = Number(cp.position);
       const now = performance.now();
@@ -118,7 +122,7 @@ export async function runCeiling(ch: Warehouse, n: number) {
   return { ticksPerSecond: n / seconds };
 }
 
-export async function runNaive(ch: Warehouse, chunks: Buffer[], n: number) {
+export async function runNaive(ch: Warehouse, chunks: Iterable<Buffer>, n: number) {
   await ch.command({ query: 'DROP TABLE IF EXISTS bench_naive_raw' });
   await ch.command({
     query: `CREATE TABLE bench_naive_raw (fixture_id String, game_id String, id String, is_main Bool, league String, market String, name String, points Float64, price Int32, selection_line String, sport String, sportsbook String, timestamp Float64) ENGINE = MergeTree ORDER BY id`,
@@ -139,24 +143,24 @@ export async function runNaive(ch: Warehouse, chunks: Buffer[], n: number) {
 }
 
 async function main() {
-  const { values } = parseArgs({ options: { ticks: { type: 'string', default: '1000000' }, runs: { type: 'string', default: '3' }, 'naive-ticks': { type: 'string', default: '50000' } } });
+  const { values } = parseArgs({ options: { 'batch-rows': { type: 'string', default: '20000' }, 'buffered-rows': { type: 'string', default: '40000' }, ticks: { type: 'string', default: '1000000' }, runs: { type: 'string', default: '3' }, 'naive-ticks': { type: 'string', default: '50000' } } });
   const ticks = Number(values.ticks);
   const runs = Number(values.runs);
   setLogLevel('warn');
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'linehouse-bench-'));
   const ch = await createWarehouse({ dataDir: dir, clickhouse: { user: 'default', password: '', database: 'bench' } });
   await migrate(ch);
-  process.stderr.write(`generating ${fmt(ticks)} ticks of SSE … `);
-  const chunks = generateSse(ticks);
-  process.stderr.write(`${fmt(chunks.reduce((n, c) => n + c.length, 0) / 2 ** 20, 1)} MiB\n`);
+  let bytes = 0;
+  for (const c of generateSse(Math.min(ticks, 100_000))) bytes += c.length;
+  process.stderr.write(`input: ${fmt(ticks)} ticks, about ${fmt((bytes / Math.min(ticks, 100_000)) * ticks / 2 ** 20)} MiB of SSE, generated as it is read\n`);
   const lh: Awaited<ReturnType<typeof runLinehouse>>[] = [];
   const ceil: number[] = [];
   for (let r = 1; r <= runs; r++) {
-    lh.push(await runLinehouse(ch, chunks, ticks));
+    lh.push(await runLinehouse(ch, generateSse(ticks), ticks, { maxRows: Number(values['batch-rows']), maxBufferedRows: Number(values['buffered-rows']) }));
     ceil.push((await runCeiling(ch, ticks)).ticksPerSecond);
     process.stderr.write(`run ${r}/${runs}: linehouse ${fmt(lh.at(-1)!.ticksPerSecond)} ticks/s, ceiling ${fmt(ceil.at(-1)!)} ticks/s\n`);
   }
-  const naive = await runNaive(ch, chunks, Number(values['naive-ticks']));
+  const naive = await runNaive(ch, generateSse(Number(values['naive-ticks'])), Number(values['naive-ticks']));
   await ch.close();
   fs.rmSync(dir, { recursive: true, force: true });
 
@@ -165,7 +169,7 @@ async function main() {
   const line = (name: string, s: { min: number; median: number; max: number }) => `| ${name} | ${fmt(s.min)} | ${fmt(s.median)} | ${fmt(s.max)} |`;
   const out = [
     `Feed ingest — ${new Date().toISOString().slice(0, 10)} — ${machineLine()}`,
-    `input: ${fmt(ticks)} OpticOdds ticks (${ODDS_PER_ENTRY} odds per SSE entry, 64 KiB reads), ${runs} runs, embedded chDB`,
+    `input: ${fmt(ticks)} OpticOdds ticks (${ODDS_PER_ENTRY} odds per SSE entry, 64 KiB reads), ${runs} runs, embedded chDB, batches of ${values['batch-rows']} rows, at most ${values['buffered-rows']} buffered`,
     '',
     '| path | min ticks/s | median ticks/s | max ticks/s |',
     '|---|---:|---:|---:|',

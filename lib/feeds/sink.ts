@@ -39,9 +39,9 @@ export async function loadCheckpoint(ch: Warehouse, feed: string): Promise<{ che
  * batch from the previous checkpoint; the rows' deterministic ids fold the replay away.
  */
 export function createFeedSink(opts: SinkOptions): FeedSink {
-  const maxRows = opts.maxRows ?? 5_000;
+  const maxRows = opts.maxRows ?? 20_000;
   const maxAgeMs = opts.maxAgeMs ?? 250;
-  const maxBuffered = opts.maxBufferedRows ?? 50_000;
+  const maxBuffered = opts.maxBufferedRows ?? 40_000;
   let buffer: CanonicalRows = { ticks: [], settlements: [], fixtures: [] };
   let bufferedRows = 0;
   let inFlightRows = 0;
