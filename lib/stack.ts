@@ -1,6 +1,5 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
-import http from 'node:http';
 import net from 'node:net';
 import path from 'node:path';
 import type { Client, Connection } from '@temporalio/client';
@@ -15,14 +14,15 @@ import { createSharpSportsClient } from './sharpsports-client';
 import { connectClient, connectWorker, ensureSearchAttributes } from './temporal/connect';
 import { startDevServer, type DevServer } from './temporal/dev-server';
 import { createWebhookServer, listen } from './webhook/receiver';
-import { createWarehouse, queryRows, runSql, type Warehouse } from './warehouse/client';
+import { createWarehouse, queryRows, type Warehouse } from './warehouse/client';
 import { migrate } from './warehouse/migrate';
-import { startSharpSportsSandbox, type SharpSportsSandbox } from '../sandbox/sharpsports';
-import { startOpticOddsSandbox, type OpticOddsSandbox, type OpticOddsSandboxOptions } from '../sandbox/opticodds';
-import { startBoltOddsSandbox, type BoltOddsSandbox, type BoltOddsSandboxOptions } from '../sandbox/boltodds';
-import { startSharpApiSandbox, type SharpApiSandbox, type SharpApiSandboxOptions } from '../sandbox/sharpapi';
+import type { SharpSportsSandbox } from '../sandbox/sharpsports';
 import { configuredFeeds } from './feeds/registry';
 import { feedWorkflowId } from '../workflows/messages';
+import { createAdminServer } from './admin-server';
+import { startSandboxes, type FeedSandboxes, type SandboxOptions } from './sandboxes';
+
+export type { FeedSandboxes } from './sandboxes';
 
 /** What `linehouse up` writes to <data dir>/run/up.json so other commands can reach it. */
 export interface RunFile {
@@ -52,20 +52,8 @@ export interface Stack {
   stop(): Promise<void>;
 }
 
-export interface FeedSandboxes {
-  opticodds?: OpticOddsSandbox;
-  boltodds?: BoltOddsSandbox;
-  sharpapi?: SharpApiSandbox;
-}
-
-export interface StackOptions {
+export interface StackOptions extends SandboxOptions {
   sandbox?: boolean;
-  /** With `sandbox`: the simulated odds feeds and their knobs (false: none). */
-  feedSandboxes?:
-    | false
-    | { opticodds?: Partial<OpticOddsSandboxOptions> | false; boltodds?: Partial<BoltOddsSandboxOptions> | false; sharpapi?: Partial<SharpApiSandboxOptions> | false };
-  /** Sandbox knobs for tests and the demo (compressed time). */
-  sandboxOptions?: Partial<Parameters<typeof startSharpSportsSandbox>[0]>;
   headlessTemporal?: boolean;
   workflowBundle?: { code: string };
   writeRunFile?: boolean;
@@ -116,15 +104,6 @@ function installTemporalRuntime(): void {
   }
 }
 
-/** Sandbox time is compressed so every status path (429 back-off included) runs in seconds. */
-export const SANDBOX_POLICY_OVERRIDES: Partial<RefreshPolicy> = {
-  minSpacingSeconds: 3,
-  webhookWaitSeconds: 8,
-  pollIntervalSeconds: 2,
-  maintenanceBackoffSeconds: 3,
-  maintenanceDeadlineSeconds: 120,
-};
-
 /**
  * Everything `linehouse up` runs, in one process: Temporal (spawned dev server unless
  * TEMPORAL_ADDRESS is set), the warehouse with migrations applied, the worker, the webhook
@@ -140,41 +119,7 @@ export async function startStack(config: Config, opts: StackOptions = {}): Promi
   installTemporalRuntime();
   try {
     fs.mkdirSync(path.join(config.dataDir, 'run'), { recursive: true });
-    let sandbox: SharpSportsSandbox | undefined;
-    if (opts.sandbox) {
-      const apiKey = config.sharpsports.apiKey ?? `sandbox-${crypto.randomBytes(8).toString('hex')}`;
-      const secret = config.webhook.secret ?? `sandbox-secret-${crypto.randomBytes(12).toString('hex')}`;
-      config.sharpsports.apiKey = apiKey;
-      config.webhook.secret = secret;
-      config.sharpsports.policy = { ...config.sharpsports.policy, ...SANDBOX_POLICY_OVERRIDES };
-      sandbox = await startSharpSportsSandbox({ port: 0, apiKey, webhookSecret: secret, rateLimitSeconds: config.sharpsports.policy.minSpacingSeconds, refreshLatencyMs: 300, delayedWebhookMs: 3000, ...opts.sandboxOptions });
-      config.sharpsports.baseUrl = sandbox.url;
-      cleanups.push(() => sandbox!.close());
-    }
-    const feedSandboxes: FeedSandboxes = {};
-    if (opts.sandbox && opts.feedSandboxes !== false) {
-      const knobs = opts.feedSandboxes ?? {};
-      const key = () => `sandbox-${crypto.randomBytes(8).toString('hex')}`;
-      if (knobs.opticodds !== false) {
-        const apiKey = key();
-        // One connection per sport group (four by default); production starts once all listen.
-        const sb = (feedSandboxes.opticodds = await startOpticOddsSandbox({ apiKey, ratePerSecond: 20, startAfterConnections: 4, ...knobs.opticodds }));
-        cleanups.push(() => sb.close());
-        config.feeds.opticodds = { ...config.feeds.opticodds, baseUrl: sb.url, apiKey };
-      }
-      if (knobs.boltodds !== false) {
-        const apiKey = key();
-        const sb = (feedSandboxes.boltodds = await startBoltOddsSandbox({ apiKey, ratePerSecond: 10, ...knobs.boltodds }));
-        cleanups.push(() => sb.close());
-        config.feeds.boltodds = { ...config.feeds.boltodds, url: sb.url, apiKey };
-      }
-      if (knobs.sharpapi !== false) {
-        const apiKey = key();
-        const sb = (feedSandboxes.sharpapi = await startSharpApiSandbox({ apiKey, changesPerSecond: 20, ...knobs.sharpapi }));
-        cleanups.push(() => sb.close());
-        config.feeds.sharpapi = { pollIntervalMs: 1000, ...config.feeds.sharpapi, baseUrl: sb.url, apiKey };
-      }
-    }
+    const { sharpsports: sandbox, feeds: feedSandboxes } = opts.sandbox ? await startSandboxes(config, opts, cleanups) : { sharpsports: undefined, feeds: {} };
     for (const f of Object.values(config.feeds)) registerSecret(f?.apiKey);
     registerSecret(config.sharpsports.apiKey);
     registerSecret(config.webhook.secret);
@@ -298,21 +243,4 @@ async function redispatchUnloaded(ch: Warehouse, dispatch: (ref: RefreshResponse
   );
   for (const row of rows) await dispatch(refFromLandedRow(row));
   if (rows.length) log.info('reconcile.redispatched', { deliveries: rows.length });
-}
-
-function createAdminServer(ch: Warehouse, token: string): http.Server {
-  return http.createServer(async (req, res) => {
-    if (req.method !== 'POST' || req.url !== '/query' || req.headers.authorization !== `Bearer ${token}`) {
-      res.writeHead(req.headers.authorization === `Bearer ${token}` ? 404 : 401).end();
-      return;
-    }
-    const chunks: Buffer[] = [];
-    for await (const c of req) chunks.push(c as Buffer);
-    try {
-      const text = await runSql(ch, Buffer.concat(chunks).toString('utf8'));
-      res.writeHead(200, { 'content-type': 'application/x-ndjson' }).end(text);
-    } catch (err) {
-      res.writeHead(400, { 'content-type': 'text/plain' }).end((err as Error).message);
-    }
-  });
 }

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 
 /**
- * OpticOdds copilot odds stream (SSE) payloads, as in /work/shared/reference/opticodds-copilot-odds-stream.txt.
+ * OpticOdds copilot odds stream (SSE) payloads, as in ../shared/reference/opticodds-copilot-odds-stream.txt.
  * Objects are loose: OpticOdds adds fields over time (real streams carry `sportsbook`, `is_live`, …)
  * and an unknown field must not turn a good message into a rejection.
  */

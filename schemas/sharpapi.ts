@@ -1,7 +1,7 @@
 import { z } from 'zod';
 
 /**
- * SharpAPI `GET /api/v1/odds/delta` payloads, as in /work/shared/reference/sharpapi-odds-delta.txt.
+ * SharpAPI `GET /api/v1/odds/delta` payloads, as in ../shared/reference/sharpapi-odds-delta.txt.
  * Objects are loose: SharpAPI adds fields over time (`sportsbook_name`, deep links, …) and an
  * unknown field must not turn a good response into a rejection.
  */

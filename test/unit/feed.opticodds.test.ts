@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   DEFAULT_MARKETS,
+  compareEntryIds,
   createOpticOddsAdapter,
   planGroups,
   type OpticOddsAdapterOptions,
@@ -98,7 +99,8 @@ const ids = (ctx: TestFeedContext) => ({
 const sorted = (xs: Iterable<string>) => [...xs].sort();
 /** opticodds:<entry_id>:… → entry_id */
 const entryOf = (rowId: string) => rowId.split(':')[1];
-const entryMs = (e: string) => Number(e.split('-')[0]) * 1e6 + Number(e.split('-')[1]);
+// Entry ids are "<ms>-<seq>": compare both parts (ms × 1e6 + seq would exceed 2^53 and drop seq).
+const after_ = (a: string, b: string) => compareEntryIds(a, b) > 0;
 
 /** Production finished, the sandbox wrote everything, and every row it wrote reached the context. */
 function caughtUp(sb: OpticOddsSandbox, ctx: TestFeedContext, total: number): () => boolean {
@@ -184,7 +186,7 @@ describe('OpticOdds adapter: scripted stream', () => {
     const pos = JSON.parse(ctx.lastCheckpoint()!.position!) as Record<string, string>;
     expect(Object.keys(pos).sort()).toEqual(['baseball:MLB', 'basketball:NBA', 'football:NFL', 'hockey:NHL']);
     const allEntries = [...ids(ctx).ticks, ...ids(ctx).settlements, ...ids(ctx).fixtures].map(entryOf);
-    const maxEntry = allEntries.reduce((a, b) => (entryMs(b) > entryMs(a) ? b : a));
+    const maxEntry = allEntries.reduce((a, b) => (after_(b, a) ? b : a));
     expect(Object.values(pos)).toContain(maxEntry);
 
     expect(ctx.healthState).toMatchObject({ connected: true, reconnects: 0, gaps: 0, rejected: 0 });
@@ -233,11 +235,11 @@ describe('OpticOdds adapter: resume, gaps and stalls', () => {
     const resumedFrom = sb.requests()[1].lastEntryId!;
     expect(gap).toMatchObject({ reason: 'entry_id_gap', from: resumedFrom });
     const got = ids(ctx);
-    const after = [...got.ticks, ...got.settlements, ...got.fixtures].map(entryOf).filter((e) => entryMs(e) > entryMs(resumedFrom));
-    expect(gap.to).toBe(after.reduce((a, b) => (entryMs(b) < entryMs(a) ? b : a)));
+    const after = [...got.ticks, ...got.settlements, ...got.fixtures].map(entryOf).filter((e) => after_(e, resumedFrom));
+    expect(gap.to).toBe(after.reduce((a, b) => (after_(a, b) ? b : a)));
     // Exactly the rows strictly between `from` and `to` are missing.
     const p = sb.produced();
-    const inGap = (id: string) => entryMs(entryOf(id)) > entryMs(gap.from!) && entryMs(entryOf(id)) < entryMs(gap.to!);
+    const inGap = (id: string) => after_(entryOf(id), gap.from!) && after_(gap.to!, entryOf(id));
     const want = [...p.tickIds, ...p.settlementIds, ...p.updateIds];
     const have = new Set([...got.ticks, ...got.settlements, ...got.fixtures]);
     const missing = want.filter((id) => !have.has(id));

@@ -1,5 +1,5 @@
 /**
- * BoltOdds odds WebSocket adapter (reference: /work/shared/reference/boltodds-websocket-api.txt).
+ * BoltOdds odds WebSocket adapter (reference: ../shared/reference/boltodds-websocket-api.txt).
  *
  * BoltOdds has no resume position: every (re)subscription starts with `initial_state` snapshots,
  * and `game_update` resends a whole game. So the adapter keeps the last known value of every

@@ -1,5 +1,5 @@
 /**
- * OpticOdds copilot odds stream (SSE) adapter. Spec: /work/shared/reference/opticodds-copilot-odds-stream.txt.
+ * OpticOdds copilot odds stream (SSE) adapter. Spec: ../shared/reference/opticodds-copilot-odds-stream.txt.
  *
  * One SSE connection per (sport, ≤10 leagues) group, all running at once; each resumes with
  * `last_entry_id` and dedupes on `entry_id`. The checkpoint position is JSON `{ [groupKey]: lastEntryId }`.

@@ -1,5 +1,5 @@
 /**
- * SharpAPI odds-delta poller (reference: /work/shared/reference/sharpapi-odds-delta.txt).
+ * SharpAPI odds-delta poller (reference: ../shared/reference/sharpapi-odds-delta.txt).
  *
  * Position: the next `since`, i.e. the `meta.server_time` of the last response of a fully emitted
  * window ("use the server_time from each response as the since value for your next request").

@@ -1,0 +1,23 @@
+import http from 'node:http';
+import { runSql, type Warehouse } from './warehouse/client';
+
+/**
+ * `linehouse query` from another process while `up` owns the embedded engine (chDB binds one
+ * process per data dir). Loopback only, and a bearer token from the 0600 run file.
+ */
+export function createAdminServer(ch: Warehouse, token: string): http.Server {
+  return http.createServer(async (req, res) => {
+    if (req.method !== 'POST' || req.url !== '/query' || req.headers.authorization !== `Bearer ${token}`) {
+      res.writeHead(req.headers.authorization === `Bearer ${token}` ? 404 : 401).end();
+      return;
+    }
+    const chunks: Buffer[] = [];
+    for await (const c of req) chunks.push(c as Buffer);
+    try {
+      const text = await runSql(ch, Buffer.concat(chunks).toString('utf8'));
+      res.writeHead(200, { 'content-type': 'application/x-ndjson' }).end(text);
+    } catch (err) {
+      res.writeHead(400, { 'content-type': 'text/plain' }).end((err as Error).message);
+    }
+  });
+}
