@@ -4,7 +4,7 @@
  *   - EV at close     p_fair_close × d_bet − 1   (expected return per unit staked, if the de-vigged
  *                                                 closing probability is the truth)
  *   - price CLV       d_bet / d_close − 1        (same selection, same line)
- *   - points CLV      half-points gained on a spread or total line
+ *   - points CLV      points gained on a spread or total line
  * The `lh_ev_at_close`, `lh_price_clv`, `lh_points_clv`, `lh_parlay_*` SQL functions in
  * sql/0006_odds_functions.sql are the same formulas. When the bet's line is not quoted at the close
  * the caller reports `line_moved` instead of a price figure; these functions never guess a price.
@@ -20,7 +20,7 @@ export function priceClv(dBet: number, dClose: number): number {
   return dBet / dClose - 1;
 }
 
-/** The last word of a position, lower-cased: 'Over', 'Lakers Over', ' under ' → 'over' / 'under'. */
+/** The last word of a position, any case: 'Over', 'Lakers Over', ' under ' → 'over' / 'under' (same regex as SQL). */
 function overUnder(position: string): 'over' | 'under' | null {
   const m = /(?:^|\s)(over|under)\s*$/i.exec(position);
   return m ? (m[1].toLowerCase() as 'over' | 'under') : null;
@@ -39,9 +39,9 @@ function overUnder(position: string): 'over' | 'under' | null {
  */
 export function pointsClv(proposition: string | null | undefined, position: string | null | undefined, betLine: number | null | undefined, closeLine: number | null | undefined): number | null {
   if (betLine === null || betLine === undefined || closeLine === null || closeLine === undefined) return null;
-  const prop = (proposition ?? '').trim().toLowerCase();
-  if (prop === 'spread') return betLine - closeLine;
-  if (prop === 'total') {
+  const prop = proposition ?? '';
+  if (/^\s*spread\s*$/i.test(prop)) return betLine - closeLine;
+  if (/^\s*total\s*$/i.test(prop)) {
     const side = overUnder(position ?? '');
     if (side === 'over') return closeLine - betLine;
     if (side === 'under') return betLine - closeLine;
@@ -59,10 +59,11 @@ export interface ParlayLeg {
 /**
  * Slip-level EV at close of a parlay: Π(p_i · d_i) − 1 = (Π p_i)(Π d_i) − 1, the probability that
  * every leg wins times the parlay payout, minus the stake. Assumptions, stated so nobody reads
- * more into the figure: legs are independent (same-game legs are usually positively correlated,
- * so the true figure for a correlated parlay is higher than this), and the slip pays the product
- * of its legs' prices. When the book paid different slip odds (boosts, SGP pricing), pass them as
- * `dSlip`: EV = (Π p_i) · dSlip − 1. Void / pushed legs drop out of a parlay: leave them out.
+ * more into the figure: legs are independent (for positively correlated same-game legs Π p_i
+ * understates the chance that all win, so the figure understates that parlay's EV), and the slip
+ * pays the product of its legs' prices. When the book paid different slip odds (boosts, SGP
+ * pricing), pass them as `dSlip`: EV = (Π p_i) · dSlip − 1. Void / pushed legs drop out of a
+ * parlay: leave them out. No legs → 0 (an empty product).
  */
 export function parlayEvAtClose(legs: readonly ParlayLeg[], dSlip?: number): number {
   if (dSlip === undefined) return legs.reduce((acc, l) => acc * (l.pFairClose * l.dBet), 1) - 1;

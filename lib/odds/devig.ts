@@ -9,10 +9,10 @@
  * The two solved methods (power, Shin) use plain bisection with a fixed number of halvings
  * (BISECTION_STEPS) and no early exit, so ClickHouse can run the identical steps with
  * `arrayFold` over `range(BISECTION_STEPS)`. 64 halvings shrink the bracket by 2^-64 (≈5e-20 of
- * its width): the solved parameter is exact to the last bits of a double for any real market
- * (power bracket ≤ ~700 wide for prices ≥ 1.001; Shin bracket 2 wide), far inside the 1e-12
- * target. Each solved method ends with a division by the sum, which only removes the last-bit
- * residual of the solve, so the output always sums to 1 to rounding.
+ * its width): the Shin bracket is 2 wide and the power bracket max(1, ln n / ln d_min) wide (693
+ * for a two-way market with a 1.001 favourite), so the solved parameter ends within ~1e-16 of
+ * the root, far inside the 1e-12 target. Each solved method ends with a division by the sum, which
+ * only removes the last-bit residual of the solve, so the output sums to 1 to rounding.
  */
 import { impliedProbability } from './price';
 
