@@ -1,5 +1,6 @@
 // The sandbox's in-memory odds book: a seeded, scripted stream of price moves, line moves,
 // removals and re-listings on a server clock, plus the ground truth a correct poller must load.
+import { mulberry32 } from '../prng';
 import { sharpApiTickId } from '../../lib/feeds/sharpapi';
 import { decimalToAmerican } from '../../lib/odds/price';
 import { MARKET_CATEGORIES, SANDBOX_BOOKS, SANDBOX_LEAGUES } from './catalog';
@@ -50,17 +51,9 @@ export const REMOVAL_RETENTION_MS = 10 * 60_000;
 export const REMOVED_CAP = 1000;
 const RELIST_AFTER_MS = 5000;
 
-/** mulberry32. */
 class Rng {
-  private s: number;
-  constructor(seed: number) { this.s = seed >>> 0; }
-  next(): number {
-    this.s = (this.s + 0x6d2b79f5) >>> 0;
-    let t = this.s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  }
+  readonly next: () => number;
+  constructor(seed: number) { this.next = mulberry32(seed); }
   int(n: number): number { return Math.floor(this.next() * n); }
   between(a: number, b: number): number { return a + this.next() * (b - a); }
 }

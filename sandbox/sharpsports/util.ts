@@ -1,3 +1,4 @@
+import { mulberry32 } from '../prng';
 import { createHash } from 'node:crypto';
 
 /** 32-bit seed derived from any parts (stable across runs). */
@@ -10,17 +11,10 @@ export function hashHex(len: number, ...parts: Array<string | number>): string {
   return createHash('sha256').update(parts.join('|')).digest('hex').slice(0, len);
 }
 
-/** mulberry32 PRNG. */
+/** The simulators' seeded PRNG with the draws this sandbox needs. */
 export class Rng {
-  private s: number;
-  constructor(seed: number) { this.s = seed >>> 0; }
-  next(): number {
-    this.s = (this.s + 0x6d2b79f5) >>> 0;
-    let t = this.s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  }
+  readonly next: () => number;
+  constructor(seed: number) { this.next = mulberry32(seed); }
   /** integer in [min, max] */
   int(min: number, max: number): number { return min + Math.floor(this.next() * (max - min + 1)); }
   chance(p: number): boolean { return this.next() < p; }

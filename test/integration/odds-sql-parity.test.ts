@@ -1,3 +1,4 @@
+import { mulberry32 } from '../../sandbox/prng';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { evAtClose, parlayEvAtClose, parlayPriceClv, pointsClv, priceClv } from '../../lib/odds/clv';
 import { additiveShift, DEVIG_METHODS, devig, devigAdditive, devigMultiplicative, devigPower, devigShin, overround, powerK, shinZ } from '../../lib/odds/devig';
@@ -27,17 +28,7 @@ afterAll(async () => {
   await ch?.close();
 });
 
-/** mulberry32: a small seeded PRNG so every run checks the same markets. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const rng = mulberry32;
 const sum = (xs: number[]) => xs.reduce((s, x) => s + x, 0);
 
 /** Records |sql − ts| under `name` and fails past TOL; null on both sides counts as equal. */

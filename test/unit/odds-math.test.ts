@@ -1,3 +1,4 @@
+import { mulberry32 } from '../../sandbox/prng';
 import { describe, expect, it } from 'vitest';
 import { evAtClose, parlayEvAtClose, parlayPriceClv, pointsClv, priceClv } from '../../lib/odds/clv';
 import {
@@ -25,17 +26,7 @@ function near(actual: number[] | number, expected: number[] | number, tol: numbe
 }
 const sum = (xs: number[]) => xs.reduce((s, x) => s + x, 0);
 
-/** Small seeded PRNG (mulberry32) so property checks are reproducible. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const rng = mulberry32;
 
 describe('American / decimal / implied', () => {
   it('matches the worked prices in lib/odds/price.ts and the usual -110', () => {
