@@ -11,6 +11,9 @@ Usage:
   linehouse otp --account <BACT_…> --code <one-time password>
   linehouse query "<SQL>"                  run SQL against the warehouse, print JSONEachRow
   linehouse migrate                        apply numbered migrations in sql/
+  linehouse clv [--by bettor|book|league|market|month] [--sharp-book pinnacle]
+                [--devig multiplicative|additive|power|shin] [--rows legs|wagers|all]
+                [--format table|json|html] [--out clv-report.html]
 
 Environment: see README.md (Configuration). Unset variables select the embedded default.`;
 
@@ -20,6 +23,7 @@ const commands: Record<string, () => Promise<{ run(argv: string[]): Promise<numb
   refresh: () => import('./refresh'),
   otp: () => import('./otp'),
   query: () => import('./query'),
+  clv: () => import('./clv'),
   migrate: () => import('./migrate'),
 };
 

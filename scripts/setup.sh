@@ -34,3 +34,6 @@ if [ "$(cat "$TOOLS_DIR/.stamp" 2>/dev/null || true)" != "$want" ] || [ ! -x "$T
   "$TOOLS_DIR/venv/bin/temporal" --version >&2
   echo "$want" > "$TOOLS_DIR/.stamp"
 fi
+
+# 3. Debian's Chromium for the browser tests (the HTML CLV report); skipped when already there.
+bash scripts/install-chromium.sh
