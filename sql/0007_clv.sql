@@ -79,6 +79,12 @@ FROM bets FINAL;
 -- time carried by the event's latest tick. A line whose last unlocked tick before the start is
 -- `removed` was pulled: it has no close. pair_line groups the selections de-vigged together: the
 -- home side's line for spreads (home -3.5 pairs with away +3.5), the line for totals, 0 otherwise.
+-- "Last" orders ticks by ts, then by cityHash64(tick_id) among ticks of the same millisecond (a
+-- deterministic tie-break): the order key is one UInt128, so every argMax takes the engine's
+-- numeric fast path instead of comparing (ts, tick_id) tuples (about 3x slower); ts is offset
+-- from 1900-01-01, the earliest DateTime64, so the key never goes negative.
+-- Per-event facts (canonical key, start, start source) are resolved once per feed event (ev) and
+-- joined to the ticks by one small hash join.
 CREATE OR REPLACE VIEW closing_lines AS
 WITH
     em AS (SELECT source, source_event_key, argMax(event_key, resolved_at) AS canonical FROM event_map GROUP BY source, source_event_key),
@@ -88,20 +94,26 @@ WITH
         LEFT JOIN em ON em.source = f.source AND em.source_event_key = f.event_key
         WHERE f.start_time IS NOT NULL
         GROUP BY fx_key),
-    tstart AS (SELECT source, event_key, argMax(start_time, ts) AS tk_start FROM odds_ticks WHERE start_time IS NOT NULL GROUP BY source, event_key),
-    tk AS (
-        SELECT
-            if(em.canonical != '', em.canonical, t.event_key) AS ckey,
-            t.source AS t_source, t.league AS t_league, t.market AS market, t.selection AS selection, t.line AS line, t.book AS book,
-            t.ts AS t_ts, t.tick_id AS t_id, t.price_american AS t_american, t.price_decimal AS t_decimal, t.removed AS t_removed,
-            t.is_main AS t_main, t.home_team AS t_home,
+    ev AS (
+        SELECT ts0.source AS source, ts0.event_key AS event_key, if(em.canonical != '', em.canonical, ts0.event_key) AS ckey,
             coalesce(fx.fx_start, ts0.tk_start) AS ev_start,
             if(fx.fx_start IS NOT NULL, 'fixtures', 'ticks') AS start_source
+        FROM (SELECT source, event_key, argMax(start_time, ts) AS tk_start FROM odds_ticks GROUP BY source, event_key) AS ts0
+        LEFT JOIN em ON em.source = ts0.source AND em.source_event_key = ts0.event_key
+        LEFT JOIN fx ON fx.fx_key = if(em.canonical != '', em.canonical, ts0.event_key)
+        WHERE ev_start IS NOT NULL),
+    tk AS (
+        SELECT
+            ev.ckey AS ckey,
+            t.source AS t_source, t.league AS t_league, t.market AS market, t.selection AS selection, t.line AS line, t.book AS book,
+            t.ts AS t_ts, t.price_american AS t_american, t.price_decimal AS t_decimal, t.removed AS t_removed,
+            t.is_main AS t_main, t.home_team AS t_home,
+            bitOr(bitShiftLeft(toUInt128(toUnixTimestamp64Milli(t.ts) + 2208988800000), 64), toUInt128(cityHash64(t.tick_id))) AS t_order,
+            ev.ev_start AS ev_start,
+            ev.start_source AS start_source
         FROM odds_ticks AS t FINAL
-        LEFT JOIN em ON em.source = t.source AND em.source_event_key = t.event_key
-        LEFT JOIN tstart AS ts0 ON ts0.source = t.source AND ts0.event_key = t.event_key
-        LEFT JOIN fx ON fx.fx_key = if(em.canonical != '', em.canonical, t.event_key)
-        WHERE NOT t.locked AND (t.removed OR t.price_decimal > 1) AND t.ts < coalesce(fx.fx_start, ts0.tk_start))
+        INNER JOIN ev ON ev.source = t.source AND ev.event_key = t.event_key
+        WHERE NOT t.locked AND (t.removed OR t.price_decimal > 1) AND t.ts < ev.ev_start)
 SELECT
     ckey AS event_key,
     market,
@@ -109,13 +121,13 @@ SELECT
     line,
     book,
     any(t_league) AS league,
-    argMax(t_source, (t_ts, t_id)) AS source,
+    argMax(t_source, t_order) AS source,
     max(t_ts) AS close_ts,
-    argMax(t_american, (t_ts, t_id)) AS price_american,
-    argMax(t_decimal, (t_ts, t_id)) AS price_decimal,
-    argMax(t_removed, (t_ts, t_id)) AS close_removed,
-    argMax(t_main, (t_ts, t_id)) AS is_main,
-    argMax(t_home, (t_ts, t_id)) AS home_team,
+    argMax(t_american, t_order) AS price_american,
+    argMax(t_decimal, t_order) AS price_decimal,
+    argMax(t_removed, t_order) AS close_removed,
+    argMax(t_main, t_order) AS is_main,
+    argMax(t_home, t_order) AS home_team,
     max(ev_start) AS start_time,
     any(start_source) AS start_source,
     (toUnixTimestamp64Milli(start_time) - toUnixTimestamp64Milli(close_ts)) / 1000 AS seconds_before_start,
@@ -136,28 +148,80 @@ HAVING NOT close_removed;
 -- prices are products over legs (legs independent), EV = (Π p_i)·d_slip − 1 and price CLV =
 -- d_slip / Π d_close_i − 1 with d_slip the slip's own odds (else Π d_bet_i); NULL unless every
 -- leg has the figure.
+--
+-- Shape (a CTE is expanded at every reference, so each expensive input is referenced once):
+--   dv   closing_lines, read once: one row per (event, market, pair_line, book) with its closes
+--        as arrays, de-vigged once per group (lh_devig is a multiIf on the method: power and
+--        Shin run their bisection only when asked for, and only on groups of two or more);
+--   grp  the closes unnested, UNION ALL the distinct lookup keys of the bets (event, market,
+--        selection, line, same book), grouped once per (event, market, selection): every lookup
+--        (same book at the line, same book at any line, sharp book, consensus) is an array
+--        search inside the group; event_hit (the event has any close) is a window over events;
+--   legs the bets joined once to those lookups; the slip rows are the parlay legs aggregated in
+--        the same pass (each parlay leg is also counted under its slip: ARRAY JOIN + GROUP BY).
 CREATE OR REPLACE VIEW bet_clv_at AS
 WITH
-    mk AS (
-        SELECT event_key, market, pair_line, book,
-            groupArray(lower(selection)) AS sels, groupArray(ifNull(line, 0.)) AS lks, groupArray(price_decimal) AS ds,
-            groupArray(close_ts) AS cts, groupArray(ifNull(is_main, false)) AS mains,
-            if(length(ds) >= 2, lh_devig(ds, {devig:String}), arrayMap(_x -> nan, ds)) AS fair
-        FROM closing_lines
-        GROUP BY event_key, market, pair_line, book),
-    fp AS (
-        SELECT event_key, market, book, sel_key, line_key, toNullable(d) AS close_decimal, toNullable(ct) AS close_ts, is_main,
-            if(isNaN(f), NULL, f) AS fair_prob, toUInt8(1) AS hit
-        FROM mk ARRAY JOIN sels AS sel_key, lks AS line_key, ds AS d, cts AS ct, mains AS is_main, fair AS f),
-    sel_any AS (
-        SELECT event_key, market, book, sel_key, toUInt8(1) AS hit,
-            argMax(toNullable(line_key), (is_main, -abs(close_decimal - 2))) AS main_line
-        FROM fp GROUP BY event_key, market, book, sel_key),
-    cons AS (
-        SELECT event_key, market, sel_key, line_key, avg(fair_prob) AS consensus_fair_prob, count() AS consensus_books
-        FROM fp WHERE fair_prob IS NOT NULL GROUP BY event_key, market, sel_key, line_key),
-    events AS (SELECT DISTINCT event_key, toUInt8(1) AS hit FROM closing_lines),
     bm AS (SELECT sharpsports_book, argMax(feed_book, updated_at) AS feed_book FROM book_map GROUP BY sharpsports_book),
+    m AS (
+        SELECT mm.*, if(bm.feed_book != '', bm.feed_book, mm.book_abbr) AS same_book, ifNull(mm.market, '') AS market_key
+        FROM market_map AS mm
+        LEFT JOIN bm ON bm.sharpsports_book = mm.book_abbr),
+    -- lh_devig(ds, {devig}) step for step, but with the power exponent k and the Shin z computed
+    -- once per group in an inner query (only for the method asked for) instead of inside every
+    -- textual expansion of lh_normalize/lh_shin_probs: lh_devig inlines lh_shin_z eight times.
+    dv AS (
+        SELECT event_key, market, sels, lks, ds, cts, mains, book,
+            if(length(ds) >= 2,
+                multiIf(
+                    {devig:String} = 'multiplicative', lh_devig_multiplicative(ds),
+                    {devig:String} = 'additive', lh_devig_additive(ds),
+                    {devig:String} = 'power', lh_normalize(arrayMap((_d, _k) -> pow(1 / _d, _k), ds, arrayWithConstant(length(ds), k))),
+                    {devig:String} = 'shin', lh_normalize(lh_shin_probs(ds, z)),
+                    arrayMap(_x -> nan, ds)),
+                arrayMap(_x -> nan, ds)) AS fair
+        FROM (
+            SELECT event_key, market, sels, lks, ds, cts, mains, book,
+                if({devig:String} = 'power' AND length(ds) >= 2, lh_power_k(ds), nan) AS k,
+                if({devig:String} = 'shin' AND length(ds) >= 2, lh_shin_z(ds), nan) AS z
+            FROM (
+                SELECT event_key, market, pair_line, book,
+                    groupArray(lower(selection)) AS sels, groupArray(ifNull(line, 0.)) AS lks, groupArray(price_decimal) AS ds,
+                    groupArray(close_ts) AS cts, groupArray(ifNull(is_main, false)) AS mains
+                FROM closing_lines
+                GROUP BY event_key, market, pair_line, book))),
+    grp AS (
+        SELECT event_key, market_key, sel_key,
+            -- closes: (book, line, decimal, close_ts, is_main, fair prob or NaN); keys: (line, same book)
+            groupArrayIf((book, line_key, d, ct, is_main, f), kind = 0) AS cs,
+            groupArrayIf((line_key, book), kind = 1) AS ks,
+            max(countIf(kind = 0)) OVER (PARTITION BY event_key) > 0 AS event_hit
+        FROM (
+            SELECT event_key, toString(market) AS market_key, sel_key, line_key, toString(book) AS book, toUInt8(0) AS kind,
+                toFloat64(d) AS d, ct, is_main, toFloat64(f) AS f
+            FROM dv ARRAY JOIN sels AS sel_key, lks AS line_key, ds AS d, cts AS ct, mains AS is_main, fair AS f
+            UNION ALL
+            SELECT DISTINCT event_key, market_key, sel_key, line_key, same_book AS book, toUInt8(1) AS kind,
+                0. AS d, toDateTime64(0, 3, 'UTC') AS ct, false AS is_main, nan AS f
+            FROM m)
+        GROUP BY event_key, market_key, sel_key),
+    lk AS (
+        SELECT event_key, market_key, sel_key, tupleElement(k, 1) AS line_key, tupleElement(k, 2) AS same_book, event_hit,
+            arrayFirstIndex(_c -> tupleElement(_c, 1) = same_book AND tupleElement(_c, 2) = line_key, cs) AS sb_i,
+            arrayFirstIndex(_c -> tupleElement(_c, 1) = {sharp_book:String} AND tupleElement(_c, 2) = line_key, cs) AS sh_i,
+            arrayFilter(_c -> tupleElement(_c, 1) = same_book, cs) AS sa_cs,
+            arrayMap(_c -> tupleElement(_c, 6), arrayFilter(_c -> tupleElement(_c, 2) = line_key AND NOT isNaN(tupleElement(_c, 6)), cs)) AS cons_ps,
+            if(sb_i > 0, toNullable(tupleElement(cs[sb_i], 3)), NULL) AS sb_close_decimal,
+            if(sb_i > 0, toNullable(tupleElement(cs[sb_i], 4)), NULL) AS sb_close_ts,
+            if(sb_i > 0 AND NOT isNaN(tupleElement(cs[sb_i], 6)), toNullable(tupleElement(cs[sb_i], 6)), NULL) AS sb_fair_prob,
+            if(sh_i > 0, toNullable(tupleElement(cs[sh_i], 3)), NULL) AS sh_close_decimal,
+            if(sh_i > 0 AND NOT isNaN(tupleElement(cs[sh_i], 6)), toNullable(tupleElement(cs[sh_i], 6)), NULL) AS sh_fair_prob,
+            toUInt8(length(sa_cs) > 0) AS sa_hit,
+            if(sa_hit = 1,
+                toNullable(tupleElement(arrayReduce('argMax', sa_cs, arrayMap(_c -> (tupleElement(_c, 5), -abs(tupleElement(_c, 3) - 2)), sa_cs)), 2)),
+                NULL) AS main_line,
+            if(length(cons_ps) > 0, toNullable(arrayAvg(cons_ps)), NULL) AS consensus_fair_prob,
+            toUInt64(length(cons_ps)) AS consensus_books
+        FROM grp ARRAY JOIN ks AS k),
     slips AS (
         SELECT id, type AS slip_type, odds_american AS slip_odds_american, time_placed AS slip_time_placed, incomplete AS slip_incomplete,
             ifNull(adjusted_odds, false) AS boosted,
@@ -165,83 +229,82 @@ WITH
         FROM bet_slips FINAL),
     legs AS (
         SELECT
-            m.bet_id AS bet_id, m.bet_slip_id AS bet_slip_id, 'leg' AS row_kind, m.bettor_id AS bettor_id, m.bettor_account_id AS bettor_account_id,
+            m.bet_id AS bet_id, m.bet_slip_id AS bet_slip_id, m.bettor_id AS bettor_id, m.bettor_account_id AS bettor_account_id,
             m.book_abbr AS book_abbr, m.league AS league, m.event_key AS event_key, m.market AS market, m.selection AS selection,
             m.bet_line AS bet_line, m.bet_odds_american AS bet_odds_american,
             toNullable(toFloat64(lh_american_to_decimal(m.bet_odds_american))) AS bet_decimal,
             coalesce(m.time_placed, s.slip_time_placed) AS time_placed,
             toStartOfMonth(coalesce(m.time_placed, s.slip_time_placed)) AS month,
-            if(bm.feed_book != '', bm.feed_book, m.book_abbr) AS same_book,
-            sb.close_decimal AS same_book_close_decimal,
-            if(sb.hit = 1, m.bet_line, sa.main_line) AS same_book_close_line,
-            sb.close_ts AS same_book_close_ts,
-            sb.fair_prob AS same_book_fair_prob,
+            lk.sb_close_decimal AS same_book_close_decimal,
+            if(lk.sb_i > 0, m.bet_line, lk.main_line) AS same_book_close_line,
+            lk.sb_close_ts AS same_book_close_ts,
+            lk.sb_fair_prob AS same_book_fair_prob,
             {sharp_book:String} AS sharp_book,
-            sh.close_decimal AS sharp_close_decimal,
-            sh.fair_prob AS sharp_fair_prob,
-            cs.consensus_fair_prob AS consensus_fair_prob,
-            cs.consensus_books AS consensus_books,
+            lk.sh_close_decimal AS sharp_close_decimal,
+            lk.sh_fair_prob AS sharp_fair_prob,
+            lk.consensus_fair_prob AS consensus_fair_prob,
+            lk.consensus_books AS consensus_books,
             {devig:String} AS devig_method,
-            lh_ev_at_close(sb.fair_prob, bet_decimal) AS ev_clv_same_book,
-            lh_ev_at_close(sh.fair_prob, bet_decimal) AS ev_clv_sharp,
-            lh_ev_at_close(cs.consensus_fair_prob, bet_decimal) AS ev_clv_consensus,
-            lh_price_clv(bet_decimal, sb.close_decimal) AS price_clv_same_book,
-            lh_price_clv(bet_decimal, sh.close_decimal) AS price_clv_sharp,
-            if(sa.hit = 1, lh_points_clv(m.proposition_norm, m.position_norm, m.bet_line, same_book_close_line), NULL) AS points_clv,
-            CAST(m.unresolved_reason IS NULL AND sb.hit = 0 AND sa.hit = 1, 'Bool') AS line_moved,
-            CAST(m.unresolved_reason IS NULL AND sa.hit = 0, 'Bool') AS no_close,
+            lh_ev_at_close(lk.sb_fair_prob, bet_decimal) AS ev_clv_same_book,
+            lh_ev_at_close(lk.sh_fair_prob, bet_decimal) AS ev_clv_sharp,
+            lh_ev_at_close(lk.consensus_fair_prob, bet_decimal) AS ev_clv_consensus,
+            lh_price_clv(bet_decimal, lk.sb_close_decimal) AS price_clv_same_book,
+            lh_price_clv(bet_decimal, lk.sh_close_decimal) AS price_clv_sharp,
+            if(lk.sa_hit = 1, lh_points_clv(m.proposition_norm, m.position_norm, m.bet_line, same_book_close_line), NULL) AS points_clv,
+            CAST(m.unresolved_reason IS NULL AND lk.sb_i = 0 AND lk.sa_hit = 1, 'Bool') AS line_moved,
+            CAST(m.unresolved_reason IS NULL AND lk.sa_hit = 0, 'Bool') AS no_close,
             CAST(m.incomplete OR ifNull(s.slip_incomplete, false), 'Bool') AS incomplete_bet,
             CAST(ifNull(s.boosted, false), 'Bool') AS boosted,
             CAST(ifNull(s.adjusted, false), 'Bool') AS adjusted,
-            multiIf(m.unresolved_reason IS NOT NULL, m.unresolved_reason, ev.hit = 0, 'no_feed_event', NULL) AS unresolved_reason,
+            multiIf(m.unresolved_reason IS NOT NULL, m.unresolved_reason, NOT lk.event_hit, 'no_feed_event', NULL) AS unresolved_reason,
             s.slip_type AS slip_type,
             s.slip_odds_american AS slip_odds_american
-        FROM market_map AS m
+        FROM m
         LEFT JOIN slips AS s ON s.id = m.bet_slip_id
-        LEFT JOIN bm ON bm.sharpsports_book = m.book_abbr
-        LEFT JOIN fp AS sb ON sb.event_key = m.event_key AND sb.market = m.market AND sb.sel_key = m.sel_key AND sb.line_key = m.line_key
-            AND sb.book = if(bm.feed_book != '', bm.feed_book, m.book_abbr)
-        LEFT JOIN sel_any AS sa ON sa.event_key = m.event_key AND sa.market = m.market AND sa.sel_key = m.sel_key
-            AND sa.book = if(bm.feed_book != '', bm.feed_book, m.book_abbr)
-        LEFT JOIN (SELECT * FROM fp WHERE book = {sharp_book:String}) AS sh
-            ON sh.event_key = m.event_key AND sh.market = m.market AND sh.sel_key = m.sel_key AND sh.line_key = m.line_key
-        LEFT JOIN cons AS cs ON cs.event_key = m.event_key AND cs.market = m.market AND cs.sel_key = m.sel_key AND cs.line_key = m.line_key
-        LEFT JOIN events AS ev ON ev.event_key = m.event_key)
+        LEFT JOIN lk ON lk.event_key = m.event_key AND lk.market_key = m.market_key AND lk.sel_key = m.sel_key AND lk.line_key = m.line_key
+            AND lk.same_book = m.same_book)
 SELECT
-    bet_id, bet_slip_id, row_kind, bettor_id, bettor_account_id, book_abbr, league, event_key, market, selection, bet_line,
-    bet_odds_american, bet_decimal, time_placed, month, same_book_close_decimal, same_book_close_line, same_book_close_ts,
-    same_book_fair_prob, sharp_book, sharp_close_decimal, sharp_fair_prob, consensus_fair_prob, consensus_books, devig_method,
-    ev_clv_same_book, ev_clv_sharp, ev_clv_consensus, price_clv_same_book, price_clv_sharp, points_clv, line_moved, no_close,
-    incomplete_bet, boosted, adjusted, unresolved_reason
-FROM legs
-UNION ALL
-SELECT
-    bet_slip_id AS bet_id, bet_slip_id, 'slip' AS row_kind, any(bettor_id), any(bettor_account_id), any(book_abbr),
-    if(uniqExact(league) = 1, any(league), 'multi') AS league, '' AS event_key, 'parlay' AS market, '' AS selection, CAST(NULL, 'Nullable(Float64)') AS bet_line,
-    any(slip_odds_american) AS bet_odds_american,
-    toNullable(toFloat64(coalesce(lh_american_to_decimal(any(slip_odds_american)), arrayProduct(groupArray(bet_decimal))))) AS slip_decimal,
-    min(time_placed), min(month),
-    if(countIf(same_book_close_decimal IS NULL) = 0, arrayProduct(groupArray(same_book_close_decimal)), NULL),
-    CAST(NULL, 'Nullable(Float64)'),
-    max(same_book_close_ts),
-    if(countIf(same_book_fair_prob IS NULL) = 0, arrayProduct(groupArray(same_book_fair_prob)), NULL) AS slip_same_book_fair_prob,
-    any(sharp_book),
-    if(countIf(sharp_close_decimal IS NULL) = 0, arrayProduct(groupArray(sharp_close_decimal)), NULL) AS slip_sharp_close,
-    if(countIf(sharp_fair_prob IS NULL) = 0, arrayProduct(groupArray(sharp_fair_prob)), NULL) AS slip_sharp_fair_prob,
-    if(countIf(consensus_fair_prob IS NULL) = 0, arrayProduct(groupArray(consensus_fair_prob)), NULL) AS slip_consensus_fair_prob,
-    min(consensus_books),
-    any(devig_method),
-    slip_same_book_fair_prob * slip_decimal - 1,
-    slip_sharp_fair_prob * slip_decimal - 1,
-    slip_consensus_fair_prob * slip_decimal - 1,
-    if(countIf(same_book_close_decimal IS NULL) = 0, slip_decimal / arrayProduct(groupArray(same_book_close_decimal)) - 1, NULL),
-    slip_decimal / slip_sharp_close - 1,
-    CAST(NULL, 'Nullable(Float64)'),
-    CAST(countIf(line_moved) > 0, 'Bool'), CAST(countIf(no_close) > 0, 'Bool'), CAST(countIf(incomplete_bet) > 0, 'Bool'), CAST(any(boosted), 'Bool'), CAST(any(adjusted), 'Bool'),
-    if(countIf(unresolved_reason IS NOT NULL) > 0, 'leg_unresolved', NULL)
-FROM legs
-WHERE slip_type = 'parlay'
-GROUP BY bet_slip_id;
+    if(row_kind = 'leg', l.bet_id, l.bet_slip_id) AS bet_id,
+    any(l.bet_slip_id) AS bet_slip_id,
+    row_kind,
+    any(l.bettor_id) AS bettor_id,
+    any(l.bettor_account_id) AS bettor_account_id,
+    any(l.book_abbr) AS book_abbr,
+    if(row_kind = 'leg' OR uniqExact(l.league) = 1, any(l.league), 'multi') AS league,
+    if(row_kind = 'leg', any(l.event_key), '') AS event_key,
+    if(row_kind = 'leg', any(l.market), 'parlay') AS market,
+    if(row_kind = 'leg', any(l.selection), '') AS selection,
+    if(row_kind = 'leg', any(l.bet_line), NULL) AS bet_line,
+    if(row_kind = 'leg', any(l.bet_odds_american), any(l.slip_odds_american)) AS bet_odds_american,
+    if(row_kind = 'leg', any(l.bet_decimal),
+        toNullable(toFloat64(coalesce(lh_american_to_decimal(any(l.slip_odds_american)), arrayProduct(groupArray(l.bet_decimal)))))) AS bet_decimal,
+    min(l.time_placed) AS time_placed,
+    min(l.month) AS month,
+    if(countIf(l.same_book_close_decimal IS NULL) = 0, arrayProduct(groupArray(l.same_book_close_decimal)), NULL) AS same_book_close_decimal,
+    if(row_kind = 'leg', any(l.same_book_close_line), NULL) AS same_book_close_line,
+    max(l.same_book_close_ts) AS same_book_close_ts,
+    if(countIf(l.same_book_fair_prob IS NULL) = 0, arrayProduct(groupArray(l.same_book_fair_prob)), NULL) AS same_book_fair_prob,
+    any(l.sharp_book) AS sharp_book,
+    if(countIf(l.sharp_close_decimal IS NULL) = 0, arrayProduct(groupArray(l.sharp_close_decimal)), NULL) AS sharp_close_decimal,
+    if(countIf(l.sharp_fair_prob IS NULL) = 0, arrayProduct(groupArray(l.sharp_fair_prob)), NULL) AS sharp_fair_prob,
+    if(countIf(l.consensus_fair_prob IS NULL) = 0, arrayProduct(groupArray(l.consensus_fair_prob)), NULL) AS consensus_fair_prob,
+    min(l.consensus_books) AS consensus_books,
+    any(l.devig_method) AS devig_method,
+    if(row_kind = 'leg', any(l.ev_clv_same_book), same_book_fair_prob * bet_decimal - 1) AS ev_clv_same_book,
+    if(row_kind = 'leg', any(l.ev_clv_sharp), sharp_fair_prob * bet_decimal - 1) AS ev_clv_sharp,
+    if(row_kind = 'leg', any(l.ev_clv_consensus), consensus_fair_prob * bet_decimal - 1) AS ev_clv_consensus,
+    if(row_kind = 'leg', any(l.price_clv_same_book), bet_decimal / same_book_close_decimal - 1) AS price_clv_same_book,
+    if(row_kind = 'leg', any(l.price_clv_sharp), bet_decimal / sharp_close_decimal - 1) AS price_clv_sharp,
+    if(row_kind = 'leg', any(l.points_clv), NULL) AS points_clv,
+    CAST(countIf(l.line_moved) > 0, 'Bool') AS line_moved,
+    CAST(countIf(l.no_close) > 0, 'Bool') AS no_close,
+    CAST(countIf(l.incomplete_bet) > 0, 'Bool') AS incomplete_bet,
+    CAST(any(l.boosted), 'Bool') AS boosted,
+    CAST(any(l.adjusted), 'Bool') AS adjusted,
+    if(row_kind = 'leg', any(l.unresolved_reason), if(countIf(l.unresolved_reason IS NOT NULL) > 0, 'leg_unresolved', NULL)) AS unresolved_reason
+FROM legs AS l
+ARRAY JOIN if(l.slip_type = 'parlay', ['leg', 'slip'], ['leg']) AS row_kind
+GROUP BY row_kind, bet_id;
 
 CREATE OR REPLACE VIEW bet_clv AS
 SELECT * FROM bet_clv_at(sharp_book = 'pinnacle', devig = 'multiplicative');

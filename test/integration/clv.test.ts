@@ -253,4 +253,17 @@ describe('bet_clv', () => {
     close(r.sharp_fair_prob, addi(dec(-160), dec(140)));
     close(r.ev_clv_sharp, addi(dec(-160), dec(140)) * dec(-140) - 1);
   });
+
+  it('power and Shin de-vig give what lh_devig gives for the same close; an unknown method gives NULL', async () => {
+    for (const m of ['power', 'shin']) {
+      const [r] = await queryRows<Row>(ch, "SELECT sharp_fair_prob, consensus_books FROM bet_clv_at(sharp_book = 'pinnacle', devig = {m:String}) WHERE bet_id = 'B1'", { m });
+      const [e] = await queryRows<Row>(ch, 'SELECT lh_devig([{a:Float64}, {b:Float64}], {m:String})[1] AS p', { a: dec(-155), b: dec(145), m });
+      close(r.sharp_fair_prob, Number(e.p));
+      expect(Number(e.p)).not.toBeCloseTo(pnL, 6); // a different method, not the multiplicative figure
+      expect(r.consensus_books).toBe(3);
+    }
+    const [u] = await queryRows<Row>(ch, "SELECT sharp_fair_prob, sharp_close_decimal, consensus_books FROM bet_clv_at(sharp_book = 'pinnacle', devig = 'nope') WHERE bet_id = 'B1'");
+    expect(u).toMatchObject({ sharp_fair_prob: null, consensus_books: 0 });
+    close(u.sharp_close_decimal, dec(-155));
+  });
 });
