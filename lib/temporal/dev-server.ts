@@ -30,6 +30,9 @@ export async function startDevServer(opts: { dataDir: string; port: number; uiPo
   if (await portOpen(opts.port)) {
     throw new Error(`port ${opts.port} is already in use: stop the other Temporal server, or set TEMPORAL_ADDRESS to use it, or TEMPORAL_DEV_PORT to pick another port`);
   }
+  if (!opts.headless && (await portOpen(opts.uiPort))) {
+    throw new Error(`port ${opts.uiPort} for the Temporal Web UI is already in use: set TEMPORAL_UI_PORT to a free port, or stop what holds it`);
+  }
   fs.mkdirSync(opts.dataDir, { recursive: true });
   const dbFile = path.join(opts.dataDir, 'temporal.db');
   const logFile = path.join(opts.dataDir, 'temporal-dev-server.log');
@@ -52,7 +55,7 @@ export async function startDevServer(opts: { dataDir: string; port: number; uiPo
   child.on('exit', () => (exited = true));
   const deadline = Date.now() + 60_000;
   while (!(await portOpen(opts.port))) {
-    if (exited) throw new Error(`temporal dev server exited during start-up: see ${logFile}`);
+    if (exited) throw new Error(`temporal dev server exited during start-up (often a port taken by another process: TEMPORAL_DEV_PORT / TEMPORAL_UI_PORT): see ${logFile}`);
     if (Date.now() > deadline) {
       child.kill('SIGKILL');
       throw new Error(`temporal dev server did not listen on ${opts.port} within 60 s: see ${logFile}`);

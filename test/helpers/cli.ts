@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { request } from 'undici';
 import { REPO_ROOT } from '../../lib/paths';
+import { freePort } from '../../lib/stack';
 
 const BIN = path.join(REPO_ROOT, 'bin', 'linehouse.mjs');
 
@@ -58,4 +59,12 @@ export async function waitHealthy(port: number, child: ChildProcess & { output: 
 export function exited(child: ChildProcess): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve({ code: child.exitCode, signal: child.signalCode });
   return new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+}
+
+/**
+ * Fresh ports for the next `linehouse up`. Taken right before each start: a port picked earlier
+ * and released can be grabbed by another process in between (the dev server then fails to bind).
+ */
+export async function freshPorts(): Promise<{ WEBHOOK_PORT: string; TEMPORAL_DEV_PORT: string; TEMPORAL_UI_PORT: string }> {
+  return { WEBHOOK_PORT: String(await freePort()), TEMPORAL_DEV_PORT: String(await freePort()), TEMPORAL_UI_PORT: String(await freePort()) };
 }

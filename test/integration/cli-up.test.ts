@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort } from '../../lib/stack';
 import { startSharpSportsSandbox, type SharpSportsSandbox } from '../../sandbox/sharpsports';
-import { exited, linehouse, startUp, waitHealthy } from '../helpers/cli';
+import { exited, freshPorts, linehouse, startUp, waitHealthy } from '../helpers/cli';
 import { tempDir } from '../helpers/stack';
 
 /**
@@ -15,6 +14,16 @@ let sandbox: SharpSportsSandbox;
 let env: Record<string, string>;
 let webhookPort: number;
 
+/** Starts `linehouse up` on fresh ports, pointing the sandbox's webhooks at it. */
+async function up() {
+  Object.assign(env, await freshPorts());
+  webhookPort = Number(env.WEBHOOK_PORT);
+  sandbox.setWebhookUrl(`http://127.0.0.1:${webhookPort}/webhooks/sharpsports`);
+  const child = startUp([], env);
+  await waitHealthy(webhookPort, child);
+  return child;
+}
+
 const rows = (stdout: string) => stdout.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l));
 async function scalar(sql: string): Promise<number> {
   const r = await linehouse(['query', sql], env);
@@ -24,13 +33,8 @@ async function scalar(sql: string): Promise<number> {
 
 beforeAll(async () => {
   sandbox = await startSharpSportsSandbox({ port: 0, apiKey: 'cli-test-key-123', webhookSecret: 'cli-test-secret-456', rateLimitSeconds: 2, refreshLatencyMs: 100, bigAccountSlips: BIG });
-  webhookPort = await freePort();
-  sandbox.setWebhookUrl(`http://127.0.0.1:${webhookPort}/webhooks/sharpsports`);
   env = {
     LINEHOUSE_DATA_DIR: tempDir('cli'),
-    WEBHOOK_PORT: String(webhookPort),
-    TEMPORAL_DEV_PORT: String(await freePort()),
-    TEMPORAL_UI_PORT: String(await freePort()),
     SHARPSPORTS_BASE_URL: sandbox.url,
     SHARPSPORTS_API_KEY: 'cli-test-key-123',
     SHARPSPORTS_WEBHOOK_SECRET: 'cli-test-secret-456',
@@ -52,8 +56,7 @@ describe('linehouse CLI', () => {
   });
 
   it('up → refresh --bettor --wait → query → SIGKILL mid-paging → up again resumes exactly → SIGTERM exits 0', async () => {
-    let up = startUp([], env);
-    await waitHealthy(webhookPort, up);
+    let running = await up();
 
     const refreshed = await linehouse(['refresh', '--bettor', 'gooduser', '--wait'], env);
     expect(refreshed.code, refreshed.stderr).toBe(0);
@@ -75,16 +78,15 @@ describe('linehouse CLI', () => {
       pagesBefore = await scalar("SELECT count() FROM load_markers WHERE kind = 'refresh_response_page'");
       if (pagesBefore < 10) await new Promise((r) => setTimeout(r, 100));
     }
-    process.kill(-up.pid!, 'SIGKILL');
-    await exited(up);
+    process.kill(-running.pid!, 'SIGKILL');
+    await exited(running);
 
     // Not running now: `query` opens the warehouse itself. The kill landed mid-stream.
     const pagesAtKill = await scalar("SELECT count() FROM load_markers WHERE kind = 'refresh_response_page'");
     expect(pagesAtKill).toBeGreaterThanOrEqual(10);
     expect(pagesAtKill).toBeLessThan(totalPages);
 
-    up = startUp([], env);
-    await waitHealthy(webhookPort, up);
+    running = await up();
     const resumed = await linehouse(['refresh', '--account', 'BACT_bigbettor_dk', '--wait'], env);
     expect(resumed.code, resumed.stderr).toBe(0);
     const [big] = rows(resumed.stdout);
@@ -99,9 +101,9 @@ describe('linehouse CLI', () => {
     // The sandbox saw one refresh request for the account: the crash did not cause a second one.
     expect(sandbox.refreshLog().filter((e) => e.accountId === 'BACT_bigbettor_dk')).toHaveLength(1);
 
-    process.kill(up.pid!, 'SIGTERM');
-    const stop = await exited(up);
+    process.kill(running.pid!, 'SIGTERM');
+    const stop = await exited(running);
     expect(stop).toEqual({ code: 0, signal: null });
-    expect(up.output()).toMatch(/linehouse\.stopped/);
+    expect(running.output()).toMatch(/linehouse\.stopped/);
   });
 });

@@ -1,9 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort } from '../../lib/stack';
 import { startBoltOddsSandbox, type BoltOddsSandbox } from '../../sandbox/boltodds';
 import { startOpticOddsSandbox, type OpticOddsSandbox } from '../../sandbox/opticodds';
 import { startSharpApiSandbox, type SharpApiSandbox } from '../../sandbox/sharpapi';
-import { exited, linehouse, startUp, waitHealthy } from '../helpers/cli';
+import { exited, freshPorts, linehouse, startUp, waitHealthy } from '../helpers/cli';
 import { tempDir } from '../helpers/stack';
 
 /**
@@ -15,7 +14,13 @@ let optic: OpticOddsSandbox;
 let bolt: BoltOddsSandbox;
 let sharp: SharpApiSandbox;
 let env: Record<string, string>;
-let webhookPort: number;
+
+async function up() {
+  Object.assign(env, await freshPorts());
+  const child = startUp([], env);
+  await waitHealthy(Number(env.WEBHOOK_PORT), child);
+  return child;
+}
 
 const rows = (stdout: string) => stdout.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l));
 async function query(sql: string): Promise<Record<string, any>[]> {
@@ -29,12 +34,8 @@ beforeAll(async () => {
   optic = await startOpticOddsSandbox({ apiKey: 'optic-key-crash', entries: 3_000, ratePerSecond: 300, pingIntervalMs: 500, startAfterConnections: 4 });
   bolt = await startBoltOddsSandbox({ apiKey: 'bolt-key-crash', updates: 1_500, ratePerSecond: 150, pingIntervalMs: 500 });
   sharp = await startSharpApiSandbox({ apiKey: 'sharp-key-crash', totalChanges: 3_000, changesPerSecond: 300 });
-  webhookPort = await freePort();
   env = {
     LINEHOUSE_DATA_DIR: tempDir('feeds-crash'),
-    WEBHOOK_PORT: String(webhookPort),
-    TEMPORAL_DEV_PORT: String(await freePort()),
-    TEMPORAL_UI_PORT: String(await freePort()),
     OPTICODDS_BASE_URL: optic.url,
     OPTICODDS_API_KEY: 'optic-key-crash',
     BOLTODDS_WS_URL: bolt.url,
@@ -51,21 +52,19 @@ afterAll(async () => {
 
 describe('feeds survive SIGKILL of linehouse up', () => {
   it('loses nothing replayable and duplicates nothing', async () => {
-    let up = startUp([], env);
-    await waitHealthy(webhookPort, up);
+    let running = await up();
     // Let every feed load something, then kill everything mid-stream.
     for (let i = 0; i < 300; i++) {
       const [r] = await query("SELECT countIf(source = 'opticodds') AS o, countIf(source = 'boltodds') AS b, countIf(source = 'sharpapi') AS s FROM odds_ticks");
       if (Number(r.o) > 200 && Number(r.b) > 50 && Number(r.s) > 200) break;
       await new Promise((res) => setTimeout(res, 200));
     }
-    process.kill(-up.pid!, 'SIGKILL');
-    await exited(up);
+    process.kill(-running.pid!, 'SIGKILL');
+    await exited(running);
     const atKill = await scalar("SELECT count() FROM odds_ticks FINAL WHERE source = 'opticodds'");
     expect(atKill).toBeGreaterThan(0);
 
-    up = startUp([], env);
-    await waitHealthy(webhookPort, up);
+    running = await up();
     const deadline = Date.now() + 120_000;
     // What the stream sent for linehouse's subscription, including what it replayed after the restart.
     const opticTruth = () => new Set([...optic.emitted().tickIds, ...optic.emitted().lockedTickIds]);
@@ -108,7 +107,7 @@ describe('feeds survive SIGKILL of linehouse up', () => {
     for (const source of ['opticodds', 'boltodds', 'sharpapi'])
       expect(await scalar(`SELECT count() - uniqExact(tick_id) FROM odds_ticks FINAL WHERE source = '${source}'`)).toBe(0);
 
-    process.kill(up.pid!, 'SIGTERM');
-    expect(await exited(up)).toEqual({ code: 0, signal: null });
+    process.kill(running.pid!, 'SIGTERM');
+    expect(await exited(running)).toEqual({ code: 0, signal: null });
   });
 });
