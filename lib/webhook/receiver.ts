@@ -1,6 +1,5 @@
 import crypto from 'node:crypto';
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { z } from 'zod';
 import {
   BettorAccountEventDataSchema,
@@ -196,13 +195,4 @@ function bodyDigest(raw: Buffer): string {
   return crypto.createHash('sha256').update(raw).digest('hex').slice(0, 32);
 }
 
-export async function listen(server: http.Server, port: number, host: string): Promise<number> {
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  return (server.address() as AddressInfo).port;
-}
+export { listen } from '../net';

@@ -2,7 +2,7 @@
 // socket_connected ack, subscribe / re-subscribe with filters (5 s limit, the doc's error text),
 // initial_state dumps, scripted game/line updates, pings, clears, and 12 connections per minute.
 import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { listen } from '../../lib/net';
 import type { Duplex } from 'node:stream';
 import { WebSocket, WebSocketServer } from 'ws';
 import { SubscribeMessageSchema, type BoltOddsFilters } from '../../schemas/boltodds';
@@ -298,11 +298,7 @@ export async function startBoltOddsSandbox(opts: BoltOddsSandboxOptions): Promis
       send(c, { action: 'socket_connected' });
     });
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(opts.port ?? 0, '127.0.0.1', () => resolve());
-  });
-  const { port } = server.address() as AddressInfo;
+  const port = await listen(server, opts.port ?? 0);
 
   // ---------------------------------------------------------------- knobs
 

@@ -1,7 +1,7 @@
 // Protocol-faithful simulator of the OpticOdds copilot odds stream (SSE), per
 // /work/shared/reference/opticodds-copilot-odds-stream.txt: GET /api/v3/stream/copilot/{sport}/odds.
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { listen } from '../../lib/net';
 import { formatSseEvent } from '../../lib/feeds/sse';
 import { SPORTS, sportOf } from './catalog';
 import { ScriptGenerator, type GameSpec } from './generator';
@@ -172,14 +172,7 @@ export async function startOpticOddsSandbox(opts: OpticOddsSandboxOptions): Prom
     client.pump().catch(() => client.close());
   });
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(opts.port ?? 0, '127.0.0.1', () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const { port } = server.address() as AddressInfo;
+  const port = await listen(server, opts.port ?? 0);
   let closing: Promise<void> | undefined;
 
   return {

@@ -1,6 +1,6 @@
 // Protocol-faithful simulator of SharpAPI's odds delta endpoint (see /work/shared/reference/sharpapi-odds-delta.txt).
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { listen } from '../../lib/net';
 import { OddsBook, type BookFilter } from './book';
 import { createHandler, RateLimiter, type Faults, type RateLimitConfig, type SandboxRequest } from './server';
 
@@ -71,14 +71,7 @@ export async function startSharpApiSandbox(opts: SharpApiSandboxOptions): Promis
   const log: SandboxRequest[] = [];
   const limiter = new RateLimiter(opts.rateLimit ?? { limit: 300, windowMs: 60_000 });
   const server = http.createServer(createHandler({ apiKey: opts.apiKey, book, faults, limiter, log }));
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(opts.port ?? 0, '127.0.0.1', () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const { port } = server.address() as AddressInfo;
+  const port = await listen(server, opts.port ?? 0);
   let closed: Promise<void> | undefined;
 
   return {

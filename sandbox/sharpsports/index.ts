@@ -1,6 +1,6 @@
 // Protocol-faithful simulator of the SharpSports bet-sync API (see /work/shared/reference/sharpsports-*.txt).
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { listen } from '../../lib/net';
 import { RefreshEngine } from './engine';
 import { SandboxState, resolveOptions, sortSlips } from './state';
 import type { ScenarioOverrides, SharpSportsSandbox, SharpSportsSandboxOptions } from './types';
@@ -24,11 +24,7 @@ export async function startSharpSportsSandbox(opts: SharpSportsSandboxOptions): 
   const st = new SandboxState(o);
   const engine = new RefreshEngine(st, hooks, timers);
   const server = http.createServer(createHandler(st, engine));
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(o.port, '127.0.0.1', () => { server.off('error', reject); resolve(); });
-  });
-  const { port } = server.address() as AddressInfo;
+  const port = await listen(server, o.port);
   const account = (id: string) => {
     const a = st.accounts.get(id);
     if (!a) throw new Error(`unknown bettorAccount ${id}`);

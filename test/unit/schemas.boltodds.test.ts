@@ -1,6 +1,5 @@
-import { readFileSync, readdirSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { z } from 'zod';
 import {
   BoltOddsMessageSchema,
   BookClearSchema,
@@ -16,18 +15,9 @@ import {
   SubscriptionUpdatedSchema,
 } from '../../schemas/boltodds';
 
-const FIXTURES = new URL('../fixtures/boltodds/', import.meta.url);
-const tested = new Set<string>();
+import { issues, jsonFixtures } from '../helpers/fixtures';
 
-function fixture(name: string): any {
-  tested.add(name);
-  return JSON.parse(readFileSync(new URL(`${name}.json`, FIXTURES), 'utf8'));
-}
-
-function issues(schema: z.ZodType, input: unknown): string[] {
-  const r = schema.safeParse(input);
-  return r.success ? [] : r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
-}
+const { dir: FIXTURES, tested, fixture } = jsonFixtures('boltodds');
 
 describe('doc examples (test/fixtures/boltodds)', () => {
   it('socket-connected.json is the ack', () => {

@@ -21,23 +21,10 @@ import {
   paginated,
 } from '../../schemas/sharpsports';
 
-const FIXTURES = new URL('../fixtures/sharpsports/', import.meta.url);
+import { issues, jsonFixtures } from '../helpers/fixtures';
+const { dir: FIXTURES, tested, fixture } = jsonFixtures('sharpsports');
 
 // Fixtures tested below; the guard test at the end fails if a new fixture is added without a test.
-const tested = new Set<string>();
-
-function fixture(name: string): any {
-  tested.add(name);
-  return JSON.parse(readFileSync(new URL(`${name}.json`, FIXTURES), 'utf8'));
-}
-
-/** "path: message" for every issue, so assertions read like the error a caller sees. */
-function issues(schema: z.ZodType, input: unknown): string[] {
-  const r = schema.safeParse(input);
-  if (r.success) return [];
-  return r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
-}
-
 const clone = <T>(v: T): T => structuredClone(v);
 
 describe('doc examples (test/fixtures/sharpsports)', () => {
