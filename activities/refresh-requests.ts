@@ -45,13 +45,16 @@ export function createRefreshRequestActivities({ clickhouse, http }: ActivityDep
       const raw = await http.post(`/v1/bettorAccounts/${encodeURIComponent(accountId)}/refresh`).catch(classify);
       const parsed = RefreshRequestResponseSchema.parse(raw);
       const outcome = outcomeFor(accountId, parsed as Record<string, unknown>);
-      await insertRows(clickhouse, 'refresh_attempts', [{ bettor_account_id: accountId, workflow_id: workflowId, attempt, requested_at: new Date(requestedAtMs).toISOString(), request_id: parsed.requestId, outcome }]);
+      // SharpSports starts its window somewhere between our send and its answer: count from the
+      // answer, so the next attempt can never land inside the window.
+      await insertRows(clickhouse, 'refresh_attempts', [{ bettor_account_id: accountId, workflow_id: workflowId, attempt, requested_at: new Date().toISOString(), request_id: parsed.requestId, outcome }]);
       return { requestId: parsed.requestId, outcome, cid: parsed.cid ?? null, requestedAtMs };
     },
 
     async requestBettorRefresh({ bettor, workflowId }: { bettor: string; workflowId: string }) {
       const requestedAtMs = Date.now();
       const raw = (await http.post(`/v1/bettors/${encodeURIComponent(bettor)}/refresh`).catch(classify)) as Record<string, unknown>;
+      const answeredAt = new Date().toISOString();
       const parsed = RefreshRequestResponseSchema.parse(raw);
       const ids = new Set<string>();
       for (const key of OUTCOME_ORDER) for (const id of ((parsed as Record<string, unknown>)[key] as string[] | undefined) ?? []) ids.add(id);
@@ -59,7 +62,7 @@ export function createRefreshRequestActivities({ clickhouse, http }: ActivityDep
       await insertRows(
         clickhouse,
         'refresh_attempts',
-        accounts.map((a) => ({ bettor_account_id: a.accountId, workflow_id: workflowId, attempt: 1, requested_at: new Date(requestedAtMs).toISOString(), request_id: parsed.requestId, outcome: a.outcome })),
+        accounts.map((a) => ({ bettor_account_id: a.accountId, workflow_id: workflowId, attempt: 1, requested_at: answeredAt, request_id: parsed.requestId, outcome: a.outcome })),
       );
       const bettorId = bettor.startsWith('BTTR_') ? bettor : null;
       return { requestId: parsed.requestId, cid: parsed.cid ?? null, requestedAtMs, bettorId, accounts };

@@ -17,9 +17,10 @@ beforeAll(async () => {
     {
       feedSandboxes: {
         // Four sport groups connect (one per sport); production starts once all are listening.
-        opticodds: { entries: 400, ratePerSecond: 400, pingIntervalMs: 500, startAfterConnections: 4 },
-        boltodds: { updates: 300, ratePerSecond: 300, pingIntervalMs: 500 },
-        sharpapi: { totalChanges: 400, changesPerSecond: 400 },
+        // Long enough (about 10 s) that the disconnects below land mid-stream even on a busy machine.
+        opticodds: { entries: 3_000, ratePerSecond: 300, pingIntervalMs: 500, startAfterConnections: 4 },
+        boltodds: { updates: 1_200, ratePerSecond: 120, pingIntervalMs: 500 },
+        sharpapi: { totalChanges: 2_000, changesPerSecond: 200 },
       },
     },
   );
@@ -28,14 +29,37 @@ afterAll(async () => {
   await stack?.stop();
 });
 
+/** The feed activity's last heartbeat details: { position, rowsTotal, health }. */
+async function heartbeat(feed: string): Promise<any> {
+  const d = await stack.client.workflow.getHandle(feedWorkflowId(feed)).describe();
+  const payload = d.raw.pendingActivities?.[0]?.heartbeatDetails?.payloads?.[0]?.data;
+  return payload ? JSON.parse(Buffer.from(payload).toString('utf8')) : null;
+}
+
 async function ids(sql: string): Promise<Set<string>> {
   return new Set((await queryRows<{ id: string }>(stack.clickhouse, sql)).map((r) => r.id));
 }
 
 describe('feeds into the warehouse', () => {
+  it('survives a disconnect in the middle of a message and malformed input on every feed (checked by the exact counts below)', async () => {
+    const { opticodds, boltodds, sharpapi } = stack.feedSandboxes;
+    // Malformed first (sent on the live, subscribed sockets), then cut every connection mid-message.
+    await eventually('BoltOdds to subscribe', async () => boltodds!.openConnections() > 0 && boltodds!.subscriptions().some((x) => x.accepted), 30_000);
+    boltodds!.sendMalformed(2);
+    sharpapi!.sendMalformed(2);
+    for (const source of ['boltodds', 'sharpapi'])
+      await eventually(`${source} rejections`, async () => (await count(stack, 'SELECT count() AS n FROM rejected_messages WHERE source = {s:String}', { s: source })) > 0, 30_000);
+    opticodds!.disconnectMidMessage();
+    boltodds!.disconnectMidMessage();
+    sharpapi!.disconnectMidResponse();
+    // The consumers' heartbeats (what the Temporal UI shows) count the reconnects.
+    for (const feed of ['opticodds', 'boltodds'])
+      await eventually(`${feed} to reconnect`, async () => ((await heartbeat(feed))?.health?.reconnects ?? 0) >= 1, 30_000);
+  });
+
   it('OpticOdds: every tick, locked tick, settlement and fixture update the stream sent, once', async () => {
     const sb = stack.feedSandboxes.opticodds!;
-    await eventually('the OpticOdds stream to finish', async () => sb.producedEntries() >= 400 && sb.pending() === 0, 60_000);
+    await eventually('the OpticOdds stream to finish', async () => sb.producedEntries() >= 3_000 && sb.pending() === 0, 60_000);
     const truth = sb.emitted();
     const expected = [...truth.tickIds, ...truth.lockedTickIds];
     await eventually('OpticOdds ticks to land', async () => (await count(stack, "SELECT count() AS n FROM odds_ticks FINAL WHERE source = 'opticodds'")) >= new Set(expected).size, 30_000).catch(async (err) => {
@@ -65,7 +89,7 @@ describe('feeds into the warehouse', () => {
 
   it('SharpAPI: the current version of every odd lands, chained by since, with no duplicates', async () => {
     const sb = stack.feedSandboxes.sharpapi!;
-    await eventually('the SharpAPI script to finish', async () => sb.changesApplied() >= 400, 60_000);
+    await eventually('the SharpAPI script to finish', async () => sb.changesApplied() >= 2_000, 60_000);
     const current = () => sb.current().filter((o) => o.tickId !== null);
     await eventually('SharpAPI to catch up', async () => {
       const got = await ids("SELECT tick_id AS id FROM odds_ticks FINAL WHERE source = 'sharpapi'");
