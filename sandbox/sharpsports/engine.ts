@@ -1,4 +1,5 @@
 // Refresh lifecycle: POST /refresh classification, simulated refresh runs, OTP contexts, grading, webhooks.
+import { log } from '../../lib/log';
 import { historySlips, newSlipAt, settleSlip, unmaskSlip } from './generator';
 import type { AccountRec, ContextRec, RefreshRec, SandboxState } from './state';
 import { sortSlips } from './state';
@@ -27,7 +28,7 @@ export const OTP_OK = '123456';
 const LARGE_REFRESH = 500;
 
 function logError(e: unknown): undefined {
-  console.error('[sharpsports sandbox]', e);
+  log.error('sandbox.sharpsports_failed', { error: e as Error });
   return undefined;
 }
 
