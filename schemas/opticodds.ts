@@ -11,8 +11,8 @@ export const EntryIdSchema = z.string().regex(/^\d+-\d+$/, 'entry_id must look l
 
 const nullableString = z.string().nullable().optional();
 
-/** One odd inside `copilot-odds` / `copilot-locked-odds`. */
-export const CopilotOddSchema = z.looseObject({
+/** Fields every odd carries, in live, locked and settled events alike. */
+const oddFields = {
   id: z.string().min(1),
   fixture_id: z.string().min(1),
   game_id: z.string().min(1),
@@ -21,44 +21,35 @@ export const CopilotOddSchema = z.looseObject({
   market: z.string().min(1),
   name: z.string(),
   odd_id: z.string().optional(),
-  grouping_key: nullableString,
-  is_main: z.boolean().nullable().optional(),
   player_id: nullableString,
   team_id: nullableString,
   points: z.number().nullable().optional(),
-  /** American; validated later with parseAmerican so a bad price rejects with a price reason. */
-  price: z.union([z.number(), z.string()]).nullable().optional(),
   selection: nullableString,
   selection_line: nullableString,
-  /** Epoch seconds (the doc sends integers; fixture-status sends fractions). */
-  timestamp: z.number(),
   version_id: z.number().optional(),
   /** Not in the doc example; present on real streams. */
   sportsbook: nullableString,
+};
+
+/** One odd inside `copilot-odds` / `copilot-locked-odds`. */
+export const CopilotOddSchema = z.looseObject({
+  ...oddFields,
+  grouping_key: nullableString,
+  is_main: z.boolean().nullable().optional(),
+  /** American; validated later with parseAmerican so a bad price rejects with a price reason. */
+  price: z.union([z.number(), z.string()]).nullable().optional(),
+  /** Epoch seconds (the doc sends integers; fixture-status sends fractions). */
+  timestamp: z.number(),
   is_live: z.boolean().nullable().optional(),
 });
 export type CopilotOdd = z.infer<typeof CopilotOddSchema>;
 
-/** One odd inside `copilot-settled-odds` (no price or points; adds settlement + settled_at). */
+/** One odd inside `copilot-settled-odds` (no price; adds settlement + settled_at). */
 export const CopilotSettledOddSchema = z.looseObject({
-  id: z.string().min(1),
-  fixture_id: z.string().min(1),
-  game_id: z.string().min(1),
-  league: z.string(),
-  sport: z.string(),
-  market: z.string().min(1),
-  name: z.string(),
-  odd_id: z.string().optional(),
-  player_id: nullableString,
-  team_id: nullableString,
-  points: z.number().nullable().optional(),
-  selection: nullableString,
-  selection_line: nullableString,
+  ...oddFields,
   timestamp: z.number(),
   settlement: z.string().min(1),
   settled_at: nullableString,
-  version_id: z.number().optional(),
-  sportsbook: nullableString,
 });
 export type CopilotSettledOdd = z.infer<typeof CopilotSettledOddSchema>;
 

@@ -1,17 +1,7 @@
 // Normalization of provider fields: market names, leagues, `info.when`, game keys, timestamps, lines.
 import type { BoltOddsOutcome } from '../../../schemas/boltodds';
 
-const MONEYLINE = new Set(['moneyline', 'money line', 'ml', 'match winner', 'winner', 'to win', 'h2h', 'head to head', 'fight winner']);
-const SPREAD = new Set(['spread', 'point spread', 'points spread', 'run line', 'puck line', 'handicap', 'game spread']);
-const TOTAL = new Set(['total', 'totals', 'total points', 'total runs', 'total goals', 'game total', 'over/under']);
-
-export function canonicalMarket(name: string): string {
-  const n = name.trim().toLowerCase().replace(/\s+/g, ' ');
-  if (MONEYLINE.has(n)) return 'moneyline';
-  if (SPREAD.has(n)) return 'spread';
-  if (TOTAL.has(n)) return 'total';
-  return n.replace(/ /g, '_');
-}
+export { canonicalMarket } from '../../odds/market';
 
 const LEAGUE_SPORT: Record<string, string> = {
   NFL: 'football', NCAAF: 'football', CFL: 'football', UFL: 'football',

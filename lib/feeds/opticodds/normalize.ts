@@ -1,16 +1,6 @@
 // Normalization: market, book, selection and line of one OpticOdds odd.
 
-const SPREAD_NAMES = new Set(['point spread', 'spread', 'run line', 'puck line', 'handicap', 'asian handicap']);
-const TOTAL_NAMES = new Set(['total points', 'total', 'totals', 'total runs', 'total goals', 'over/under']);
-const MONEYLINE_NAMES = new Set(['moneyline', 'money line', 'ml']);
-
-export function canonicalMarket(raw: string): string {
-  const m = raw.trim().toLowerCase().replace(/\s+/g, ' ');
-  if (MONEYLINE_NAMES.has(m)) return 'moneyline';
-  if (SPREAD_NAMES.has(m)) return 'spread';
-  if (TOTAL_NAMES.has(m)) return 'total';
-  return m.replace(/ /g, '_');
-}
+export { canonicalMarket } from '../../odds/market';
 
 const slug = (s: string): string => s.trim().toLowerCase().replace(/\s+/g, '_');
 

@@ -2,15 +2,10 @@
 import type { OddsTick } from '../../../schemas/odds';
 import type { SharpApiOdds } from '../../../schemas/sharpapi';
 import { fromAmerican, parseAmerican, type NormalizedPrice } from '../../odds/price';
+import { canonicalMarket } from '../../odds/market';
 import { sharpApiTickId } from './ids';
 
-export function canonicalMarket(raw: string): string {
-  const key = raw.trim().toLowerCase().replace(/[\s-]+/g, '_');
-  if (/^(moneyline|money_line|ml|h2h|match_winner|1x2)$/.test(key)) return 'moneyline';
-  if (/^(spread|spreads|point_spread|run_line|runline|puck_line|puckline|handicap|asian_handicap)$/.test(key)) return 'spread';
-  if (/^(total|totals|over_under|total_points|total_runs|total_goals|game_total)$/.test(key)) return 'total';
-  return raw.trim().toLowerCase().replace(/\s+/g, '_');
-}
+export { canonicalMarket };
 
 function canonicalSelection(o: Pick<SharpApiOdds, 'selection' | 'selection_type' | 'home_team' | 'away_team'>, market: string): string {
   const type = (o.selection_type ?? '').toLowerCase();
