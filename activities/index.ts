@@ -1,3 +1,5 @@
+import { createBackfillActivities } from './backfill';
+import { createCadenceActivities } from './cadence';
 import type { ActivityDeps } from './deps';
 import { createFeedActivities } from './feeds';
 import { createOrchestrationActivities } from './orchestration';
@@ -12,6 +14,8 @@ export function createActivities(deps: ActivityDeps) {
     ...createRefreshLoadingActivities(deps),
     ...createOrchestrationActivities(deps),
     ...createFeedActivities(deps),
+    ...createBackfillActivities(deps),
+    ...createCadenceActivities(deps),
   };
 }
 

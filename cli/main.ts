@@ -11,6 +11,10 @@ Usage:
   linehouse otp --account <BACT_…> --code <one-time password>
   linehouse query "<SQL>"                  run SQL against the warehouse, print JSONEachRow
   linehouse migrate                        apply numbered migrations in sql/
+  linehouse status [--format json]         running workflows, schedules, last refresh per account, feed lag and gaps
+  linehouse schedule create cadence [--every <s>] [--catchup <s>] [--overlap skip|buffer-one] [--fan-out N] [--replace]
+  linehouse schedule list | pause|unpause|trigger|delete cadence
+  linehouse backfill bets --from <date> --to <date> [--bettor <id> | --account <BACT_…>] [--window-hours N] [--detach]
   linehouse clv [--by bettor|book|league|market|month] [--sharp-book pinnacle]
                 [--devig multiplicative|additive|power|shin] [--rows legs|wagers|all]
                 [--format table|json|html] [--out clv-report.html]
@@ -25,6 +29,9 @@ const commands: Record<string, () => Promise<{ run(argv: string[]): Promise<numb
   query: () => import('./query'),
   clv: () => import('./clv'),
   migrate: () => import('./migrate'),
+  status: () => import('./status'),
+  schedule: () => import('./schedule'),
+  backfill: () => import('./backfill'),
 };
 
 async function main(): Promise<number> {

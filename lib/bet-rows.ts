@@ -1,3 +1,4 @@
+import crypto from 'node:crypto';
 import type { BetSlip } from '../schemas/sharpsports';
 
 /**
@@ -64,7 +65,7 @@ export function slipToRows(slip: BetSlip, ctx: { refreshResponseId: string; refr
     refresh_response_id: rrId,
     version,
   }));
-  return {
+  const rows: SlipRows = {
     slip: {
       id: s.id,
       bettor_id: bettorId,
@@ -94,4 +95,20 @@ export function slipToRows(slip: BetSlip, ctx: { refreshResponseId: string; refr
     },
     bets,
   };
+  rows.slip.content_hash = slipContentHash(rows);
+  return rows;
+}
+
+// Fields that say when or through which refresh a slip was seen, not what it is.
+const VOLATILE = new Set(['version', 'refresh_response_id', 'refresh_response_time', 'loaded_at', 'content_hash']);
+const stable = (row: Record<string, unknown>) => Object.entries(row).filter(([k]) => !VOLATILE.has(k));
+
+/**
+ * What a slip is (status, grades, money, legs), independent of the refresh or backfill that
+ * brought it: equal hashes mean loading it again would change nothing. Backfills use it to
+ * report new vs updated slips and to skip unchanged ones, so re-running a range writes nothing.
+ */
+export function slipContentHash(rows: SlipRows): string {
+  const legs = [...rows.bets].sort((a, b) => String(a.id).localeCompare(String(b.id))).map(stable);
+  return crypto.createHash('sha256').update(JSON.stringify([stable(rows.slip), legs])).digest('hex').slice(0, 32);
 }

@@ -63,9 +63,26 @@ const EnvSchema = z.object({
   SHARPAPI_SPORTSBOOKS: z.string().optional(),
   SHARPAPI_MARKETS: z.string().optional(),
   SHARPAPI_POLL_SECONDS: positiveSeconds.default(5),
+  CADENCE_INTERVAL_SECONDS: positiveSeconds.default(3600),
+  CADENCE_CATCHUP_WINDOW_SECONDS: positiveSeconds.default(600),
+  CADENCE_FAN_OUT: z.coerce.number().int().min(1).max(256).default(8),
+  CADENCE_BETTORS_PAGE_SIZE: z.coerce.number().int().min(1).max(1000).default(100),
+  BACKFILL_WINDOW_HOURS: positiveSeconds.default(24),
+  BACKFILL_CONCURRENCY: z.coerce.number().int().min(1).max(32).default(2),
 });
 
 export type Env = z.infer<typeof EnvSchema>;
+
+/** Cadence refresh schedule and backfill defaults (README: Configuration). */
+export interface SchedulesConfig {
+  cadenceIntervalSeconds: number;
+  /** Actions missed while the Temporal server was down are still taken if at most this late. */
+  cadenceCatchupWindowSeconds: number;
+  cadenceFanOut: number;
+  cadenceBettorsPageSize: number;
+  backfillWindowHours: number;
+  backfillConcurrency: number;
+}
 
 export interface RefreshPolicy {
   /** SharpSports allows one refresh per account per minute, never overlapping. */
@@ -98,6 +115,7 @@ export interface Config {
   webhook: { port: number; host: string; maxBodyBytes: number; secret?: string };
   sharpsports: { baseUrl: string; apiKey?: string; timeoutMs: number; policy: RefreshPolicy };
   feeds: FeedsConfig;
+  schedules: SchedulesConfig;
   logLevel: Env['LINEHOUSE_LOG_LEVEL'];
 }
 
@@ -193,6 +211,14 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       policy: defaultPolicy(env),
     },
     feeds: feedsFrom(env),
+    schedules: {
+      cadenceIntervalSeconds: env.CADENCE_INTERVAL_SECONDS,
+      cadenceCatchupWindowSeconds: env.CADENCE_CATCHUP_WINDOW_SECONDS,
+      cadenceFanOut: env.CADENCE_FAN_OUT,
+      cadenceBettorsPageSize: env.CADENCE_BETTORS_PAGE_SIZE,
+      backfillWindowHours: env.BACKFILL_WINDOW_HOURS,
+      backfillConcurrency: env.BACKFILL_CONCURRENCY,
+    },
     logLevel: env.LINEHOUSE_LOG_LEVEL,
   };
 }

@@ -1,3 +1,5 @@
 export { accountRefresh } from './account-refresh';
 export { bettorRefresh } from './bettor-refresh';
 export { feed } from './feed';
+export { betBackfill } from './bet-backfill';
+export { cadenceRefresh } from './cadence-refresh';

@@ -1,0 +1,85 @@
+import { parseArgs } from 'node:util';
+import { ScheduleNotFoundError } from '@temporalio/client';
+import { loadConfig } from '../lib/config';
+import { cadenceOptionsFrom, createCadenceSchedule, deleteSchedule, listSchedules, SCHEDULE_NAMES, scheduleId, summarize, type ScheduleName } from '../lib/temporal/schedules';
+import { clientFor } from './temporal-client';
+
+const USAGE = `usage: linehouse schedule create cadence [--every <seconds>] [--catchup <seconds>] [--overlap skip|buffer-one] [--fan-out N] [--paused] [--replace]
+       linehouse schedule list
+       linehouse schedule pause|unpause|trigger|delete cadence [--note "why"]`;
+
+const out = (v: unknown) => process.stdout.write(JSON.stringify(v) + '\n');
+
+export async function run(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      every: { type: 'string' },
+      catchup: { type: 'string' },
+      overlap: { type: 'string' },
+      'fan-out': { type: 'string' },
+      paused: { type: 'boolean', default: false },
+      replace: { type: 'boolean', default: false },
+      note: { type: 'string' },
+    },
+  });
+  const [verb, name] = positionals;
+  const verbs = ['create', 'list', 'pause', 'unpause', 'trigger', 'delete'];
+  if (!verb || !verbs.includes(verb) || (verb !== 'list' && !(SCHEDULE_NAMES as readonly string[]).includes(name ?? ''))) {
+    process.stderr.write(`${USAGE}\n(schedules: ${SCHEDULE_NAMES.join(', ')})\n`);
+    return 2;
+  }
+  const seconds = (flag: string, v: string | undefined, fallback: number) => {
+    if (v === undefined) return fallback;
+    const n = Number(v);
+    if (!(n > 0)) throw new Error(`--${flag} must be a positive number of seconds, got "${v}"`);
+    return n;
+  };
+  const config = loadConfig();
+  const { client, taskQueue, policy } = await clientFor(config);
+  try {
+    if (verb === 'list') {
+      for (const s of await listSchedules(client)) out(s);
+      return 0;
+    }
+    const schedule = name as ScheduleName;
+    if (verb === 'create') {
+      const base = cadenceOptionsFrom(config, taskQueue, policy);
+      const overlap = values.overlap ?? 'skip';
+      if (overlap !== 'skip' && overlap !== 'buffer-one') throw new Error(`--overlap must be skip or buffer-one, got "${overlap}"`);
+      const id = await createCadenceSchedule(
+        client,
+        {
+          ...base,
+          intervalSeconds: seconds('every', values.every, base.intervalSeconds),
+          catchupWindowSeconds: seconds('catchup', values.catchup, base.catchupWindowSeconds),
+          fanOut: seconds('fan-out', values['fan-out'], base.fanOut),
+          overlap,
+          paused: values.paused,
+        },
+        values.replace,
+      );
+      out(summarize(await client.schedule.getHandle(id).describe()));
+      return 0;
+    }
+    if (verb === 'delete') {
+      out({ id: scheduleId(schedule), deleted: await deleteSchedule(client, schedule) });
+      return 0;
+    }
+    const handle = client.schedule.getHandle(scheduleId(schedule));
+    if (verb === 'pause') await handle.pause(values.note ?? 'paused with linehouse schedule pause');
+    else if (verb === 'unpause') await handle.unpause(values.note ?? 'unpaused with linehouse schedule unpause');
+    else await handle.trigger();
+    out(summarize(await handle.describe()));
+    return 0;
+  } catch (err) {
+    if (err instanceof ScheduleNotFoundError) {
+      process.stderr.write(`linehouse schedule: no schedule ${scheduleId(name as ScheduleName)}; create it with \`linehouse schedule create ${name}\`\n`);
+      return 1;
+    }
+    throw err;
+  } finally {
+    await client.connection.close();
+  }
+}

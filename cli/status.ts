@@ -1,0 +1,83 @@
+import { parseArgs } from 'node:util';
+import { loadConfig } from '../lib/config';
+import { adminRunner, warehouseRunner, type SqlRunner } from '../lib/report';
+import { readRunFile } from '../lib/stack';
+import { listSchedules } from '../lib/temporal/schedules';
+import { createWarehouse } from '../lib/warehouse/client';
+import { clientFor } from './temporal-client';
+
+export const LAST_REFRESH_SQL = `SELECT bettor_account_id AS account, argMax(bettor_id, finished_at) AS bettor, argMax(book_abbr, finished_at) AS book,
+    argMax(status, finished_at) AS status, argMax(detail, finished_at) AS detail, argMax(origin, finished_at) AS origin,
+    max(finished_at) AS finished_at, countIf(status NOT IN (200, 202)) AS failed_runs
+  FROM refresh_runs FINAL GROUP BY account ORDER BY account`;
+
+// Lag: how long since the feed last put a tick in the warehouse, and since its last checkpoint.
+export const FEED_LAG_SQL = `SELECT t.source AS feed, t.ticks AS ticks, t.last_tick_ts AS last_tick_ts, t.last_received_at AS last_received_at,
+    dateDiff('millisecond', t.last_received_at, now64(3)) / 1000 AS lag_seconds,
+    c.committed_at AS checkpoint_at, c.health AS health,
+    g.gaps AS gaps_24h, g.last_gap_reason AS last_gap_reason
+  FROM (SELECT source, count() AS ticks, max(ts) AS last_tick_ts, max(received_at) AS last_received_at FROM odds_ticks GROUP BY source) AS t
+  LEFT JOIN (SELECT feed, argMax(committed_at, committed_at) AS committed_at, argMax(health, committed_at) AS health FROM feed_checkpoints GROUP BY feed) AS c ON c.feed = t.source
+  LEFT JOIN (SELECT feed, countIf(detected_at > now64(3) - INTERVAL 1 DAY) AS gaps, argMax(reason, detected_at) AS last_gap_reason FROM feed_gaps GROUP BY feed) AS g ON g.feed = t.source
+  ORDER BY feed`;
+
+export const GAPS_SQL = `SELECT feed, reason, gap_from, gap_to, detail, detected_at FROM feed_gaps ORDER BY detected_at DESC LIMIT 10`;
+
+/**
+ * What an operator asks first: what is running, how each account's last refresh went, how far
+ * behind each feed is and which odds intervals are known to be incomplete.
+ */
+export async function run(argv: string[]): Promise<number> {
+  const { values } = parseArgs({ args: argv, options: { format: { type: 'string', default: 'table' } } });
+  const json = values.format === 'json';
+  const config = loadConfig();
+  const up = config.clickhouse.url ? null : readRunFile(config);
+  const ch = up ? null : await createWarehouse(config);
+  const sql: SqlRunner = up ? adminRunner(up) : warehouseRunner(ch!);
+  const report: Record<string, unknown> = {};
+  try {
+    try {
+      const { client } = await clientFor(config);
+      try {
+        const running: Array<Record<string, unknown>> = [];
+        for await (const wf of client.workflow.list({ query: 'ExecutionStatus = "Running"' })) {
+          const sa = wf.searchAttributes ?? {};
+          running.push({ kind: (sa.LinehouseKind as string[] | undefined)?.[0] ?? wf.type, workflowId: wf.workflowId, type: wf.type, phase: (sa.LinehousePhase as string[] | undefined)?.[0] ?? null, startedAt: wf.startTime.toISOString() });
+          if (running.length >= 200) break;
+        }
+        report.running = running;
+        report.schedules = await listSchedules(client);
+      } finally {
+        await client.connection.close();
+      }
+    } catch (err) {
+      report.temporal = `unreachable: ${(err as Error).message}`;
+    }
+    report.accounts = await sql(LAST_REFRESH_SQL, {});
+    report.feeds = await sql(FEED_LAG_SQL, {});
+    report.gaps = await sql(GAPS_SQL, {});
+  } finally {
+    await ch?.close();
+  }
+  if (json) {
+    process.stdout.write(JSON.stringify(report) + '\n');
+    return 0;
+  }
+  const say = (s = '') => process.stdout.write(s + '\n');
+  if (report.temporal) say(`temporal: ${report.temporal}`);
+  const running = (report.running as Array<Record<string, unknown>> | undefined) ?? [];
+  say(`running workflows: ${running.length}`);
+  for (const r of running) say(`  ${String(r.kind).padEnd(16)} ${String(r.workflowId).padEnd(48)} ${r.phase ?? ''}  since ${r.startedAt}`);
+  for (const s of (report.schedules as Array<Record<string, unknown>> | undefined) ?? [])
+    say(`schedule ${s.id}: every ${s.every}, ${s.paused ? 'PAUSED' : 'active'}, ${s.actions} runs, ${s.skippedOverlap} skipped (overlap), ${s.missedCatchup} missed (catch-up window), next ${s.nextAt ?? '-'}`);
+  const accounts = report.accounts as Array<Record<string, unknown>>;
+  say(`last refresh per account: ${accounts.length}`);
+  for (const a of accounts) say(`  ${String(a.account).padEnd(30)} ${String(a.book).padEnd(4)} status ${String(a.status).padEnd(4)} ${String(a.finished_at)}  ${a.detail ? `(${a.detail})` : ''}`);
+  say('feeds:');
+  for (const f of report.feeds as Array<Record<string, unknown>>)
+    say(`  ${String(f.feed).padEnd(10)} ${f.ticks} ticks, last received ${f.last_received_at} (lag ${Number(f.lag_seconds).toFixed(1)} s), checkpoint ${f.checkpoint_at ?? '-'}, gaps in 24 h: ${f.gaps_24h ?? 0}${f.last_gap_reason ? ` (last: ${f.last_gap_reason})` : ''}`);
+  const gaps = report.gaps as Array<Record<string, unknown>>;
+  if (gaps.length) say('latest gaps:');
+  for (const g of gaps) say(`  ${g.detected_at} ${g.feed} ${g.reason} ${g.gap_from ?? ''} → ${g.gap_to ?? ''} ${g.detail}`);
+  return 0;
+}
