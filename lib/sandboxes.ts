@@ -3,6 +3,7 @@ import { startBoltOddsSandbox, type BoltOddsSandbox, type BoltOddsSandboxOptions
 import { startOpticOddsSandbox, type OpticOddsSandbox, type OpticOddsSandboxOptions } from '../sandbox/opticodds';
 import { startSharpApiSandbox, type SharpApiSandbox, type SharpApiSandboxOptions } from '../sandbox/sharpapi';
 import { startSharpSportsSandbox, type SharpSportsSandbox } from '../sandbox/sharpsports';
+import { Season, type SeasonOptions } from '../sandbox/season';
 import type { Config, RefreshPolicy } from './config';
 
 export interface FeedSandboxes {
@@ -18,6 +19,12 @@ export interface SandboxOptions {
     | { opticodds?: Partial<OpticOddsSandboxOptions> | false; boltodds?: Partial<BoltOddsSandboxOptions> | false; sharpapi?: Partial<SharpApiSandboxOptions> | false };
   /** SharpSports sandbox knobs for tests and the demo. */
   sandboxOptions?: Partial<Parameters<typeof startSharpSportsSandbox>[0]>;
+  /**
+   * One compressed-time season behind all four simulators (sandbox/season.ts): the bettors' slips
+   * are on its games and every feed quotes them, so bets meet closing lines. Options build one
+   * starting now.
+   */
+  season?: Season | Partial<SeasonOptions>;
 }
 
 /** Sandbox time is compressed so every status path (429 back-off included) runs in seconds. */
@@ -40,6 +47,7 @@ export async function startSandboxes(config: Config, opts: SandboxOptions, clean
   config.sharpsports.apiKey = apiKey;
   config.webhook.secret = secret;
   config.sharpsports.policy = { ...config.sharpsports.policy, ...SANDBOX_POLICY_OVERRIDES };
+  const season = opts.season instanceof Season ? opts.season : opts.season ? new Season({ baseTimeMs: Date.now(), ...opts.season }) : undefined;
   const sharpsports = await startSharpSportsSandbox({
     port: 0,
     apiKey,
@@ -48,6 +56,7 @@ export async function startSandboxes(config: Config, opts: SandboxOptions, clean
     refreshLatencyMs: 300,
     delayedWebhookMs: 3000,
     ...opts.sandboxOptions,
+    season,
   });
   cleanups.push(() => sharpsports.close());
   config.sharpsports.baseUrl = sharpsports.url;
@@ -58,19 +67,19 @@ export async function startSandboxes(config: Config, opts: SandboxOptions, clean
   if (knobs.opticodds !== false) {
     const feedKey = key();
     // One connection per sport group (four by default); production starts once all listen.
-    const sb = (feeds.opticodds = await startOpticOddsSandbox({ apiKey: feedKey, ratePerSecond: 20, startAfterConnections: 4, ...knobs.opticodds }));
+    const sb = (feeds.opticodds = await startOpticOddsSandbox({ apiKey: feedKey, ratePerSecond: 20, startAfterConnections: 4, season, ...knobs.opticodds }));
     cleanups.push(() => sb.close());
     config.feeds.opticodds = { ...config.feeds.opticodds, baseUrl: sb.url, apiKey: feedKey };
   }
   if (knobs.boltodds !== false) {
     const feedKey = key();
-    const sb = (feeds.boltodds = await startBoltOddsSandbox({ apiKey: feedKey, ratePerSecond: 10, ...knobs.boltodds }));
+    const sb = (feeds.boltodds = await startBoltOddsSandbox({ apiKey: feedKey, ratePerSecond: season ? 20 : 10, season, ...knobs.boltodds }));
     cleanups.push(() => sb.close());
     config.feeds.boltodds = { ...config.feeds.boltodds, url: sb.url, apiKey: feedKey };
   }
   if (knobs.sharpapi !== false) {
     const feedKey = key();
-    const sb = (feeds.sharpapi = await startSharpApiSandbox({ apiKey: feedKey, changesPerSecond: 20, ...knobs.sharpapi }));
+    const sb = (feeds.sharpapi = await startSharpApiSandbox({ apiKey: feedKey, changesPerSecond: 20, season, ...knobs.sharpapi }));
     cleanups.push(() => sb.close());
     config.feeds.sharpapi = { pollIntervalMs: 1000, ...config.feeds.sharpapi, baseUrl: sb.url, apiKey: feedKey };
   }

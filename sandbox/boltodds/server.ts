@@ -8,6 +8,8 @@ import { WebSocket, WebSocketServer } from 'ws';
 import { SubscribeMessageSchema, type BoltOddsFilters } from '../../schemas/boltodds';
 import { GroundTruth, type ConnTruth, type WireMessage } from './truth';
 import { DEFAULT_BOOKS, SPORTS, World, formatAmerican, type WGame, type WOutcome, type WorldEvent } from './world';
+import { SEASON_BOOKS, SeasonWorld } from './season-world';
+import type { Season } from '../season';
 
 export const RATE_LIMIT_MESSAGE = 'Re-subscription rate limit hit. Please wait 5 seconds before re-subscribing.';
 export const UPDATED_MESSAGE = 'You have successfully updated your subscription filters.';
@@ -33,6 +35,8 @@ export interface BoltOddsSandboxOptions {
   subscribeTimeoutMs?: number;
   /** Start time of the simulated schedule (ms). Default: now. */
   startMs?: number;
+  /** A shared season (sandbox/season.ts) on the wall clock instead of the random script; books default to the four US books. */
+  season?: Season;
 }
 
 export interface SubscriptionRecord { connection: number; at: number; filters: BoltOddsFilters; first: boolean; accepted: boolean }
@@ -95,10 +99,10 @@ function refuse(socket: Duplex, status: number, text: string) {
 }
 
 export async function startBoltOddsSandbox(opts: BoltOddsSandboxOptions): Promise<BoltOddsSandbox> {
-  const books = opts.books ?? DEFAULT_BOOKS;
-  const sports = opts.sports ?? ['NFL', 'NBA', 'MLB', 'NHL', 'NCAAB', 'UFC'];
+  const books = opts.books ?? (opts.season ? SEASON_BOOKS : DEFAULT_BOOKS);
+  const sports = opts.sports ?? (opts.season ? [...new Set(opts.season.games.map((g) => g.league))] : ['NFL', 'NBA', 'MLB', 'NHL', 'NCAAB', 'UFC']);
   for (const s of sports) if (!SPORTS[s]) throw new Error(`sandbox: unknown sport ${s}; known: ${Object.keys(SPORTS).join(', ')}`);
-  const world = new World({ seed: opts.seed ?? 1, books, sports, gamesPerSport: opts.gamesPerSport ?? 2, startMs: opts.startMs ?? Date.now() });
+  const world: Pick<World, 'games' | 'marketNames' | 'step' | 'clear'> = opts.season ? new SeasonWorld(opts.season, books) : new World({ seed: opts.seed ?? 1, books, sports, gamesPerSport: opts.gamesPerSport ?? 2, startMs: opts.startMs ?? Date.now() });
   const markets = world.marketNames();
   const truth = new GroundTruth();
   const stamp = stamper();

@@ -94,7 +94,7 @@ const eastern = new Intl.DateTimeFormat('en-US', {
   timeZone: 'America/New_York', hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit',
 });
 
-function easternLabels(ms: number): { game: string; when: string } {
+export function easternLabels(ms: number): { game: string; when: string } {
   const p = Object.fromEntries(eastern.formatToParts(new Date(ms)).map((x) => [x.type, x.value]));
   const h24 = +p.hour % 24;
   const h12 = String(h24 % 12 === 0 ? 12 : h24 % 12).padStart(2, '0');

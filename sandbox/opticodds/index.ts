@@ -4,7 +4,9 @@ import http from 'node:http';
 import { listen } from '../../lib/net';
 import { formatSseEvent } from '../../lib/feeds/sse';
 import { SPORTS, sportOf } from './catalog';
-import { ScriptGenerator, type GameSpec } from './generator';
+import { ScriptGenerator, type GameSpec, type ScriptEntry } from './generator';
+import { SeasonScript } from './season-script';
+import type { Season } from '../season';
 import { Client, StreamHub, type ClientFilter, type LogEntry, type RowIds } from './stream';
 
 export type { RowIds } from './stream';
@@ -44,6 +46,11 @@ export interface OpticOddsSandboxOptions {
    * oddsjamId joins to these game_ids). Leagues without specs get generated games.
    */
   games?: GameSpec[];
+  /**
+   * A shared season (sandbox/season.ts): replaces the random script with its games on the wall
+   * clock (announced, quoted until the start, locked, settled). Its leagues must be in `leagues`.
+   */
+  season?: Season;
 }
 
 export interface SandboxRequest {
@@ -92,7 +99,7 @@ export async function startOpticOddsSandbox(opts: OpticOddsSandboxOptions): Prom
   const replayable = opts.replayable ?? true;
   const overlap = opts.replayOverlap ?? 0;
   const hub = new StreamHub(opts.retryMs ?? 5000, opts.pingIntervalMs ?? 5000, opts.maxLog ?? 100_000);
-  const gen = new ScriptGenerator(
+  const gen: { next(nowMs: number): ScriptEntry | null } = opts.season ? new SeasonScript(opts.season) : new ScriptGenerator(
     opts.seed ?? 1,
     leagues,
     leagueSports,
@@ -108,6 +115,7 @@ export async function startOpticOddsSandbox(opts: OpticOddsSandboxOptions): Prom
   function produceOne(): void {
     const now = Date.now();
     const s = gen.next(now);
+    if (!s) return;
     const e: LogEntry = { id: hub.nextId(now), event: s.event, sport: s.sport, league: s.league };
     if (s.event === 'fixture-status') e.data = s.data;
     else e.items = s.items;

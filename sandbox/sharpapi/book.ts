@@ -4,6 +4,7 @@ import { mulberry32 } from '../prng';
 import { sharpApiTickId } from '../../lib/feeds/sharpapi';
 import { decimalToAmerican } from '../../lib/odds/price';
 import { MARKET_CATEGORIES, SANDBOX_BOOKS, SANDBOX_LEAGUES } from './catalog';
+import type { SeasonOdds } from './season-book';
 
 export interface SandboxOdd {
   index: number;
@@ -45,6 +46,8 @@ export interface BookOptions {
   totalChanges: number;
   eventsPerLeague: number;
   clock: 'real' | 'manual';
+  /** A shared season's odds (sandbox/sharpapi/season-book.ts) instead of the scripted book. */
+  season?: SeasonOdds;
 }
 
 export const REMOVAL_RETENTION_MS = 10 * 60_000;
@@ -89,7 +92,8 @@ export class OddsBook {
     this.rng = new Rng(o.seed);
     this.realStart = Date.now();
     this.startMs = this.realStart;
-    this.build();
+    if (o.season) o.season.build(this.odds, this.startMs);
+    else this.build();
     this.lastCatchUp = this.startMs;
     for (const odd of this.odds) this.record(odd);
   }
@@ -116,7 +120,8 @@ export class OddsBook {
    */
   catchUp(): number {
     const now = this.now();
-    while (this.applied < this.o.totalChanges) {
+    if (this.o.season) for (const i of this.o.season.step(this.odds, now)) this.changed.add(i);
+    while (!this.o.season && this.applied < this.o.totalChanges) {
       // Strictly after the start, so the initial book is what a first poll sees.
       const t = this.startMs + 1 + Math.floor((this.applied * 1000) / this.o.changesPerSecond);
       if (t > now) break;

@@ -2,6 +2,8 @@
 import http from 'node:http';
 import { listen } from '../../lib/net';
 import { OddsBook, type BookFilter } from './book';
+import { SeasonOdds } from './season-book';
+import type { Season } from '../season';
 import { createHandler, RateLimiter, type Faults, type RateLimitConfig, type SandboxRequest } from './server';
 
 export type { BookFilter, SandboxOdd } from './book';
@@ -26,6 +28,10 @@ export interface SharpApiSandboxOptions {
   clock?: 'real' | 'manual';
   /** Events per league (4 leagues × 4 books × 6 odds each). Default 8 (768 odds). */
   eventsPerLeague?: number;
+  /** A shared season (sandbox/season.ts) on the real clock instead of the scripted book. */
+  season?: Season;
+  /** Books quoted for the season (default: two books the other simulated feeds do not carry). */
+  seasonBooks?: string[];
 }
 
 export interface SharpApiSandbox {
@@ -66,6 +72,7 @@ export async function startSharpApiSandbox(opts: SharpApiSandboxOptions): Promis
     totalChanges: opts.totalChanges ?? Infinity,
     eventsPerLeague: opts.eventsPerLeague ?? 8,
     clock: opts.clock ?? 'real',
+    season: opts.season ? new SeasonOdds(opts.season, opts.seasonBooks) : undefined,
   });
   const faults: Faults = { malformed: 0, malformedSent: 0, disconnect: false, clamp: false, truncate: null, rateLimited: 0 };
   const log: SandboxRequest[] = [];

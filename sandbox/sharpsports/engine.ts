@@ -177,7 +177,8 @@ export class RefreshEngine {
   async gradePending(accountId?: string): Promise<void> {
     for (const acc of this.st.accounts.values()) {
       if (accountId && acc.id !== accountId) continue;
-      if (!this.st.accountSlips(acc.id).some((s) => s.status === 'pending')) continue;
+      const due = this.st.season?.hasDue(acc.id, this.opts.now()) ?? false;
+      if (!due && !this.st.accountSlips(acc.id).some((s) => s.status === 'pending')) continue;
       const rec = this.complete(acc, this.st.hex32(), 'grade');
       void this.deliver(acc, rec).catch(logError);
     }
@@ -216,6 +217,12 @@ export class RefreshEngine {
     const pending = () => this.st.accountSlips(acc.id).filter((s) => s.status === 'pending');
     const meta = (s: SandboxSlip) => this.st.slipMeta.get(s.id)!;
     const changed = new Map<string, SandboxSlip>();
+    // Season slips placed since the last refresh arrive with whatever refresh comes next.
+    for (const s of this.st.season?.takeDue(acc.gen, now) ?? []) {
+      this.st.slips.set(s.id, s);
+      changed.set(s.id, s);
+      acc.balance = Math.max(0, acc.balance - s.atRisk);
+    }
     const settle = (s: SandboxSlip, force: boolean) => {
       if (settleSlip(s, meta(s), now, force)) {
         changed.set(s.id, s);

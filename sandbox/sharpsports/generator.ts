@@ -15,7 +15,8 @@ export interface Leg {
 }
 
 /** What the sandbox knows about a slip beyond its JSON: the real legs and the masked fields of incomplete bets. */
-export interface SlipMeta { legs: Map<string, Leg>; hidden: Map<string, Partial<SandboxBet>>; boost: number }
+/** `scheduled`: a season slip, graded only once its games are over (never force-graded early). */
+export interface SlipMeta { legs: Map<string, Leg>; hidden: Map<string, Partial<SandboxBet>>; boost: number; scheduled?: boolean }
 
 export interface GenContext {
   /** content randomness (games, odds, stakes) */
@@ -80,7 +81,7 @@ export function gradeLeg(leg: Leg): 'win' | 'loss' | 'push' {
 const nickname = (team: string): string => team.split(' ').slice(-1)[0];
 const fmtLine = (line: number): string => (line > 0 ? `+${line}` : `${line}`);
 
-function betJson(rng: Rng, leg: Leg, live: boolean, id: string): SandboxBet {
+export function betJson(rng: Rng, leg: Leg, live: boolean, id: string): SandboxBet {
   const { game } = leg;
   const info = LEAGUES[game.league];
   const position = leg.side === 'over' ? 'Over' : leg.side === 'under' ? 'Under' : leg.side === 'home' ? game.home : game.away;
@@ -129,7 +130,7 @@ function mask(bet: SandboxBet, leg: Leg): Partial<SandboxBet> {
   return hidden;
 }
 
-function bookRef(ctx: GenContext): string {
+export function bookRef(ctx: GenContext): string {
   const r = ctx.ids;
   for (;;) {
     const abbr = ctx.book.abbr;
@@ -202,7 +203,7 @@ export function settleSlip(slip: SandboxSlip, meta: SlipMeta, nowMs: number, for
     const leg = meta.legs.get(bet.id);
     if (!leg) continue;
     lastEnd = Math.max(lastEnd, leg.game.endMs);
-    if (bet.status === 'pending' && (force || leg.game.endMs <= nowMs)) {
+    if (bet.status === 'pending' && ((force && !meta.scheduled) || leg.game.endMs <= nowMs)) {
       bet.status = 'completed';
       bet.outcome = gradeLeg(leg);
       changed = true;

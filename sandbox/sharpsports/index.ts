@@ -21,7 +21,7 @@ export async function startSharpSportsSandbox(opts: SharpSportsSandboxOptions): 
   let webhookUrl = opts.webhookUrl;
   const timers = new Timers();
   const hooks = new ThornSender(o.webhookSecret, () => webhookUrl, timers);
-  const st = new SandboxState(o);
+  const st = new SandboxState(o, opts.season);
   const engine = new RefreshEngine(st, hooks, timers);
   const server = http.createServer(createHandler(st, engine));
   const port = await listen(server, o.port);

@@ -7,8 +7,10 @@ import type {
   BookJson, BookRegionJson, RefreshLogEntry, RefreshType, SandboxSlip, ScenarioOverrides, SharpSportsSandboxOptions,
 } from './types';
 import { DAY, MINUTE, Rng, hashSeed, isoMicros } from './util';
+import { SEASON_SCENARIOS, SeasonBook } from './season';
+import type { Season } from '../season';
 
-export type ResolvedOptions = Required<Omit<SharpSportsSandboxOptions, 'webhookUrl'>>;
+export type ResolvedOptions = Required<Omit<SharpSportsSandboxOptions, 'webhookUrl' | 'season'>>;
 
 export function resolveOptions(o: SharpSportsSandboxOptions): ResolvedOptions {
   return {
@@ -80,9 +82,10 @@ export class SandboxState {
   readonly bookRefs = new Set<string>();
   readonly log: RefreshLogEntry[] = [];
   readonly calendar: EventCalendar;
+  readonly season: SeasonBook | null;
   private readonly idRng: Rng;
 
-  constructor(readonly opts: ResolvedOptions) {
+  constructor(readonly opts: ResolvedOptions, season?: Season) {
     this.calendar = new EventCalendar(opts.seed);
     this.idRng = new Rng(hashSeed(opts.seed, `ids:${opts.idSalt}`));
     const start = opts.now();
@@ -113,6 +116,8 @@ export class SandboxState {
       this.accounts.set(id, acc);
       this.applyOverrides(acc, preset(spec.scenario, opts));
     });
+    const bettingAccounts = [...this.accounts.values()].filter((a) => SEASON_SCENARIOS.has(a.scenario)).map((a) => ({ id: a.id, abbr: a.book.abbr }));
+    this.season = season ? new SeasonBook(season, bettingAccounts) : null;
   }
 
   applyOverrides(acc: AccountRec, patch: Partial<ScenarioOverrides>): void {

@@ -1,3 +1,5 @@
+import type { Season } from '../season';
+
 // JSON shapes produced by the SharpSports sandbox, mirroring the reference docs
 // (/work/shared/reference/sharpsports-api.txt and sharpsports-refresh-response.txt).
 
@@ -138,6 +140,8 @@ export interface SharpSportsSandboxOptions {
   /** mixed into requestId / RRES / cid / slip id generation: SharpSports never reuses them, so two sandbox
    *  runs against one warehouse must not either (default: random per instance; fix it for byte-identical runs) */
   idSalt?: string;
+  /** A shared season (sandbox/season.ts): accounts whose refreshes succeed place its planned slips on its games. */
+  season?: Season;
 }
 
 export interface RefreshLogEntry {
