@@ -79,8 +79,14 @@ export interface ClvReportOptions {
   binRange?: number;
 }
 
-/** The one place bet_clv_at is named: both values are bound parameters. */
-const SOURCE = 'bet_clv_at(sharp_book = {sharp_book:String}, devig = {devig:String})';
+/**
+ * The one place bet_clv_at is named: both values are bound parameters. The defaults read bet_clv,
+ * the same view with the defaults written in, which the engine analyses in about half the time
+ * (sql/0008_closing_lines_cache.sql).
+ */
+const DEFAULTS = { sharpBook: 'pinnacle', devig: 'multiplicative' } as const;
+const SOURCE = (sharpBook: string, devig: string) =>
+  sharpBook === DEFAULTS.sharpBook && devig === DEFAULTS.devig ? 'bet_clv' : 'bet_clv_at(sharp_book = {sharp_book:String}, devig = {devig:String})';
 
 /** A fixed SQL fragment per row set (never user text). */
 const ROW_FILTER: Record<RowSet, string> = {
@@ -89,14 +95,14 @@ const ROW_FILTER: Record<RowSet, string> = {
   all: '1',
 };
 
-const src = (rows: RowSet) => `
+const src = (rows: RowSet, source: string) => `
   src AS (
     SELECT *, countIf(row_kind = 'slip') OVER (PARTITION BY bet_slip_id) AS slip_rows
-    FROM ${SOURCE}),
+    FROM ${source}),
   picked AS (SELECT * FROM src WHERE ${ROW_FILTER[rows]})`;
 
-const groupsSql = (rows: RowSet) => `
-WITH ${src(rows)}
+const groupsSql = (rows: RowSet, source: string) => `
+WITH ${src(rows, source)}
 SELECT
   g.1 AS dimension,
   g.2 AS key,
@@ -128,8 +134,8 @@ ARRAY JOIN [
 GROUP BY dimension, key
 ORDER BY dimension, key`;
 
-const histogramSql = (rows: RowSet) => `
-WITH ${src(rows)}
+const histogramSql = (rows: RowSet, source: string) => `
+WITH ${src(rows, source)}
 SELECT
   toInt64(greatest(-toFloat64({bins:String}), least(toFloat64({bins:String}) - 1, floor(ev_clv_sharp / toFloat64({width:String}))))) AS bin,
   count() AS n
@@ -177,17 +183,18 @@ function emptyGroup(dimension: Dimension | 'all', key: string): ClvGroup {
 }
 
 export async function clvReport(run: SqlRunner, opts: ClvReportOptions = {}): Promise<ClvReport> {
-  const sharpBook = opts.sharpBook ?? 'pinnacle';
-  const devig = opts.devig ?? 'multiplicative';
+  const sharpBook = opts.sharpBook ?? DEFAULTS.sharpBook;
+  const devig = opts.devig ?? DEFAULTS.devig;
   const rows = opts.rows ?? 'legs';
   if (!DEVIG_METHODS.includes(devig)) throw new Error(`unknown de-vig method "${devig}" (one of ${DEVIG_METHODS.join(', ')})`);
   if (!ROW_SETS.includes(rows)) throw new Error(`unknown row set "${rows}" (one of ${ROW_SETS.join(', ')})`);
   const binWidth = opts.binWidth ?? 0.01;
   const nBins = Math.max(1, Math.round((opts.binRange ?? 0.25) / binWidth));
   const params = { sharp_book: sharpBook, devig };
+  const source = SOURCE(sharpBook, devig);
 
-  const groupRows = (await run(groupsSql(rows), params)).map(toGroup);
-  const histRows = await run(histogramSql(rows), { ...params, bins: String(nBins), width: String(binWidth) });
+  const groupRows = (await run(groupsSql(rows, source), params)).map(toGroup);
+  const histRows = await run(histogramSql(rows, source), { ...params, bins: String(nBins), width: String(binWidth) });
 
   const groups = Object.fromEntries(DIMENSIONS.map((d) => [d, [] as ClvGroup[]])) as Record<Dimension, ClvGroup[]>;
   let overall = emptyGroup('all', '');

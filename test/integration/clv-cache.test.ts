@@ -88,6 +88,9 @@ const sameAsLive = async () => {
     const q = (v: string) => `SELECT * FROM ${v}(${at}) ORDER BY row_kind, bet_id`;
     expect(await queryRows<Row>(ch, q('bet_clv_at'))).toEqual(await queryRows<Row>(ch, q('bet_clv_live_at')));
   }
+  const live = await queryRows<Row>(ch, "SELECT * FROM bet_clv_live_at(sharp_book = 'pinnacle', devig = 'multiplicative') ORDER BY row_kind, bet_id");
+  expect(await queryRows<Row>(ch, 'SELECT * FROM bet_clv ORDER BY row_kind, bet_id')).toEqual(live);
+  expect(live.filter((r) => r.ev_clv_sharp !== null).length).toBeGreaterThan(2);
   return cached;
 };
 const cachedEvents = async () =>
@@ -122,6 +125,13 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await ch?.close();
+});
+
+describe('bet_clv', () => {
+  it('is bet_clv_at with the defaults written in (the same text)', () => {
+    const lit = viewSql('bet_clv_at', { bet_clv_at: 'bet_clv' }).replace(/\{sharp_book:String\}/g, "'pinnacle'").replace(/\{devig:String\}/g, "'multiplicative'");
+    expect(viewSql('bet_clv', {})).toBe(lit);
+  });
 });
 
 describe('closing_lines from stored closes equals the live computation', () => {
