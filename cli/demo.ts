@@ -6,6 +6,8 @@ import { queryRows } from '../lib/warehouse/client';
 import { accountWorkflowId, bettorWorkflowId, progressQuery, submitOtp, type BettorRefreshResult } from '../workflows/messages';
 import { summaryLine } from './refresh';
 import { untilSignal } from './up';
+import { Season } from '../sandbox/season';
+import { describeSeason, landSeasonSlips, reportClv, watchGames } from './demo-season';
 
 const say = (line = '') => process.stdout.write(line + '\n');
 
@@ -35,8 +37,11 @@ export async function run(argv: string[]): Promise<number> {
   const { values } = parseArgs({ args: argv, options: { keep: { type: 'boolean', default: false } } });
   const config = loadConfig();
   const started = Date.now();
-  say('linehouse demo: starting Temporal, the warehouse, the worker, the webhook receiver and the SharpSports sandbox …');
-  const stack = await startStack(config, { sandbox: true });
+  say('linehouse demo: starting Temporal, the warehouse, the worker, the webhook receiver and the four provider sandboxes …');
+  // A new seed per run: another demo on the same data dir gets other matchups, so its game ids
+  // (teams and date) do not collide with the earlier run's.
+  const season = new Season({ baseTimeMs: started, seed: Math.floor(started / 1000) % 1_000_000 });
+  const stack = await startStack(config, { sandbox: true, season });
   try {
     const sandbox = stack.sandbox!;
     const bettors = sandbox.bettors();
@@ -65,6 +70,9 @@ export async function run(argv: string[]): Promise<number> {
     );
     await otp;
 
+    describeSeason(season);
+    await landSeasonSlips(stack, season);
+    await watchGames(stack, season);
     say('sportsbooks grade pending bets; SharpSports pushes the updates as grade refreshes linehouse did not request …');
     await sandbox.gradePending();
     const expected = () => sandbox.slips().length;
@@ -104,6 +112,8 @@ export async function run(argv: string[]): Promise<number> {
     say('');
     say('per account (linehouse refresh --wait prints the same lines):');
     for (const r of results) for (const a of r.accounts) say('  ' + JSON.stringify(summaryLine(a)));
+    say('');
+    await reportClv(stack);
     say('');
     say(`done in ${((Date.now() - started) / 1000).toFixed(1)} s. Temporal UI: ${stack.uiUrl}/namespaces/${stack.run.namespace}/workflows?query=${encodeURIComponent('LinehouseKind="refresh"')}`);
     if (values.keep) {
