@@ -127,7 +127,7 @@ async function main() {
     for (let r = 0; r < runs; r++) empty.push(await timed(ch, 'SELECT * FROM bet_clv'));
     process.stderr.write(`empty tables: SELECT * FROM bet_clv ${fmt(stats(empty).median, 3)} s\n`);
 
-    let start = performance.now();
+    const start = performance.now();
     await generate(ch, o);
     const genSeconds = (performance.now() - start) / 1000;
     const [shape] = await queryRows<Record<string, number>>(
