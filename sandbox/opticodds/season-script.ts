@@ -19,6 +19,8 @@ export class SeasonScript {
   /** game|market → the items last sent (to stream changes only, and lock or settle what was quoted). */
   private last = new Map<string, Record<string, unknown>[]>();
   private cursor = 0;
+  /** game|market → the wall-clock second of its last quote. */
+  private sentIn = new Map<string, number>();
 
   constructor(private readonly season: Season) {
     let seq = 0;
@@ -49,11 +51,16 @@ export class SeasonScript {
 
   private quote(g: SeasonGame, m: SeasonMarket, nowMs: number): ScriptEntry | null {
     const key = `${g.index}|${m}`;
+    // Odds carry whole-second timestamps: two quotes of one odd in the same second could not be
+    // told apart by time, so a change waits for the next second.
+    const second = Math.floor(nowMs / 1000);
+    if (this.sentIn.get(key) === second) return null;
     const prev = this.last.get(key) ?? [];
     const items = BOOKS.flatMap((book) => this.sides(m).map((side) => this.odd(g, book, m, side, nowMs)!));
     const changed = items.filter((o) => !prev.some((p) => p.id === o.id && p.price === o.price));
     if (changed.length === 0) return null;
     this.last.set(key, items);
+    this.sentIn.set(key, second);
     const moved = prev.filter((p) => !items.some((o) => o.id === p.id));
     const out: ScriptEntry = { event: 'copilot-odds', sport: g.sport, league: g.league, items: changed };
     // Points that are no longer offered are locked, so no one reads them as still bettable.
