@@ -7,38 +7,43 @@
 -- function of that event's ticks and of its start (ev_start). ckey and start_source are looked up
 -- live at read time. So a stored event is used only while (1) its current ev_start equals the one
 -- it was computed for (fixtures may move the start either way; a new event_map row may give it
--- the canonical event's fixtures start) and (2) no tick of it was inserted after materialized_at
--- (late ticks, backfills, SharpAPI catch-up). Every other event is computed live from its ticks
--- only (odds_ticks is pruned by primary key). lib/clv/materialize.ts fills the store.
+-- the canonical event's fixtures start) and (2) no tick of it timed before the start was
+-- inserted after materialized_at (late ticks, backfills, SharpAPI catch-up; in-play ticks do not
+-- count). Every other event is computed live from its ticks only (odds_ticks is pruned by primary
+-- key). lib/clv/materialize.ts fills the store.
 
--- One row per feed event and insert block, fed on insert: the start its latest tick carries and
--- when its last tick was inserted. A replayed batch adds its ticks again: harmless for argMax/max.
+-- Fed on insert, per feed event and hour of tick time: the start its latest tick carries and when
+-- its ticks were last inserted. The hour lets an in-play tick (after the start) leave the stored
+-- closes alone: only a tick of an hour that begins before the start can change a close. A replayed
+-- batch adds its ticks again: harmless for argMax/max. Ticks are never deleted (DESIGN.md); if
+-- some ever are, rebuild this table and TRUNCATE closing_materializations.
 CREATE TABLE IF NOT EXISTS odds_event_facts
 (
     source LowCardinality(String),
     event_key String,
     league LowCardinality(String),
+    ts_hour DateTime('UTC'),
     tk_start AggregateFunction(argMax, Nullable(DateTime64(3, 'UTC')), DateTime64(3, 'UTC')),
     last_inserted_at SimpleAggregateFunction(max, DateTime64(3, 'UTC')),
     last_received_at SimpleAggregateFunction(max, DateTime64(3, 'UTC')),
     ticks SimpleAggregateFunction(sum, UInt64)
 )
 ENGINE = AggregatingMergeTree
-ORDER BY (source, event_key, league)
-COMMENT 'Read by closing_events (so closing_lines needs no scan of odds_ticks to find each event''s start and whether a stored close is still current). Grain: (source, event_key, league); merge with argMaxMerge/max/sum.';
+ORDER BY (source, event_key, league, ts_hour)
+COMMENT 'Read by closing_events (so closing_lines needs no scan of odds_ticks to find each event''s start and whether a stored close is still current). Grain: (source, event_key, league, hour of tick ts); merge with argMaxMerge/max/sum.';
 
 CREATE MATERIALIZED VIEW IF NOT EXISTS odds_event_facts_mv TO odds_event_facts AS
-SELECT source, event_key, league, argMaxState(start_time, ts) AS tk_start, max(now64(3)) AS last_inserted_at,
+SELECT source, event_key, league, toStartOfHour(ts) AS ts_hour, argMaxState(start_time, ts) AS tk_start, max(now64(3)) AS last_inserted_at,
     max(received_at) AS last_received_at, toUInt64(count()) AS ticks
 FROM odds_ticks
-GROUP BY source, event_key, league;
+GROUP BY source, event_key, league, ts_hour;
 
 -- Ticks that landed before the view existed (the view is created first, so none is missed; a tick
 -- seen by both only repeats a max).
 INSERT INTO odds_event_facts
-SELECT source, event_key, league, argMaxState(start_time, ts), max(now64(3)), max(received_at), toUInt64(count())
+SELECT source, event_key, league, toStartOfHour(ts) AS ts_hour, argMaxState(start_time, ts), max(now64(3)), max(received_at), toUInt64(count())
 FROM odds_ticks
-GROUP BY source, event_key, league;
+GROUP BY source, event_key, league, ts_hour;
 
 -- One row per materialization attempt of one feed event: complete = false is the claim written
 -- first (the start the closes are computed for), complete = true is written once every close of
@@ -149,8 +154,8 @@ WITH
         WHERE f.start_time IS NOT NULL
         GROUP BY fx_key),
     fa AS (
-        SELECT source, event_key, argMaxMerge(tk_start) AS tk_start, max(last_inserted_at) AS last_inserted_at, sum(ticks) AS ticks,
-            groupUniqArray(league) AS leagues
+        SELECT source, event_key, argMaxMerge(tk_start) AS tk_start, max(last_inserted_at) AS last_insert, sum(ticks) AS tick_count,
+            groupUniqArray(league) AS leagues, groupArray((ts_hour, last_inserted_at)) AS inserts
         FROM odds_event_facts
         GROUP BY source, event_key),
     mat AS (
@@ -165,12 +170,14 @@ SELECT
     coalesce(fx.fx_start, fa.tk_start) AS ev_start,
     if(fx.fx_start IS NOT NULL, 'fixtures', 'ticks') AS start_source,
     fa.leagues AS leagues,
-    fa.ticks AS ticks,
-    fa.last_inserted_at AS last_inserted_at,
+    fa.tick_count AS ticks,
+    fa.last_insert AS last_inserted_at,
+    -- every tick before the start lies in an hour that begins before it
+    arrayMax(arrayMap(_h -> if(tupleElement(_h, 1) < ev_start, tupleElement(_h, 2), toDateTime64(0, 3, 'UTC')), fa.inserts)) AS last_inserted_before_start,
     if(mat.m_at > toDateTime64(0, 3, 'UTC'), mat.m_at, NULL) AS materialized_at,
     mat.m_closes AS stored_closes,
-    -- the validity check: same start as computed for, and no tick inserted since
-    CAST(ifNull(mat.m_at > toDateTime64(0, 3, 'UTC') AND mat.m_start = ev_start AND fa.last_inserted_at < mat.m_at, false), 'Bool') AS cached
+    -- the validity check: same start as computed for, and no tick before it inserted since
+    CAST(ifNull(mat.m_at > toDateTime64(0, 3, 'UTC') AND mat.m_start = ev_start AND last_inserted_before_start < mat.m_at, false), 'Bool') AS cached
 FROM fa
 LEFT JOIN em ON em.source = fa.source AND em.source_event_key = fa.event_key
 LEFT JOIN fx ON fx.fx_key = if(em.canonical != '', em.canonical, fa.event_key)

@@ -10,7 +10,8 @@
  *     claim row (complete = false) with the start its closes are computed for;
  *  2. store: the pending closes of exactly those (event, start) pairs, tagged v — an event whose
  *     start moved between 1 and 2 stores nothing and stays live;
- *  3. complete: one complete row per claim. Only now can closing_lines use version v.
+ *  3. complete: one complete row per claim. Only now can closing_lines use version v, and the
+ *     older stored versions of those events are deleted.
  * v lies insertLagMs before the run's start: a tick whose insert was still in flight when the run
  * read odds_ticks has an insert time after v, so it marks its event stale instead of being lost.
  */
@@ -65,6 +66,13 @@ export async function materializeClosingLines(ch: Warehouse, opts: MaterializeOp
         FROM ${claims} AS c
         LEFT JOIN (SELECT source, event_key, count() AS closes FROM closing_lines_store WHERE materialized_at = toDateTime64({v:String}, 3, 'UTC') GROUP BY source, event_key) AS s
           ON s.source = c.source AND s.event_key = c.event_key`,
+      query_params: params,
+    });
+    // Older versions of these events can never be read again (the latest complete version wins).
+    await ch.command({
+      query: `DELETE FROM closing_lines_store
+        WHERE materialized_at < toDateTime64({v:String}, 3, 'UTC')
+          AND (source, event_key) IN (SELECT source, event_key FROM closing_materializations WHERE materialized_at = toDateTime64({v:String}, 3, 'UTC') AND complete)`,
       query_params: params,
     });
     const [s] = await queryRows<{ closes: number }>(ch, "SELECT count() AS closes FROM closing_lines_store WHERE materialized_at = toDateTime64({v:String}, 3, 'UTC')", params);

@@ -193,8 +193,16 @@ describe('closing_lines from stored closes equals the live computation', () => {
     expect(await materialize()).toMatchObject({ events: 0 });
     expect(await count()).toBe(before);
     const rows = await sameAsLive();
+    // One stored version per event: re-materialized events dropped their superseded closes.
+    expect(await count()).toBe(Number((await queryRows<{ n: number }>(ch, 'SELECT sum(stored_closes) AS n FROM closing_events WHERE cached'))[0].n));
     const keys = rows.map((r) => JSON.stringify([r.event_key, r.market, r.selection, r.line, r.book]));
     expect(new Set(keys).size).toBe(keys.length);
+  });
+
+  it('an in-play tick (an hour after the start) leaves the stored closes current', async () => {
+    await insertRows(ch, 'odds_ticks', [tick({ ...B, book: 'pinnacle', market: 'moneyline', selection: NYK, price: -400, ts: T('03:10') })]);
+    expect(await cachedEvents()).toContain('opticodds:OJ-B');
+    await sameAsLive();
   });
 
   it('a tick still in flight within insertLagMs keeps its event live', async () => {
@@ -208,7 +216,7 @@ describe('closing_lines from stored closes equals the live computation', () => {
 
   it('negative control: without the validity check the stored closes go stale and the comparison fails', async () => {
     const renames = { closing_events: 'closing_events_nocheck', closing_partials_pending: 'closing_partials_nocheck', closing_lines: 'closing_lines_nocheck' };
-    const noCheck = (s: string) => s.replace('mat.m_start = ev_start AND fa.last_inserted_at < mat.m_at', '1');
+    const noCheck = (s: string) => s.replace('mat.m_start = ev_start AND last_inserted_before_start < mat.m_at', '1');
     await ch.command({ query: viewSql('closing_events', renames, (s) => { const out = noCheck(s); expect(out).not.toBe(s); return out; }) });
     await ch.command({ query: viewSql('closing_partials_pending', renames) });
     await ch.command({ query: viewSql('closing_lines', renames) });
