@@ -24,16 +24,19 @@ CREATE TABLE IF NOT EXISTS odds_event_facts
     league LowCardinality(String),
     ts_hour DateTime('UTC'),
     tk_start AggregateFunction(argMax, Nullable(DateTime64(3, 'UTC')), DateTime64(3, 'UTC')),
+    home_team AggregateFunction(argMax, String, DateTime64(3, 'UTC')),
+    away_team AggregateFunction(argMax, String, DateTime64(3, 'UTC')),
     last_inserted_at SimpleAggregateFunction(max, DateTime64(3, 'UTC')),
     last_received_at SimpleAggregateFunction(max, DateTime64(3, 'UTC')),
     ticks SimpleAggregateFunction(sum, UInt64)
 )
 ENGINE = AggregatingMergeTree
 ORDER BY (source, event_key, league, ts_hour)
-COMMENT 'Read by closing_events (so closing_lines needs no scan of odds_ticks to find each event''s start and whether a stored close is still current). Grain: (source, event_key, league, hour of tick ts); merge with argMaxMerge/max/sum.';
+COMMENT 'Read by closing_events (so closing_lines needs no scan of odds_ticks to find each event''s start and whether a stored close is still current) and by lib/clv/resolve.ts (teams and start per feed event). Grain: (source, event_key, league, hour of tick ts); merge with argMaxMerge/max/sum.';
 
 CREATE MATERIALIZED VIEW IF NOT EXISTS odds_event_facts_mv TO odds_event_facts AS
-SELECT source, event_key, league, toStartOfHour(ts) AS ts_hour, argMaxState(start_time, ts) AS tk_start, max(now64(3)) AS last_inserted_at,
+SELECT source, event_key, league, toStartOfHour(ts) AS ts_hour, argMaxState(start_time, ts) AS tk_start,
+    argMaxState(home_team, ts) AS home_team, argMaxState(away_team, ts) AS away_team, max(now64(3)) AS last_inserted_at,
     max(received_at) AS last_received_at, toUInt64(count()) AS ticks
 FROM odds_ticks
 GROUP BY source, event_key, league, ts_hour;
@@ -41,7 +44,8 @@ GROUP BY source, event_key, league, ts_hour;
 -- Ticks that landed before the view existed (the view is created first, so none is missed; a tick
 -- seen by both only repeats a max).
 INSERT INTO odds_event_facts
-SELECT source, event_key, league, toStartOfHour(ts) AS ts_hour, argMaxState(start_time, ts), max(now64(3)), max(received_at), toUInt64(count())
+SELECT source, event_key, league, toStartOfHour(ts) AS ts_hour, argMaxState(start_time, ts), argMaxState(home_team, ts), argMaxState(away_team, ts),
+    max(now64(3)), max(received_at), toUInt64(count())
 FROM odds_ticks
 GROUP BY source, event_key, league, ts_hour;
 

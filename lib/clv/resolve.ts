@@ -13,7 +13,9 @@
  *         (city/nickname forms: "Los Angeles Lakers" = "LA Lakers" = "Lakers").
  *    Exactly one candidate → resolved (method 'league_time_teams'). None → counted `unmatched`;
  *    more than one → counted `ambiguous` and left unresolved: nothing is guessed.
- * Idempotent: event_map is a ReplacingMergeTree keyed by (source, source_event_key).
+ * Idempotent: event_map is a ReplacingMergeTree keyed by (source, source_event_key). Feed events
+ * are read from odds_event_facts (fed on insert, sql/0008), which holds per event what the ticks
+ * say (latest start and teams by tick time), so resolution does not scan every tick.
  */
 import { insertRows, queryRows, type Warehouse } from '../warehouse/client';
 
@@ -65,13 +67,13 @@ export async function resolveEvents(ch: Warehouse): Promise<ResolveResult> {
     `WITH fx AS (SELECT event_key, argMax(start_time, ts) AS fx_start FROM fixtures WHERE start_time IS NOT NULL GROUP BY event_key)
      SELECT e.src AS source, e.event_key AS event_key, e.league AS league, coalesce(fx.fx_start, e.start_time) AS start_time, e.home_team AS home_team, e.away_team AS away_team
      FROM (
-       SELECT 'opticodds' AS src, event_key, lower(trim(any(league))) AS league, argMax(start_time, ts) AS start_time,
-              argMax(home_team, ts) AS home_team, argMax(away_team, ts) AS away_team
-       FROM odds_ticks WHERE source = 'opticodds' GROUP BY event_key
+       SELECT 'opticodds' AS src, event_key, lower(trim(any(league))) AS league, argMaxMerge(tk_start) AS start_time,
+              argMaxMerge(home_team) AS home_team, argMaxMerge(away_team) AS away_team
+       FROM odds_event_facts WHERE source = 'opticodds' GROUP BY event_key
        UNION ALL
        SELECT 'sharpsports' AS src, oddsjam_id AS event_key, lower(trim(any(league))) AS league, max(event_start_time) AS start_time,
               any(home_team) AS home_team, any(away_team) AS away_team
-       FROM bets FINAL WHERE oddsjam_id != '' AND oddsjam_id NOT IN (SELECT event_key FROM odds_ticks WHERE source = 'opticodds') GROUP BY oddsjam_id
+       FROM bets FINAL WHERE oddsjam_id != '' AND oddsjam_id NOT IN (SELECT event_key FROM odds_event_facts WHERE source = 'opticodds') GROUP BY oddsjam_id
      ) AS e LEFT JOIN fx ON fx.event_key = e.event_key`,
   );
   const identity = canonical.filter((e) => e.source === 'opticodds');
@@ -86,8 +88,9 @@ export async function resolveEvents(ch: Warehouse): Promise<ResolveResult> {
     `WITH fx AS (SELECT source, event_key, argMax(start_time, ts) AS fx_start FROM fixtures WHERE start_time IS NOT NULL GROUP BY source, event_key)
      SELECT t.source AS source, t.event_key AS event_key, t.league AS league, coalesce(fx.fx_start, t.start_time) AS start_time, t.home_team AS home_team, t.away_team AS away_team
      FROM (
-       SELECT source, event_key, lower(trim(any(league))) AS league, argMax(start_time, ts) AS start_time, argMax(home_team, ts) AS home_team, argMax(away_team, ts) AS away_team
-       FROM odds_ticks WHERE source IN ('boltodds', 'sharpapi') GROUP BY source, event_key
+       SELECT source, event_key, lower(trim(any(league))) AS league, argMaxMerge(tk_start) AS start_time, argMaxMerge(home_team) AS home_team,
+              argMaxMerge(away_team) AS away_team
+       FROM odds_event_facts WHERE source IN ('boltodds', 'sharpapi') GROUP BY source, event_key
      ) AS t LEFT JOIN fx ON fx.source = t.source AND fx.event_key = t.event_key`,
   );
   const result: ResolveResult = { identity: identity.length, resolved: 0, unmatched: 0, ambiguous: 0, ambiguousKeys: [], unmatchedKeys: [] };

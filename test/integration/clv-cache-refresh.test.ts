@@ -22,7 +22,7 @@ const dec = (a: number) => (a > 0 ? 1 + a / 100 : 1 + 100 / -a);
 let n = 0;
 const tick = (source: string, event: string, home: string, away: string, selection: string, price: number, ts: string) => ({
   tick_id: `r${++n}`, source, book: 'draftkings', sport: 'basketball', league: 'nba', event_key: event, provider_event_id: event, provider_odd_id: `o${n}`, home_team: home, away_team: away,
-  start_time: '2026-01-10T01:00:00.000Z', market: 'moneyline', market_raw: 'moneyline', selection, line: null, price_american: price, price_decimal: dec(price), implied_prob: null,
+  start_time: `${ts.slice(0, 10)}T01:00:00.000Z`, market: 'moneyline', market_raw: 'moneyline', selection, line: null, price_american: price, price_decimal: dec(price), implied_prob: null,
   is_main: null, is_live: false, locked: false, removed: false, ts, received_at: ts,
 });
 const event = (source: string, key: string, home: string, away: string, day: string) => [
