@@ -14,6 +14,25 @@ const say = (line = '') => process.stdout.write(line + '\n');
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const inS = (ms: number) => `${Math.max(0, Math.round((ms - Date.now()) / 1000))} s`;
 
+const usedFile = (dataDir: string) => path.join(dataDir, 'run', 'season-games.json');
+
+/** Game ids earlier demo runs on this data dir used (same teams on the same date = the same game id). */
+export function usedGameIds(dataDir: string): string[] {
+  try {
+    return (JSON.parse(fs.readFileSync(usedFile(dataDir), 'utf8')) as { gameIds: string[] }).gameIds;
+  } catch {
+    return [];
+  }
+}
+
+export function rememberGameIds(dataDir: string, season: Season): void {
+  const cutoff = new Date(season.baseTimeMs - 2 * 86_400_000).toISOString().slice(0, 10);
+  // Ids end with their date: older ones can no longer collide.
+  const keep = usedGameIds(dataDir).filter((id) => id.slice(-10) >= cutoff);
+  fs.mkdirSync(path.dirname(usedFile(dataDir)), { recursive: true });
+  fs.writeFileSync(usedFile(dataDir), JSON.stringify({ gameIds: [...keep, ...season.games.map((g) => g.views.opticodds.gameId)] }));
+}
+
 export function describeSeason(season: Season): void {
   const leagues = [...new Set(season.games.map((g) => g.league))].join(', ');
   const moved = season.games.find((g) => g.move);

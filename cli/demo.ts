@@ -7,7 +7,7 @@ import { accountWorkflowId, bettorWorkflowId, progressQuery, submitOtp, type Bet
 import { summaryLine } from './refresh';
 import { untilSignal } from './up';
 import { Season } from '../sandbox/season';
-import { describeSeason, landSeasonSlips, reportClv, watchGames } from './demo-season';
+import { describeSeason, landSeasonSlips, rememberGameIds, reportClv, usedGameIds, watchGames } from './demo-season';
 
 const say = (line = '') => process.stdout.write(line + '\n');
 
@@ -40,7 +40,8 @@ export async function run(argv: string[]): Promise<number> {
   say('linehouse demo: starting Temporal, the warehouse, the worker, the webhook receiver and the four provider sandboxes …');
   // A new seed per run: another demo on the same data dir gets other matchups, so its game ids
   // (teams and date) do not collide with the earlier run's.
-  const season = new Season({ baseTimeMs: started, seed: Math.floor(started / 1000) % 1_000_000 });
+  const season = new Season({ baseTimeMs: started, seed: Math.floor(started / 1000) % 1_000_000, avoidGameIds: usedGameIds(config.dataDir) });
+  rememberGameIds(config.dataDir, season);
   const stack = await startStack(config, { sandbox: true, season });
   try {
     const sandbox = stack.sandbox!;

@@ -5,6 +5,7 @@ import { startSharpApiSandbox, type SharpApiSandbox, type SharpApiSandboxOptions
 import { startSharpSportsSandbox, type SharpSportsSandbox } from '../sandbox/sharpsports';
 import { Season, type SeasonOptions } from '../sandbox/season';
 import type { Config, RefreshPolicy } from './config';
+import { log } from './log';
 
 export interface FeedSandboxes {
   opticodds?: OpticOddsSandbox;
@@ -48,6 +49,11 @@ export async function startSandboxes(config: Config, opts: SandboxOptions, clean
   config.webhook.secret = secret;
   config.sharpsports.policy = { ...config.sharpsports.policy, ...SANDBOX_POLICY_OVERRIDES };
   const season = opts.season instanceof Season ? opts.season : opts.season ? new Season({ baseTimeMs: Date.now(), ...opts.season }) : undefined;
+  if (season) {
+    log.info('sandbox.season', {
+      seed: season.seed, games: season.games.length, firstStart: new Date(season.firstStartMs).toISOString(), lastEnd: new Date(season.lastEndMs).toISOString(),
+    });
+  }
   const sharpsports = await startSharpSportsSandbox({
     port: 0,
     apiKey,

@@ -28,6 +28,11 @@ export interface SeasonOptions {
    * 12 s long, lines settle 6 s before the start). 0.5 runs a season twice as fast.
    */
   timeScale?: number;
+  /**
+   * OpticOdds game ids already used (e.g. by an earlier run on the same warehouse): a game_id is
+   * teams and date, so the same matchup on the same day would merge two runs' games.
+   */
+  avoidGameIds?: Iterable<string>;
 }
 
 /** The provider views of one game: each feed's id and spelling. */
@@ -94,14 +99,16 @@ export class Season {
     const normal = () => Math.sqrt(-2 * Math.log(1 - rng())) * Math.cos(2 * Math.PI * rng());
     const pools = new Map(leagues.map((l) => [l, shuffle([...SEASON_TEAMS[l]], rng)]));
     const at = (s: number) => this.baseTimeMs + secs(s * 1000 * this.scale);
+    const avoid = new Set(opts.avoidGameIds ?? []);
+    const dateOf = (ms: number) => easternLabels(ms).game.slice(0, 10);
     this.games = [];
     for (let i = 0; i < n; i++) {
       const league = leagues[i % leagues.length];
       const pool = pools.get(league)!;
       if (pool.length < 2) throw new Error(`season: not enough ${league} teams for ${n} games`);
-      const [home, away] = [pool.pop()!, pool.pop()!];
-      const lines = LEAGUE_LINES[league];
       const scheduledStartMs = at(40 + 2 * i);
+      const [home, away] = pickPair(pool, (h, a) => !avoid.has(`${teamNumber(a.name)}-${teamNumber(h.name)}-${dateOf(scheduledStartMs)}`));
+      const lines = LEAGUE_LINES[league];
       // The second game is pushed back after it was published: closes must use the latest start.
       const move = i === 1 ? { announcedAtMs: at(24), fromMs: scheduledStartMs, toMs: scheduledStartMs + secs(8000 * this.scale) } : null;
       const startMs = move ? move.toMs : scheduledStartMs;
@@ -210,6 +217,19 @@ export function toAmerican(decimal: number): number {
 
 export function americanToDecimal(a: number): number {
   return a > 0 ? 1 + a / 100 : 1 + 100 / -a;
+}
+
+/** Takes the first (home, away) pair of the pool that `ok` accepts (else the first pair) out of it. */
+function pickPair<T>(pool: T[], ok: (home: T, away: T) => boolean): [T, T] {
+  for (let i = pool.length - 1; i >= 0; i--) {
+    for (let j = pool.length - 1; j >= 0; j--) {
+      if (i === j || !ok(pool[i], pool[j])) continue;
+      const pair: [T, T] = [pool[i], pool[j]];
+      for (const k of [i, j].sort((x, y) => y - x)) pool.splice(k, 1);
+      return pair;
+    }
+  }
+  return [pool.pop()!, pool.pop()!];
 }
 
 function shuffle<T>(xs: T[], rng: () => number): T[] {

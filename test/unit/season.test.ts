@@ -28,6 +28,17 @@ describe('season', () => {
     expect(c.games.map((g) => g.views.opticodds.gameId)).not.toEqual(a.games.map((g) => g.views.opticodds.gameId));
   });
 
+  it('never reuses a game id it is told to avoid (a second run on the same day and warehouse gets other matchups)', () => {
+    const used = new Set<string>();
+    for (let run = 0; run < 20; run++) {
+      const ids = new Season({ baseTimeMs: BASE + run * 60_000, seed: 1, avoidGameIds: used }).games.map((g) => g.views.opticodds.gameId);
+      for (const id of ids) {
+        expect(used.has(id)).toBe(false);
+        used.add(id);
+      }
+    }
+  });
+
   it('runs on a compressed clock: starts tens of seconds in, one moved start, lines that settle before the start', () => {
     const s = new Season({ baseTimeMs: BASE, games: 8 });
     expect(s.games.map((g) => g.league)).toEqual(['NBA', 'NFL', 'NHL', 'MLB', 'NBA', 'NFL', 'NHL', 'MLB']);
