@@ -18,7 +18,7 @@ let stack: Stack;
 let season: Season;
 
 beforeAll(async () => {
-  season = new Season({ baseTimeMs: Date.now(), seed: 21, games: 4, timeScale: 0.6 });
+  season = new Season({ baseTimeMs: Date.now(), seed: 21, games: 4, timeScale: 0.75 });
   stack = await startTestStack({}, { season });
 }, 120_000);
 afterAll(async () => {
