@@ -16,7 +16,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { materializeClosingLines } from '../lib/clv';
+import { materializeClosingLines, refreshClv } from '../lib/clv';
 import { setLogLevel } from '../lib/log';
 import { createWarehouse, queryRows, type Warehouse } from '../lib/warehouse/client';
 import { migrate } from '../lib/warehouse/migrate';
@@ -159,8 +159,14 @@ async function main() {
     process.stderr.write(`materialized: ${JSON.stringify(mat)}\n`);
     const warmSummary = await summarize('warm');
     if (JSON.stringify(warmSummary) !== JSON.stringify(coldSummary)) throw new Error('bet_clv differs between cold and warm cache');
-    const again = await materializeClosingLines(ch, MATERIALIZE);
-    process.stderr.write(`materialized again (nothing to do): ${fmt(again.seconds, 3)} s, ${again.events} events\n`);
+    // What `linehouse clv` adds before its report when nothing changed: event resolution + a materialization with nothing to store.
+    const refresh: number[] = [];
+    for (let r = 1; r <= runs; r++) {
+      const t0 = performance.now();
+      const again = await refreshClv(ch, MATERIALIZE);
+      refresh.push((performance.now() - t0) / 1000);
+      if (again.materialize.events !== 0) throw new Error(`refresh stored ${again.materialize.events} events again`);
+    }
 
     const report: number[] = [];
     const scan: number[] = [];
@@ -182,7 +188,7 @@ async function main() {
       '| query | min s | median s | max s |',
       '|---|---:|---:|---:|',
       line('materialize closes (once per event start, incremental)', [mat.seconds]),
-      line('materialize again, nothing to store', [again.seconds]),
+      line('refreshClv with nothing new (resolve events + materialize), as `linehouse clv` runs it', refresh),
       line('CLV report (GROUP BY ALL over bet_clv), closes stored', report),
       line('CLV report, cache cold (every close from ticks)', cold),
       line('SELECT * FROM bet_clv (every row, JSONEachRow), closes stored', star),

@@ -109,8 +109,14 @@ export async function run(argv: string[]): Promise<number> {
   const ch = up ? null : await createWarehouse(config);
   try {
     if (args.refresh) {
-      const refreshed = up ? await adminRefresh(up) : await refreshClv(ch!);
-      log.debug('clv.refreshed', { ...refreshed.resolve, ...refreshed.materialize });
+      // The figures do not depend on the refresh (it only makes reports faster and resolves new
+      // feed events), so a warehouse this user cannot write to still gets its report.
+      try {
+        const refreshed = up ? await adminRefresh(up) : await refreshClv(ch!);
+        log.debug('clv.refreshed', { ...refreshed.resolve, ...refreshed.materialize });
+      } catch (err) {
+        process.stderr.write(`linehouse clv: refresh skipped (${(err as Error).message}); reporting from what is stored\n`);
+      }
     }
     const report = await clvReport(up ? adminRunner(up) : warehouseRunner(ch!), { sharpBook: args.sharpBook, devig: args.devig, rows: args.rows });
     if (args.format === 'json') {
