@@ -92,8 +92,8 @@ async function adminRefresh(up: Pick<RunFile, 'adminUrl' | 'token'>): Promise<Re
 /**
  * CLV report over bet_clv_at. While `linehouse up` runs it owns the embedded engine, so the
  * queries go to its loopback admin endpoint (as `linehouse query` does); otherwise this process
- * opens the warehouse itself. The refresh first only makes later reports faster and newly
- * resolved events count: the figures are the same with or without stored closes.
+ * opens the warehouse itself. The refresh first resolves new feed events (they then count) and
+ * stores the closes of started events (only faster: the figures are the same either way).
  */
 export async function run(argv: string[]): Promise<number> {
   let args: ClvArgs;
@@ -109,13 +109,13 @@ export async function run(argv: string[]): Promise<number> {
   const ch = up ? null : await createWarehouse(config);
   try {
     if (args.refresh) {
-      // The figures do not depend on the refresh (it only makes reports faster and resolves new
-      // feed events), so a warehouse this user cannot write to still gets its report.
+      // Stored closes never change a figure and event_map stays as it was, so a warehouse this
+      // user cannot write to still gets a consistent report (new feed events just stay unresolved).
       try {
         const refreshed = up ? await adminRefresh(up) : await refreshClv(ch!);
         log.debug('clv.refreshed', { ...refreshed.resolve, ...refreshed.materialize });
       } catch (err) {
-        process.stderr.write(`linehouse clv: refresh skipped (${(err as Error).message}); reporting from what is stored\n`);
+        process.stderr.write(`linehouse clv: refresh skipped (${(err as Error).message}); event_map as it stands, closes computed from ticks where not stored\n`);
       }
     }
     const report = await clvReport(up ? adminRunner(up) : warehouseRunner(ch!), { sharpBook: args.sharpBook, devig: args.devig, rows: args.rows });
