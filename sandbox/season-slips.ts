@@ -45,7 +45,7 @@ export function planSlips(s: Season, accounts: ReadonlyArray<{ id: string; abbr:
   const n = s.games.length;
   const plans: SlipPlan[] = [];
   // Bets go in during the first half of the pre-game window, well before any line settles.
-  const lastPlacement = Math.min(s.at(20), ...s.games.map((g) => g.closeAtMs - 4000));
+  const lastPlacement = Math.min(s.at(16), ...s.games.map((g) => g.closeAtMs - 4000));
   const placedAt = () => Math.round((s.at(3) + rng() * Math.max(0, lastPlacement - s.at(3))) / 1000) * 1000;
   const leg = (book: string, game: number, market: SeasonMarket, side: SeasonSide, at: number): PlannedLeg => {
     const q = s.quote(s.games[game], market, side, book, at)!;

@@ -119,7 +119,8 @@ export class Season {
       const lineMove = i === 0 && !lines.fixedSpread ? { atMs: at(28), to: homeSpread - 1 } : null;
       const total = lines.totals[Math.floor(rng() * lines.totals.length)];
       const mlOpen = clamp(0.5 + (homeFav ? 1 : -1) * (0.04 + rng() * 0.2), 0.2, 0.8);
-      const drift = () => (rng() < 0.5 ? -1 : 1) * (0.015 + rng() * 0.04);
+      // Big enough that an early bet on the side the market moves to can beat a retail book's vig.
+      const drift = () => (rng() < 0.5 ? -1 : 1) * (0.03 + rng() * 0.05);
       const open = { ml: mlOpen, cover: 0.48 + rng() * 0.04, over: 0.48 + rng() * 0.04 };
       const close = { ml: clamp(open.ml + drift(), 0.15, 0.85), cover: clamp(open.cover + drift(), 0.4, 0.6), over: clamp(open.over + drift(), 0.4, 0.6) };
       const finalSpread = lineMove ? lineMove.to : homeSpread;
