@@ -51,7 +51,7 @@ GROUP BY source, event_key, league, ts_hour;
 
 -- One row per materialization attempt of one feed event: complete = false is the claim written
 -- first (the start the closes are computed for), complete = true is written once every close of
--- that version is stored. Only complete rows count; the latest one wins.
+-- that version is stored. The latest complete row counts, unless a newer claim is in flight.
 CREATE TABLE IF NOT EXISTS closing_materializations
 (
     source LowCardinality(String),
@@ -162,10 +162,14 @@ WITH
             groupUniqArray(league) AS leagues, groupArray((ts_hour, last_inserted_at)) AS inserts
         FROM odds_event_facts
         GROUP BY source, event_key),
+    -- m_at: the latest complete version; m_latest: the latest claim or completion. A newer claim
+    -- (a run in flight, or one that died) makes the event live until a run completes a version at
+    -- least as new: a run never finds its claimed event cached by an older version meanwhile and
+    -- skipped, and a dead run's claim heals at the next run.
     mat AS (
-        SELECT source, event_key, max(materialized_at) AS m_at, argMax(ev_start, materialized_at) AS m_start, argMax(closes, materialized_at) AS m_closes
+        SELECT source, event_key, maxIf(materialized_at, complete) AS m_at, max(materialized_at) AS m_latest,
+            argMaxIf(ev_start, materialized_at, complete) AS m_start, argMaxIf(closes, materialized_at, complete) AS m_closes
         FROM closing_materializations
-        WHERE complete
         GROUP BY source, event_key)
 SELECT
     fa.source AS source,
@@ -180,8 +184,9 @@ SELECT
     arrayMax(arrayMap(_h -> if(tupleElement(_h, 1) < ev_start, tupleElement(_h, 2), toDateTime64(0, 3, 'UTC')), fa.inserts)) AS last_inserted_before_start,
     if(mat.m_at > toDateTime64(0, 3, 'UTC'), mat.m_at, NULL) AS materialized_at,
     mat.m_closes AS stored_closes,
-    -- the validity check: same start as computed for, and no tick before it inserted since
-    CAST(ifNull(mat.m_at > toDateTime64(0, 3, 'UTC') AND mat.m_start = ev_start AND last_inserted_before_start < mat.m_at, false), 'Bool') AS cached
+    -- the validity check: no newer claim, same start as computed for, no tick before it inserted since
+    CAST(ifNull(mat.m_at > toDateTime64(0, 3, 'UTC') AND mat.m_at = mat.m_latest
+        AND mat.m_start = ev_start AND last_inserted_before_start < mat.m_at, false), 'Bool') AS cached
 FROM fa
 LEFT JOIN em ON em.source = fa.source AND em.source_event_key = fa.event_key
 LEFT JOIN fx ON fx.fx_key = if(em.canonical != '', em.canonical, fa.event_key)

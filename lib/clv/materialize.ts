@@ -7,7 +7,8 @@
  *
  * One run, one version v (a server timestamp):
  *  1. claim: every event whose start is more than graceSeconds ago and which is not cached gets a
- *     claim row (complete = false) with the start its closes are computed for;
+ *     claim row (complete = false) with the start its closes are computed for; the claim itself
+ *     keeps the event live (so in closing_partials_pending) until a version as new is complete;
  *  2. store: the pending closes of exactly those (event, start) pairs, tagged v — an event whose
  *     start moved between 1 and 2 stores nothing and stays live;
  *  3. complete: one complete row per claim. Only now can closing_lines use version v, and the

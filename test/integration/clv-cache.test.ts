@@ -214,9 +214,21 @@ describe('closing_lines from stored closes equals the live computation', () => {
     expect(await cachedEvents()).toContain('opticodds:OJ-B');
   });
 
+  it('a claim without its completion (a run that died) keeps the event live until a later run completes', async () => {
+    await ch.command({
+      query: `INSERT INTO closing_materializations (source, event_key, ev_start, materialized_at, complete, closes)
+        SELECT source, event_key, ev_start, now64(3), false, 0 FROM closing_events WHERE source = 'opticodds' AND event_key = 'OJ-A'`,
+    });
+    expect(await cachedEvents()).not.toContain('opticodds:OJ-A');
+    await sameAsLive();
+    expect(await materialize()).toMatchObject({ events: 1 });
+    expect(await cachedEvents()).toContain('opticodds:OJ-A');
+    await sameAsLive();
+  });
+
   it('negative control: without the validity check the stored closes go stale and the comparison fails', async () => {
     const renames = { closing_events: 'closing_events_nocheck', closing_partials_pending: 'closing_partials_nocheck', closing_lines: 'closing_lines_nocheck' };
-    const noCheck = (s: string) => s.replace('mat.m_start = ev_start AND last_inserted_before_start < mat.m_at', '1');
+    const noCheck = (s: string) => s.replace('mat.m_at = mat.m_latest\n        AND mat.m_start = ev_start AND last_inserted_before_start < mat.m_at', '1');
     await ch.command({ query: viewSql('closing_events', renames, (s) => { const out = noCheck(s); expect(out).not.toBe(s); return out; }) });
     await ch.command({ query: viewSql('closing_partials_pending', renames) });
     await ch.command({ query: viewSql('closing_lines', renames) });
