@@ -105,6 +105,7 @@ export function createBackfillActivities({ clickhouse, http }: ActivityDeps) {
         const { counts, totalPages } = await loadPage(backfillId, scope, w, state.nextPage, pageSize);
         state = { nextPage: state.nextPage + 1, totalPages, counts: addCounts(state.counts, counts) };
         ctx.heartbeat(state);
+        log.debug('backfill.page.loaded', { backfillId, window: w.index, page: state.nextPage - 1, totalPages, slips: counts.slips });
       }
       log.info('backfill.window.done', { backfillId, window: w.index, ...state.counts });
       return state.counts;

@@ -13,10 +13,11 @@ import {
 } from './backfill-messages';
 
 // A window pages until done; its heartbeat carries the next page, so a killed worker's attempt
-// resumes there on another worker once the heartbeat times out.
+// resumes there on another worker once the heartbeat times out (a page fetch gives up after
+// SHARPSPORTS_TIMEOUT_SECONDS, 30 s by default, so a live worker beats well within 40 s).
 const { backfillWindow } = proxyActivities<Activities>({
   startToCloseTimeout: '6 hours',
-  heartbeatTimeout: '1 minute',
+  heartbeatTimeout: '40 seconds',
   retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '1 minute' },
 });
 
