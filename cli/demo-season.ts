@@ -77,6 +77,10 @@ export async function reportClv(stack: Stack): Promise<string> {
   const { resolve, materialize } = await refreshClv(stack.clickhouse);
   say(`closing-line value: ${resolve.identity} OpticOdds events, ${resolve.resolved} BoltOdds/SharpAPI events resolved to them (${resolve.unmatched} unmatched, ${resolve.ambiguous} ambiguous); ` +
     `closes of ${materialize.events} events stored, ${materialize.pending} still read live (inside the grace period)`);
+  const [legs] = await queryRows<any>(stack.clickhouse, `SELECT countIf(ev_clv_sharp IS NOT NULL) AS priced, countIf(ev_clv_sharp > 0) AS beat, countIf(line_moved) AS moved,
+    avgIf(price_clv_same_book, price_clv_same_book IS NOT NULL) AS avg_price FROM bet_clv WHERE row_kind = 'leg'`);
+  say(`  ${legs.priced} bet legs priced against the close: ${legs.beat} beat pinnacle's no-vig close, ${legs.moved} on a line that moved; ` +
+    `mean price CLV vs the same book ${(Number(legs.avg_price) * 100).toFixed(2)}%`);
   const report = await clvReport(warehouseRunner(stack.clickhouse), { sharpBook: 'pinnacle', devig: 'multiplicative' });
   for (const line of renderTable(report, 'bettor').trimEnd().split('\n')) say('  ' + line);
   const file = path.join(stack.config.dataDir, 'clv-report.html');
