@@ -1,4 +1,5 @@
 import { BettorSchema, paginated } from '../schemas/sharpsports';
+import { log } from '../lib/log';
 import { queryRows } from '../lib/warehouse/client';
 import { bettorWorkflowId } from '../workflows/messages';
 import type { CadenceBettor, CadencePlan } from '../workflows/cadence-messages';
@@ -39,9 +40,14 @@ export function createCadenceActivities({ clickhouse, http, temporal }: Activity
       const running = new Set<string>();
       if (temporal && keys.length > 0) {
         const quoted = keys.map((k) => JSON.stringify(k)).join(', ');
-        for await (const wf of temporal.client.workflow.list({ query: `ExecutionStatus = "Running" AND LinehouseBettor IN (${quoted})` })) {
-          const v = wf.searchAttributes?.LinehouseBettor;
-          for (const k of Array.isArray(v) ? v : []) running.add(String(k));
+        try {
+          for await (const wf of temporal.client.workflow.list({ query: `ExecutionStatus = "Running" AND LinehouseBettor IN (${quoted})` })) {
+            const v = wf.searchAttributes?.LinehouseBettor;
+            for (const k of Array.isArray(v) ? v : []) running.add(String(k));
+          }
+        } catch (err) {
+          // A namespace without linehouse's search attributes: the id check below still holds.
+          log.warn('cadence.visibility_unavailable', { error: (err as Error).message });
         }
         // Visibility can lag a start by a moment; the workflow ids themselves cannot.
         await Promise.all(
