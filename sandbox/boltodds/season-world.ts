@@ -72,6 +72,14 @@ export class SeasonWorld {
     return [];
   }
 
+  /** GET /api/get_games: every listed game by its game string, with its universal_id. */
+  getGames(): Record<string, { when: string; game: string; orig_teams: string; universal_id: string; sport: string }> {
+    return Object.fromEntries(this.games.map((wg) => {
+      const g = this.season.games.find((x) => x.views.boltodds.id === wg.id)!;
+      return [wg.game, { when: wg.when, game: wg.game, orig_teams: `${wg.home} vs ${wg.away}`, universal_id: g.views.boltodds.universalId, sport: wg.sport }];
+    }));
+  }
+
   /** A reconnecting provider feed: the book's games (of one sport) resent as they stand. */
   clear(book: string, sport: string | null): WorldEvent[] {
     const events: WorldEvent[] = [sport ? { kind: 'sport_clear', sport, book } : { kind: 'book_clear', book }];

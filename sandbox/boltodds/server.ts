@@ -273,7 +273,13 @@ export async function startBoltOddsSandbox(opts: BoltOddsSandboxOptions): Promis
   }
 
   const wss = new WebSocketServer({ noServer: true });
-  const server = createServer((_req, res) => {
+  const server = createServer((req, res) => {
+    const u = new URL(req.url ?? '/', 'http://127.0.0.1');
+    // GET /api/get_games (reference: supporting endpoints) is served for a season, whose games carry universal ids.
+    if (req.method === 'GET' && u.pathname === '/api/get_games' && world instanceof SeasonWorld) {
+      if (u.searchParams.get('key') !== opts.apiKey) return res.writeHead(401, { 'content-type': 'application/json' }).end('{"error":"Unauthorized"}');
+      return res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(world.getGames()));
+    }
     res.writeHead(404, { 'content-type': 'application/json' }).end('{"error":"not found"}');
   });
   server.on('upgrade', (req, socket, head) => {

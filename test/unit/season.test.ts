@@ -140,6 +140,7 @@ describe('season on the feed simulators', () => {
     const atStart = world.step().filter((e) => e.kind === 'line_update' && e.game.game === g.views.boltodds.game);
     expect(atStart).toHaveLength(1);
     expect(atStart[0].kind === 'line_update' && atStart[0].outcomes.every((o) => o.price === null)).toBe(true);
+    expect(world.getGames()[g.views.boltodds.game]).toEqual({ when: g.views.boltodds.when, game: g.views.boltodds.game, orig_teams: `${g.home.name} vs ${g.away.name}`, universal_id: g.views.boltodds.universalId, sport: g.league });
     now = g.endMs;
     expect(world.step().some((e) => e.kind === 'game_removed' && e.game.game === g.views.boltodds.game)).toBe(true);
     expect(world.games.some((w) => w.game === g.views.boltodds.game)).toBe(false);
