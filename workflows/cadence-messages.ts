@@ -22,6 +22,9 @@ export interface CadenceRefreshInput {
   pageSize: number;
   /** Bettor refreshes in flight at once. */
   fanOut: number;
+  /** A scheduled refresh cannot wait long for a bettor to type a one-time password: after this
+   *  it records 406 and moves on (the bettor's own next refresh asks again). Default 60. */
+  otpWaitSeconds?: number;
   carried?: { pageNum: number; totals: CadenceTotals };
 }
 

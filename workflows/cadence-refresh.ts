@@ -30,6 +30,7 @@ export async function cadenceRefresh(input: CadenceRefreshInput): Promise<Cadenc
   const totals = input.carried?.totals ?? emptyCadenceTotals();
   let pageNum = input.carried?.pageNum ?? 1;
   let inFlight = 0;
+  const policy = { ...input.policy, otpWaitSeconds: Math.min(input.policy.otpWaitSeconds, input.otpWaitSeconds ?? 60) };
   setHandler(cadenceProgressQuery, () => ({ ...totals, inFlight }));
   upsertSearchAttributes([
     { key: SA_KIND, value: 'cadence' },
@@ -39,7 +40,7 @@ export async function cadenceRefresh(input: CadenceRefreshInput): Promise<Cadenc
   const refreshOne = async (b: CadenceBettor) => {
     const bettor = b.internalId ?? b.id;
     try {
-      const child = await startChild(bettorRefresh, { workflowId: bettorWorkflowId(bettor), args: [{ bettor, policy: input.policy }] });
+      const child = await startChild(bettorRefresh, { workflowId: bettorWorkflowId(bettor), args: [{ bettor, policy }] });
       const result = (await child.result()) as BettorRefreshResult;
       totals.refreshed += 1;
       totals.accounts += result.accounts.length;

@@ -19,6 +19,7 @@ export interface CadenceScheduleOptions {
   policy: RefreshPolicy;
   taskQueue: string;
   paused?: boolean;
+  otpWaitSeconds?: number;
 }
 
 export function cadenceOptionsFrom(config: Config, taskQueue: string, policy: RefreshPolicy): CadenceScheduleOptions {
@@ -34,7 +35,7 @@ export function cadenceOptionsFrom(config: Config, taskQueue: string, policy: Re
 export async function createCadenceSchedule(client: Client, o: CadenceScheduleOptions, replace = false): Promise<string> {
   const id = scheduleId('cadence');
   if (replace) await deleteSchedule(client, 'cadence');
-  const input: CadenceRefreshInput = { policy: o.policy, pageSize: o.pageSize, fanOut: o.fanOut };
+  const input: CadenceRefreshInput = { policy: o.policy, pageSize: o.pageSize, fanOut: o.fanOut, otpWaitSeconds: o.otpWaitSeconds };
   await client.schedule.create({
     scheduleId: id,
     spec: { intervals: [{ every: `${o.intervalSeconds}s` }] },

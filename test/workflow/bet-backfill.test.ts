@@ -73,7 +73,7 @@ describe('betBackfill (time-skipping)', () => {
     const clickhouse = await createWarehouse({ dataDir, clickhouse: { user: 'default', password: '', database: 'linehouse' } });
     const http = createSharpSportsClient({ baseUrl: sandbox.url, apiKey: KEY, timeoutMs: 10_000 });
     let fetches = 0;
-    const counting = { ...http, get: (p: string, q?: Record<string, string | number | undefined>) => ((fetches += 1), http.get(p, q)) };
+    const counting: typeof http = { ...http, get: <T,>(p: string, q?: Record<string, string | number | undefined>) => ((fetches += 1), http.get<T>(p, q)) };
     const policy = defaultPolicy({ SHARPSPORTS_RATE_LIMIT_SECONDS: 60, SHARPSPORTS_WEBHOOK_WAIT_SECONDS: 300, SHARPSPORTS_PAGE_SIZE: 50 });
     const activities = createActivities({ clickhouse, http: counting, config: { sharpsports: { baseUrl: sandbox.url, apiKey: KEY, timeoutMs: 10_000, policy } } });
     const resumed: Array<{ window: number; attempt: number; beat?: WindowHeartbeat }> = [];
@@ -133,12 +133,12 @@ describe('betBackfill (time-skipping)', () => {
     expect([...calls.values()].every((n) => n === 1)).toBe(true);
     // Each run's history stays far below Temporal's 51,200-event / 50 MB limits: follow the chain of runs.
     const sizes: number[] = [];
-    for (let runId: string | undefined = handle.firstExecutionRunId; runId; ) {
-      const history = await env.client.workflow.getHandle('backfill-long', runId).fetchHistory();
+    let runId: string | undefined = handle.firstExecutionRunId;
+    while (runId) {
+      const history: Awaited<ReturnType<typeof handle.fetchHistory>> = await env.client.workflow.getHandle('backfill-long', runId).fetchHistory();
       const events = history.events ?? [];
       sizes.push(events.length);
-      const next = events.find((e) => e.workflowExecutionContinuedAsNewEventAttributes)?.workflowExecutionContinuedAsNewEventAttributes?.newExecutionRunId;
-      runId = next ?? undefined;
+      runId = events.find((e) => e.workflowExecutionContinuedAsNewEventAttributes)?.workflowExecutionContinuedAsNewEventAttributes?.newExecutionRunId ?? undefined;
     }
     expect(sizes).toHaveLength(result.runs);
     for (const n of sizes) expect(n).toBeLessThan(3000);
