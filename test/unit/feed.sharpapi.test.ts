@@ -220,8 +220,31 @@ describe('SharpAPI adapter against the sandbox', () => {
     const r = runAdapter(sb, {}, createTestFeedContext({ checkpoint: { position: old } }));
     await caughtUp(r);
     expect(sb.requests()[0].since).toBe(old);
-    expect(r.ctx.gaps).toHaveLength(1);
-    expect(r.ctx.gaps[0]).toMatchObject({ reason: 'since_clamped', from: old });
+    expect(r.ctx.gaps.map((g) => g.reason).sort()).toEqual(['catch_up', 'since_clamped']);
+    expect(r.ctx.gaps.find((g) => g.reason === 'since_clamped')).toMatchObject({ from: old });
+    // The whole downtime is marked collapsed: from the checkpoint to the first answer's server time.
+    expect(r.ctx.gaps.find((g) => g.reason === 'catch_up')).toMatchObject({ from: old, to: r.ctx.lastCheckpoint()!.position });
+  });
+
+  it('catches up after 3 minutes down from the checkpoint: every odd changed meanwhile in its latest version, the interval marked collapsed', async () => {
+    const sb = await sandbox({ changesPerSecond: 2, totalChanges: 2000 });
+    const a = runAdapter(sb);
+    await step(a, 1000);
+    const checkpoint = a.ctx.lastCheckpoint()!;
+    a.ctx.abort();
+    await a.done;
+    sb.advance(3 * 60_000);
+    const b = runAdapter(sb, {}, createTestFeedContext({ checkpoint }));
+    await caughtUp(b);
+    const latest = new Map<string, { tick_id: string; removed: boolean }>();
+    for (const t of [...a.ctx.ticks, ...b.ctx.ticks]) latest.set(t.provider_odd_id, t);
+    const wrong = b.sb.current().filter((o) => (o.tickId === null ? latest.has(o.id) && !latest.get(o.id)!.removed : latest.get(o.id)?.tick_id !== o.tickId));
+    expect(wrong).toEqual([]);
+    expect(b.ctx.gaps).toEqual([expect.objectContaining({ reason: 'catch_up', from: checkpoint.position, to: sb.now() })]);
+    // A restart inside the interval is no downtime: no gap.
+    const c = runAdapter(sb, {}, createTestFeedContext({ checkpoint: b.ctx.lastCheckpoint() }));
+    await step(c, 1000);
+    expect(c.ctx.gaps).toEqual([]);
   });
 
   it('rejects a malformed body and a corrupt odd, and keeps polling without loss', async () => {

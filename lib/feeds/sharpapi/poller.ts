@@ -59,10 +59,13 @@ export class SharpApiPoller {
     let notBefore = 0;
     try {
       let since = await this.startPosition();
+      let resumedFrom = this.ctx.checkpoint?.position === since ? since : null;
       while (!ctx.signal.aborted) {
         const started = Math.max(Date.now(), notBefore);
         const next = await pollWindow(this, since, notBefore);
         if (next === null) break;
+        if (resumedFrom !== null) await this.reportCatchUp(resumedFrom, next, interval);
+        resumedFrom = null;
         since = next;
         notBefore = started + interval;
       }
@@ -70,6 +73,22 @@ export class SharpApiPoller {
       this.setHealth({ connected: false });
       await this.agent.close().catch(() => undefined);
     }
+  }
+
+  /**
+   * After downtime the first window re-reads every odd changed since the checkpoint, but only in
+   * its current version: the price moves in between are gone (the delta endpoint keeps no
+   * history). Analysts must know that interval's ticks are collapsed, so it becomes a gap.
+   */
+  private async reportCatchUp(from: string, to: string, intervalMs: number): Promise<void> {
+    const downMs = Date.parse(to) - Date.parse(from);
+    if (!(downMs > Math.max(60_000, 3 * intervalMs))) return;
+    await this.gap({
+      reason: 'catch_up',
+      from,
+      to,
+      detail: `resumed ${Math.round(downMs / 1000)} s after the checkpoint: the latest version of every odd changed in between was re-read; intermediate price moves are not recoverable`,
+    });
   }
 
   private async startPosition(): Promise<string> {
