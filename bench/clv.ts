@@ -168,6 +168,7 @@ async function main() {
       if (again.materialize.events !== 0) throw new Error(`refresh stored ${again.materialize.events} events again`);
     }
 
+    const loadBefore = os.loadavg()[0];
     const report: number[] = [];
     const scan: number[] = [];
     const star: number[] = [];
@@ -182,7 +183,7 @@ async function main() {
       return `| ${name} | ${fmt(s.min, 3)} | ${fmt(s.median, 3)} | ${fmt(s.max, 3)} |`;
     };
     const out = [
-      `CLV report — ${new Date().toISOString().slice(0, 10)} — ${machineLine()} — load average ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}`,
+      `CLV report — ${new Date().toISOString().slice(0, 10)} — ${machineLine()} — 1-min load average ${loadBefore.toFixed(2)} before the timed runs, ${os.loadavg()[0].toFixed(2)} after (this process counts for about 1)`,
       `input: ${fmt(o.ticks)} ticks, ${fmt(o.events)} events over 90 days, ${fmt(o.bets)} bet legs (${fmt(Number(shape.slips))} slips), ${fmt(Number(shape.closes))} closing lines, ${fmt(mat.closes)} stored partial closes; ${runs} runs, embedded chDB`,
       '',
       '| query | min s | median s | max s |',
