@@ -70,7 +70,9 @@ export async function run(argv: string[]): Promise<number> {
     const handle = client.schedule.getHandle(scheduleId(schedule));
     if (verb === 'pause') await handle.pause(values.note ?? 'paused with linehouse schedule pause');
     else if (verb === 'unpause') await handle.unpause(values.note ?? 'unpaused with linehouse schedule unpause');
-    else await handle.trigger();
+    // The SDK's default for a trigger is ALLOW_ALL: pass the schedule's own policy, so a manual
+    // pass never overlaps a running one when the schedule says skip.
+    else await handle.trigger((await handle.describe()).policies.overlap);
     out(summarize(await handle.describe()));
     return 0;
   } catch (err) {

@@ -6,19 +6,21 @@ import { listSchedules } from '../lib/temporal/schedules';
 import { createWarehouse } from '../lib/warehouse/client';
 import { clientFor } from './temporal-client';
 
-export const LAST_REFRESH_SQL = `SELECT bettor_account_id AS account, argMax(bettor_id, finished_at) AS bettor, argMax(book_abbr, finished_at) AS book,
-    argMax(status, finished_at) AS status, argMax(detail, finished_at) AS detail, argMax(origin, finished_at) AS origin,
-    max(finished_at) AS finished_at, countIf(status NOT IN (200, 202)) AS failed_runs
+// Aliases differ from the column names: an alias equal to a column would shadow it in the
+// other aggregates of the same SELECT.
+export const LAST_REFRESH_SQL = `SELECT bettor_account_id AS account, argMax(bettor_id, finished_at) AS last_bettor, argMaxIf(book_abbr, finished_at, book_abbr != '') AS last_book,
+    argMax(status, finished_at) AS last_status, argMax(detail, finished_at) AS last_detail, argMax(origin, finished_at) AS last_origin,
+    max(finished_at) AS last_finished_at, countIf(status NOT IN (200, 202)) AS failed_runs
   FROM refresh_runs FINAL GROUP BY account ORDER BY account`;
 
 // Lag: how long since the feed last put a tick in the warehouse, and since its last checkpoint.
 export const FEED_LAG_SQL = `SELECT t.source AS feed, t.ticks AS ticks, t.last_tick_ts AS last_tick_ts, t.last_received_at AS last_received_at,
     dateDiff('millisecond', t.last_received_at, now64(3)) / 1000 AS lag_seconds,
-    c.committed_at AS checkpoint_at, c.health AS health,
-    g.gaps AS gaps_24h, g.last_gap_reason AS last_gap_reason
+    c.last_commit AS checkpoint_at, c.last_health AS health,
+    g.gaps_day AS gaps_24h, g.last_reason AS last_gap_reason
   FROM (SELECT source, count() AS ticks, max(ts) AS last_tick_ts, max(received_at) AS last_received_at FROM odds_ticks GROUP BY source) AS t
-  LEFT JOIN (SELECT feed, argMax(committed_at, committed_at) AS committed_at, argMax(health, committed_at) AS health FROM feed_checkpoints GROUP BY feed) AS c ON c.feed = t.source
-  LEFT JOIN (SELECT feed, countIf(detected_at > now64(3) - INTERVAL 1 DAY) AS gaps, argMax(reason, detected_at) AS last_gap_reason FROM feed_gaps GROUP BY feed) AS g ON g.feed = t.source
+  LEFT JOIN (SELECT feed, max(committed_at) AS last_commit, argMax(health, committed_at) AS last_health FROM feed_checkpoints GROUP BY feed) AS c ON c.feed = t.source
+  LEFT JOIN (SELECT feed, countIf(detected_at > now64(3) - INTERVAL 1 DAY) AS gaps_day, argMax(reason, detected_at) AS last_reason FROM feed_gaps GROUP BY feed) AS g ON g.feed = t.source
   ORDER BY feed`;
 
 export const GAPS_SQL = `SELECT feed, reason, gap_from, gap_to, detail, detected_at FROM feed_gaps ORDER BY detected_at DESC LIMIT 10`;
@@ -72,7 +74,7 @@ export async function run(argv: string[]): Promise<number> {
     say(`schedule ${s.id}: every ${s.every}, ${s.paused ? 'PAUSED' : 'active'}, ${s.actions} runs, ${s.skippedOverlap} skipped (overlap), ${s.missedCatchup} missed (catch-up window), next ${s.nextAt ?? '-'}`);
   const accounts = report.accounts as Array<Record<string, unknown>>;
   say(`last refresh per account: ${accounts.length}`);
-  for (const a of accounts) say(`  ${String(a.account).padEnd(30)} ${String(a.book).padEnd(4)} status ${String(a.status).padEnd(4)} ${String(a.finished_at)}  ${a.detail ? `(${a.detail})` : ''}`);
+  for (const a of accounts) say(`  ${String(a.account).padEnd(30)} ${String(a.last_book).padEnd(4)} status ${String(a.last_status).padEnd(4)} ${String(a.last_finished_at)}  ${a.last_detail ? `(${a.last_detail})` : ''}`);
   say('feeds:');
   for (const f of report.feeds as Array<Record<string, unknown>>)
     say(`  ${String(f.feed).padEnd(10)} ${f.ticks} ticks, last received ${f.last_received_at} (lag ${Number(f.lag_seconds).toFixed(1)} s), checkpoint ${f.checkpoint_at ?? '-'}, gaps in 24 h: ${f.gaps_24h ?? 0}${f.last_gap_reason ? ` (last: ${f.last_gap_reason})` : ''}`);
