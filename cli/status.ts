@@ -8,10 +8,16 @@ import { clientFor } from './temporal-client';
 
 // Aliases differ from the column names: an alias equal to a column would shadow it in the
 // other aggregates of the same SELECT.
-export const LAST_REFRESH_SQL = `SELECT bettor_account_id AS account, argMax(bettor_id, finished_at) AS last_bettor, argMaxIf(book_abbr, finished_at, book_abbr != '') AS last_book,
-    argMax(status, finished_at) AS last_status, argMax(detail, finished_at) AS last_detail, argMax(origin, finished_at) AS last_origin,
-    max(finished_at) AS last_finished_at, countIf(status NOT IN (200, 202)) AS failed_runs
-  FROM refresh_runs FINAL GROUP BY account ORDER BY account`;
+export const LAST_REFRESH_SQL = `SELECT r.account AS account, r.last_bettor AS last_bettor, if(r.last_book != '', r.last_book, s.slip_book) AS last_book,
+    r.last_status AS last_status, r.last_detail AS last_detail, r.last_origin AS last_origin, r.last_finished_at AS last_finished_at, r.failed_runs AS failed_runs
+  FROM (
+    SELECT bettor_account_id AS account, argMax(bettor_id, finished_at) AS last_bettor, argMaxIf(book_abbr, finished_at, book_abbr != '') AS last_book,
+      argMax(status, finished_at) AS last_status, argMax(detail, finished_at) AS last_detail, argMax(origin, finished_at) AS last_origin,
+      max(finished_at) AS last_finished_at, countIf(status NOT IN (200, 202)) AS failed_runs
+    FROM refresh_runs FINAL GROUP BY account) AS r
+  -- A refresh answered without slips (202, 401, …) does not name its book; the account's slips do.
+  LEFT JOIN (SELECT bettor_account_id, any(book_abbr) AS slip_book FROM bet_slips GROUP BY bettor_account_id) AS s ON s.bettor_account_id = r.account
+  ORDER BY account`;
 
 // Lag: how long since the feed last put a tick in the warehouse, and since its last checkpoint.
 export const FEED_LAG_SQL = `SELECT t.source AS feed, t.ticks AS ticks, t.last_tick_ts AS last_tick_ts, t.last_received_at AS last_received_at,

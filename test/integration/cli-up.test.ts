@@ -101,6 +101,34 @@ describe('linehouse CLI', () => {
     // The sandbox saw one refresh request for the account: the crash did not cause a second one.
     expect(sandbox.refreshLog().filter((e) => e.accountId === 'BACT_bigbettor_dk')).toHaveLength(1);
 
+    // A backfill over the same slips finds every one already loaded, unchanged, and writes nothing.
+    const placed = sandbox.slips('BACT_bigbettor_dk').map((s) => s.timePlaced.slice(0, 10)).sort();
+    const day = (d: string, n: number) => new Date(Date.parse(d) + n * 86_400_000).toISOString().slice(0, 10);
+    const backfilled = await linehouse(['backfill', 'bets', '--from', placed[0], '--to', day(placed.at(-1)!, 1), '--account', 'BACT_bigbettor_dk', '--window-hours', '720'], env);
+    expect(backfilled.code, backfilled.stderr).toBe(0);
+    expect(rows(backfilled.stdout)[0]).toMatchObject({ slips: BIG, new: 0, updated: 0, unchanged: BIG });
+    expect(backfilled.stderr).toMatch(/\[#+\] (\d+)\/\1 windows/);
+    expect(await scalar("SELECT count() FROM bet_slips WHERE bettor_account_id = 'BACT_bigbettor_dk'")).toBe(BIG);
+
+    // Schedule commands against the running stack, then status.
+    const created = await linehouse(['schedule', 'create', 'cadence', '--every', '3600', '--catchup', '120', '--paused', '--replace'], env);
+    expect(created.code, created.stderr).toBe(0);
+    expect(rows(created.stdout)[0]).toMatchObject({ id: 'linehouse-cadence', paused: true, every: '3600s', overlap: 'SKIP', catchupWindowMs: 120_000 });
+    const unpaused = await linehouse(['schedule', 'unpause', 'cadence'], env);
+    expect(rows(unpaused.stdout)[0]).toMatchObject({ paused: false });
+    const listed = await linehouse(['schedule', 'list'], env);
+    expect(rows(listed.stdout).map((r) => r.id)).toEqual(['linehouse-cadence']);
+    const status = await linehouse(['status', '--format', 'json'], env);
+    expect(status.code, status.stderr).toBe(0);
+    const report = JSON.parse(status.stdout);
+    expect(report.accounts.find((a: { account: string }) => a.account === 'BACT_bigbettor_dk')).toMatchObject({ last_status: 202, last_book: 'dk' });
+    expect(report.schedules[0]).toMatchObject({ id: 'linehouse-cadence', paused: false });
+    const deleted = await linehouse(['schedule', 'delete', 'cadence'], env);
+    expect(rows(deleted.stdout)[0]).toEqual({ id: 'linehouse-cadence', deleted: true });
+    const missing = await linehouse(['schedule', 'pause', 'cadence'], env);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toMatch(/create it with `linehouse schedule create cadence`/);
+
     process.kill(running.pid!, 'SIGTERM');
     const stop = await exited(running);
     expect(stop).toEqual({ code: 0, signal: null });
