@@ -1,4 +1,4 @@
-import { continueAsNew, isCancellation, proxyActivities, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { continueAsNew, isCancellation, patched, proxyActivities, upsertMemo, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import { SA_KIND, SA_PHASE } from '../lib/temporal/search-attributes';
 
@@ -16,6 +16,8 @@ export async function feed({ feed: name }: { feed: string }): Promise<void> {
     { key: SA_KIND, value: 'feed' },
     { key: SA_PHASE, value: 'streaming' },
   ]);
+  // Patched: feed runs started by older code are still replaying their first commands.
+  if (patched('feed-memo')) upsertMemo({ feed: name, position: 'see the runFeed heartbeat details' });
   for (;;) {
     try {
       await runFeed({ feed: name });
