@@ -1,5 +1,6 @@
 import { createBackfillActivities } from './backfill';
 import { createCadenceActivities } from './cadence';
+import { createClvActivities } from './clv';
 import type { ActivityDeps } from './deps';
 import { createFeedActivities } from './feeds';
 import { createOrchestrationActivities } from './orchestration';
@@ -16,6 +17,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createFeedActivities(deps),
     ...createBackfillActivities(deps),
     ...createCadenceActivities(deps),
+    ...createClvActivities(deps),
   };
 }
 

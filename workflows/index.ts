@@ -3,3 +3,4 @@ export { bettorRefresh } from './bettor-refresh';
 export { feed } from './feed';
 export { betBackfill } from './bet-backfill';
 export { cadenceRefresh } from './cadence-refresh';
+export { clvRefresh } from './clv-refresh';

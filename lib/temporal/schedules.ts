@@ -4,7 +4,7 @@ import type { CadenceRefreshInput } from '../../workflows/cadence-messages';
 import { SA_KIND } from './search-attributes';
 
 /** The schedules linehouse knows how to create, by name (`linehouse schedule create <name>`). */
-export const SCHEDULE_NAMES = ['cadence'] as const;
+export const SCHEDULE_NAMES = ['cadence', 'clv'] as const;
 export type ScheduleName = (typeof SCHEDULE_NAMES)[number];
 
 export const scheduleId = (name: ScheduleName) => `linehouse-${name}`;
@@ -47,6 +47,23 @@ export async function createCadenceSchedule(client: Client, o: CadenceScheduleOp
     },
     state: { paused: o.paused ?? false, note: `linehouse cadence refresh every ${o.intervalSeconds}s` },
     memo: { createdBy: 'linehouse schedule create' },
+  });
+  return id;
+}
+
+/**
+ * The CLV upkeep schedule: every interval one clvRefresh pass (event resolution, stored closes of
+ * started events). Skip on overlap: a long first pass over years of ticks is never doubled.
+ */
+export async function createClvSchedule(client: Client, o: { intervalSeconds: number; taskQueue: string; paused?: boolean; graceSeconds?: number }, replace = false): Promise<string> {
+  const id = scheduleId('clv');
+  if (replace) await deleteSchedule(client, 'clv');
+  await client.schedule.create({
+    scheduleId: id,
+    spec: { intervals: [{ every: `${o.intervalSeconds}s` }] },
+    action: { type: 'startWorkflow', workflowType: 'clvRefresh', workflowId: 'clv-refresh', taskQueue: o.taskQueue, args: [{ graceSeconds: o.graceSeconds }], typedSearchAttributes: [{ key: SA_KIND, value: 'clv' }] },
+    policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: `${o.intervalSeconds}s`, pauseOnFailure: false },
+    state: { paused: o.paused ?? false, note: `linehouse CLV upkeep every ${o.intervalSeconds}s` },
   });
   return id;
 }

@@ -4,7 +4,7 @@ import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '../../lib/paths';
 import { freePort, type Stack } from '../../lib/stack';
-import { createCadenceSchedule, scheduleId } from '../../lib/temporal/schedules';
+import { createCadenceSchedule, createClvSchedule, scheduleId } from '../../lib/temporal/schedules';
 import { backfillWorkflowId, type BetBackfillInput } from '../../workflows/backfill-messages';
 import { bettorWorkflowId, accountWorkflowId, feedWorkflowId } from '../../workflows/messages';
 import { eventually, startTestStack } from '../helpers/stack';
@@ -14,6 +14,7 @@ const RESULTS = path.join(REPO_ROOT, 'test-results');
 let stack: Stack;
 let browser: Browser;
 const ids: Record<string, string> = {};
+let clvResult: { events: number; closes: number; resolved: number; pending: number };
 
 beforeAll(async () => {
   stack = await startTestStack({ TEMPORAL_UI_PORT: String(await freePort()) }, { headlessTemporal: false });
@@ -36,6 +37,13 @@ beforeAll(async () => {
   await stack.client.schedule.getHandle(scheduleId('cadence')).trigger();
   await eventually('the triggered cadence pass', async () => (await stack.client.schedule.getHandle(scheduleId('cadence')).describe()).info.recentActions.length > 0, 30_000);
   ids.cadence = (await stack.client.schedule.getHandle(scheduleId('cadence')).describe()).info.recentActions[0].action.workflow.workflowId;
+  // The CLV upkeep schedule, triggered once: resolution and stored closes over the streamed ticks.
+  await createClvSchedule(stack.client, { intervalSeconds: 3600, taskQueue: q, paused: true, graceSeconds: 0 }, true);
+  const clv = stack.client.schedule.getHandle(scheduleId('clv'));
+  await clv.trigger();
+  await eventually('the triggered CLV pass', async () => (await clv.describe()).info.recentActions.length > 0, 30_000);
+  ids.clv = (await clv.describe()).info.recentActions[0].action.workflow.workflowId;
+  clvResult = await stack.client.workflow.getHandle(ids.clv).result();
   browser = await chromium.launch({
     executablePath: '/usr/bin/chromium',
     args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
@@ -71,6 +79,7 @@ describe('Temporal UI list view with the documented filters (headless Chromium)'
       { filter: 'LinehouseKind = "bettor-refresh"', has: [bettorWorkflowId('gooduser')], not: [accountWorkflowId(ids.dk)] },
       { filter: 'LinehouseKind = "backfill"', has: [ids.backfill], not: [accountWorkflowId(ids.dk)], shot: 'ui-kind-backfill.png' },
       { filter: 'LinehouseKind = "cadence"', has: [ids.cadence], not: [ids.backfill] },
+      { filter: 'LinehouseKind = "clv"', has: [ids.clv], not: [ids.cadence] },
       { filter: 'LinehouseKind = "feed"', has: ['opticodds', 'boltodds', 'sharpapi'].map(feedWorkflowId), not: [ids.backfill] },
       { filter: `LinehouseBettor = "${ids.good}"`, has: [accountWorkflowId(ids.dk), accountWorkflowId(ids.fd), ids.backfill], not: [accountWorkflowId(ids.errorLogin)], shot: 'ui-bettor.png' },
       { filter: `LinehouseAccount = "${ids.dk}"`, has: [accountWorkflowId(ids.dk)], not: [accountWorkflowId(ids.fd)] },
@@ -78,6 +87,8 @@ describe('Temporal UI list view with the documented filters (headless Chromium)'
       { filter: 'LinehouseStatus = 401', has: [accountWorkflowId(ids.errorLogin)], not: [accountWorkflowId(ids.dk)], shot: 'ui-status-401.png' },
       { filter: 'ExecutionStatus = "Running" AND LinehouseKind = "feed"', has: ['opticodds', 'boltodds', 'sharpapi'].map(feedWorkflowId), not: [accountWorkflowId(ids.dk)] },
     ];
+    // The pass did real work: the streamed events have started (sandbox slates start within minutes) or are pending.
+    expect(clvResult.events + clvResult.pending).toBeGreaterThan(0);
     for (const c of cases) {
       const text = await listed(c.filter, c.shot);
       for (const id of c.has) expect(text, `${c.filter} should list ${id}`).toContain(id);
