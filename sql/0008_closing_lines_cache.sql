@@ -11,6 +11,10 @@
 -- inserted after materialized_at (late ticks, backfills, SharpAPI catch-up; in-play ticks do not
 -- count). Every other event is computed live from its ticks only (odds_ticks is pruned by primary
 -- key). lib/clv/materialize.ts fills the store.
+-- The equality holds for the data as it stands; ClickHouse takes no snapshot across the
+-- subqueries of one query, so a refresh completing or a fixture of a stored event landing in
+-- the milliseconds between them can leave that one query without (or with mixed) closes of the
+-- events concerned. The next query is exact again.
 
 -- Fed on insert, per feed event and hour of tick time: the start its latest tick carries and when
 -- its ticks were last inserted. The hour lets an in-play tick (after the start) leave the stored
