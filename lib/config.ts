@@ -28,15 +28,26 @@ const EnvSchema = z.object({
   TEMPORAL_TASK_QUEUE: z.string().min(1).default('linehouse'),
   TEMPORAL_API_KEY: z.string().min(1).optional(),
   TEMPORAL_TLS: z.enum(['true', 'false']).optional(),
+  TEMPORAL_TLS_CERT_PATH: z.string().min(1).optional(),
+  TEMPORAL_TLS_KEY_PATH: z.string().min(1).optional(),
+  TEMPORAL_TLS_CA_PATH: z.string().min(1).optional(),
+  TEMPORAL_TLS_SERVER_NAME: z.string().min(1).optional(),
   TEMPORAL_DEV_PORT: port.default(7233),
   TEMPORAL_UI_PORT: port.default(8233),
   CLICKHOUSE_URL: url('CLICKHOUSE_URL').optional(),
   CLICKHOUSE_USER: z.string().default('default'),
   CLICKHOUSE_PASSWORD: z.string().default(''),
   CLICKHOUSE_DATABASE: identifier.default('linehouse'),
+  CLICKHOUSE_CLUSTER: identifier.optional(),
   LINEHOUSE_DATA_DIR: z.string().min(1).default('./.linehouse'),
   LINEHOUSE_TOOLS_DIR: z.string().min(1).optional(),
   LINEHOUSE_LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+  LINEHOUSE_ROLES: z
+    .string()
+    .regex(/^\s*(worker|webhook|feeds)(\s*,\s*(worker|webhook|feeds))*\s*$/, 'must be a comma-separated list of worker, webhook, feeds')
+    .default('worker,webhook,feeds'),
+  FEED_SHARD: z.string().regex(/^[a-z0-9-]+$/, 'must be lower-case letters, digits and dashes').optional(),
+  FEEDS_TASK_QUEUE: z.string().min(1).optional(),
   WEBHOOK_PORT: port.default(8787),
   WEBHOOK_HOST: z.string().default('0.0.0.0'),
   WEBHOOK_MAX_BODY_MB: positiveSeconds.default(64),
@@ -108,10 +119,14 @@ export interface Config {
     taskQueue: string;
     apiKey?: string;
     tls: boolean;
+    /** mTLS client certificate and key, a private CA, and the name the server's certificate carries. */
+    tlsFiles: { certPath?: string; keyPath?: string; caPath?: string; serverName?: string };
     devPort: number;
     uiPort: number;
   };
-  clickhouse: { url?: string; user: string; password: string; database: string };
+  clickhouse: { url?: string; user: string; password: string; database: string; cluster?: string };
+  /** What this process runs: the Temporal worker, the webhook receiver, the feed consumers. */
+  roles: Array<'worker' | 'webhook' | 'feeds'>;
   webhook: { port: number; host: string; maxBodyBytes: number; secret?: string };
   sharpsports: { baseUrl: string; apiKey?: string; timeoutMs: number; policy: RefreshPolicy };
   feeds: FeedsConfig;
@@ -121,6 +136,10 @@ export interface Config {
 
 /** A feed runs when its base URL and key are set; the lists narrow it (unset: the adapter's defaults). */
 export interface FeedsConfig {
+  /** This process's shard of the feeds (its own leagues/sports lists): workflow ids feed-<source>-<shard>. */
+  shard?: string;
+  /** Task queue the feed consumers poll (default: TEMPORAL_TASK_QUEUE). */
+  taskQueue?: string;
   opticodds?: { baseUrl: string; apiKey: string; leagues?: string[]; sportsbooks?: string[]; markets?: string[] };
   boltodds?: { url: string; apiKey: string; sports?: string[]; sportsbooks?: string[]; markets?: string[] };
   sharpapi?: { baseUrl: string; apiKey: string; leagues?: string[]; sportsbooks?: string[]; markets?: string[]; pollIntervalMs: number };
@@ -129,7 +148,7 @@ export interface FeedsConfig {
 const list = (v: string | undefined) => (v ? v.split(',').map((x) => x.trim()).filter(Boolean) : undefined);
 
 function feedsFrom(env: Env): FeedsConfig {
-  const feeds: FeedsConfig = {};
+  const feeds: FeedsConfig = { shard: env.FEED_SHARD, taskQueue: env.FEEDS_TASK_QUEUE };
   if (env.OPTICODDS_BASE_URL && env.OPTICODDS_API_KEY)
     feeds.opticodds = { baseUrl: env.OPTICODDS_BASE_URL.replace(/\/+$/, ''), apiKey: env.OPTICODDS_API_KEY, leagues: list(env.OPTICODDS_LEAGUES), sportsbooks: list(env.OPTICODDS_SPORTSBOOKS), markets: list(env.OPTICODDS_MARKETS) };
   if (env.BOLTODDS_WS_URL && env.BOLTODDS_API_KEY)
@@ -179,6 +198,10 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError(variable, `${issue.message} (got ${JSON.stringify(raw[variable])})`);
   }
   const env = parsed.data;
+  if (!!env.TEMPORAL_TLS_CERT_PATH !== !!env.TEMPORAL_TLS_KEY_PATH) {
+    const missing = env.TEMPORAL_TLS_CERT_PATH ? 'TEMPORAL_TLS_KEY_PATH' : 'TEMPORAL_TLS_CERT_PATH';
+    throw new ConfigError(missing, 'mTLS needs both TEMPORAL_TLS_CERT_PATH and TEMPORAL_TLS_KEY_PATH (the client certificate and its private key)');
+  }
   const dataDir = path.resolve(env.LINEHOUSE_DATA_DIR);
   return {
     env,
@@ -188,7 +211,10 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       namespace: env.TEMPORAL_NAMESPACE,
       taskQueue: env.TEMPORAL_TASK_QUEUE,
       apiKey: env.TEMPORAL_API_KEY,
-      tls: env.TEMPORAL_TLS === 'true' || (env.TEMPORAL_TLS === undefined && env.TEMPORAL_API_KEY !== undefined),
+      tls:
+        env.TEMPORAL_TLS === 'true' ||
+        (env.TEMPORAL_TLS === undefined && (env.TEMPORAL_API_KEY !== undefined || env.TEMPORAL_TLS_CERT_PATH !== undefined || env.TEMPORAL_TLS_CA_PATH !== undefined)),
+      tlsFiles: { certPath: env.TEMPORAL_TLS_CERT_PATH, keyPath: env.TEMPORAL_TLS_KEY_PATH, caPath: env.TEMPORAL_TLS_CA_PATH, serverName: env.TEMPORAL_TLS_SERVER_NAME },
       devPort: env.TEMPORAL_DEV_PORT,
       uiPort: env.TEMPORAL_UI_PORT,
     },
@@ -197,7 +223,9 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       user: env.CLICKHOUSE_USER,
       password: env.CLICKHOUSE_PASSWORD,
       database: env.CLICKHOUSE_DATABASE,
+      cluster: env.CLICKHOUSE_CLUSTER,
     },
+    roles: [...new Set(env.LINEHOUSE_ROLES.split(',').map((r) => r.trim()))] as Config['roles'],
     webhook: {
       port: env.WEBHOOK_PORT,
       host: env.WEBHOOK_HOST,
