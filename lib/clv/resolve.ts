@@ -82,6 +82,13 @@ export async function resolveEvents(ch: Warehouse): Promise<ResolveResult> {
     'event_map',
     identity.map((e) => ({ source: 'opticodds', source_event_key: e.event_key, event_key: e.event_key, league: e.league, start_time: e.start_time, home_team: e.home_team, away_team: e.away_team, method: 'oddsjam_id', resolved_at: now })),
   );
+  const teams: object[] = [];
+  // Which canonical team each feed team is (sql/0010_team_names.sql): selections are named by it.
+  const mapTeams = (source: string, key: string, ev: EventRow, c: EventRow, swapped: boolean) => {
+    const side = (feed: string | null, canonical: string | null, home: boolean) =>
+      feed && canonical ? [{ source, source_event_key: key, feed_team: feed.trim().toLowerCase(), canonical_team: canonical, canonical_home: home, resolved_at: now }] : [];
+    teams.push(...side(ev.home_team, swapped ? c.away_team : c.home_team, !swapped), ...side(ev.away_team, swapped ? c.home_team : c.away_team, swapped));
+  };
 
   const others = await queryRows<EventRow>(
     ch,
@@ -116,8 +123,12 @@ export async function resolveEvents(ch: Warehouse): Promise<ResolveResult> {
     } else {
       result.resolved++;
       rows.push({ source: ev.source, source_event_key: ev.event_key, event_key: keys[0], league: ev.league, start_time: ev.start_time, home_team: ev.home_team, away_team: ev.away_team, method: 'league_time_teams', resolved_at: now });
+      // Candidates of one key are one event (an OpticOdds listing, or the bets naming it); prefer the listing's names.
+      const c = candidates.find((x) => x.source === 'opticodds') ?? candidates[0];
+      mapTeams(ev.source, ev.event_key, ev, c, !(teamsMatch(c.home_team, ev.home_team) && teamsMatch(c.away_team, ev.away_team)));
     }
   }
   await insertRows(ch, 'event_map', rows);
+  await insertRows(ch, 'team_map', teams);
   return result;
 }
