@@ -15,6 +15,13 @@ export interface FeedProgress {
 
 const HEARTBEAT_MS = 2_000;
 
+/**
+ * A consumer's identity: the provider, plus the shard when FEED_SHARD is set. It names the
+ * workflow (`feed-<key>`), the checkpoint row and the gaps, so two shards of one provider never
+ * share a resume point. Unsharded it is the provider name, as before sharding.
+ */
+export const feedKey = (feed: string, shard?: string) => (shard ? `${feed}-${shard}` : feed);
+
 export function createFeedActivities({ clickhouse, feeds }: ActivityDeps) {
   return {
     /**
@@ -23,12 +30,15 @@ export function createFeedActivities({ clickhouse, feeds }: ActivityDeps) {
      * feed to another within the heartbeat timeout. It resumes from `feed_checkpoints`, which
      * is written only after the rows before it are durable.
      */
-    async runFeed({ feed }: { feed: string }): Promise<FeedProgress> {
+    async runFeed({ feed: source, shard }: { feed: string; shard?: string }): Promise<FeedProgress> {
+      // The process's factories are keyed the same way, so a shard's consumer only ever runs
+      // with that shard's league lists, even if a task were routed to the wrong process.
+      const feed = feedKey(source, shard);
       const make = feeds?.[feed];
-      if (!make) throw ApplicationFailure.nonRetryable(`feed "${feed}" is not configured on this worker: set its base URL and API key (see README, Configuration)`, 'FeedNotConfigured');
+      if (!make) throw ApplicationFailure.nonRetryable(`feed "${feed}" is not configured on this worker: set its base URL and API key${shard ? ` and FEED_SHARD=${shard}` : ''} (see docs/operations.md)`, 'FeedNotConfigured');
       const adapter: FeedAdapter = make();
       const ctx = Context.current();
-      const log = createLogger({ feed });
+      const log = createLogger(shard ? { feed: source, shard } : { feed });
       const health: FeedHealth = { connected: false, lastMessageAt: null, lastTickTs: null, reconnects: 0, gaps: 0, rejected: 0, messages: 0 };
       const resumed = await loadCheckpoint(clickhouse, feed);
       let progress: FeedProgress = { feed, position: resumed?.checkpoint.position ?? null, rowsTotal: resumed?.rowsTotal ?? 0, health };
@@ -52,7 +62,8 @@ export function createFeedActivities({ clickhouse, feeds }: ActivityDeps) {
           emit: (rows, checkpoint) => sink.emit(rows, checkpoint),
           reject: async (raw, reason, detail) => {
             health.rejected += 1;
-            await recordRejection(clickhouse, { source: feed, reason, detail, raw });
+            // Rejections name the provider (what sent it); checkpoints and gaps the consumer.
+            await recordRejection(clickhouse, { source, reason, detail, raw });
           },
           gap: async (gap) => {
             health.gaps += 1;

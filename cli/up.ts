@@ -1,7 +1,8 @@
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../lib/config';
 import { log } from '../lib/log';
-import { readRunFile, startStack } from '../lib/stack';
+import { checkRoles, readRunFile, startStack } from '../lib/stack';
+import { runsEverything } from '../lib/roles';
 
 /** Waits for SIGINT/SIGTERM, then stops taking work, drains and exits 0. */
 export function untilSignal(): Promise<string> {
@@ -15,7 +16,10 @@ export function untilSignal(): Promise<string> {
 export async function run(argv: string[]): Promise<number> {
   const { values } = parseArgs({ args: argv, options: { sandbox: { type: 'boolean', default: false } } });
   const config = loadConfig();
-  const running = readRunFile(config);
+  // Before anything starts: a split of the roles without both servers cannot work (exit 2, names the variable).
+  checkRoles(config);
+  // Only the whole stack claims the data dir; role replicas share servers, not a data dir.
+  const running = runsEverything(config) ? readRunFile(config) : null;
   if (running) {
     process.stderr.write(`linehouse: another \`linehouse up\` (pid ${running.pid}) owns ${config.dataDir}; stop it first, or use a different LINEHOUSE_DATA_DIR\n`);
     return 1;

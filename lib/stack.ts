@@ -16,12 +16,12 @@ import { createWebhookServer, listen } from './webhook/receiver';
 import { createWarehouse, queryRows, type Warehouse } from './warehouse/client';
 import { migrate } from './warehouse/migrate';
 import type { SharpSportsSandbox } from '../sandbox/sharpsports';
-import { configuredFeeds } from './feeds/registry';
-import { feedWorkflowId } from '../workflows/messages';
+import { checkRoles, createHealthServer, feedsTaskQueue, runsEverything, shardFeeds, startFeedsRole, type StartedFeed } from './roles';
 import { createAdminServer } from './admin-server';
 import { startSandboxes, type FeedSandboxes, type SandboxOptions } from './sandboxes';
 
 export type { FeedSandboxes } from './sandboxes';
+export { checkRoles, feedsTaskQueue, startFeedsRole, type StartedFeed } from './roles';
 
 /** What `linehouse up` writes to <data dir>/run/up.json so other commands can reach it. */
 export interface RunFile {
@@ -41,12 +41,15 @@ export interface Stack {
   config: Config;
   clickhouse: Warehouse;
   client: Client;
-  worker: Worker;
+  /** The main Temporal worker; throws when this process has no worker role. */
+  readonly worker: Worker;
   webhookUrl: string;
   uiUrl: string;
   sandbox?: SharpSportsSandbox;
   feedSandboxes: FeedSandboxes;
   run: RunFile;
+  /** The feed workflows this process started or attached to (feeds role). */
+  feeds: StartedFeed[];
   dispatch(ref: RefreshResponseRef): Promise<void>;
   stop(): Promise<void>;
 }
@@ -95,12 +98,14 @@ function installTemporalRuntime(): void {
 }
 
 /**
- * Everything `linehouse up` runs, in one process: Temporal (spawned dev server unless
- * TEMPORAL_ADDRESS is set), the warehouse with migrations applied, the worker, the webhook
- * receiver, and — with `sandbox` — the simulated providers. The integration tests start the
- * very same stack.
+ * Everything `linehouse up` runs for the roles in LINEHOUSE_ROLES (all three in one process by
+ * default): Temporal (spawned dev server unless TEMPORAL_ADDRESS is set), the warehouse with
+ * migrations applied, the worker, the webhook receiver, the feed consumers, and — with
+ * `sandbox` — the simulated providers. The integration tests start the very same stack.
  */
 export async function startStack(config: Config, opts: StackOptions = {}): Promise<Stack> {
+  checkRoles(config);
+  const has = (role: Config['roles'][number]) => config.roles.includes(role);
   const cleanups: Array<() => Promise<void>> = [];
   const cleanup = async () => {
     for (const fn of cleanups.reverse()) await fn().catch((err) => log.warn('stack.cleanup_failed', { error: err as Error }));
@@ -110,10 +115,10 @@ export async function startStack(config: Config, opts: StackOptions = {}): Promi
   try {
     fs.mkdirSync(path.join(config.dataDir, 'run'), { recursive: true });
     const { sharpsports: sandbox, feeds: feedSandboxes } = opts.sandbox ? await startSandboxes(config, opts, cleanups) : { sharpsports: undefined, feeds: {} };
-    for (const f of Object.values(config.feeds)) registerSecret(f?.apiKey);
+    for (const f of Object.values(config.feeds)) if (typeof f === 'object') registerSecret(f?.apiKey);
     registerSecret(config.sharpsports.apiKey);
     registerSecret(config.webhook.secret);
-    if (!config.webhook.secret) log.warn('webhook.unsigned', { hint: 'set SHARPSPORTS_WEBHOOK_SECRET to the subscription hmac_secret so forged webhooks are refused' });
+    if (has('webhook') && !config.webhook.secret) log.warn('webhook.unsigned', { hint: 'set SHARPSPORTS_WEBHOOK_SECRET to the subscription hmac_secret so forged webhooks are refused' });
 
     let dev: DevServer | undefined;
     let temporalAddress = config.temporal.address;
@@ -128,13 +133,16 @@ export async function startStack(config: Config, opts: StackOptions = {}): Promi
 
     const clickhouse = await createWarehouse(config);
     cleanups.push(() => clickhouse.close());
+    // Every role migrates: applied migrations are skipped, so replicas starting together are harmless
+    // (compose still runs `linehouse migrate` once before them).
     const migrated = await migrate(clickhouse);
-    log.info('warehouse.ready', { embedded: !config.clickhouse.url, applied: migrated.applied.length, alreadyApplied: migrated.alreadyApplied });
+    log.info('warehouse.ready', { embedded: !config.clickhouse.url, applied: migrated.applied.length, alreadyApplied: migrated.alreadyApplied, roles: config.roles });
 
     const client = await connectClient(t);
     cleanups.push(() => client.connection.close());
     await ensureSearchAttributes(client.connection as Connection, t.namespace);
 
+    // Stateless by design: a signal-with-start by workflow id, so any replica may deliver any webhook.
     const dispatch = async (ref: RefreshResponseRef) => {
       await client.workflow.signalWithStart('accountRefresh', {
         workflowId: accountWorkflowId(ref.bettorAccountId),
@@ -145,34 +153,52 @@ export async function startStack(config: Config, opts: StackOptions = {}): Promi
       });
     };
 
-    const workerConnection: NativeConnection = await connectWorker(t);
-    cleanups.push(() => workerConnection.close());
-    const http = createSharpSportsClient({ baseUrl: config.sharpsports.baseUrl, apiKey: config.sharpsports.apiKey, timeoutMs: config.sharpsports.timeoutMs });
-    const feeds = configuredFeeds(config.feeds);
-    const activities = createActivities({ clickhouse, http, config, temporal: { client, taskQueue: t.taskQueue }, feeds });
-    const worker = await createLinehouseWorker({ connection: workerConnection, namespace: t.namespace, taskQueue: t.taskQueue, activities, workflowBundle: opts.workflowBundle });
-    const workerRun = worker.run();
-    cleanups.push(async () => {
-      if (worker.getState() === 'RUNNING') worker.shutdown();
-      await workerRun;
-    });
+    const workers: Worker[] = [];
+    let worker: Worker | undefined;
+    let workerConnection: NativeConnection | undefined;
+    if (has('worker') || has('feeds')) {
+      const conn = (workerConnection = await connectWorker(t));
+      cleanups.push(() => conn.close());
+    }
+    const ownQueue = has('feeds') ? feedsTaskQueue(config) : undefined;
+    if (has('worker')) {
+      const http = createSharpSportsClient({ baseUrl: config.sharpsports.baseUrl, apiKey: config.sharpsports.apiKey, timeoutMs: config.sharpsports.timeoutMs });
+      // Unsharded all-in-one: the consumers run on the main queue, so this worker carries them.
+      const feeds = has('feeds') && !ownQueue ? shardFeeds(config) : {};
+      const activities = createActivities({ clickhouse, http, config, temporal: { client, taskQueue: t.taskQueue }, feeds });
+      const w = (worker = await createLinehouseWorker({ connection: workerConnection!, namespace: t.namespace, taskQueue: t.taskQueue, activities, workflowBundle: opts.workflowBundle }));
+      workers.push(w);
+      const workerRun = w.run();
+      cleanups.push(async () => {
+        if (w.getState() === 'RUNNING') w.shutdown();
+        await workerRun;
+      });
+    }
 
     let ready = false;
-    const server = createWebhookServer({ clickhouse, secret: config.webhook.secret, maxBodyBytes: config.webhook.maxBodyBytes, dispatch, isReady: () => ready });
+    const isReady = () => ready && workers.every((w) => w.getState() === 'RUNNING');
+    // Every role answers /healthz on WEBHOOK_PORT (compose health checks); only the webhook role takes webhooks.
+    const server = has('webhook') ? createWebhookServer({ clickhouse, secret: config.webhook.secret, maxBodyBytes: config.webhook.maxBodyBytes, dispatch, isReady }) : createHealthServer(isReady);
     const webhookPort = await listen(server, config.webhook.port, config.webhook.host);
     cleanups.push(() => new Promise<void>((r) => server.close(() => r())));
-    const webhookUrl = `http://127.0.0.1:${webhookPort}/webhooks/sharpsports`;
-    sandbox?.setWebhookUrl(webhookUrl);
+    const webhookUrl = has('webhook') ? `http://127.0.0.1:${webhookPort}/webhooks/sharpsports` : '';
+    if (webhookUrl) sandbox?.setWebhookUrl(webhookUrl);
 
-    // Admin endpoint for `linehouse query` from other processes: chDB allows one process per data dir.
+    // A process running a subset of the roles uses a ClickHouse server (checkRoles): no admin
+    // endpoint needed, and no run file, so replicas on one host do not claim the data dir.
+    const writeRunFile = opts.writeRunFile !== false && runsEverything(config);
     const token = crypto.randomBytes(24).toString('hex');
-    const admin = createAdminServer(clickhouse, token);
-    const adminPort = await listen(admin, 0, '127.0.0.1');
-    cleanups.push(() => new Promise<void>((r) => admin.close(() => r())));
-
+    let adminUrl = '';
+    if (writeRunFile) {
+      // Admin endpoint for `linehouse query` from other processes: chDB allows one process per data dir.
+      const admin = createAdminServer(clickhouse, token);
+      const adminPort = await listen(admin, 0, '127.0.0.1');
+      cleanups.push(() => new Promise<void>((r) => admin.close(() => r())));
+      adminUrl = `http://127.0.0.1:${adminPort}`;
+    }
     const run: RunFile = {
       pid: process.pid,
-      adminUrl: `http://127.0.0.1:${adminPort}`,
+      adminUrl,
       token,
       temporalAddress,
       namespace: t.namespace,
@@ -182,30 +208,37 @@ export async function startStack(config: Config, opts: StackOptions = {}): Promi
       policy: config.sharpsports.policy,
       sandbox: sandbox ? { sharpsportsUrl: sandbox.url } : undefined,
     };
-    if (opts.writeRunFile !== false) {
+    if (writeRunFile) {
       fs.writeFileSync(runFilePath(config), JSON.stringify(run, null, 2), { mode: 0o600 });
       cleanups.push(async () => fs.rmSync(runFilePath(config), { force: true }));
     }
 
-    await redispatchUnloaded(clickhouse, dispatch);
-    // One consumer per feed across every process: attach to the feed's workflow if it runs.
-    for (const feed of Object.keys(feeds)) {
-      await client.workflow.start('feed', { workflowId: feedWorkflowId(feed), taskQueue: t.taskQueue, args: [{ feed }], workflowIdConflictPolicy: 'USE_EXISTING' });
+    if (has('webhook')) await redispatchUnloaded(clickhouse, dispatch);
+    let feeds: StartedFeed[] = [];
+    if (has('feeds')) {
+      const role = await startFeedsRole({ config, client, clickhouse, connection: workerConnection! });
+      if (role.worker) workers.push(role.worker);
+      cleanups.push(role.stop);
+      feeds = role.started;
     }
     ready = true;
-    log.info('linehouse.ready', { webhook: webhookUrl, health: `http://127.0.0.1:${webhookPort}/healthz`, temporal: temporalAddress, ui: uiUrl || undefined, sandbox: sandbox?.url, feeds: Object.keys(feeds) });
+    log.info('linehouse.ready', { roles: config.roles, webhook: webhookUrl || undefined, health: `http://127.0.0.1:${webhookPort}/healthz`, temporal: temporalAddress, ui: uiUrl || undefined, sandbox: sandbox?.url, feeds: feeds.map((f) => f.workflowId) });
 
     let stopped = false;
     return {
       config,
       clickhouse,
       client,
-      worker,
+      get worker(): Worker {
+        if (!worker) throw new Error(`this process has no worker role (LINEHOUSE_ROLES=${config.roles.join(',')})`);
+        return worker;
+      },
       webhookUrl,
       uiUrl,
       sandbox,
       feedSandboxes,
       run,
+      feeds,
       dispatch,
       stop: async () => {
         if (stopped) return;
