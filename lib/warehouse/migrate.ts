@@ -2,8 +2,10 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { loadConfig } from '../config';
 import { log } from '../log';
 import { insertRows, queryRows, type Warehouse } from './client';
+import { clusterStatements, createDatabaseOnCluster, type ClusterOptions } from './cluster-ddl';
 
 export const SQL_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../sql');
 
@@ -49,18 +51,52 @@ export interface MigrateResult {
   alreadyApplied: number;
 }
 
+/** `cluster` set: the DDL of lib/warehouse/cluster-ddl.ts (CLICKHOUSE_CLUSTER); unset: sql/ as written. */
+export interface MigrateOptions {
+  cluster?: string;
+  database: string;
+}
+
+/** The configured mode, for callers that do not pass one (`linehouse up`). */
+export function migrateOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): MigrateOptions {
+  const { cluster, database } = loadConfig(env).clickhouse;
+  return { cluster, database };
+}
+
+export const SCHEMA_MIGRATIONS_DDL = `CREATE TABLE IF NOT EXISTS schema_migrations (
+      version UInt32, name String, checksum String, applied_at DateTime64(3, 'UTC') DEFAULT now64(3)
+    ) ENGINE = ReplacingMergeTree(applied_at) ORDER BY version
+    COMMENT 'Read by linehouse migrate: which numbered sql/ files this warehouse already has.'`;
+
+const clusterOf = (o: MigrateOptions): ClusterOptions | undefined => (o.cluster ? { cluster: o.cluster, database: o.database } : undefined);
+
+/** What runs before any migration: the database on every node (cluster) and schema_migrations. */
+export function bootstrapStatements(o: MigrateOptions): string[] {
+  const c = clusterOf(o);
+  return c ? [createDatabaseOnCluster(c), ...clusterStatements([SCHEMA_MIGRATIONS_DDL], c)] : [SCHEMA_MIGRATIONS_DDL];
+}
+
+/** A migration's statements for the mode; without a cluster exactly the parsed file. */
+export function migrationStatements(m: Migration, o: MigrateOptions): string[] {
+  const c = clusterOf(o);
+  return c ? clusterStatements(m.statements, c) : m.statements;
+}
+
+async function run(ch: Warehouse, statement: string, where: string): Promise<void> {
+  try {
+    await ch.command({ query: statement });
+  } catch (err) {
+    throw new Error(`${where} failed: ${(err as Error).message}`);
+  }
+}
+
 /**
  * Applies numbered migrations in order and records each in `schema_migrations`. Every
  * statement is idempotent (IF NOT EXISTS / OR REPLACE), so a run cut short and repeated
  * converges; a changed file that was already applied is reported, never silently re-run.
  */
-export async function migrate(ch: Warehouse, dir = SQL_DIR): Promise<MigrateResult> {
-  await ch.command({
-    query: `CREATE TABLE IF NOT EXISTS schema_migrations (
-      version UInt32, name String, checksum String, applied_at DateTime64(3, 'UTC') DEFAULT now64(3)
-    ) ENGINE = ReplacingMergeTree(applied_at) ORDER BY version
-    COMMENT 'Read by linehouse migrate: which numbered sql/ files this warehouse already has.'`,
-  });
+export async function migrate(ch: Warehouse, dir = SQL_DIR, opts: MigrateOptions = migrateOptionsFromEnv()): Promise<MigrateResult> {
+  for (const [i, statement] of bootstrapStatements(opts).entries()) await run(ch, statement, `migration bootstrap statement ${i + 1}`);
   const done = new Map(
     (await queryRows<{ version: number; checksum: string }>(ch, 'SELECT version, argMax(checksum, applied_at) AS checksum FROM schema_migrations GROUP BY version')).map(
       (r) => [Number(r.version), r.checksum],
@@ -75,16 +111,15 @@ export async function migrate(ch: Warehouse, dir = SQL_DIR): Promise<MigrateResu
       continue;
     }
     const started = Date.now();
-    for (const [i, statement] of m.statements.entries()) {
-      try {
-        await ch.command({ query: statement });
-      } catch (err) {
-        throw new Error(`migration ${m.file} statement ${i + 1} failed: ${(err as Error).message}`);
-      }
-    }
-    await insertRows(ch, 'schema_migrations', [{ version: m.version, name: m.name, checksum: m.checksum }]);
+    const statements = migrationStatements(m, opts);
+    for (const [i, statement] of statements.entries()) await run(ch, statement, `migration ${m.file} statement ${i + 1}`);
+    const row = { version: m.version, name: m.name, checksum: m.checksum };
+    // Through a Distributed table an insert is forwarded in the background by default; the next
+    // migrate (or a concurrent `up`) must see this row, so the cluster insert waits for the shard.
+    if (opts.cluster) await ch.insert({ table: 'schema_migrations', values: [row], format: 'JSONEachRow', clickhouse_settings: { insert_distributed_sync: 1 } });
+    else await insertRows(ch, 'schema_migrations', [row]);
     applied.push(m.file);
-    log.info('migration.applied', { file: m.file, statements: m.statements.length, ms: Date.now() - started, progress: `${applied.length}/${migrations.length - done.size}` });
+    log.info('migration.applied', { file: m.file, statements: statements.length, ms: Date.now() - started, progress: `${applied.length}/${migrations.length - done.size}` });
   }
   return { applied, alreadyApplied: done.size };
 }
