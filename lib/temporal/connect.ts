@@ -1,8 +1,9 @@
+import fs from 'node:fs';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import proto from '@temporalio/proto';
 import { SearchAttributeType } from '@temporalio/common';
-import type { Config } from '../config';
+import { ConfigError, type Config } from '../config';
 import { log } from '../log';
 import { ALL_SEARCH_ATTRIBUTES } from './search-attributes';
 
@@ -12,11 +13,49 @@ type IndexedValueType = proto.temporal.api.enums.v1.IndexedValueType;
 
 type TemporalSettings = Config['temporal'] & { address: string };
 
-function connectionOptions(t: TemporalSettings) {
+/** What Connection.connect (client) and NativeConnection.connect (worker) both accept. */
+export interface TemporalConnectionOptions {
+  address: string;
+  tls?: { clientCertPair?: { crt: Buffer; key: Buffer }; serverRootCACertificate?: Buffer; serverNameOverride?: string };
+  apiKey?: string;
+  metadata?: Record<string, string>;
+}
+
+/** Reads a TLS file now, so a wrong path fails at start naming its variable, not as a handshake error later. */
+function readTlsFile(variable: string, file: string, read: (file: string) => Buffer): Buffer {
+  let data: Buffer;
+  try {
+    data = read(file);
+  } catch (err) {
+    throw new ConfigError(variable, `cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
+  if (data.length === 0) throw new ConfigError(variable, `${file} is empty`);
+  return data;
+}
+
+/**
+ * The one place TLS settings become connection options, shared by the client and the worker so
+ * they can never disagree: mTLS client pair, a private CA, the name on the server's certificate,
+ * and a Temporal Cloud API key.
+ */
+export function connectionOptions(t: TemporalSettings, read: (file: string) => Buffer = (f) => fs.readFileSync(f)): TemporalConnectionOptions {
+  const { certPath, keyPath, caPath, serverName } = t.tlsFiles ?? {};
+  if (!t.tls) {
+    const set = certPath ? 'TEMPORAL_TLS_CERT_PATH' : caPath ? 'TEMPORAL_TLS_CA_PATH' : serverName ? 'TEMPORAL_TLS_SERVER_NAME' : undefined;
+    // Certificates with TLS switched off would silently send everything in the clear.
+    if (set) throw new ConfigError('TEMPORAL_TLS', `is false but ${set} is set: remove one of them`);
+    return { address: t.address, apiKey: t.apiKey };
+  }
+  const tls: NonNullable<TemporalConnectionOptions['tls']> = {};
+  if (certPath && keyPath) tls.clientCertPair = { crt: readTlsFile('TEMPORAL_TLS_CERT_PATH', certPath, read), key: readTlsFile('TEMPORAL_TLS_KEY_PATH', keyPath, read) };
+  if (caPath) tls.serverRootCACertificate = readTlsFile('TEMPORAL_TLS_CA_PATH', caPath, read);
+  if (serverName) tls.serverNameOverride = serverName;
   return {
     address: t.address,
-    tls: t.tls ? {} : undefined,
+    tls,
     apiKey: t.apiKey,
+    // Temporal Cloud routes API-key requests by this header (required on its regional endpoints).
+    metadata: t.apiKey ? { 'temporal-namespace': t.namespace } : undefined,
   };
 }
 
