@@ -121,7 +121,10 @@ function tableStatements(statement: string, o: ClusterOptions): string[] {
   const replicatedArgs = [`'${replicaPath(name)}'`, `'{replica}'`, ...(args?.trim() ? [args.trim()] : [])].join(', ');
   const local = statement
     .replace(CREATE_TABLE, (_m, _n, paren: string) => `CREATE TABLE IF NOT EXISTS ${localName(name)} ON CLUSTER ${o.cluster}${paren}`)
-    .replace(clause, () => clause.replace(/ENGINE\s*=\s*.*$/s, () => `ENGINE = Replicated${family}(${replicatedArgs})`));
+    .replace(clause, () => clause.replace(/ENGINE\s*=\s*.*$/s, () => `ENGINE = Replicated${family}(${replicatedArgs})`))
+    // The insert-deduplication window the loaders rely on: replicated tables keep theirs in Keeper
+    // under another setting (the non-replicated one would be silently ignored).
+    .replace(/\bnon_replicated_deduplication_window = (\d+)/, 'replicated_deduplication_window = $1');
   const comment = /\bCOMMENT\s+('(?:[^'\\]|\\.|'')*')\s*$/.exec(statement);
   const distributed =
     `CREATE TABLE IF NOT EXISTS ${name} ON CLUSTER ${o.cluster} AS ${localName(name)}\n` +
@@ -167,6 +170,12 @@ export function clusterStatement(statement: string, o: ClusterOptions): string[]
 export function clusterStatements(statements: readonly string[], o: ClusterOptions): string[] {
   return statements.flatMap((s) => clusterStatement(s, o));
 }
+
+/**
+ * Mutations (lightweight DELETE included) are not supported on Distributed tables: a delete goes to
+ * the local table on every node (replicated tables apply it once per shard).
+ */
+export const deleteFrom = (table: string, cluster?: string) => (cluster ? `DELETE FROM ${localName(table)} ON CLUSTER ${cluster}` : `DELETE FROM ${table}`);
 
 /** Databases are per server: the cluster needs it on every node before any ON CLUSTER table. */
 export const createDatabaseOnCluster = (o: ClusterOptions) => `CREATE DATABASE IF NOT EXISTS ${o.database} ON CLUSTER ${o.cluster}`;

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { printDdl } from '../../cli/migrate';
 import { createWarehouse, queryRows, type Warehouse } from '../../lib/warehouse/client';
-import { clusterStatement, orderByColumns, shardingKeyColumns } from '../../lib/warehouse/cluster-ddl';
+import { clusterStatement, deleteFrom, orderByColumns, shardingKeyColumns } from '../../lib/warehouse/cluster-ddl';
 import { bootstrapStatements, loadMigrations, migrate, migrationStatements, SCHEMA_MIGRATIONS_DDL } from '../../lib/warehouse/migrate';
 
 const CLUSTER = { cluster: 'prod', database: 'linehouse' };
@@ -60,6 +60,8 @@ describe('cluster DDL (CLICKHOUSE_CLUSTER=prod), statement by statement', () => 
 
   it('puts ON CLUSTER in the head of every DDL statement; only INSERTs (which cannot) go without', () => {
     expect(bootstrapStatements(CLUSTER)[0]).toBe('CREATE DATABASE IF NOT EXISTS linehouse ON CLUSTER prod');
+    const printed = printDdl(CLUSTER);
+    for (const o of [...bootstrapStatements(CLUSTER), ...pairs.flatMap((p) => p.out)]) expect(printed).toContain(`${o};\n`);
     for (const { s, out } of pairs)
       for (const o of out) {
         if (/^INSERT INTO/.test(s)) expect(o).toBe(s);
@@ -80,7 +82,10 @@ describe('cluster DDL (CLICKHOUSE_CLUSTER=prod), statement by statement', () => 
       // Columns, ORDER BY, PARTITION BY, SETTINGS and COMMENT survive unchanged.
       const back = out[0]
         .replace(`${t}_local ON CLUSTER prod`, t)
-        .replace(`Replicated${family}(${path}${args ? `, ${args}` : ''})`, args ? `${family}(${args})` : family);
+        .replace(`Replicated${family}(${path}${args ? `, ${args}` : ''})`, args ? `${family}(${args})` : family)
+        .replace(/\breplicated_deduplication_window = /, 'non_replicated_deduplication_window = ');
+      expect(out[0]).not.toMatch(/non_replicated_deduplication_window/);
+      if (/non_replicated_deduplication_window = 1000/.test(s)) expect(out[0]).toContain('replicated_deduplication_window = 1000');
       expect(back).toBe(s);
     }
   });
@@ -134,7 +139,7 @@ describe('cluster DDL (CLICKHOUSE_CLUSTER=prod), statement by statement', () => 
     expect(inserts.map((p) => /^INSERT INTO (\w+)/.exec(p.s)![1]).sort()).toEqual(['book_map', 'odds_event_facts']);
   });
 
-  it('refuses what it cannot make correct, naming the table', () => {
+  it('refuses what it cannot make correct, naming the table; deletes go to the local tables', () => {
     const cols = '(\n    id String,\n    v UInt64\n)\nENGINE = ReplacingMergeTree(v)\n';
     expect(() => clusterStatement(`CREATE TABLE IF NOT EXISTS new_table ${cols}ORDER BY id COMMENT 'Read by x'`, CLUSTER)).toThrow(/no sharding key for new_table/);
     expect(() => clusterStatement(`CREATE TABLE IF NOT EXISTS bet_slips ${cols}ORDER BY (v) COMMENT 'Read by x'`, CLUSTER)).toThrow(/sharding key of bet_slips uses id, not in its ORDER BY/);
@@ -143,6 +148,8 @@ describe('cluster DDL (CLICKHOUSE_CLUSTER=prod), statement by statement', () => 
       /must read exactly one sharded table/,
     );
     expect(() => clusterStatement('DROP TABLE bets', CLUSTER)).toThrow(/statement kind not handled/);
+    expect(deleteFrom('closing_lines_store', 'prod')).toBe('DELETE FROM closing_lines_store_local ON CLUSTER prod');
+    expect(deleteFrom('closing_lines_store')).toBe('DELETE FROM closing_lines_store');
   });
 });
 
