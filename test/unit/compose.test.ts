@@ -88,7 +88,7 @@ export function composeProblems(compose: Compose, envExample: Record<string, str
   if (!/temporal operator cluster health|tctl .*cluster health|grpc_health_probe/.test(healthText(services.temporal ?? {}))) problems.push('temporal: health check does not ask the cluster');
   for (const [name, s] of Object.entries(services)) {
     if (!s.healthcheck?.test) problems.push(`${name}: no health check`);
-    const deps = Array.isArray(s.depends_on) ? Object.fromEntries(s.depends_on.map((d) => [d, {}])) : (s.depends_on ?? {});
+    const deps: Record<string, { condition?: string }> = Array.isArray(s.depends_on) ? Object.fromEntries(s.depends_on.map((d) => [d, {}])) : (s.depends_on ?? {});
     for (const [dep, how] of Object.entries(deps)) {
       if (!services[dep]) problems.push(`${name}: depends_on ${dep}, which is not a service`);
       else if (how.condition !== 'service_healthy') problems.push(`${name}: depends_on ${dep} without condition: service_healthy`);
