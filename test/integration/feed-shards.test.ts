@@ -1,9 +1,11 @@
+import { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../lib/config';
 import { startFeedsRole, type Stack } from '../../lib/stack';
 import { connectWorker } from '../../lib/temporal/connect';
 import { queryRows } from '../../lib/warehouse/client';
 import { count, eventually, startTestStack, tempDir } from '../helpers/stack';
+import { workflowBundle } from '../helpers/time-skipping';
 
 /**
  * Feed sharding on the real stack: the stack is shard `us` (NFL) with every role; a second feeds
@@ -84,5 +86,10 @@ describe('feed shards', () => {
     // Two processes now poll the shard's queue; still one consumer activity in flight.
     await new Promise((r) => setTimeout(r, 2_000));
     expect((await pending('feed-sharpapi-us')).activities).toHaveLength(1);
+  });
+
+  it('the sharded feed history replays deterministically (the activity on the task queue from the input)', async () => {
+    const history = await stack.client.workflow.getHandle('feed-sharpapi-eu').fetchHistory();
+    await Worker.runReplayHistory({ workflowBundle: await workflowBundle() }, history, 'feed-sharpapi-eu');
   });
 });
