@@ -5,6 +5,7 @@ import { startStack, type Stack } from '../lib/stack';
 import { queryRows } from '../lib/warehouse/client';
 import { accountWorkflowId, bettorWorkflowId, progressQuery, submitOtp, type BettorRefreshResult } from '../workflows/messages';
 import { summaryLine } from './refresh';
+import { runScheduledSide, saveHistories } from './demo-scheduled';
 import { untilSignal } from './up';
 import { Season } from '../sandbox/season';
 import { describeSeason, landSeasonSlips, rememberGameIds, reportClv, usedGameIds, watchGames } from './demo-season';
@@ -34,7 +35,7 @@ async function answerOtp(stack: Stack, accountId: string, code: string) {
 }
 
 export async function run(argv: string[]): Promise<number> {
-  const { values } = parseArgs({ args: argv, options: { keep: { type: 'boolean', default: false } } });
+  const { values } = parseArgs({ args: argv, options: { keep: { type: 'boolean', default: false }, 'save-histories': { type: 'string' } } });
   const config = loadConfig();
   const started = Date.now();
   say('linehouse demo: starting Temporal, the warehouse, the worker, the webhook receiver and the four provider sandboxes …');
@@ -114,8 +115,11 @@ export async function run(argv: string[]): Promise<number> {
     say('per account (linehouse refresh --wait prints the same lines):');
     for (const r of results) for (const a of r.accounts) say('  ' + JSON.stringify(summaryLine(a)));
     say('');
+    await runScheduledSide(stack);
+    say('');
     await reportClv(stack);
     say('');
+    if (values['save-histories']) say(`saved ${await saveHistories(stack, values['save-histories'], started)} workflow histories to ${values['save-histories']}`);
     say(`done in ${((Date.now() - started) / 1000).toFixed(1)} s. Temporal UI: ${stack.uiUrl}/namespaces/${stack.run.namespace}/workflows?query=${encodeURIComponent('LinehouseKind="refresh"')}`);
     if (values.keep) {
       say('--keep: still running (webhooks, Temporal UI, `linehouse query` work); Ctrl-C to stop.');
