@@ -13,9 +13,12 @@
  * What the DDL cannot guarantee by itself (docs/operations-cluster.md, test/unit/cluster-ddl.test.ts):
  * - The views JOIN and IN across tables sharded by different keys (bets by slip, ticks by event).
  *   ClickHouse refuses such double-distributed subqueries by default (distributed_product_mode =
- *   'deny': an error, never a wrong answer); the linehouse profile must set 'global' (the right
- *   side is computed once and shipped to every shard). 'local' would silently drop matches that
- *   live on other shards, so it is not an option.
+ *   'deny': an error, never a wrong answer; every view but market_map, test/unit/cluster-ddl-
+ *   distributed.test.ts). The linehouse profile must set 'global' and prefer_global_in_and_join = 1
+ *   (the right side is computed once on the initiator and shipped to every shard; a subquery that
+ *   reads a view is otherwise re-run in full on each shard). 'local' would silently drop matches
+ *   that live on other shards, so it is not an option. Only INNER and LEFT joins appear, for which
+ *   a global right side gives the single-server answer.
  * - Inserts into a Distributed table are queued and forwarded in the background by default; the
  *   loaders read their own writes (load markers, claims, the 60 s refresh spacing), so the profile
  *   must set distributed_foreground_insert = 1 (alias insert_distributed_sync) and the cluster
