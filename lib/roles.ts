@@ -30,10 +30,11 @@ export function checkRoles(config: Pick<Config, 'roles' | 'clickhouse' | 'tempor
   if (runsEverything(config)) return;
   const missing = [!config.clickhouse.url && 'CLICKHOUSE_URL', !config.temporal.address && 'TEMPORAL_ADDRESS'].filter(Boolean) as string[];
   if (missing.length === 0) return;
+  const why = [!config.clickhouse.url && 'embedded chDB allows one process per data dir', !config.temporal.address && 'each process would spawn its own Temporal dev server'].filter(Boolean).join(', and ');
   throw new ConfigError(
     missing[0],
     `LINEHOUSE_ROLES=${config.roles.join(',')} runs part of the stack, so the other roles run in other processes sharing one ClickHouse server and one Temporal server: ` +
-      `set ${missing.join(' and ')} (embedded chDB allows one process per data dir, and each process would start its own Temporal dev server), or unset LINEHOUSE_ROLES to run everything in this process`,
+      `set ${missing.join(' and ')} (${why}), or unset LINEHOUSE_ROLES to run everything in this process`,
   );
 }
 
