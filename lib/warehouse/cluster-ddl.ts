@@ -180,5 +180,12 @@ export function clusterStatements(statements: readonly string[], o: ClusterOptio
  */
 export const deleteFrom = (table: string, cluster?: string) => (cluster ? `DELETE FROM ${localName(table)} ON CLUSTER ${cluster}` : `DELETE FROM ${table}`);
 
+/**
+ * What the linehouse sessions need on a cluster (see the header): the server profile should set
+ * these for analysts too; lib/warehouse/client.ts can add them per session so linehouse is right
+ * even where the profile does not.
+ */
+export const CLUSTER_SESSION_SETTINGS = { distributed_product_mode: 'global', prefer_global_in_and_join: 1, insert_distributed_sync: 1 } as const;
+
 /** Databases are per server: the cluster needs it on every node before any ON CLUSTER table. */
 export const createDatabaseOnCluster = (o: ClusterOptions) => `CREATE DATABASE IF NOT EXISTS ${o.database} ON CLUSTER ${o.cluster}`;

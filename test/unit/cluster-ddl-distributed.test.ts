@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Session } from 'chdb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CLUSTER_SESSION_SETTINGS } from '../../lib/warehouse/cluster-ddl';
 import { bootstrapStatements, loadMigrations, migrationStatements } from '../../lib/warehouse/migrate';
 
 // chDB with a two-shard cluster `prod` whose shards nobody listens on: the Distributed statements
@@ -63,9 +64,12 @@ describe('generated Distributed DDL on chDB with a cluster defined', () => {
     const denied = VIEWS.filter((v) => DENIED.test(failure(`SELECT count() FROM ${v}`)));
     // market_map reads one table; every other view joins or INs Distributed tables in subqueries.
     expect(denied).toEqual(['closing_lines_live', 'closing_events', 'closing_partials_pending', 'closing_lines', 'bet_clv']);
-    // With the profile settings of docs/operations-cluster.md every view plans and goes to the shards.
+    // With the settings of docs/operations-cluster.md every view plans and goes to the shards.
+    const settings = Object.entries(CLUSTER_SESSION_SETTINGS)
+      .map(([k, v]) => `${k} = ${typeof v === 'string' ? `'${v}'` : v}`)
+      .join(', ');
     for (const v of VIEWS) {
-      const msg = failure(`SELECT count() FROM ${v} SETTINGS distributed_product_mode = 'global', prefer_global_in_and_join = 1`);
+      const msg = failure(`SELECT count() FROM ${v} SETTINGS ${settings}`);
       expect(msg, v).not.toMatch(DENIED);
       expect(msg, v).toMatch(NO_SHARD);
     }
