@@ -10,7 +10,7 @@ Usage:
   linehouse refresh --bettor <BTTR_…|internalId> [--wait]
   linehouse otp --account <BACT_…> --code <one-time password>
   linehouse query "<SQL>"                  run SQL against the warehouse, print JSONEachRow
-  linehouse migrate                        apply numbered migrations in sql/
+  linehouse migrate [--print-ddl]          apply numbered migrations in sql/ (--print-ddl: show the DDL for this mode)
   linehouse status [--format json]         running workflows, schedules, last refresh per account, feed lag and gaps
   linehouse schedule create cadence [--every <s>] [--catchup <s>] [--overlap skip|buffer-one] [--fan-out N] [--replace]
   linehouse schedule list | pause|unpause|trigger|delete cadence

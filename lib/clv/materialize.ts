@@ -16,7 +16,8 @@
  * v lies insertLagMs before the run's start: a tick whose insert was still in flight when the run
  * read odds_ticks has an insert time after v, so it marks its event stale instead of being lost.
  */
-import { queryRows, type Warehouse } from '../warehouse/client';
+import { clusterOf, queryRows, type Warehouse } from '../warehouse/client';
+import { deleteFrom } from '../warehouse/cluster-ddl';
 
 export interface MaterializeOptions {
   /** Only events whose start is at least this long ago (closes before it are still arriving). Default 900. */
@@ -71,7 +72,7 @@ export async function materializeClosingLines(ch: Warehouse, opts: MaterializeOp
     });
     // Older versions of these events can never be read again (the latest complete version wins).
     await ch.command({
-      query: `DELETE FROM closing_lines_store
+      query: `${deleteFrom('closing_lines_store', clusterOf(ch))}
         WHERE materialized_at < toDateTime64({v:String}, 3, 'UTC')
           AND (source, event_key) IN (SELECT source, event_key FROM closing_materializations WHERE materialized_at = toDateTime64({v:String}, 3, 'UTC') AND complete)`,
       query_params: params,

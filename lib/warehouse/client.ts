@@ -3,12 +3,17 @@ import path from 'node:path';
 import { createClient, type ClickHouseClient } from '@clickhouse/client';
 import { createChdbConnection } from 'chdb/connection';
 import type { Config } from '../config';
+import { CLUSTER_SESSION_SETTINGS } from './cluster-ddl';
 
 export type Warehouse = ClickHouseClient;
 
 /** chDB's zero-copy raw insert, when the warehouse is embedded (the engine's parser runs on its own threads). */
 type RawInsert = (params: { table: string; values: Buffer; format: 'JSONEachRow'; settings?: Record<string, string | number> }) => Promise<unknown>;
 const rawInserters = new WeakMap<Warehouse, RawInsert>();
+const clusters = new WeakMap<Warehouse, string>();
+
+/** The CLICKHOUSE_CLUSTER a server warehouse was opened with (statements that must target local tables need it). */
+export const clusterOf = (ch: Warehouse): string | undefined => clusters.get(ch);
 
 /** Settings every linehouse session runs with, on chDB and on a server alike. */
 const SESSION_SETTINGS = {
@@ -36,7 +41,12 @@ export async function createWarehouse(config: Pick<Config, 'clickhouse' | 'dataD
     } finally {
       await bootstrap.close();
     }
-    return createClient({ url, username: user, password, database, clickhouse_settings: SESSION_SETTINGS, request_timeout: 300_000 });
+    // On a cluster the views join Distributed tables: those joins and INs must be GLOBAL, and an
+    // insert must be on its shard before it is acknowledged (lib/warehouse/cluster-ddl.ts).
+    const settings = config.clickhouse.cluster ? { ...SESSION_SETTINGS, ...CLUSTER_SESSION_SETTINGS } : SESSION_SETTINGS;
+    const client = createClient({ url, username: user, password, database, clickhouse_settings: settings, request_timeout: 300_000 });
+    if (config.clickhouse.cluster) clusters.set(client, config.clickhouse.cluster);
+    return client;
   }
   const dir = chdbPath(config);
   fs.mkdirSync(dir, { recursive: true });
