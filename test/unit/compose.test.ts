@@ -175,6 +175,23 @@ describe('docker-compose.yml, .env.example and the Dockerfile', () => {
   });
 });
 
+describe('the ClickHouse server runs the engine the SQL is tested on', () => {
+  it('the compose image is the release chDB embeds (major.minor)', async () => {
+    const { createWarehouse, queryRows } = await import('../../lib/warehouse/client');
+    const fs = await import('node:fs');
+    const os = await import('node:os');
+    const path = await import('node:path');
+    const ch = await createWarehouse({ dataDir: fs.mkdtempSync(path.join(os.tmpdir(), 'linehouse-version-')), clickhouse: { user: 'default', password: '', database: 'linehouse' } });
+    try {
+      const [{ v }] = await queryRows<{ v: string }>(ch, 'SELECT version() AS v');
+      const image = String(fs.readFileSync(new URL('../../docker-compose.yml', import.meta.url), 'utf8').match(/image: clickhouse\/clickhouse-server:([\d.]+)/)?.[1]);
+      expect(image.split('.').slice(0, 2)).toEqual(v.split('.').slice(0, 2));
+    } finally {
+      await ch.close();
+    }
+  }, 60_000);
+});
+
 describe('roles', () => {
   it('a split of the roles on embedded chDB or a spawned dev server is refused, naming what to set', () => {
     expect(() => checkRoles(loadConfig({ LINEHOUSE_ROLES: 'worker' }))).toThrow(/CLICKHOUSE_URL: .*set CLICKHOUSE_URL and TEMPORAL_ADDRESS/);
