@@ -20,13 +20,14 @@ export const LAST_REFRESH_SQL = `SELECT r.account AS account, r.last_bettor AS l
   ORDER BY account`;
 
 // Lag: how long since the feed last put a tick in the warehouse, and since its last checkpoint.
+// A sharded feed checkpoints as <source>-<shard>: its shards are summed up under the source.
 export const FEED_LAG_SQL = `SELECT t.source AS feed, t.ticks AS ticks, t.last_tick_ts AS last_tick_ts, t.last_received_at AS last_received_at,
     dateDiff('millisecond', t.last_received_at, now64(3)) / 1000 AS lag_seconds,
-    c.last_commit AS checkpoint_at, c.last_health AS health,
+    c.last_commit AS checkpoint_at, c.last_health AS health, c.shards AS shards,
     g.gaps_day AS gaps_24h, g.last_reason AS last_gap_reason
   FROM (SELECT source, count() AS ticks, max(ts) AS last_tick_ts, max(received_at) AS last_received_at FROM odds_ticks GROUP BY source) AS t
-  LEFT JOIN (SELECT feed, max(committed_at) AS last_commit, argMax(health, committed_at) AS last_health FROM feed_checkpoints GROUP BY feed) AS c ON c.feed = t.source
-  LEFT JOIN (SELECT feed, countIf(detected_at > now64(3) - INTERVAL 1 DAY) AS gaps_day, argMax(reason, detected_at) AS last_reason FROM feed_gaps GROUP BY feed) AS g ON g.feed = t.source
+  LEFT JOIN (SELECT splitByChar('-', feed)[1] AS src, max(committed_at) AS last_commit, argMax(health, committed_at) AS last_health, uniqExact(feed) AS shards FROM feed_checkpoints GROUP BY src) AS c ON c.src = t.source
+  LEFT JOIN (SELECT splitByChar('-', feed)[1] AS src, countIf(detected_at > now64(3) - INTERVAL 1 DAY) AS gaps_day, argMax(reason, detected_at) AS last_reason FROM feed_gaps GROUP BY src) AS g ON g.src = t.source
   ORDER BY feed`;
 
 export const GAPS_SQL = `SELECT feed, reason, gap_from, gap_to, detail, detected_at FROM feed_gaps ORDER BY detected_at DESC LIMIT 10`;

@@ -55,18 +55,27 @@ afterAll(async () => {
   await stack?.stop();
 });
 
-async function listed(filter: string, shot?: string): Promise<string> {
+/**
+ * The list view's text once every expected id is in it. Visibility and the UI's own fetch can lag
+ * a loaded machine, so the page is reloaded until they show (or 45 s pass and the test fails).
+ */
+async function listed(filter: string, expected: string[], shot?: string): Promise<string> {
   const page = await browser.newPage({ viewport: { width: 1600, height: 1000 } });
   try {
     await page.goto(`${stack.uiUrl}/namespaces/${stack.run.namespace}/workflows?query=${encodeURIComponent(filter)}`);
-    // The list renders after its visibility query returns; a row link per workflow id.
-    await page.waitForSelector('a[href*="/workflows/"]', { timeout: 30_000 });
-    await page.waitForLoadState('networkidle');
+    let text = '';
+    for (const deadline = Date.now() + 45_000; ; ) {
+      await page.waitForLoadState('networkidle');
+      text = await page.locator('body').innerText();
+      if (expected.every((id) => text.includes(id)) || Date.now() > deadline) break;
+      await new Promise((r) => setTimeout(r, 2000));
+      await page.reload();
+    }
     if (shot) {
       fs.mkdirSync(RESULTS, { recursive: true });
       await page.screenshot({ path: path.join(RESULTS, shot), fullPage: true });
     }
-    return await page.locator('body').innerText();
+    return text;
   } finally {
     await page.close();
   }
@@ -90,7 +99,7 @@ describe('Temporal UI list view with the documented filters (headless Chromium)'
     // The pass did real work: the streamed events have started (sandbox slates start within minutes) or are pending.
     expect(clvResult.events + clvResult.pending).toBeGreaterThan(0);
     for (const c of cases) {
-      const text = await listed(c.filter, c.shot);
+      const text = await listed(c.filter, c.has, c.shot);
       for (const id of c.has) expect(text, `${c.filter} should list ${id}`).toContain(id);
       for (const id of c.not) expect(text, `${c.filter} should not list ${id}`).not.toContain(id);
     }
