@@ -64,7 +64,7 @@ describe('generated Distributed DDL on chDB with a cluster defined', () => {
     const denied = VIEWS.filter((v) => DENIED.test(failure(`SELECT count() FROM ${v}`)));
     // market_map reads one table; every other view joins or INs Distributed tables in subqueries.
     expect(denied).toEqual(['closing_lines_live', 'closing_events', 'closing_partials_pending', 'closing_lines', 'bet_clv']);
-    // With the settings of docs/operations-cluster.md every view plans and goes to the shards.
+    // With the settings of docs/operations.md (ClickHouse cluster) every view plans and goes to the shards.
     const settings = Object.entries(CLUSTER_SESSION_SETTINGS)
       .map(([k, v]) => `${k} = ${typeof v === 'string' ? `'${v}'` : v}`)
       .join(', ');
