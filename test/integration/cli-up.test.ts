@@ -20,9 +20,12 @@ async function up() {
   webhookPort = Number(env.WEBHOOK_PORT);
   sandbox.setWebhookUrl(`http://127.0.0.1:${webhookPort}/webhooks/sharpsports`);
   const child = startUp([], env);
+  started.push(child);
   await waitHealthy(webhookPort, child);
   return child;
 }
+// A failed assertion leaves `up` running: its whole process group (the dev server too) goes in afterAll.
+const started: Array<{ pid?: number; exitCode: number | null; signalCode: NodeJS.Signals | null }> = [];
 
 const rows = (stdout: string) => stdout.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l));
 async function scalar(sql: string): Promise<number> {
@@ -45,6 +48,7 @@ beforeAll(async () => {
 }, 60_000);
 
 afterAll(async () => {
+  for (const c of started) if (c.exitCode === null && c.signalCode === null && c.pid) try { process.kill(-c.pid, 'SIGKILL'); } catch { /* already gone */ }
   await sandbox?.close();
 });
 
