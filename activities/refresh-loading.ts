@@ -1,6 +1,7 @@
 import { Context } from '@temporalio/activity';
 import { BetSlipSchema, normalizeRefreshResponse, paginated } from '../schemas/sharpsports';
 import { slipToRows } from '../lib/bet-rows';
+import { failpoint } from '../lib/failpoints';
 import { insertRows, queryRows, type Warehouse } from '../lib/warehouse/client';
 import type { BetSlip } from '../schemas/sharpsports';
 import type { RefreshResponseRef } from '../workflows/messages';
@@ -34,6 +35,7 @@ export function createRefreshLoadingActivities({ clickhouse, http }: ActivityDep
       const done = await markerExists(clickhouse, 'refresh_response', rr.id);
       if (done) return { ...done, skipped: true };
       const counts = await upsertSlips(clickhouse, rr.betSlips, { refreshResponseId: rr.id, refreshResponseTime: rr.timeCreated ?? new Date().toISOString(), bettorId: rr.bettorId }, `rr:${rr.id}`);
+      failpoint('after_rows_before_marker:landed');
       await insertRows(clickhouse, 'load_markers', [{ kind: 'refresh_response', key: rr.id, slips: counts.slips, bets: counts.bets, detail: deliveryId }]);
       return { ...counts, skipped: false };
     },
@@ -46,7 +48,9 @@ export function createRefreshLoadingActivities({ clickhouse, http }: ActivityDep
       const page = PageSchema.parse(raw);
       ctx.heartbeat({ pageNum, stage: 'load', slips: page.objects.length });
       const counts = await upsertSlips(clickhouse, page.objects, { refreshResponseId: ref.refreshResponseId, refreshResponseTime: ref.timeCreated, bettorId: ref.bettorId }, `rr:${ref.refreshResponseId}:p${pageSize}:${pageNum}`);
+      failpoint('after_rows_before_marker:page');
       await insertRows(clickhouse, 'load_markers', [{ kind: 'refresh_response_page', key: `${ref.refreshResponseId}/${pageSize}/${pageNum}`, slips: counts.slips, bets: counts.bets, detail: `totalPages=${page.totalPages}` }]);
+      failpoint('after_marker_before_complete:page');
       return { ...counts, totalPages: page.totalPages };
     },
 

@@ -1,4 +1,5 @@
 import type { CanonicalRows } from '../../schemas/odds';
+import { failpoint } from '../failpoints';
 import { log } from '../log';
 import { insertRows, queryRows, type Warehouse } from '../warehouse/client';
 import type { FeedCheckpoint } from './types';
@@ -63,6 +64,7 @@ export function createFeedSink(opts: SinkOptions): FeedSink {
     await insertRows(opts.clickhouse, 'odds_ticks', rows.ticks);
     await insertRows(opts.clickhouse, 'settlements', rows.settlements);
     await insertRows(opts.clickhouse, 'fixtures', rows.fixtures);
+    failpoint(`after_insert_before_checkpoint:${opts.feed}`);
     if (!checkpoint) return;
     rowsTotal += count;
     await insertRows(opts.clickhouse, 'feed_checkpoints', [

@@ -4,6 +4,7 @@ import { createClient, type ClickHouseClient } from '@clickhouse/client';
 import { createChdbConnection } from 'chdb/connection';
 import type { Config } from '../config';
 import { CLUSTER_SESSION_SETTINGS } from './cluster-ddl';
+import { failpoint, failpointArmed } from '../failpoints';
 
 export type Warehouse = ClickHouseClient;
 
@@ -73,6 +74,26 @@ export async function queryRows<T = Record<string, unknown>>(
 
 export async function insertRows(ch: Warehouse, table: string, rows: readonly object[], dedupToken?: string): Promise<void> {
   if (rows.length === 0) return;
+  failpoint(`before_insert:${table}`);
+  if (failpointArmed(`during_insert:${table}`)) return crashDuringInsert(ch, table, rows, dedupToken);
+  await sendInsert(ch, table, rows, dedupToken);
+  failpoint(`after_insert:${table}`);
+}
+
+/**
+ * Reliability tests only (lib/failpoints.ts): sends the insert, then dies before it is
+ * acknowledged, so the engine is mid-insert when the process goes. A ClickHouse insert of one
+ * block is atomic (the part is renamed into place or not at all), so this is the honest
+ * "during": whether the rows landed is up to the engine, never half of one block.
+ */
+async function crashDuringInsert(ch: Warehouse, table: string, rows: readonly object[], dedupToken?: string): Promise<void> {
+  const sent = sendInsert(ch, table, rows, dedupToken);
+  await new Promise((r) => setImmediate(r));
+  failpoint(`during_insert:${table}`);
+  await sent;
+}
+
+async function sendInsert(ch: Warehouse, table: string, rows: readonly object[], dedupToken?: string): Promise<void> {
   const raw = rawInserters.get(ch);
   if (raw) {
     // Embedded: one JSONEachRow buffer handed to chDB without copying it into an SQL string
