@@ -55,9 +55,13 @@ function readBody(req: http.IncomingMessage, limit: number): Promise<Buffer> {
     }
     const chunks: Buffer[] = [];
     let size = 0;
+    let refused = false;
     req.on('data', (c: Buffer) => {
       size += c.length;
       if (size > limit) {
+        // Drop what was held, and never concatenate it on 'end' (that was a second copy of up to the limit).
+        refused = true;
+        chunks.length = 0;
         reject(new Refusal(413, 'oversized', `body exceeds the ${limit}-byte limit (WEBHOOK_MAX_BODY_MB)`));
         req.removeAllListeners('data');
         req.resume();
@@ -65,7 +69,7 @@ function readBody(req: http.IncomingMessage, limit: number): Promise<Buffer> {
       }
       chunks.push(c);
     });
-    req.on('end', () => resolve(Buffer.concat(chunks)));
+    req.on('end', () => (refused ? undefined : resolve(Buffer.concat(chunks))));
     req.on('error', reject);
     req.on('aborted', () => reject(new Refusal(400, 'aborted', 'client aborted the request body')));
   });
@@ -98,6 +102,8 @@ export function createWebhookServer(opts: ReceiverOptions): http.Server {
         if (!req.headers['hook-hmac']) throw new Refusal(401, 'missing_hmac', 'Hook-HMAC header is missing');
         if (!verifyHookHmac(opts.secret, raw, String(req.headers['hook-hmac']))) throw new Refusal(401, 'bad_hmac', 'Hook-HMAC does not match the body (check SHARPSPORTS_WEBHOOK_SECRET)');
       }
+      const depth = jsonDepthExceeds(raw, MAX_JSON_DEPTH);
+      if (depth) throw new Refusal(422, 'too_deep', `JSON nested deeper than ${MAX_JSON_DEPTH} levels (SharpSports payloads are under 10): refused before parsing`);
       let json: unknown;
       try {
         json = JSON.parse(raw.toString('utf8'));
@@ -154,13 +160,22 @@ export function createWebhookServer(opts: ReceiverOptions): http.Server {
       const reason = refusal?.reason ?? 'internal_error';
       const detail = refusal ? refusal.message : `could not land or dispatch the delivery: ${(err as Error).message}`;
       await recordRejection(opts.clickhouse, { source: SOURCE, reason, detail, httpStatus: status, deliveryId: deliveryHeader, headers: headerSummary(req), raw, rawBytes: raw?.length ?? (Number(req.headers['content-length']) || 0) });
+      if (status === 413) {
+        // Answer, keep discarding what the sender still pushes, and hang up only if it keeps
+        // going for 5 s: closing at once with unread bytes resets the connection (TCP RST) and
+        // the sender loses the 413 (it saw EPIPE instead). Nothing is buffered meanwhile.
+        const cut = setTimeout(() => req.socket.destroy(), 5_000);
+        cut.unref();
+        req.once('end', () => clearTimeout(cut));
+        req.once('close', () => clearTimeout(cut));
+      }
       // 503 invites SharpSports to deliver again; everything else is final for this body.
       send(res, status, { ok: false, reason, error: detail });
-      if (status === 413) req.socket.destroySoon?.();
     }
   }
 
-  const server = http.createServer(async (req, res) => {
+  // Checked every second (Node's default is 30 s), so headersTimeout/requestTimeout bite on time.
+  const server = http.createServer({ connectionsCheckingInterval: 1_000 }, async (req, res) => {
     try {
       const url = (req.url ?? '/').split('?')[0];
       if (req.method === 'GET' && url === '/healthz') {
@@ -187,7 +202,40 @@ export function createWebhookServer(opts: ReceiverOptions): http.Server {
   server.headersTimeout = 10_000;
   server.requestTimeout = 30_000;
   server.keepAliveTimeout = 5_000;
+  // A timed-out slow sender (or unparseable HTTP) never reaches the handler: answer and record it here.
+  server.on('clientError', (err: NodeJS.ErrnoException, socket: import('node:stream').Duplex) => {
+    const timeout = err.code === 'ERR_HTTP_REQUEST_TIMEOUT';
+    const badHttp = typeof err.code === 'string' && err.code.startsWith('HPE_');
+    if ((timeout || badHttp) && socket.writable) socket.end(timeout ? 'HTTP/1.1 408 Request Timeout\r\nConnection: close\r\n\r\n' : 'HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
+    const net = socket as import('node:net').Socket;
+    if (typeof net.destroySoon === 'function') net.destroySoon();
+    else socket.destroy();
+    if (!timeout && !badHttp) return; // a client that hung up: nothing to record
+    const status = timeout ? 408 : 400;
+    const detail = timeout ? `request not complete within headersTimeout ${server.headersTimeout} ms / requestTimeout ${server.requestTimeout} ms (slow sender cut off)` : `unparseable HTTP request: ${err.code}`;
+    void recordRejection(opts.clickhouse, { source: SOURCE, reason: timeout ? 'request_timeout' : 'bad_http', detail, httpStatus: status });
+  });
   return server;
+}
+
+/** Deeper than any real payload; a 100k-level body is refused without being parsed or walked. */
+const MAX_JSON_DEPTH = 64;
+
+/** True when the JSON text nests objects/arrays deeper than `max` (string contents are skipped). */
+export function jsonDepthExceeds(raw: Buffer, max: number): boolean {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < raw.length; i++) {
+    const c = raw[i];
+    if (inString) {
+      if (c === 0x5c) i++; // backslash: skip the escaped byte
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x7b || c === 0x5b) {
+      if (++depth > max) return true;
+    } else if (c === 0x7d || c === 0x5d) depth--;
+  }
+  return false;
 }
 
 /** Deliveries without Hook-Delivery still dedupe: the same body is the same delivery. */

@@ -1,0 +1,156 @@
+/**
+ * Webhook receiver under load, side by side on one machine, over loopback with autocannon:
+ *   linehouse — the real receiver of `linehouse up --sandbox` (HMAC verify, zod, land the raw
+ *               delivery in chDB, signal-with-start the account workflow, answer 200);
+ *   trivial   — a node:http server that reads the body and answers 200 (the floor).
+ * For 200- and 2,000-slip refreshresponse.created bodies: p99 at a fixed 500 req/s, and max req/s
+ * (10 connections, no rate cap). Prints the ratio receiver/trivial.
+ *
+ *   npx tsx bench/webhook.ts [--seconds 10] [--rate 500] [--slips 200,2000]
+ */
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import http from 'node:http';
+import { createRequire } from 'node:module';
+import os from 'node:os';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { parseArgs } from 'node:util';
+import { signHookHmac } from '../lib/webhook/hmac';
+import { fmt, machineLine } from './machine';
+
+export interface LoadResult {
+  requests: number;
+  ok2xx: number;
+  non2xx: number;
+  errors: number;
+  timeouts: number;
+  reqPerSec: number;
+  p50: number;
+  p99: number;
+  max: number;
+  acked: string[];
+}
+
+interface AutocannonResult {
+  requests: { average: number; total: number };
+  latency: { p50: number; p99: number; max: number };
+  errors: number;
+  timeouts: number;
+  non2xx: number;
+  '2xx': number;
+  duration: number;
+}
+type Autocannon = (opts: Record<string, unknown>) => Promise<AutocannonResult>;
+const autocannon = createRequire(import.meta.url)('autocannon') as Autocannon;
+
+/** One realistic bet slip as SharpSports sends it inside refreshresponse.created. */
+export function slipJson(account: string, rr: string, i: number): Record<string, unknown> {
+  const settled = i % 3 === 0;
+  return {
+    id: `SLIP_${account.slice(5)}_${i}`, bettor: 'BTTR_load', bettorAccount: account, book: { id: 'BOOK_dk', name: 'DraftKings', abbr: 'dk' }, bookRef: `dk-${i}`, timePlaced: '2026-11-20T17:00:00Z',
+    type: 'single', subtype: null, oddsAmerican: -110, atRisk: 1100, toWin: 1000, status: settled ? 'settled' : 'pending', outcome: settled ? 'win' : null, refreshResponse: rr, incomplete: false,
+    netProfit: settled ? 1000 : null, dateClosed: settled ? '2026-11-21T02:00:00Z' : null, typeSpecial: null, adjusted: { odds: false, line: null, atRisk: null },
+    bets: [{ id: `BET_${account.slice(5)}_${i}`, type: 'straight', event: { id: `EVNT_${i % 40}`, oddsjamId: `${1000 + (i % 40)}-${2000 + (i % 40)}-2026-11-21`, league: 'NFL', sport: 'Football', name: 'Away @ Home', startTime: '2026-11-21T18:00:00Z' },
+      proposition: 'spread', segment: 'full game', position: 'Home', line: -3.5, oddsAmerican: -110, status: settled ? 'settled' : 'pending', outcome: settled ? 'win' : null, live: false, incomplete: false, bookDescription: 'Home -3.5', marketSelection: 'Home', propDetails: null }],
+  };
+}
+
+export function refreshDelivery(account: string, rr: string, slips: number): string {
+  return JSON.stringify({
+    event: 'refreshresponse.created', sender: 'SandboxApp',
+    data: { id: rr, timeCreated: new Date().toISOString(), bettor: 'BTTR_load', bettorAccount: account, book: { abbr: 'dk' }, status: 200, detail: null, requestId: `cad-${rr}`, type: 'system', betSlips: Array.from({ length: slips }, (_, i) => slipJson(account, rr, i)) },
+  });
+}
+
+/**
+ * Signed refreshresponse.created deliveries, each with its own Hook-Delivery and refreshResponse
+ * id, spread over `accounts` accounts. `rate` 0: as fast as `connections` allow.
+ */
+export async function loadWebhook(o: { url: string; secret: string; seconds: number; rate: number; connections: number; slips: number; accounts: number; prefix: string }): Promise<LoadResult> {
+  // Bodies are signed once per (account, slip count) template; only the ids differ per request.
+  let n = 0;
+  const acked: string[] = [];
+  const result = await autocannon({
+    url: o.url,
+    connections: o.connections,
+    duration: o.seconds,
+    ...(o.rate ? { overallRate: o.rate } : {}),
+    timeout: 10,
+    requests: [
+      {
+        method: 'POST',
+        setupRequest: (req: Record<string, unknown>, context: Record<string, unknown>) => {
+          const i = n++;
+          const account = `BACT_${o.prefix}_${i % o.accounts}`;
+          const delivery = `${o.prefix}-${i}`;
+          const body = refreshDelivery(account, `RRES_${o.prefix}_${i}`, o.slips);
+          context.delivery = delivery;
+          return { ...req, body, headers: { 'content-type': 'application/json', 'hook-event': 'refreshresponse.created', 'hook-delivery': delivery, 'hook-subscription': 'sub-load', 'hook-hmac': signHookHmac(o.secret, body) } };
+        },
+        onResponse: (status: number, _body: string, context: Record<string, unknown>) => {
+          if (status >= 200 && status < 300) acked.push(String(context.delivery));
+        },
+      },
+    ],
+  });
+  return {
+    requests: result.requests.total, ok2xx: result['2xx'], non2xx: result.non2xx, errors: result.errors, timeouts: result.timeouts,
+    reqPerSec: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, max: result.latency.max, acked,
+  };
+}
+
+/** The floor: read the body, answer 200. */
+export async function trivialServer(): Promise<{ url: string; close(): Promise<void> }> {
+  const server = http.createServer((req, res) => {
+    req.on('data', () => undefined);
+    req.on('end', () => res.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}'));
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const port = (server.address() as { port: number }).port;
+  return { url: `http://127.0.0.1:${port}/webhooks/sharpsports`, close: () => new Promise((r) => server.close(() => r())) };
+}
+
+async function main() {
+  const { values } = parseArgs({ options: { seconds: { type: 'string', default: '10' }, rate: { type: 'string', default: '500' }, slips: { type: 'string', default: '200,2000' } } });
+  const seconds = Number(values.seconds);
+  const rate = Number(values.rate);
+  const { loadConfig } = await import('../lib/config');
+  const { freePort, startStack } = await import('../lib/stack');
+  const { setLogLevel } = await import('../lib/log');
+  setLogLevel('error');
+  const secret = 'whsec-bench-webhook';
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'linehouse-bench-webhook-'));
+  const config = loadConfig({ LINEHOUSE_DATA_DIR: dataDir, WEBHOOK_PORT: '0', WEBHOOK_HOST: '127.0.0.1', TEMPORAL_DEV_PORT: String(await freePort()), TEMPORAL_UI_PORT: String(await freePort()), SHARPSPORTS_WEBHOOK_SECRET: secret, LINEHOUSE_LOG_LEVEL: 'error' });
+  const stack = await startStack(config, { sandbox: true, headlessTemporal: true });
+  const trivial = await trivialServer();
+  console.log(`webhook receiver bench — ${machineLine()}; ${seconds} s per run, autocannon over loopback`);
+  try {
+    for (const slips of values.slips.split(',').map(Number)) {
+      const bytes = Buffer.byteLength(refreshDelivery('BACT_x', 'RRES_x', slips));
+      const row = async (name: string, url: string) => {
+        const prefix = `b${slips}${name[0]}${crypto.randomBytes(3).toString('hex')}`;
+        const fixed = await loadWebhook({ url, secret, seconds, rate, connections: 50, slips, accounts: 100, prefix: `${prefix}f` });
+        const max = await loadWebhook({ url, secret, seconds, rate: 0, connections: 10, slips, accounts: 100, prefix: `${prefix}m` });
+        console.log(`  ${name.padEnd(9)} ${String(slips).padStart(5)} slips (${fmt(bytes / 1024)} KiB): at ${rate} req/s p50 ${fixed.p50} ms p99 ${fixed.p99} ms (achieved ${fmt(fixed.reqPerSec)} req/s, non-2xx ${fixed.non2xx}, errors ${fixed.errors}); max ${fmt(max.reqPerSec)} req/s (p99 ${max.p99} ms)`);
+        return { fixed, max };
+      };
+      const t = await row('trivial', trivial.url);
+      const r = await row('linehouse', stack.webhookUrl);
+      console.log(`  ratio linehouse/trivial at ${slips} slips: p99 ×${fmt(r.fixed.p99 / Math.max(t.fixed.p99, 1), 1)}, max req/s ×${fmt(r.max.reqPerSec / t.max.reqPerSec, 2)}`);
+    }
+  } finally {
+    await trivial.close();
+    await stack.stop();
+  }
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  main().then(
+    () => process.exit(0),
+    (err) => {
+      console.error(err);
+      process.exit(1);
+    },
+  );
+}
