@@ -83,7 +83,8 @@ export function slipToRows(slip: BetSlip, ctx: { refreshResponseId: string; refr
       status: str(s.status),
       outcome: optStr(s.outcome),
       net_profit: int(s.netProfit),
-      date_closed: s.dateClosed ?? null,
+      // A date per the reference; a full timestamp (seen as sloppiness) would fail the Date32 insert forever: keep its date part.
+      date_closed: typeof s.dateClosed === 'string' && /^\d{4}-\d{2}-\d{2}/.test(s.dateClosed) ? s.dateClosed.slice(0, 10) : null,
       incomplete: Boolean(s.incomplete),
       adjusted_odds: s.adjusted?.odds ?? null,
       adjusted_line: s.adjusted?.line ?? null,
