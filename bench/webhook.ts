@@ -8,13 +8,14 @@
  *
  *   npx tsx bench/webhook.ts [--seconds 10] [--rate 500] [--slips 200,2000]
  */
+import { spawn } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { signHookHmac } from '../lib/webhook/hmac';
 import { fmt, machineLine } from './machine';
@@ -50,9 +51,9 @@ export function slipJson(account: string, rr: string, i: number): Record<string,
   return {
     id: `SLIP_${account.slice(5)}_${i}`, bettor: 'BTTR_load', bettorAccount: account, book: { id: 'BOOK_dk', name: 'DraftKings', abbr: 'dk' }, bookRef: `dk-${i}`, timePlaced: '2026-11-20T17:00:00Z',
     type: 'single', subtype: null, oddsAmerican: -110, atRisk: 1100, toWin: 1000, status: settled ? 'settled' : 'pending', outcome: settled ? 'win' : null, refreshResponse: rr, incomplete: false,
-    netProfit: settled ? 1000 : null, dateClosed: settled ? '2026-11-21T02:00:00Z' : null, typeSpecial: null, adjusted: { odds: false, line: null, atRisk: null },
+    netProfit: settled ? 1000 : null, dateClosed: settled ? '2026-11-21' : null, typeSpecial: null, adjusted: { odds: false, line: null, atRisk: null },
     bets: [{ id: `BET_${account.slice(5)}_${i}`, type: 'straight', event: { id: `EVNT_${i % 40}`, oddsjamId: `${1000 + (i % 40)}-${2000 + (i % 40)}-2026-11-21`, league: 'NFL', sport: 'Football', name: 'Away @ Home', startTime: '2026-11-21T18:00:00Z' },
-      proposition: 'spread', segment: 'full game', position: 'Home', line: -3.5, oddsAmerican: -110, status: settled ? 'settled' : 'pending', outcome: settled ? 'win' : null, live: false, incomplete: false, bookDescription: 'Home -3.5', marketSelection: 'Home', propDetails: null }],
+      proposition: 'spread', segment: 'full game', position: 'Home', line: -3.5, oddsAmerican: -110, status: settled ? 'settled' : 'pending', outcome: settled ? 'win' : null, live: false, incomplete: false, bookDescription: 'Home -3.5', marketSelection: `MRKT_${i % 40}_home`, propDetails: null }],
   };
 }
 
@@ -100,6 +101,22 @@ export async function loadWebhook(o: { url: string; secret: string; seconds: num
   };
 }
 
+export type LoadOptions = Parameters<typeof loadWebhook>[0];
+
+/**
+ * The same load from a separate process, so the load generator (body building, signing,
+ * autocannon) does not share an event loop with a receiver that runs in this process.
+ */
+export function loadWebhookInChild(o: LoadOptions): Promise<LoadResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), '--client', JSON.stringify(o)], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.on('error', reject);
+    child.on('exit', (code) => (code === 0 ? resolve(JSON.parse(out) as LoadResult) : reject(new Error(`load client exited ${code}: ${out.slice(-500)}`))));
+  });
+}
+
 /** The floor: read the body, answer 200. */
 export async function trivialServer(): Promise<{ url: string; close(): Promise<void> }> {
   const server = http.createServer((req, res) => {
@@ -112,6 +129,11 @@ export async function trivialServer(): Promise<{ url: string; close(): Promise<v
 }
 
 async function main() {
+  const client = process.argv.indexOf('--client');
+  if (client > 0) {
+    process.stdout.write(JSON.stringify(await loadWebhook(JSON.parse(process.argv[client + 1]) as LoadOptions)));
+    return;
+  }
   const { values } = parseArgs({ options: { seconds: { type: 'string', default: '10' }, rate: { type: 'string', default: '500' }, slips: { type: 'string', default: '200,2000' } } });
   const seconds = Number(values.seconds);
   const rate = Number(values.rate);
@@ -130,8 +152,8 @@ async function main() {
       const bytes = Buffer.byteLength(refreshDelivery('BACT_x', 'RRES_x', slips));
       const row = async (name: string, url: string) => {
         const prefix = `b${slips}${name[0]}${crypto.randomBytes(3).toString('hex')}`;
-        const fixed = await loadWebhook({ url, secret, seconds, rate, connections: 50, slips, accounts: 100, prefix: `${prefix}f` });
-        const max = await loadWebhook({ url, secret, seconds, rate: 0, connections: 10, slips, accounts: 100, prefix: `${prefix}m` });
+        const fixed = await loadWebhookInChild({ url, secret, seconds, rate, connections: 50, slips, accounts: 100, prefix: `${prefix}f` });
+        const max = await loadWebhookInChild({ url, secret, seconds, rate: 0, connections: 10, slips, accounts: 100, prefix: `${prefix}m` });
         console.log(`  ${name.padEnd(9)} ${String(slips).padStart(5)} slips (${fmt(bytes / 1024)} KiB): at ${rate} req/s p50 ${fixed.p50} ms p99 ${fixed.p99} ms (achieved ${fmt(fixed.reqPerSec)} req/s, non-2xx ${fixed.non2xx}, errors ${fixed.errors}); max ${fmt(max.reqPerSec)} req/s (p99 ${max.p99} ms)`);
         return { fixed, max };
       };
