@@ -93,7 +93,7 @@ export function parseSharpApiOddsId(id: string): KnownOdd {
   };
 }
 
-export function sharpApiRemovalTick(id: string, windowSince: string, observedAt: string, known: KnownOdd | undefined, receivedAt: string): OddsTick {
+export function sharpApiRemovalTick(id: string, windowSince: string, _observedAt: string, known: KnownOdd | undefined, receivedAt: string): OddsTick {
   const k = known ?? parseSharpApiOddsId(id);
   return {
     tick_id: sharpApiTickId({ id, lastSeenAt: windowSince, oddsAmerican: null, line: null, removed: true }),
@@ -118,8 +118,11 @@ export function sharpApiRemovalTick(id: string, windowSince: string, observedAt:
     is_live: k.is_live,
     locked: false,
     removed: true,
-    // The removal happened after `since` and no later than this response: it sorts after every quote of the odd.
-    ts: iso(observedAt),
+    // The removal happened after `since` and no later than this response. Its time is the window's
+    // `since` + 1 ms, not the response time: a window replayed after a crash (rows in, checkpoint not)
+    // must give the same (ts, tick_id), or FINAL keeps both copies. Every earlier quote of the odd was
+    // seen at or before `since` (the previous response's server_time), so it still sorts after them.
+    ts: new Date(Date.parse(windowSince) + 1).toISOString(),
     received_at: receivedAt,
   };
 }
