@@ -6,6 +6,9 @@
  * For 200- and 2,000-slip refreshresponse.created bodies: p99 at a fixed 500 req/s, and max req/s
  * (10 connections, no rate cap). Prints the ratio receiver/trivial.
  *
+ * A third row, "receiver", is the same receiver on the stack's chDB with a no-op dispatch (no Temporal
+ * signal, no worker loading deliveries): verify + parse + the fsynced landing insert only.
+ *
  *   npx tsx bench/webhook.ts [--seconds 10] [--rate 500] [--slips 200,2000]
  */
 import { spawn } from 'node:child_process';
@@ -69,7 +72,9 @@ export function refreshDelivery(account: string, rr: string, slips: number): str
  * id, spread over `accounts` accounts. `rate` 0: as fast as `connections` allow.
  */
 export async function loadWebhook(o: { url: string; secret: string; seconds: number; rate: number; connections: number; slips: number; accounts: number; prefix: string }): Promise<LoadResult> {
-  // Bodies are signed once per (account, slip count) template; only the ids differ per request.
+  // One body template per run: the generator substitutes the account and refreshResponse ids
+  // instead of building 200–2,000 slips per request, so it does not starve the receiver's CPU.
+  const template = refreshDelivery('BACT_@@ACCOUNT@@', 'RRES_@@RRES@@', o.slips);
   let n = 0;
   const acked: string[] = [];
   const result = await autocannon({
@@ -85,7 +90,7 @@ export async function loadWebhook(o: { url: string; secret: string; seconds: num
           const i = n++;
           const account = `BACT_${o.prefix}_${i % o.accounts}`;
           const delivery = `${o.prefix}-${i}`;
-          const body = refreshDelivery(account, `RRES_${o.prefix}_${i}`, o.slips);
+          const body = template.replaceAll('BACT_@@ACCOUNT@@', account).replaceAll('@@ACCOUNT@@', account.slice(5)).replaceAll('RRES_@@RRES@@', `RRES_${o.prefix}_${i}`);
           context.delivery = delivery;
           return { ...req, body, headers: { 'content-type': 'application/json', 'hook-event': 'refreshresponse.created', 'hook-delivery': delivery, 'hook-subscription': 'sub-load', 'hook-hmac': signHookHmac(o.secret, body) } };
         },
@@ -146,6 +151,11 @@ async function main() {
   const config = loadConfig({ LINEHOUSE_DATA_DIR: dataDir, WEBHOOK_PORT: '0', WEBHOOK_HOST: '127.0.0.1', TEMPORAL_DEV_PORT: String(await freePort()), TEMPORAL_UI_PORT: String(await freePort()), SHARPSPORTS_WEBHOOK_SECRET: secret, LINEHOUSE_LOG_LEVEL: 'error' });
   const stack = await startStack(config, { sandbox: true, headlessTemporal: true });
   const trivial = await trivialServer();
+  const { createWebhookServer, listen } = await import('../lib/webhook/receiver');
+  // chDB is one engine per process: the receiver-alone row shares the stack's warehouse (it runs
+  // before the linehouse row, so no loads are competing yet).
+  const solo = createWebhookServer({ clickhouse: stack.clickhouse, secret, maxBodyBytes: 64 * 2 ** 20, dispatch: async () => undefined });
+  const soloUrl = `http://127.0.0.1:${await listen(solo, 0, '127.0.0.1')}/webhooks/sharpsports`;
   console.log(`webhook receiver bench — ${machineLine()}; ${seconds} s per run, autocannon over loopback`);
   try {
     for (const slips of values.slips.split(',').map(Number)) {
@@ -154,15 +164,18 @@ async function main() {
         const prefix = `b${slips}${name[0]}${crypto.randomBytes(3).toString('hex')}`;
         const fixed = await loadWebhookInChild({ url, secret, seconds, rate, connections: 50, slips, accounts: 100, prefix: `${prefix}f` });
         const max = await loadWebhookInChild({ url, secret, seconds, rate: 0, connections: 10, slips, accounts: 100, prefix: `${prefix}m` });
-        console.log(`  ${name.padEnd(9)} ${String(slips).padStart(5)} slips (${fmt(bytes / 1024)} KiB): at ${rate} req/s p50 ${fixed.p50} ms p99 ${fixed.p99} ms (achieved ${fmt(fixed.reqPerSec)} req/s, non-2xx ${fixed.non2xx}, errors ${fixed.errors}); max ${fmt(max.reqPerSec)} req/s (p99 ${max.p99} ms)`);
+        console.log(`  ${name.padEnd(9)} ${String(slips).padStart(5)} slips (${fmt(bytes / 1024)} KiB): at ${rate} req/s p50 ${fixed.p50} ms p99 ${fixed.p99} ms (achieved ${fmt(fixed.reqPerSec, 1)} req/s, non-2xx ${fixed.non2xx}, errors ${fixed.errors}); max ${fmt(max.reqPerSec, 1)} req/s (p99 ${max.p99} ms)`);
         return { fixed, max };
       };
       const t = await row('trivial', trivial.url);
+      const solo = await row('receiver', soloUrl);
+      console.log(`  ratio receiver/trivial at ${slips} slips: p99 ×${fmt(solo.fixed.p99 / Math.max(t.fixed.p99, 1), 1)}, max req/s ×${fmt(solo.max.reqPerSec / t.max.reqPerSec, 2)}`);
       const r = await row('linehouse', stack.webhookUrl);
       console.log(`  ratio linehouse/trivial at ${slips} slips: p99 ×${fmt(r.fixed.p99 / Math.max(t.fixed.p99, 1), 1)}, max req/s ×${fmt(r.max.reqPerSec / t.max.reqPerSec, 2)}`);
     }
   } finally {
     await trivial.close();
+    await new Promise((r) => solo.close(() => r(undefined)));
     await stack.stop();
   }
 }
