@@ -146,11 +146,17 @@ export async function accountRefresh(input: AccountRefreshInput): Promise<Accoun
     handled.add(ref.refreshResponseId);
     identify(ref);
     let loaded: LoadedResponse;
+    let listingChanged: string | null = null;
     if (ref.status === 202) {
       setPhase(own ? 'paging' : 'loading-other');
       const cursor: PagingCursor = resume ?? { ref, nextPage: 1, totalPages: 1, slips: 0, bets: 0, pages: 0 };
       while (cursor.nextPage <= cursor.totalPages) {
         const page = await pageApi.loadBetSlipPage({ ref, pageNum: cursor.nextPage, pageSize: policy.pageSize });
+        // The listing changed under us (slips added or moved to another response): pages shifted, so
+        // slips may have been skipped. Say so in refresh_runs rather than report a complete load.
+        if (cursor.pages > 0 && page.totalPages !== cursor.totalPages) {
+          listingChanged = `totalPages changed while paging (${cursor.totalPages} → ${page.totalPages} at page ${cursor.nextPage}): slips may be missing, backfill the account`;
+        }
         cursor.totalPages = page.totalPages;
         cursor.slips += page.slips;
         cursor.bets += page.bets;
@@ -177,7 +183,7 @@ export async function accountRefresh(input: AccountRefreshInput): Promise<Accoun
       type: ref.type,
       origin: own ? 'linehouse' : 'sharpsports',
       status: ref.status,
-      detail: ref.detail,
+      detail: listingChanged ?? ref.detail,
       pages: loaded.pages,
       slips: loaded.slips,
       bets: loaded.bets,

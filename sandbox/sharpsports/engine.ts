@@ -253,6 +253,45 @@ export class RefreshEngine {
     return [...changed.values()];
   }
 
+  // ---- a listing that changes while it is paged (ScenarioOverrides.pageDrift) ----
+
+  /** Grow (n > 0) or shrink (n < 0) the slips of refresh response `rrId`; returns the ids added or moved. */
+  driftListing(rrId: string, n: number): string[] {
+    const rec = this.st.refreshes.get(rrId);
+    if (!rec || n === 0) return [];
+    const acc = this.st.accounts.get(rec.accountId)!;
+    const listing = sortSlips([...rec.slipIds].map((id) => this.st.slips.get(id)!).filter(Boolean));
+    if (n > 0) {
+      // New slips placed before the first one listed: they sort first, so every later slip shifts right.
+      let at = (listing[0] ? Date.parse(listing[0].timePlaced) : this.opts.now()) - 1000;
+      const added: string[] = [];
+      for (let tries = 0; added.length < n && tries < n * 20; tries++, at -= 1000) {
+        const s = newSlipAt(acc.gen, at, 4 * 24 * HOUR);
+        if (!s) continue;
+        s.refreshResponse = rrId;
+        this.st.slips.set(s.id, s);
+        rec.slipIds.add(s.id);
+        rec.slips.push(structuredClone(s));
+        added.push(s.id);
+      }
+      return added;
+    }
+    // The first |n| slips move to a newer (system) refresh response, delivered by webhook with the slips.
+    const moved = listing.slice(0, -n);
+    const now = this.opts.now();
+    const next: RefreshRec = {
+      id: this.st.newId('RRES'), accountId: acc.id, bettorId: acc.bettorId, timeCreated: this.st.timestamp(now), status: 200, detail: null,
+      requestId: this.st.hex32(), type: 'system', slips: structuredClone(moved), slipIds: new Set(moved.map((s) => s.id)),
+    };
+    for (const s of moved) { s.refreshResponse = next.id; rec.slipIds.delete(s.id); }
+    for (const s of next.slips) s.refreshResponse = next.id;
+    rec.slips = rec.slips.filter((s) => rec.slipIds.has(s.id));
+    this.st.refreshes.set(next.id, next);
+    acc.latestRefreshResponseId = next.id;
+    void this.deliver(acc, next).catch(logError);
+    return moved.map((s) => s.id);
+  }
+
   // ---- webhooks ----
 
   /** Send refreshresponse.created (and bettoraccount.unverified after a password change) per the account's scenario. */

@@ -2,7 +2,7 @@
 import type http from 'node:http';
 import { BOOKS } from './catalog';
 import type { RefreshEngine } from './engine';
-import type { SandboxState } from './state';
+import type { AccountRec, SandboxState } from './state';
 import { sortSlips } from './state';
 import type { SandboxSlip } from './types';
 
@@ -179,8 +179,52 @@ function readBody(req: http.IncomingMessage): Promise<unknown> {
   });
 }
 
+// ---- provider misbehaviour knobs (ScenarioOverrides: slow*, truncateNextPages, duplicateAcrossPages, pageDrift) ----
+
+/** A paged GET /v1/betSlips?refreshResponse=… of a known refresh: the account whose knobs apply. */
+function pagedRefreshListing(st: SandboxState, method: string, path: string, q: URLSearchParams) {
+  if (method !== 'GET' || path !== '/v1/betSlips' || q.get('pageSize') === null || q.get('pageNum') === null) return null;
+  const rrId = q.get('refreshResponse');
+  const rec = rrId ? st.refreshes.get(rrId) : undefined;
+  const acc = rec ? st.accounts.get(rec.accountId) : undefined;
+  return rrId && acc ? { rrId, acc } : null;
+}
+
+/** Accounts named by a refresh POST whose next answer is slow. */
+function slowPostAccounts(st: SandboxState, path: string, params: string[]): AccountRec[] {
+  let ids: string[] = [];
+  if (/^\/v1\/bettorAccounts\/[^/]+\/refresh$/.test(path)) ids = [params[0]];
+  else if (/^\/v1\/bettors\/[^/]+\/refresh$/.test(path)) ids = st.findBettor(params[0])?.accountIds ?? [];
+  return ids.map((id) => st.accounts.get(id)).filter((a): a is AccountRec => !!a && a.o.slowNextPosts > 0);
+}
+
+/** Pages of `size` where page k > 1 starts with the last `overlap` slips of page k-1. */
+function overlappingPage(items: SandboxSlip[], q: URLSearchParams, overlap: number): Reply {
+  const size = Math.min(MAX_PAGE_SIZE, intParam(q, 'pageSize') ?? 0);
+  if (!size) throw new BadRequest('pageSize must be a positive integer');
+  const stride = Math.max(1, size - overlap);
+  const totalPages = 1 + Math.max(0, Math.ceil((items.length - size) / stride));
+  const num = Number(q.get('pageNum'));
+  if (!(num >= 1 && num <= totalPages)) return err(404, `Invalid page: pageNum must be between 1 and ${totalPages}.`);
+  const from = (num - 1) * stride;
+  return ok({ objects: items.slice(from, from + size), totalPages });
+}
+
+function pause(ms: number): Promise<void> {
+  return new Promise((resolve) => { setTimeout(resolve, ms).unref(); });
+}
+
+/** Headers promise the whole body; half of it is written and the connection is cut. */
+function sendTruncated(res: http.ServerResponse, r: Reply): void {
+  if (res.headersSent || res.destroyed) return;
+  const body = Buffer.from(JSON.stringify(r.json));
+  res.writeHead(r.status, { 'Content-Type': 'application/json', 'Content-Length': body.length });
+  res.write(body.subarray(0, Math.floor(body.length / 2)), () => res.destroy());
+}
+
 export function createHandler(st: SandboxState, engine: RefreshEngine): http.RequestListener {
   const routes = buildRoutes(st, engine);
+  const drifted = new Set<string>();
   const send = (res: http.ServerResponse, r: Reply, extra: Record<string, string> = {}) => {
     if (res.headersSent || res.destroyed) return;
     const body = JSON.stringify(r.json);
@@ -203,7 +247,26 @@ export function createHandler(st: SandboxState, engine: RefreshEngine): http.Req
         pathMatched = true;
         if (verb !== method) continue;
         const body = method === 'GET' ? null : await readBody(req);
-        return send(res, await handler(match.slice(1).map(decodeURIComponent), url.searchParams, body));
+        const params = match.slice(1).map(decodeURIComponent);
+        const page = pagedRefreshListing(st, method, path, url.searchParams);
+        const reply = page && page.acc.o.duplicateAcrossPages > 0
+          ? overlappingPage(filterSlips(st, [...st.slips.values()], url.searchParams), url.searchParams, page.acc.o.duplicateAcrossPages)
+          : await handler(params, url.searchParams, body);
+        if (page) {
+          const o = page.acc.o;
+          if (reply.status === 200 && url.searchParams.get('pageNum') === '1' && o.pageDrift !== 0 && !drifted.has(page.rrId)) {
+            drifted.add(page.rrId);
+            engine.driftListing(page.rrId, o.pageDrift);
+          }
+          if (o.slowNextPages > 0) { o.slowNextPages--; await pause(o.slowResponseMs); }
+          if (o.truncateNextPages > 0) { o.truncateNextPages--; return sendTruncated(res, reply); }
+        }
+        const slow = method === 'POST' ? slowPostAccounts(st, path, params) : [];
+        if (slow.length) {
+          for (const a of slow) a.o.slowNextPosts--;
+          await pause(Math.max(...slow.map((a) => a.o.slowResponseMs)));
+        }
+        return send(res, reply);
       }
       send(res, pathMatched ? err(405, `Method "${method}" not allowed.`) : err(404, 'Not found.'));
     } catch (e) {

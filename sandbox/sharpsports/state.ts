@@ -51,6 +51,7 @@ export interface ContextRec { cid: string; requestId: string; type: RefreshType;
 const BASE: ScenarioOverrides = {
   status: 200, detail: null, failNextRefreshes: 0, otp: false, rateLimitNextPosts: 0, bookInactiveNextPosts: 0,
   unverifyOn401: false, dropWebhooks: false, duplicateWebhooks: false, eagerWebhook: false, webhookDelayMs: 0, historySlips: null,
+  slowResponseMs: 0, slowNextPosts: 0, slowNextPages: 0, truncateNextPages: 0, duplicateAcrossPages: 0, pageDrift: 0,
 };
 
 function preset(s: ScenarioName, o: ResolvedOptions): Partial<ScenarioOverrides> {

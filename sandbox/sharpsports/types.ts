@@ -105,6 +105,23 @@ export interface ScenarioOverrides {
   webhookDelayMs: number;
   /** slips created by the first successful refresh (default: initialSlipsPerAccount) */
   historySlips: number | null;
+  // ---- provider misbehaviour (reliability tests; all off by default) ----
+  /** how long a "slow" answer below waits before it is sent (default 0) */
+  slowResponseMs: number;
+  /** the next N refresh POSTs naming this account are processed at once (the refresh is accepted and runs) but
+   *  answered only after `slowResponseMs`, as a SharpSports that is slower than the client's timeout */
+  slowNextPosts: number;
+  /** the next N paged GET /v1/betSlips?refreshResponse=<a refresh of this account> answer after `slowResponseMs` */
+  slowNextPages: number;
+  /** the next N such pages send their headers (full Content-Length) and half the body, then the connection is cut */
+  truncateNextPages: number;
+  /** such pages overlap: each page after the first repeats the last N slips of the page before it (every slip
+   *  is still on some page; totalPages counts the overlap) */
+  duplicateAcrossPages: number;
+  /** once page 1 of a refresh response of this account has been served, its listing changes: N > 0 adds N new
+   *  slips to that response (totalPages grows, later slips shift right); N < 0 moves the first |N| slips of page 1
+   *  to a new 'system' refreshResponse whose webhook is sent (totalPages shrinks, later slips shift left) */
+  pageDrift: number;
   // account state (applied to the bettorAccount object when given)
   access?: boolean;
   paused?: boolean;
