@@ -121,6 +121,13 @@ describe('webhook receiver under hostile input', () => {
     expect(await count(stack, "SELECT count() AS n FROM bettor_account_events FINAL WHERE bettor_account_id = 'BACT_never_linked_0002'")).toBe(1);
   });
 
+  it('a timestamp where the reference sends a date (dateClosed) loads with its date part instead of failing the load on every retry', async () => {
+    const account = 'BACT_sloppy_date';
+    const s = { ...slip(account, 'SLIP_sloppy1', 'RRES_sloppy', 'settled', 'win'), dateClosed: '2026-10-02T03:00:00Z' };
+    expect((await post(refreshBody(account, 'RRES_sloppy', [s]))).status).toBe(200);
+    await eventually('the slip to load', async () => (await count(stack, "SELECT count() AS n FROM bet_slips FINAL WHERE id = 'SLIP_sloppy1' AND date_closed = '2026-10-02'")) === 1);
+  });
+
   it('more malformed bodies: empty, a bare array, null, a JSON string, invalid UTF-8 and NUL bytes — 400 or 422, each recorded', async () => {
     const before400 = await rejectedBy('malformed_json');
     const before422 = await rejectedBy('schema');
