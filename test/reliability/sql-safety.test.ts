@@ -167,6 +167,16 @@ export function interpolatedSql(root = REPO_ROOT, allowed = ALLOWED): string[] {
             const expr = s.expression.getText().replace(/\s+/g, ' ');
             if (!(allowed[rel] ?? []).includes(expr)) found.push(`${rel}:${src.getLineAndCharacterOfPosition(s.expression.getStart()).line + 1}: \${${expr}}`);
           }
+        // 'SELECT … ' + value: concatenation is interpolation too.
+        if (ts.isBinaryExpression(n) && n.operatorToken.kind === ts.SyntaxKind.PlusToken) {
+          const sides = [n.left, n.right];
+          const sqlSide = sides.find((x) => (ts.isStringLiteral(x) || ts.isNoSubstitutionTemplateLiteral(x)) && SQL.test(x.text));
+          const other = sides.find((x) => x !== sqlSide);
+          if (sqlSide && other && !ts.isStringLiteral(other) && !ts.isNoSubstitutionTemplateLiteral(other) && !ts.isTemplateExpression(other) && !ts.isBinaryExpression(other)) {
+            const expr = other.getText().replace(/\s+/g, ' ');
+            if (!(allowed[rel] ?? []).includes(expr)) found.push(`${rel}:${src.getLineAndCharacterOfPosition(other.getStart()).line + 1}: + ${expr}`);
+          }
+        }
         ts.forEachChild(n, visit);
       };
       visit(src);
@@ -183,8 +193,8 @@ describe('SQL safety: static check', () => {
     const dir = fs.mkdtempSync(path.join(REPO_ROOT, 'test-results', 'sql-scan-'));
     try {
       fs.mkdirSync(path.join(dir, 'lib'));
-      fs.writeFileSync(path.join(dir, 'lib', 'bad.ts'), "export const q = (id: string) =>\n  `SELECT * FROM bet_slips WHERE id = '${id}'`;\n");
-      expect(interpolatedSql(dir)).toEqual(["lib/bad.ts:2: ${id}"]);
+      fs.writeFileSync(path.join(dir, 'lib', 'bad.ts'), "export const q = (id: string) =>\n  `SELECT * FROM bet_slips WHERE id = '${id}'`;\nexport const r = (id: string) => \"SELECT * FROM bets WHERE id = '\" + id;\n");
+      expect(interpolatedSql(dir)).toEqual(['lib/bad.ts:2: ${id}', 'lib/bad.ts:3: + id']);
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
