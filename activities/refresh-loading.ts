@@ -54,8 +54,22 @@ export function createRefreshLoadingActivities({ clickhouse, http }: ActivityDep
       return { ...counts, totalPages: page.totalPages };
     },
 
-    async markResponseLoaded({ refreshResponseId, slips, bets, pages }: { refreshResponseId: string; slips: number; bets: number; pages: number }) {
-      await insertRows(clickhouse, 'load_markers', [{ kind: 'refresh_response', key: refreshResponseId, slips, bets, detail: `pages=${pages}` }]);
+    /**
+     * Marks a paged response loaded, with its distinct slips and bets: a slip repeated across pages
+     * (the listing moved while we paged) is stored once and must be counted once too.
+     */
+    async markResponseLoaded({ refreshResponseId, slips, bets, pages }: { refreshResponseId: string; slips: number; bets: number; pages: number }): Promise<{ slips: number; bets: number }> {
+      const [d] = await queryRows<{ slips: number; bets: number }>(
+        clickhouse,
+        `SELECT (SELECT uniqExact(id) FROM bet_slips WHERE refresh_response_id = {rr:String}) AS slips,
+                (SELECT uniqExact(id) FROM bets WHERE refresh_response_id = {rr:String}) AS bets`,
+        { rr: refreshResponseId },
+      );
+      // Every version loaded under this response keeps its id (FINAL is not wanted here: a newer
+      // response may already have replaced some), so uniqExact(id) is what the pages stored.
+      const distinct = { slips: Number(d?.slips) || slips, bets: Number(d?.bets) || bets };
+      await insertRows(clickhouse, 'load_markers', [{ kind: 'refresh_response', key: refreshResponseId, slips: distinct.slips, bets: distinct.bets, detail: `pages=${pages}` }]);
+      return distinct;
     },
 
     async recordRefreshRun(r: {

@@ -165,7 +165,9 @@ export async function accountRefresh(input: AccountRefreshInput): Promise<Accoun
         result.pages += 1;
         if (workflowInfo().continueAsNewSuggested && cursor.nextPage <= cursor.totalPages) await carryOn({ ...cursor, own });
       }
-      await api.markResponseLoaded({ refreshResponseId: ref.refreshResponseId, slips: cursor.slips, bets: cursor.bets, pages: cursor.pages });
+      const distinct = await api.markResponseLoaded({ refreshResponseId: ref.refreshResponseId, slips: cursor.slips, bets: cursor.bets, pages: cursor.pages });
+      // Older histories recorded no result here (replay keeps the per-page sums).
+      if (distinct && typeof distinct.slips === 'number') Object.assign(cursor, { slips: distinct.slips, bets: distinct.bets });
       loaded = { refreshResponseId: ref.refreshResponseId, requestId: ref.requestId, status: ref.status, type: ref.type, pages: cursor.pages, slips: cursor.slips, bets: cursor.bets, skipped: false };
     } else if (ref.status === 200) {
       setPhase(own ? 'loading' : 'loading-other');

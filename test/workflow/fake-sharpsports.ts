@@ -97,7 +97,7 @@ export class FakeSharpSports {
         const a = this.script.find((x) => x.status === 202);
         return { slips: 10, bets: 12, totalPages: a?.totalPages ?? 1 };
       },
-      markResponseLoaded: async () => {},
+      markResponseLoaded: async ({ slips, bets }) => ({ slips, bets }),
       recordRefreshRun: async (r) => {
         this.runs.push({ requestId: r.requestId, status: r.status, origin: r.origin });
       },

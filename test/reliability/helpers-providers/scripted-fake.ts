@@ -62,7 +62,7 @@ export class ScriptedSharpSports {
         this.acc(accountId).loads.push(deliveryId);
         return { slips: 3, bets: 4, skipped: false };
       },
-      markResponseLoaded: async () => {},
+      markResponseLoaded: async ({ slips, bets }) => ({ slips, bets }),
       recordRefreshRun: async (r) => {
         this.acc(r.bettorAccountId).runs.push({ requestId: r.requestId, status: r.status, attempts: r.attempts });
       },
