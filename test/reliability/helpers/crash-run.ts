@@ -124,7 +124,7 @@ export async function runCrashWindows(cfg: CrashRunConfig, log: (m: string) => v
     }
     // The sportsbooks grade what is pending: refreshes linehouse did not start arrive as webhooks
     // while the random kills below land.
-    src.sharpsports.gradePending();
+    await src.sharpsports.gradePending();
     // Phase 3: kills at random moments (seeded).
     for (let i = 0; i < cfg.randomKills; i++) {
       const child = await lh.up();
