@@ -2,8 +2,8 @@ import { ApplicationFailure, Context } from '@temporalio/activity';
 import { createLogger } from '../lib/log';
 import { recordRejection } from '../lib/rejections';
 import { createFeedSink, loadCheckpoint } from '../lib/feeds/sink';
-import type { FeedAdapter, FeedHealth } from '../lib/feeds/types';
-import { insertRows } from '../lib/warehouse/client';
+import type { DescribedOdd, FeedAdapter, FeedHealth } from '../lib/feeds/types';
+import { insertRows, queryRows } from '../lib/warehouse/client';
 import type { ActivityDeps } from './deps';
 
 export interface FeedProgress {
@@ -73,6 +73,17 @@ export function createFeedActivities({ clickhouse, feeds }: ActivityDeps) {
           health: (update) => Object.assign(health, update),
           signal: abort.signal,
           log,
+          describeOdds: async (ids) => {
+            const rows = await queryRows<DescribedOdd & { id: string }>(
+              clickhouse,
+              `SELECT provider_odd_id AS id, argMax(book, ts) AS book, argMax(sport, ts) AS sport, argMax(league, ts) AS league, argMax(event_key, ts) AS event_key,
+                 argMax(home_team, ts) AS home_team, argMax(away_team, ts) AS away_team, argMax(start_time, ts) AS start_time, argMax(market, ts) AS market,
+                 argMax(market_raw, ts) AS market_raw, argMax(selection, ts) AS selection, argMax(line, ts) AS line, argMax(is_live, ts) AS is_live
+               FROM odds_ticks WHERE source = {s:String} AND provider_odd_id IN {ids:Array(String)} AND NOT removed GROUP BY provider_odd_id`,
+              { s: source, ids },
+            );
+            return new Map(rows.map(({ id, ...odd }) => [id, { ...odd, is_live: Boolean(odd.is_live) }]));
+          },
         });
       } finally {
         clearInterval(beat);

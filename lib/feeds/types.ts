@@ -1,4 +1,4 @@
-import type { CanonicalRows, FeedSource } from '../../schemas/odds';
+import type { CanonicalRows, FeedSource, OddsTick } from '../../schemas/odds';
 import type { Logger } from '../log';
 
 /**
@@ -33,6 +33,9 @@ export interface FeedHealth {
   messages: number;
 }
 
+/** The fields of an odd's quote that a removal of it repeats (its place in odds_ticks' key). */
+export type DescribedOdd = Pick<OddsTick, 'book' | 'sport' | 'league' | 'event_key' | 'home_team' | 'away_team' | 'start_time' | 'market' | 'market_raw' | 'selection' | 'line' | 'is_live'>;
+
 export interface FeedRunContext {
   /** Where to resume from (null: start fresh). */
   checkpoint: FeedCheckpoint | null;
@@ -42,6 +45,12 @@ export interface FeedRunContext {
   health(update: Partial<FeedHealth>): void;
   signal: AbortSignal;
   log: Logger;
+  /**
+   * The latest stored quote of each odd, for a removal of an odd this run never quoted (it was
+   * quoted before a restart): the removal must carry the quote's key fields, so a replayed removal
+   * is the same row as the one stored before the crash, and closing_lines sees the line pulled.
+   */
+  describeOdds?(providerOddIds: string[]): Promise<Map<string, DescribedOdd>>;
 }
 
 export interface FeedAdapter {

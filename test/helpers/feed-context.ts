@@ -40,6 +40,8 @@ export interface TestFeedContextOptions {
   emitDelayMs?: number;
   /** Also print logs to stderr (debugging). */
   echoLogs?: boolean;
+  /** What the warehouse knows of earlier quotes (activities/feeds.ts answers it from odds_ticks). */
+  describeOdds?: FeedRunContext['describeOdds'];
 }
 
 export function createTestFeedContext(opts: TestFeedContextOptions = {}): TestFeedContext {
@@ -56,6 +58,7 @@ export function createTestFeedContext(opts: TestFeedContextOptions = {}): TestFe
 
   const ctx: TestFeedContext = {
     checkpoint: opts.checkpoint ?? null,
+    describeOdds: opts.describeOdds,
     signal: controller.signal,
     controller,
     log: makeLogger({}),

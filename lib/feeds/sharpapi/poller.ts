@@ -115,6 +115,12 @@ export class SharpApiPoller {
     }
   }
 
+  async describeUnknown(ids: string[]): Promise<void> {
+    const unknown = ids.filter((id) => !this.known.has(id));
+    if (unknown.length === 0 || !this.ctx.describeOdds) return;
+    for (const [id, odd] of await this.ctx.describeOdds(unknown)) if (!this.known.has(id)) this.known.set(id, odd);
+  }
+
   private remember(id: string, t: OddsTick): void {
     this.known.delete(id);
     this.known.set(id, {
