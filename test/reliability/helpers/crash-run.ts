@@ -100,7 +100,7 @@ export async function runCrashWindows(cfg: CrashRunConfig, log: (m: string) => v
 
     // A fresh install first runs until every feed has a durable checkpoint, then is killed (the
     // first crash). What a feed receives before its first checkpoint has no resume position the
-    // provider can replay from: that window is reported in docs/reliability-crash.md, not hidden.
+    // provider can replay from: that window is reported in docs/reliability.md, not hidden.
     {
       const child = await lh.up();
       for (let i = 0; i < 240; i++) {
