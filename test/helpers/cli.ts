@@ -40,10 +40,14 @@ export function startUp(args: string[], env: Record<string, string>): ChildProce
   return Object.assign(child, { output: () => output });
 }
 
-export async function waitHealthy(port: number, child: ChildProcess & { output: () => string }, timeoutMs = 90_000): Promise<void> {
+/** Until `up` answers /healthz 200. `mayDie`: a child killed meanwhile (an armed failpoint) just returns. */
+export async function waitHealthy(port: number, child: ChildProcess & { output: () => string }, timeoutMs = 90_000, opts: { mayDie?: boolean } = {}): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    if (child.exitCode !== null) throw new Error(`linehouse up exited with ${child.exitCode}: ${child.output().slice(-3000)}`);
+    if (child.exitCode !== null || child.signalCode !== null) {
+      if (opts.mayDie) return;
+      throw new Error(`linehouse up exited with ${child.exitCode ?? child.signalCode}: ${child.output().slice(-3000)}`);
+    }
     try {
       const res = await request(`http://127.0.0.1:${port}/healthz`);
       await res.body.dump();

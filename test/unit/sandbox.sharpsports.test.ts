@@ -169,7 +169,7 @@ describe('SharpSports sandbox', () => {
     for (const s of slips) expect(s).toEqual(truth.get(s.id));
     for (const s of slips.filter((x) => x.status === 'completed')) {
       expect(s.outcome).toMatch(/^(win|loss|push)$/);
-      expect(s.netProfit).toBe(s.outcome === 'win' ? expect.any(Number) : s.outcome === 'loss' ? -s.atRisk : 0);
+      expect(s.netProfit).toEqual(s.outcome === 'win' ? expect.any(Number) : s.outcome === 'loss' ? -s.atRisk : 0);
       expect(s.dateClosed).toMatch(/^\d{4}-\d{2}-\d{2}$/);
     }
   });

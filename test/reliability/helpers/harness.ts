@@ -4,8 +4,7 @@ import { startBoltOddsSandbox, type BoltOddsSandbox } from '../../../sandbox/bol
 import { startOpticOddsSandbox, type OpticOddsSandbox } from '../../../sandbox/opticodds';
 import { startSharpApiSandbox, type SharpApiSandbox } from '../../../sandbox/sharpapi';
 import { startSharpSportsSandbox, type SharpSportsSandbox } from '../../../sandbox/sharpsports';
-import { request } from 'undici';
-import { exited, freshPorts, linehouse, startUp } from '../../helpers/cli';
+import { exited, freshPorts, linehouse, startUp, waitHealthy } from '../../helpers/cli';
 import { tempDir } from '../../helpers/stack';
 import type { Query } from './compare';
 
@@ -195,21 +194,6 @@ export async function waitWorkflowsDone(lh: Linehouse, timeoutMs: number): Promi
   return running;
 }
 
-async function healthyOrDead(port: number, child: Up, mayDie: boolean, timeoutMs = 90_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (child.exitCode !== null || child.signalCode !== null) {
-      if (mayDie) return;
-      throw new Error(`linehouse up died during start-up (${child.exitCode ?? child.signalCode}): ${child.output().slice(-3000)}`);
-    }
-    try {
-      const res = await request(`http://127.0.0.1:${port}/healthz`);
-      await res.body.dump();
-      if (res.statusCode === 200) return;
-    } catch {
-      // not listening yet
-    }
-    if (Date.now() > deadline) throw new Error(`linehouse up not healthy after ${timeoutMs} ms: ${child.output().slice(-3000)}`);
-    await sleep(250);
-  }
+function healthyOrDead(port: number, child: Up, mayDie: boolean, timeoutMs = 90_000): Promise<void> {
+  return waitHealthy(port, child, timeoutMs, { mayDie });
 }
