@@ -39,8 +39,11 @@ export function createCadenceActivities({ clickhouse, http, temporal }: Activity
       const recent = new Set(recentRows.map((r) => r.bettor));
       const running = new Set<string>();
       if (temporal && keys.length > 0) {
-        const quoted = keys.map((k) => JSON.stringify(k)).join(', ');
-        try {
+        // Visibility queries have no bound parameters: only ids of a plain shape go into the text
+        // (JSON quoting is not the visibility grammar's escaping); any other id is still covered
+        // by the per-bettor workflow-id check below.
+        const quoted = keys.filter((k) => /^[A-Za-z0-9_.:@+-]+$/.test(k)).map((k) => `"${k}"`).join(', ');
+        if (quoted) try {
           for await (const wf of temporal.client.workflow.list({ query: `ExecutionStatus = "Running" AND LinehouseBettor IN (${quoted})` })) {
             const v = wf.searchAttributes?.LinehouseBettor;
             for (const k of Array.isArray(v) ? v : []) running.add(String(k));
