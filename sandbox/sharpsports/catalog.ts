@@ -110,5 +110,16 @@ export const ACCOUNT_SPECS: readonly AccountSpec[] = [
 
 export const SANDBOX_BETTORS: readonly string[] = [...new Set(ACCOUNT_SPECS.map((a) => a.internalId))];
 
+const GENERATED_BOOKS: readonly BookAbbr[] = ['dk', 'fd', 'mg', 'ca'];
+
+/**
+ * `n` extra well-behaved accounts (scenario `good`) for load tests: one bettor each,
+ * `genuser00001` … on DraftKings, FanDuel, BetMGM and Caesars in turn.
+ */
+export function generatedAccountSpecs(n: number): AccountSpec[] {
+  const width = Math.max(5, String(n).length);
+  return Array.from({ length: n }, (_, i) => ({ internalId: `genuser${String(i + 1).padStart(width, '0')}`, abbr: GENERATED_BOOKS[i % GENERATED_BOOKS.length], scenario: 'good' as const }));
+}
+
 export const bettorIdFor = (internalId: string): string => `BTTR_${internalId}`;
 export const accountIdFor = (internalId: string, abbr: string): string => `BACT_${internalId}_${abbr}`;

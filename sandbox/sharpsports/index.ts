@@ -12,7 +12,7 @@ export type {
   BookJson, BookRegionJson, DeliveryRecord, RefreshLogEntry, RefreshType, SandboxAccountInfo, SandboxBet,
   SandboxBettorInfo, SandboxEvent, SandboxSlip, ScenarioOverrides, SharpSportsSandbox, SharpSportsSandboxOptions, TeamJson,
 } from './types';
-export { ACCOUNT_SPECS, BOOKS, SANDBOX_BETTORS, accountIdFor, bettorIdFor, type ScenarioName } from './catalog';
+export { ACCOUNT_SPECS, BOOKS, SANDBOX_BETTORS, accountIdFor, bettorIdFor, generatedAccountSpecs, type ScenarioName } from './catalog';
 export { OTP_OK, type RefreshPostResponse } from './engine';
 export { WEBHOOK_SENDER, signThorn } from './webhooks';
 

@@ -224,7 +224,7 @@ function sendTruncated(res: http.ServerResponse, r: Reply): void {
 
 export function createHandler(st: SandboxState, engine: RefreshEngine): http.RequestListener {
   const routes = buildRoutes(st, engine);
-  const drifted = new Set<string>();
+  const drifts = new Map<string, number>();
   const send = (res: http.ServerResponse, r: Reply, extra: Record<string, string> = {}) => {
     if (res.headersSent || res.destroyed) return;
     const body = JSON.stringify(r.json);
@@ -254,8 +254,8 @@ export function createHandler(st: SandboxState, engine: RefreshEngine): http.Req
           : await handler(params, url.searchParams, body);
         if (page) {
           const o = page.acc.o;
-          if (reply.status === 200 && url.searchParams.get('pageNum') === '1' && o.pageDrift !== 0 && !drifted.has(page.rrId)) {
-            drifted.add(page.rrId);
+          if (reply.status === 200 && url.searchParams.get('pageNum') === '1' && o.pageDrift !== 0 && (drifts.get(page.rrId) ?? 0) < o.pageDriftTimes) {
+            drifts.set(page.rrId, (drifts.get(page.rrId) ?? 0) + 1);
             engine.driftListing(page.rrId, o.pageDrift);
           }
           if (o.slowNextPages > 0) { o.slowNextPages--; await pause(o.slowResponseMs); }

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 // In-memory data model of the sandbox and its JSON serializations.
-import { ACCOUNT_SPECS, BOOKS, REGIONS, accountIdFor, bettorIdFor, type ScenarioName } from './catalog';
+import { ACCOUNT_SPECS, BOOKS, REGIONS, accountIdFor, bettorIdFor, generatedAccountSpecs, type ScenarioName } from './catalog';
 import { EventCalendar } from './events';
 import type { GenContext, SlipMeta } from './generator';
 import type {
@@ -24,6 +24,7 @@ export function resolveOptions(o: SharpSportsSandboxOptions): ResolvedOptions {
     bigAccountSlips: o.bigAccountSlips ?? 2500,
     initialSlipsPerAccount: o.initialSlipsPerAccount ?? 12,
     otpTimeoutMs: o.otpTimeoutMs ?? 0,
+    generatedAccounts: o.generatedAccounts ?? 0,
     now: o.now ?? Date.now,
     idSalt: o.idSalt ?? randomBytes(8).toString('hex'),
   };
@@ -51,7 +52,7 @@ export interface ContextRec { cid: string; requestId: string; type: RefreshType;
 const BASE: ScenarioOverrides = {
   status: 200, detail: null, failNextRefreshes: 0, otp: false, rateLimitNextPosts: 0, bookInactiveNextPosts: 0,
   unverifyOn401: false, dropWebhooks: false, duplicateWebhooks: false, eagerWebhook: false, webhookDelayMs: 0, historySlips: null,
-  slowResponseMs: 0, slowNextPosts: 0, slowNextPages: 0, truncateNextPages: 0, duplicateAcrossPages: 0, pageDrift: 0,
+  slowResponseMs: 0, slowNextPosts: 0, slowNextPages: 0, truncateNextPages: 0, duplicateAcrossPages: 0, pageDrift: 0, pageDriftTimes: 1,
 };
 
 function preset(s: ScenarioName, o: ResolvedOptions): Partial<ScenarioOverrides> {
@@ -91,7 +92,7 @@ export class SandboxState {
     this.idRng = new Rng(hashSeed(opts.seed, `ids:${opts.idSalt}`));
     const start = opts.now();
     let bettorIdx = -1;
-    ACCOUNT_SPECS.forEach((spec, k) => {
+    [...ACCOUNT_SPECS, ...generatedAccountSpecs(opts.generatedAccounts)].forEach((spec, k) => {
       const bettorId = bettorIdFor(spec.internalId);
       let bettor = this.bettors.get(bettorId);
       if (!bettor) {

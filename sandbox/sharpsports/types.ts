@@ -122,6 +122,8 @@ export interface ScenarioOverrides {
    *  slips to that response (totalPages grows, later slips shift right); N < 0 moves the first |N| slips of page 1
    *  to a new 'system' refreshResponse whose webhook is sent (totalPages shrinks, later slips shift left) */
   pageDrift: number;
+  /** how many times page 1 of one response may trigger `pageDrift` (default 1: a reader that pages it again sees it settled) */
+  pageDriftTimes: number;
   // account state (applied to the bettorAccount object when given)
   access?: boolean;
   paused?: boolean;
@@ -152,6 +154,8 @@ export interface SharpSportsSandboxOptions {
   initialSlipsPerAccount?: number;
   /** if > 0, an OTP context not answered within this time ends with a 406 refreshResponse (default 0: wait forever) */
   otpTimeoutMs?: number;
+  /** extra `good` accounts for load tests, one bettor each: BACT_genuser00001_dk, BACT_genuser00002_fd, … (default 0) */
+  generatedAccounts?: number;
   /** clock used for all timestamps (default Date.now) */
   now?: () => number;
   /** mixed into requestId / RRES / cid / slip id generation: SharpSports never reuses them, so two sandbox
