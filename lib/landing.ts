@@ -24,33 +24,73 @@ export async function deliveryExists(ch: Warehouse, deliveryId: string): Promise
 }
 
 export async function landDelivery(ch: Warehouse, d: LandedDelivery): Promise<void> {
-  const rr = d.refreshResponse;
-  await insertRows(
+  await insertRows(ch, 'webhook_deliveries', [landingRow(d)], `landing:${d.deliveryId}`);
+}
+
+/**
+ * Lands several deliveries in one insert: one part, one fsync (the receiver's group commit).
+ * ClickHouse inserts one block atomically, so either every delivery of the batch is durable or
+ * none is. The dedup token covers the exact set of ids, so resending the same batch after an
+ * unanswered insert cannot land a second copy; callers still check existence first, because a
+ * token only dedupes an identical block within the last 1,000 inserts.
+ */
+export async function landDeliveries(ch: Warehouse, ds: readonly LandedDelivery[]): Promise<void> {
+  if (ds.length === 0) return;
+  if (ds.length === 1) return landDelivery(ch, ds[0]);
+  const ids = ds.map((d) => d.deliveryId).sort();
+  const token = `landing:batch:${crypto.createHash('sha256').update(ids.join('\n')).digest('hex')}`;
+  await insertRows(ch, 'webhook_deliveries', ds.map(landingRow), token);
+}
+
+/**
+ * The ids among `ids` already landed. Ids are written as unhex('…') literals rather than a bound
+ * parameter: chDB serialises every parameterised query of the process on one chain (a libchdb
+ * race), so a bound query here would wait behind the worker's; hex literals cannot inject.
+ */
+export async function existingDeliveries(ch: Warehouse, ids: readonly string[]): Promise<Set<string>> {
+  if (ids.length === 0) return new Set();
+  const list = ids.map((id) => `unhex('${Buffer.from(id, 'utf8').toString('hex')}')`).join(', ');
+  const rows = await queryRows<{ delivery_id: string }>(ch, `SELECT DISTINCT delivery_id FROM webhook_deliveries WHERE delivery_id IN (${list})`);
+  return new Set(rows.map((r) => r.delivery_id));
+}
+
+/**
+ * Refresh responses landed at least `minAgeSeconds` ago that no load marker covers yet: handed to
+ * their account workflow again at start-up and by the receiver's periodic sweep.
+ */
+export async function unloadedDeliveries(ch: Warehouse, o: { minAgeSeconds: number; limit: number }): Promise<RefreshResponseRef[]> {
+  const rows = await queryRows<LandedRow>(
     ch,
-    'webhook_deliveries',
-    [
-      {
-        delivery_id: d.deliveryId,
-        source: d.source,
-        event: d.event,
-        subscription: d.subscription,
-        received_at: new Date().toISOString(),
-        body: d.body,
-        body_bytes: Buffer.byteLength(d.body),
-        body_sha256: crypto.createHash('sha256').update(d.body).digest('hex'),
-        refresh_response_id: rr?.id ?? '',
-        request_id: rr?.requestId ?? '',
-        bettor_id: rr?.bettorId ?? d.bettorId ?? '',
-        bettor_account_id: rr?.bettorAccountId ?? d.bettorAccountId ?? '',
-        status: rr?.status ?? null,
-        detail: rr?.detail ?? '',
-        refresh_type: rr?.type ?? '',
-        time_created: rr?.timeCreated ?? null,
-        slip_count: rr?.betSlips.length ?? 0,
-      },
-    ],
-    `landing:${d.deliveryId}`,
+    `SELECT ${LANDED_REF_COLUMNS} FROM webhook_deliveries
+     WHERE event = 'refreshresponse.created' AND status IN (200, 202)
+       AND received_at <= now64(3) - toIntervalMillisecond(${Math.max(0, Math.floor(o.minAgeSeconds * 1000))})
+       AND refresh_response_id NOT IN (SELECT key FROM load_markers WHERE kind = 'refresh_response')
+     ORDER BY received_at LIMIT ${Math.max(1, Math.floor(o.limit))}`,
   );
+  return rows.map(refFromLandedRow);
+}
+
+function landingRow(d: LandedDelivery) {
+  const rr = d.refreshResponse;
+  return {
+    delivery_id: d.deliveryId,
+    source: d.source,
+    event: d.event,
+    subscription: d.subscription,
+    received_at: new Date().toISOString(),
+    body: d.body,
+    body_bytes: Buffer.byteLength(d.body),
+    body_sha256: crypto.createHash('sha256').update(d.body).digest('hex'),
+    refresh_response_id: rr?.id ?? '',
+    request_id: rr?.requestId ?? '',
+    bettor_id: rr?.bettorId ?? d.bettorId ?? '',
+    bettor_account_id: rr?.bettorAccountId ?? d.bettorAccountId ?? '',
+    status: rr?.status ?? null,
+    detail: rr?.detail ?? '',
+    refresh_type: rr?.type ?? '',
+    time_created: rr?.timeCreated ?? null,
+    slip_count: rr?.betSlips.length ?? 0,
+  };
 }
 
 export function refFromResponse(deliveryId: string, source: 'webhook' | 'poll', rr: NormalizedRefreshResponse): RefreshResponseRef {

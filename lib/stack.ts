@@ -7,13 +7,14 @@ import { createActivities } from '../activities';
 import { createLinehouseWorker } from '../workers/temporal-worker';
 import { accountWorkflowId, refreshResponseCreated, type RefreshResponseRef } from '../workflows/messages';
 import type { Config, RefreshPolicy } from './config';
-import { LANDED_REF_COLUMNS, refFromLandedRow } from './landing';
+import { unloadedDeliveries } from './landing';
 import { log, registerSecret, setLogLevel } from './log';
 import { createSharpSportsClient } from './sharpsports-client';
 import { connectClient, connectWorker, ensureSearchAttributes } from './temporal/connect';
 import { startDevServer, type DevServer } from './temporal/dev-server';
+import { forEachLimit } from './webhook/dispatcher';
 import { createWebhookServer, listen } from './webhook/receiver';
-import { createWarehouse, queryRows, type Warehouse } from './warehouse/client';
+import { createWarehouse, type Warehouse } from './warehouse/client';
 import { migrate } from './warehouse/migrate';
 import type { SharpSportsSandbox } from '../sandbox/sharpsports';
 import { checkRoles, createHealthServer, feedsTaskQueue, runsEverything, shardFeeds, startFeedsRole, type StartedFeed } from './roles';
@@ -257,13 +258,8 @@ export async function startStack(config: Config, opts: StackOptions = {}): Promi
 
 /** Deliveries landed but never loaded (the process died between landing and loading): hand them over again. */
 async function redispatchUnloaded(ch: Warehouse, dispatch: (ref: RefreshResponseRef) => Promise<void>) {
-  const rows = await queryRows<any>(
-    ch,
-    `SELECT ${LANDED_REF_COLUMNS} FROM webhook_deliveries
-     WHERE event = 'refreshresponse.created' AND status IN (200, 202)
-       AND refresh_response_id NOT IN (SELECT key FROM load_markers WHERE kind = 'refresh_response')
-     ORDER BY received_at LIMIT 10000`,
-  );
-  for (const row of rows) await dispatch(refFromLandedRow(row));
-  if (rows.length) log.info('reconcile.redispatched', { deliveries: rows.length });
+  const refs = await unloadedDeliveries(ch, { minAgeSeconds: 0, limit: 10_000 });
+  // A few at a time: thousands left by a crash under load took minutes one by one.
+  await forEachLimit(refs, 8, dispatch);
+  if (refs.length) log.info('reconcile.redispatched', { deliveries: refs.length });
 }

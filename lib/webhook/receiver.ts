@@ -8,19 +8,29 @@ import {
   normalizeRefreshResponse,
   WebhookEnvelopeSchema,
 } from '../../schemas/sharpsports';
-import { deliveryExists, landDelivery, refFromResponse } from '../landing';
+import { refFromResponse, unloadedDeliveries } from '../landing';
 import { log } from '../log';
 import { recordRejection } from '../rejections';
 import { insertRows, type Warehouse } from '../warehouse/client';
 import type { RefreshResponseRef } from '../../workflows/messages';
+import { createLandingCommitter, type LandingCommitter } from './committer';
+import { createDispatcher, type Dispatcher } from './dispatcher';
 import { verifyHookHmac } from './hmac';
 
 export interface ReceiverOptions {
   clickhouse: Warehouse;
   secret?: string;
   maxBodyBytes: number;
-  /** Hands a landed refresh response to its account workflow (signal-with-start). */
+  /** Hands a landed refresh response to its account workflow (signal-with-start); called after the 200, with retries. */
   dispatch(ref: RefreshResponseRef): Promise<void>;
+  /** How often to re-dispatch landed deliveries that are still unloaded (default 30 s; 0: never). */
+  sweepEveryMs?: number;
+  /** Only deliveries landed at least this long ago are swept (default 60 s). */
+  sweepMinAgeSeconds?: number;
+  /** Concurrent signal-with-starts (default 8). */
+  dispatchConcurrency?: number;
+  /** Delays between dispatch attempts before a delivery is left to the sweep (default 250 ms, 1 s, 4 s). */
+  dispatchRetryDelaysMs?: number[];
   /** Extra routes served on the same port (health, admin). Return true when handled. */
   extraRoutes?: (req: http.IncomingMessage, res: http.ServerResponse) => boolean | Promise<boolean>;
   isReady?: () => boolean;
@@ -80,16 +90,25 @@ function headerSummary(req: http.IncomingMessage) {
   return { 'content-type': h['content-type'], 'content-length': h['content-length'], 'hook-event': h['hook-event'], 'hook-delivery': h['hook-delivery'], 'hook-subscription': h['hook-subscription'], 'user-agent': h['user-agent'] };
 }
 
+export type WebhookServer = http.Server & { committer: LandingCommitter; dispatcher: Dispatcher };
+
 /**
- * `POST /webhooks/sharpsports`: verify, land durably, then acknowledge — well inside the
- * 3 s SharpSports allows — and hand the workflow a reference to the landed delivery.
+ * `POST /webhooks/sharpsports`: verify, land durably (group commit: one fsynced insert for every
+ * delivery that arrived meanwhile), acknowledge — well inside the 3 s SharpSports allows — and
+ * then hand the workflow a reference to the landed delivery. The hand-over is after the 200: a
+ * landed delivery is already safe (the sweep and the start-up re-dispatch find it unloaded), and
+ * a Temporal round trip per request held every answer back.
  */
-export function createWebhookServer(opts: ReceiverOptions): http.Server {
-  const recent = new Set<string>();
-  const remember = (id: string) => {
-    recent.add(id);
-    if (recent.size > 10_000) recent.delete(recent.values().next().value as string);
-  };
+export function createWebhookServer(opts: ReceiverOptions): WebhookServer {
+  const committer = createLandingCommitter(opts.clickhouse);
+  const dispatcher = createDispatcher({
+    dispatch: opts.dispatch,
+    findUnloaded: (o) => unloadedDeliveries(opts.clickhouse, o),
+    concurrency: opts.dispatchConcurrency,
+    retryDelaysMs: opts.dispatchRetryDelaysMs,
+    sweepEveryMs: opts.sweepEveryMs ?? 30_000,
+    sweepMinAgeSeconds: opts.sweepMinAgeSeconds,
+  });
 
   async function handleWebhook(req: http.IncomingMessage, res: http.ServerResponse) {
     const deliveryHeader = String(req.headers['hook-delivery'] ?? '');
@@ -127,12 +146,10 @@ export function createWebhookServer(opts: ReceiverOptions): http.Server {
         } catch (err) {
           throw new Refusal(422, 'schema', `refreshresponse.created data is unusable: ${err instanceof z.ZodError ? z.prettifyError(err).slice(0, 500) : (err as Error).message}`);
         }
-        const seen = recent.has(deliveryId) || (await deliveryExists(opts.clickhouse, deliveryId));
-        if (!seen) await landDelivery(opts.clickhouse, { deliveryId, source: 'webhook', event, subscription, body, refreshResponse: rr });
-        remember(deliveryId);
+        const { duplicate: seen } = await committer.land({ deliveryId, source: 'webhook', event, subscription, body, refreshResponse: rr });
         // Signalled even for a repeated delivery: the first attempt may have landed and then
         // died before signalling. The workflow ignores a refreshResponse it already has.
-        await opts.dispatch(refFromResponse(deliveryId, 'webhook', rr));
+        dispatcher.enqueue(refFromResponse(deliveryId, 'webhook', rr));
         log.info('webhook.accepted', { hookEvent: event, delivery: deliveryId, refreshResponse: rr.id, account: rr.bettorAccountId, status: rr.status, slips: rr.betSlips.length, duplicate: seen });
         send(res, 200, { ok: true, deliveryId, duplicate: seen });
         return;
@@ -141,9 +158,8 @@ export function createWebhookServer(opts: ReceiverOptions): http.Server {
       const parsed = event === 'bettor.created' ? BettorCreatedDataSchema.safeParse(envelope.data.data) : BettorAccountEventDataSchema.safeParse(envelope.data.data);
       if (!parsed.success) throw new Refusal(422, 'schema', `${event} data is unusable: ${z.prettifyError(parsed.error).slice(0, 500)}`);
       const data = parsed.data as Record<string, any>;
-      const seen = recent.has(deliveryId) || (await deliveryExists(opts.clickhouse, deliveryId));
+      const { duplicate: seen } = await committer.land({ deliveryId, source: 'webhook', event, subscription, body, bettorId: event === 'bettor.created' ? data.id : data.bettor, bettorAccountId: event === 'bettor.created' ? '' : data.id });
       if (!seen) {
-        await landDelivery(opts.clickhouse, { deliveryId, source: 'webhook', event, subscription, body, bettorId: event === 'bettor.created' ? data.id : data.bettor, bettorAccountId: event === 'bettor.created' ? '' : data.id });
         const receivedAt = new Date().toISOString();
         if (event === 'bettor.created') {
           await insertRows(opts.clickhouse, 'bettors', [{ id: data.id, internal_id: String(data.internalId ?? ''), delivery_id: deliveryId, received_at: receivedAt }]);
@@ -151,7 +167,6 @@ export function createWebhookServer(opts: ReceiverOptions): http.Server {
           await insertRows(opts.clickhouse, 'bettor_account_events', [{ bettor_account_id: data.id, bettor_id: String(data.bettor ?? ''), event, book_abbr: String(data.book ?? ''), region: String(data.region ?? ''), delivery_id: deliveryId, received_at: receivedAt }]);
         }
       }
-      remember(deliveryId);
       log.info('webhook.accepted', { hookEvent: event, delivery: deliveryId, id: data.id, duplicate: seen });
       send(res, 200, { ok: true, deliveryId, duplicate: seen });
     } catch (err) {
@@ -215,7 +230,17 @@ export function createWebhookServer(opts: ReceiverOptions): http.Server {
     const detail = timeout ? `request not complete within headersTimeout ${server.headersTimeout} ms / requestTimeout ${server.requestTimeout} ms (slow sender cut off)` : `unparseable HTTP request: ${err.code}`;
     void recordRejection(opts.clickhouse, { source: SOURCE, reason: timeout ? 'request_timeout' : 'bad_http', detail, httpStatus: status });
   });
-  return server;
+  // Closing waits for the hand-overs already queued, so a clean stop leaves nothing for the next
+  // start to sweep up (the stack closes this server before its Temporal connection).
+  const close = server.close.bind(server);
+  server.close = ((cb?: (err?: Error) => void) => {
+    dispatcher.stop();
+    close((err?: Error) => {
+      void dispatcher.drain(10_000).then(() => cb?.(err));
+    });
+    return server;
+  }) as typeof server.close;
+  return Object.assign(server, { committer, dispatcher });
 }
 
 /** Deeper than any real payload; a 100k-level body is refused without being parsed or walked. */
