@@ -1,3 +1,4 @@
+import crypto from 'node:crypto';
 import { Context } from '@temporalio/activity';
 import { BetSlipSchema, normalizeRefreshResponse, paginated } from '../schemas/sharpsports';
 import { slipToRows } from '../lib/bet-rows';
@@ -9,6 +10,11 @@ import { classify } from './refresh-requests';
 import type { ActivityDeps } from './deps';
 
 const PageSchema = paginated(BetSlipSchema);
+
+/** Which slips a page listed, in order: two passes over a listing agree when every page's digest does. */
+function listingDigest(slips: BetSlip[]): string {
+  return crypto.createHash('sha256').update(slips.map((s) => s.id).join('\n')).digest('hex').slice(0, 16);
+}
 
 async function markerExists(ch: Warehouse, kind: string, key: string): Promise<{ slips: number; bets: number } | null> {
   const rows = await queryRows<{ slips: number; bets: number }>(ch, 'SELECT slips, bets FROM load_markers FINAL WHERE kind = {k:String} AND key = {key:String} LIMIT 1', { k: kind, key });
@@ -41,17 +47,20 @@ export function createRefreshLoadingActivities({ clickhouse, http }: ActivityDep
     },
 
     /** 202: one page of GET /v1/betSlips?refreshResponse=…; each page is its own durable unit. */
-    async loadBetSlipPage({ ref, pageNum, pageSize }: { ref: RefreshResponseRef; pageNum: number; pageSize: number }) {
+    async loadBetSlipPage({ ref, pageNum, pageSize, pass = 1 }: { ref: RefreshResponseRef; pageNum: number; pageSize: number; pass?: number }) {
       const ctx = Context.current();
       ctx.heartbeat({ pageNum, stage: 'fetch' });
       const raw = await http.get('/v1/betSlips', { refreshResponse: ref.refreshResponseId, pageSize, pageNum }).catch(classify);
       const page = PageSchema.parse(raw);
       ctx.heartbeat({ pageNum, stage: 'load', slips: page.objects.length });
-      const counts = await upsertSlips(clickhouse, page.objects, { refreshResponseId: ref.refreshResponseId, refreshResponseTime: ref.timeCreated, bettorId: ref.bettorId }, `rr:${ref.refreshResponseId}:p${pageSize}:${pageNum}`);
+      // A later pass over a changed listing fetches other slips under the same page number: its own
+      // insert token, or the insert would be deduplicated against the first pass's page.
+      const again = pass > 1 ? `:r${pass}` : '';
+      const counts = await upsertSlips(clickhouse, page.objects, { refreshResponseId: ref.refreshResponseId, refreshResponseTime: ref.timeCreated, bettorId: ref.bettorId }, `rr:${ref.refreshResponseId}:p${pageSize}:${pageNum}${again}`);
       failpoint('after_rows_before_marker:page');
-      await insertRows(clickhouse, 'load_markers', [{ kind: 'refresh_response_page', key: `${ref.refreshResponseId}/${pageSize}/${pageNum}`, slips: counts.slips, bets: counts.bets, detail: `totalPages=${page.totalPages}` }]);
+      await insertRows(clickhouse, 'load_markers', [{ kind: 'refresh_response_page', key: `${ref.refreshResponseId}/${pageSize}/${pageNum}${again.replace(':', '/')}`, slips: counts.slips, bets: counts.bets, detail: `totalPages=${page.totalPages}` }]);
       failpoint('after_marker_before_complete:page');
-      return { ...counts, totalPages: page.totalPages };
+      return { ...counts, totalPages: page.totalPages, digest: listingDigest(page.objects) };
     },
 
     /**

@@ -1,6 +1,7 @@
 import {
   condition,
   continueAsNew,
+  patched,
   proxyActivities,
   setHandler,
   sleep,
@@ -48,6 +49,11 @@ const requestApi = proxyActivities<Activities>({
 });
 
 const TERMINAL = new Set([401, 403, 406]);
+
+/** Passes over a paged response whose listing keeps changing before the run says slips may be missing. */
+const MAX_PAGING_PASSES = 4;
+
+const sameList = (a: string[], b: string[]) => a.length === b.length && a.every((x, i) => x === b[i]);
 
 /**
  * One SharpSports bettorAccount refresh, request to webhook to pagination to retries
@@ -150,20 +156,43 @@ export async function accountRefresh(input: AccountRefreshInput): Promise<Accoun
     if (ref.status === 202) {
       setPhase(own ? 'paging' : 'loading-other');
       const cursor: PagingCursor = resume ?? { ref, nextPage: 1, totalPages: 1, slips: 0, bets: 0, pages: 0 };
-      while (cursor.nextPage <= cursor.totalPages) {
-        const page = await pageApi.loadBetSlipPage({ ref, pageNum: cursor.nextPage, pageSize: policy.pageSize });
-        // The listing changed under us (slips added or moved to another response): pages shifted, so
-        // slips may have been skipped. Say so in refresh_runs rather than report a complete load.
-        if (cursor.pages > 0 && page.totalPages !== cursor.totalPages) {
-          listingChanged = `totalPages changed while paging (${cursor.totalPages} → ${page.totalPages} at page ${cursor.nextPage}): slips may be missing, backfill the account`;
+      for (;;) {
+        const pass = cursor.pass ?? 1;
+        while (cursor.nextPage <= cursor.totalPages) {
+          const page = await pageApi.loadBetSlipPage({ ref, pageNum: cursor.nextPage, pageSize: policy.pageSize, ...(pass > 1 ? { pass } : {}) });
+          // The listing changed under us (slips added, or moved to another response): pages shifted,
+          // so this pass may have skipped slips.
+          if (cursor.nextPage > 1 && page.totalPages !== cursor.totalPages) {
+            cursor.changed ??= `totalPages changed while paging (${cursor.totalPages} → ${page.totalPages} at page ${cursor.nextPage})`;
+            cursor.lastChange = `pass ${pass}: totalPages ${cursor.totalPages} → ${page.totalPages} at page ${cursor.nextPage}`;
+            cursor.changedInPass = pass;
+          }
+          cursor.digests = [...(cursor.digests ?? []), page.digest ?? ''];
+          cursor.totalPages = page.totalPages;
+          cursor.slips += page.slips;
+          cursor.bets += page.bets;
+          cursor.pages += 1;
+          cursor.nextPage += 1;
+          result.pages += 1;
+          if (workflowInfo().continueAsNewSuggested && cursor.nextPage <= cursor.totalPages) await carryOn({ ...cursor, own });
         }
-        cursor.totalPages = page.totalPages;
-        cursor.slips += page.slips;
-        cursor.bets += page.bets;
-        cursor.pages += 1;
-        cursor.nextPage += 1;
-        result.pages += 1;
-        if (workflowInfo().continueAsNewSuggested && cursor.nextPage <= cursor.totalPages) await carryOn({ ...cursor, own });
+        if (pass === 1 && cursor.changedInPass !== 1) break;
+        // Once the listing has moved, only two consecutive passes that read the same slips in the
+        // same order (and no page count change inside the later one) show that nothing was skipped.
+        const settled = pass > 1 && cursor.changedInPass !== pass && sameList(cursor.digests ?? [], cursor.previousDigests ?? []);
+        if (settled) {
+          listingChanged = `${cursor.changed}; re-paged from page 1: passes ${pass - 1} and ${pass} read the same listing`;
+          break;
+        }
+        // Histories recorded before re-paging existed went straight to markResponseLoaded here.
+        if (pass >= MAX_PAGING_PASSES || !patched('repage-on-listing-change')) {
+          const moved = cursor.changedInPass === pass ? cursor.lastChange : `pass ${pass} listed other slips than pass ${pass - 1}`;
+          listingChanged = pass === 1 ? `${cursor.changed}: slips may be missing, backfill the account` : `${cursor.changed}; paged ${pass} times and the listing kept moving (${moved}): slips may be missing, backfill the account`;
+          break;
+        }
+        // Re-page from page 1: slips are upserts keyed by id, so what an earlier pass stored is stored again, not twice.
+        Object.assign(cursor, { pass: pass + 1, nextPage: 1, totalPages: 1, previousDigests: cursor.digests, digests: [] });
+        if (workflowInfo().continueAsNewSuggested) await carryOn({ ...cursor, own });
       }
       const distinct = await api.markResponseLoaded({ refreshResponseId: ref.refreshResponseId, slips: cursor.slips, bets: cursor.bets, pages: cursor.pages });
       // Older histories recorded no result here (replay keeps the per-page sums).

@@ -92,6 +92,15 @@ export interface PagingCursor {
   slips: number;
   bets: number;
   pages: number;
+  /** 1 unless the listing changed while paging and the response is being paged again from page 1. */
+  pass?: number;
+  /** The first and the latest change seen, and the pass that saw the latest. */
+  changed?: string;
+  lastChange?: string;
+  changedInPass?: number;
+  /** Per page of this pass and of the one before: which slips it listed, in order (loadBetSlipPage's digest). */
+  digests?: string[];
+  previousDigests?: string[];
 }
 
 export interface CarriedState {

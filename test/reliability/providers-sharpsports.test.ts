@@ -25,6 +25,7 @@ const FAULTS: Record<string, { scenario: string; knobs: Record<string, unknown> 
   overlap: { scenario: 'maintenance', knobs: { status: 202, historySlips: 250, duplicateAcrossPages: 10 } },
   grows: { scenario: 'flaky', knobs: { status: 202, historySlips: 250, pageDrift: 60 } },
   shrinks: { scenario: 'eager', knobs: { status: 202, historySlips: 250, pageDrift: -60 } },
+  restless: { scenario: 'errorbet', knobs: { status: 202, historySlips: 250, pageDrift: 60, pageDriftTimes: 99 } },
   lateWebhook: { scenario: 'delayed', knobs: { webhookDelayMs: 14_000 } },
   outOfOrder: { scenario: 'duplicate', knobs: { webhookDelayMs: 6_000 } },
 };
@@ -60,7 +61,7 @@ beforeAll(async () => {
     behind = [];
     for (const [fault, id] of Object.entries(acct)) {
       const d = await diffAccount(stack, id);
-      if (fault !== 'shrinks' && fault !== 'grows' && (d.missing.length || d.stale.length)) behind.push({ fault, truth: d.truth, warehouse: d.warehouse, missing: d.missing.length, stale: d.stale.length });
+      if (fault !== 'restless' && (d.missing.length || d.stale.length)) behind.push({ fault, truth: d.truth, warehouse: d.warehouse, missing: d.missing.length, stale: d.stale.length });
     }
     const late = sandbox.deliveries().some((d) => d.accountId === acct.lateWebhook && d.event === 'refreshresponse.created' && d.status === 200);
     return behind.length === 0 && late;
@@ -124,30 +125,40 @@ describe('bad pages', () => {
     expect(await diffAccount(stack, id)).toMatchObject({ truth: 250, warehouse: 250, distinct: 250, missing: [], extra: [], stale: [] });
   });
 
-  it('totalPages grows after page 1 (60 slips added, sorting first): the run records the listing change; the skipped slips are counted', async () => {
+  it('totalPages grows after page 1 (60 slips added, sorting first): the response is paged again from page 1 and every slip loads', async () => {
     const id = acct.grows;
     const r = results.get('grows')!;
-    expect(r).toMatchObject({ status: 202, pages: 4 });
-    const d = await diffAccount(stack, id);
-    const runs = await queryRows<{ detail: string }>(stack.clickhouse, 'SELECT detail FROM refresh_runs FINAL WHERE refresh_response_id = {r:String}', { r: r.refreshResponseId });
-    // Defined outcome: every slip is loaded, or the run says the listing changed under it.
-    expect(d.missing.length === 0 || runs.some((x) => /totalPages changed while paging \(3 → 4/.test(x.detail))).toBe(true);
-    expect({ truth: d.truth, distinct: d.distinct, extra: d.extra, stale: d.stale }).toEqual({ truth: 310, distinct: 250, extra: [], stale: [] });
-    // The 60 added slips sort onto page 1, already fetched: they are the ones not loaded.
-    expect(d.missing).toHaveLength(60);
+    // Pass 1: page 1 of 3, then pages 2–4 of 4 (the 60 new slips sort onto page 1, already read);
+    // passes 2 and 3: pages 1–4 of the new listing, the same slips both times.
+    expect(r).toMatchObject({ status: 202, pages: 12, slips: 310 });
+    expect(await diffAccount(stack, id)).toMatchObject({ truth: 310, warehouse: 310, distinct: 310, missing: [], extra: [], stale: [] });
+    const runs = await queryRows<{ detail: string; slips: number }>(stack.clickhouse, 'SELECT detail, slips FROM refresh_runs FINAL WHERE refresh_response_id = {r:String}', { r: r.refreshResponseId });
+    expect(runs.map((x) => x.detail)).toEqual(['totalPages changed while paging (3 → 4 at page 2); re-paged from page 1: passes 2 and 3 read the same listing']);
+    // Later passes' pages have their own insert tokens and load markers (the same token would have deduplicated them away).
+    expect(await count(stack, "SELECT uniqExact(key) AS n FROM load_markers WHERE kind = 'refresh_response_page' AND key LIKE {p:String}", { p: `${r.refreshResponseId}/%/r_` })).toBe(8);
   });
 
-  it('totalPages shrinks after page 1 (60 slips moved to a newer response): the moved slips load from it; 60 shifted slips are skipped and the run records the listing change', async () => {
+  it('totalPages shrinks after page 1 (60 slips moved to a newer response): the moved slips load from it, the shifted ones from a second pass', async () => {
     const id = acct.shrinks;
     const r = results.get('shrinks')!;
-    expect(r).toMatchObject({ status: 202, pages: 2 });
+    // Pass 1: page 1 of 3, page 2 of 2; passes 2 and 3: pages 1–2 of 2.
+    expect(r).toMatchObject({ status: 202, pages: 6 });
+    expect(await diffAccount(stack, id)).toMatchObject({ truth: 250, warehouse: 250, distinct: 250, missing: [], extra: [], stale: [] });
+    const runs = await queryRows<{ detail: string }>(stack.clickhouse, 'SELECT detail FROM refresh_runs FINAL WHERE refresh_response_id = {r:String}', { r: r.refreshResponseId });
+    expect(runs.map((x) => x.detail)).toEqual(['totalPages changed while paging (3 → 2 at page 2); re-paged from page 1: passes 2 and 3 read the same listing']);
+  });
+
+  it('negative control: a listing that changes on every read of page 1 is given up after 4 passes, the run says slips may be missing, and the completeness check does fail', async () => {
+    const id = acct.restless;
+    const r = results.get('restless')!;
+    // 60 slips added in front at every read of page 1 (its answer is the listing before): 250 → 310 → 370 → 430 → 490
+    // slips over 4 passes of 4, 4, 5 and 5 pages.
+    expect(r).toMatchObject({ status: 202, pages: 18 });
+    const runs = await queryRows<{ detail: string }>(stack.clickhouse, 'SELECT detail FROM refresh_runs FINAL WHERE refresh_response_id = {r:String}', { r: r.refreshResponseId });
+    expect(runs.map((x) => x.detail)).toEqual(['totalPages changed while paging (3 → 4 at page 2); paged 4 times and the listing kept moving (pass 4 listed other slips than pass 3): slips may be missing, backfill the account']);
     const d = await diffAccount(stack, id);
-    const runs = await queryRows<{ detail: string; status: number }>(stack.clickhouse, 'SELECT detail, status FROM refresh_runs FINAL WHERE refresh_response_id = {r:String}', { r: r.refreshResponseId });
-    // Defined outcome: every slip is loaded, or the run says the listing changed under it.
-    expect(d.missing.length === 0 || runs.some((x) => /totalPages changed while paging \(3 → 2/.test(x.detail))).toBe(true);
-    expect({ extra: d.extra, stale: d.stale, warehouse: d.warehouse + d.missing.length }).toEqual({ extra: [], stale: [], warehouse: 250 });
-    // Negative control for the page family: this is the run where the completeness check does fail.
-    expect(d.missing.length).toBe(60);
+    // The 60 slips added when pass 4 read page 1 are the ones not loaded.
+    expect({ truth: d.truth, warehouse: d.warehouse, missing: d.missing.length, extra: d.extra, stale: d.stale }).toEqual({ truth: 490, warehouse: 430, missing: 60, extra: [], stale: [] });
   });
 });
 

@@ -49,6 +49,32 @@ describe('accountRefresh state machine (time-skipping)', () => {
     expect(result).toMatchObject({ status: 202, pages: 4, slips: 40, bets: 48 });
   });
 
+  it('202 whose totalPages changes while paging: pages it again from page 1 until two passes read the same listing', async () => {
+    // Pass 1: page 1 says 3 pages, page 2 says 4 (slips were added in front); pass 2 reads the new
+    // listing; pass 3 reads the same slips as pass 2 (same digests), so the load is complete.
+    const listing = (pass: number, pageNum: number) => ({ totalPages: pass === 1 && pageNum === 1 ? 3 : 4, digest: pass === 1 ? `old-${pageNum}` : `new-${pageNum}` });
+    const { result, fake } = await runRefresh([{ status: 202, listing }]);
+    expect(fake.pages.map((p) => `${p.pass ?? 1}:${p.page}`)).toEqual(['1:1', '1:2', '1:3', '1:4', '2:1', '2:2', '2:3', '2:4', '3:1', '3:2', '3:3', '3:4']);
+    expect(result).toMatchObject({ status: 202, pages: 12 });
+    expect(fake.details).toEqual(['totalPages changed while paging (3 → 4 at page 2); re-paged from page 1: passes 2 and 3 read the same listing']);
+  });
+
+  it('202 whose listing never settles: gives up after 4 passes and says slips may be missing', async () => {
+    const listing = (pass: number, pageNum: number) => ({ totalPages: pageNum === 1 ? pass + 1 : pass + 2, digest: `p${pass}-${pageNum}` });
+    const { result, fake } = await runRefresh([{ status: 202, listing }]);
+    expect(fake.pages.map((p) => p.pass ?? 1)).toEqual([1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3, 3, 4, 4, 4, 4, 4, 4]);
+    expect(result).toMatchObject({ status: 202, pages: 18 });
+    expect(fake.details).toEqual(['totalPages changed while paging (2 → 3 at page 2); paged 4 times and the listing kept moving (pass 4: totalPages 5 → 6 at page 2): slips may be missing, backfill the account']);
+  });
+
+  it('negative control: a listing that moves without changing totalPages in later passes still needs two equal passes', async () => {
+    // Pass 2 and 3 keep totalPages but list other slips on page 1; pass 4 equals pass 3.
+    const listing = (pass: number, pageNum: number) => ({ totalPages: pass === 1 && pageNum === 1 ? 2 : 3, digest: pageNum === 1 ? `p${Math.min(pass, 3)}` : `same-${pageNum}` });
+    const { fake } = await runRefresh([{ status: 202, listing }]);
+    expect(fake.pages.map((p) => p.pass ?? 1)).toEqual([1, 1, 1, 2, 2, 2, 3, 3, 3, 4, 4, 4]);
+    expect(fake.details).toEqual(['totalPages changed while paging (2 → 3 at page 2); re-paged from page 1: passes 3 and 4 read the same listing']);
+  });
+
   it('429 in the immediate response: backs off at least 60 s (skipped) and retries until accepted', async () => {
     const { result, fake } = await runRefresh([{ outcome: 'rateLimited' }, { outcome: 'rateLimited' }, { status: 200 }]);
     expect(result).toMatchObject({ status: 200, attempts: 3 });

@@ -15,6 +15,8 @@ export interface Attempt {
   status?: number;
   detail?: string;
   totalPages?: number;
+  /** A listing that moves while it is paged: what page `pageNum` of pass `pass` answers (default: `totalPages`, the same slips every pass). */
+  listing?: (pass: number, pageNum: number) => { totalPages: number; digest: string };
   /** How the response reaches the workflow. */
   delivery?: 'webhook-before-return' | 'webhook-twice' | 'landed-earlier' | 'poll-only' | 'never';
 }
@@ -22,7 +24,8 @@ export interface Attempt {
 export class FakeSharpSports {
   readonly requests: Array<{ attempt: number; requestId: string; at: number }> = [];
   readonly loads: string[] = [];
-  readonly pages: Array<{ rr: string; page: number }> = [];
+  readonly pages: Array<{ rr: string; page: number; pass?: number }> = [];
+  readonly details: Array<string | null> = [];
   readonly otps: string[] = [];
   readonly polls: string[] = [];
   readonly runs: Array<{ requestId: string; status: number; origin: string }> = [];
@@ -92,14 +95,16 @@ export class FakeSharpSports {
         this.loads.push(deliveryId);
         return { slips: 3, bets: 4, skipped: false };
       },
-      loadBetSlipPage: async ({ ref, pageNum }) => {
-        this.pages.push({ rr: ref.refreshResponseId, page: pageNum });
+      loadBetSlipPage: async ({ ref, pageNum, pass }) => {
+        this.pages.push({ rr: ref.refreshResponseId, page: pageNum, ...(pass ? { pass } : {}) });
         const a = this.script.find((x) => x.status === 202);
-        return { slips: 10, bets: 12, totalPages: a?.totalPages ?? 1 };
+        const listed = a?.listing?.(pass ?? 1, pageNum) ?? { totalPages: a?.totalPages ?? 1, digest: `page-${pageNum}` };
+        return { slips: 10, bets: 12, ...listed };
       },
       markResponseLoaded: async ({ slips, bets }) => ({ slips, bets }),
       recordRefreshRun: async (r) => {
         this.runs.push({ requestId: r.requestId, status: r.status, origin: r.origin });
+        this.details.push(r.detail);
       },
     };
   }
