@@ -1,6 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { Worker, type NativeConnection } from '@temporalio/worker';
 import type { Activities } from '../activities';
+import { MAIN_WORKER_TUNING } from '../lib/temporal/worker-options';
 
 export const WORKFLOWS_PATH = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
 
@@ -12,7 +13,7 @@ export function createLinehouseWorker(opts: { connection: NativeConnection; name
     taskQueue: opts.taskQueue,
     ...(opts.workflowBundle ? { workflowBundle: opts.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
     activities: opts.activities,
-    maxConcurrentActivityTaskExecutions: 64,
+    ...MAIN_WORKER_TUNING,
     shutdownGraceTime: '10s',
   });
 }

@@ -1,0 +1,349 @@
+/**
+ * Refresh throughput on the embedded stack, side by side with the same Temporal server's ceiling:
+ *
+ *   ceiling  — a trivial workflow (start → one no-op activity → complete) on its own worker and
+ *              task queue (bench/trivial-workflow.ts, not in the product bundle), with the main
+ *              worker's tuning (lib/temporal/worker-options.ts);
+ *   refresh  — the real stack of `linehouse up --sandbox` (lib/stack.ts startStack: dev server,
+ *              chDB, worker, webhook receiver, SharpSports sandbox over loopback): one
+ *              accountRefresh per account, mode 'request', as `linehouse refresh --account` starts
+ *              it: POST refresh → the sandbox creates the refreshResponse → Thorn-signed webhook →
+ *              receiver lands it and signals → the workflow loads the slips into chDB → completes.
+ *
+ * Both rows: N workflows started (50 starts in flight), rate = N / (last close time − first start).
+ * Completion is counted by workflow status (visibility), then checked: every refresh workflow
+ * ended with status 200 and the slip count the sandbox made, and chDB holds exactly the sandbox's
+ * slips and bets for those accounts, one refresh_runs row each. Each run uses fresh generated
+ * accounts (sandbox `generatedAccounts`), so the 1-per-minute rule never applies.
+ *
+ * The sandbox's simulated provider latency is off: refreshLatencyMs 0, webhook delays 0.
+ *
+ *   npx tsx bench/refresh.ts [--accounts 1000] [--runs 2] [--budget 150] [--quick] [--json]
+ */
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { parseArgs } from 'node:util';
+import type { Client } from '@temporalio/client';
+import proto from '@temporalio/proto';
+import type { BenchSection } from './section';
+import { fmt, machineLine, stats } from './machine';
+
+const TRIVIAL_QUEUE = 'bench-trivial';
+const START_CONCURRENCY = 50;
+
+interface RunResult {
+  n: number;
+  /** CPU seconds per workflow over the run: this process (worker, receiver, chDB, sandbox) and the dev server. */
+  cpu: { node: number; temporal: number };
+  seconds: number;
+  rate: number;
+  completed: number;
+  failed: number;
+}
+
+interface MeasureOptions {
+  accounts: number;
+  runs: number;
+  /** Wall-time budget (s) including stack start: a later run is skipped when it would not fit. */
+  budget: number;
+  slipsPerAccount: number;
+}
+
+/** CPU seconds (user + system) of this process and of its direct children (the dev server), from /proc. */
+export function cpuSeconds(): { node: number; temporal: number } {
+  const read = (pid: string) => {
+    try {
+      const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      return { ppid: Number(f[1]), cpu: (Number(f[11]) + Number(f[12])) / 100 };
+    } catch {
+      return null;
+    }
+  };
+  const node = read('self')?.cpu ?? NaN;
+  let temporal = 0;
+  for (const pid of fs.existsSync('/proc') ? fs.readdirSync('/proc') : []) {
+    if (!/^\d+$/.test(pid)) continue;
+    const s = read(pid);
+    if (s && s.ppid === process.pid) temporal += s.cpu;
+  }
+  return { node, temporal };
+}
+
+async function pool<T>(items: T[], limit: number, fn: (item: T) => Promise<unknown>): Promise<void> {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(limit, items.length) }, async () => {
+      while (next < items.length) await fn(items[next++]);
+    }),
+  );
+}
+
+/** Waits until `query` counts `target` closed workflows, then reads the latest close time. */
+async function awaitClosed(client: Client, query: string, target: number, deadlineMs: number): Promise<{ completed: number; failed: number; lastCloseMs: number }> {
+  let completed = 0;
+  let failed = 0;
+  for (;;) {
+    completed = (await client.workflow.count(`${query} AND ExecutionStatus = 'Completed'`)).count;
+    failed = (await client.workflow.count(`${query} AND ExecutionStatus != 'Completed' AND ExecutionStatus != 'Running'`)).count;
+    if (completed + failed >= target || Date.now() > deadlineMs) break;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  let lastCloseMs = 0;
+  for await (const wf of client.workflow.list({ query: `${query} AND ExecutionStatus != 'Running'` })) {
+    if (wf.closeTime) lastCloseMs = Math.max(lastCloseMs, wf.closeTime.getTime());
+  }
+  return { completed, failed, lastCloseMs };
+}
+
+async function measure(o: MeasureOptions): Promise<BenchSection[]> {
+  const t0 = performance.now();
+  const { loadConfig } = await import('../lib/config');
+  const { freePort, startStack } = await import('../lib/stack');
+  const { setLogLevel } = await import('../lib/log');
+  const { connectWorker } = await import('../lib/temporal/connect');
+  const { MAIN_WORKER_TUNING } = await import('../lib/temporal/worker-options');
+  const { queryRows } = await import('../lib/warehouse/client');
+  const { accountWorkflowId } = await import('../workflows/messages');
+  const { SA_KIND } = await import('../lib/temporal/search-attributes');
+  const { Worker } = await import('@temporalio/worker');
+  setLogLevel('error');
+
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'linehouse-bench-refresh-'));
+  const config = loadConfig({
+    LINEHOUSE_DATA_DIR: dataDir, WEBHOOK_PORT: '0', WEBHOOK_HOST: '127.0.0.1', LINEHOUSE_LOG_LEVEL: 'error',
+    TEMPORAL_DEV_PORT: String(await freePort()), TEMPORAL_UI_PORT: String(await freePort()),
+  });
+  const stack = await startStack(config, {
+    sandbox: true,
+    headlessTemporal: true,
+    feedSandboxes: false,
+    // No simulated provider latency: the refresh is created and its webhook sent at once.
+    sandboxOptions: { refreshLatencyMs: 0, delayedWebhookMs: 0, generatedAccounts: o.accounts * o.runs, initialSlipsPerAccount: o.slipsPerAccount },
+  });
+  const stackSeconds = (performance.now() - t0) / 1000;
+  const sandbox = stack.sandbox!;
+  const client = stack.client;
+  const connection = await connectWorker({ ...config.temporal, address: stack.run.temporalAddress });
+  const trivialWorker = await Worker.create({
+    connection,
+    namespace: stack.run.namespace,
+    taskQueue: TRIVIAL_QUEUE,
+    workflowsPath: fileURLToPath(new URL('./trivial-workflow.ts', import.meta.url)),
+    activities: { benchNoop: async (n: number) => n },
+    ...MAIN_WORKER_TUNING,
+  });
+  const trivialRun = trivialWorker.run();
+  const log = (line: string) => process.stderr.write(`${line}\n`);
+  log(`stack up in ${fmt(stackSeconds, 1)} s (dev server, chDB + migrations, worker bundle, receiver, sandbox with ${fmt(o.accounts * o.runs)} generated accounts)`);
+
+  const deadlineFor = () => Date.now() + Math.max(30, o.budget - (performance.now() - t0) / 1000) * 1000;
+
+  const ceiling = async (label: string, n: number): Promise<RunResult> => {
+    const kind = `bench-trivial-${label}`;
+    const cpu0 = cpuSeconds();
+    const start = Date.now();
+    await pool([...Array(n).keys()], START_CONCURRENCY, (i) =>
+      client.workflow.start('benchTrivial', { workflowId: `${kind}-${i}`, taskQueue: TRIVIAL_QUEUE, args: [i], typedSearchAttributes: [{ key: SA_KIND, value: kind }] }),
+    );
+    const done = await awaitClosed(client, `LinehouseKind = '${kind}'`, n, deadlineFor());
+    const cpu1 = cpuSeconds();
+    const seconds = (done.lastCloseMs - start) / 1000;
+    return { n, seconds, rate: done.completed / seconds, completed: done.completed, failed: done.failed, cpu: { node: (cpu1.node - cpu0.node) / n, temporal: (cpu1.temporal - cpu0.temporal) / n } };
+  };
+
+  const truth = new Map<string, { slips: number; bets: number }>();
+  const refresh = async (accounts: string[]): Promise<RunResult & { problems: string[]; webhooks: number; polled: number }> => {
+    const before = (await client.workflow.count(`WorkflowType = 'accountRefresh' AND ExecutionStatus != 'Running'`)).count;
+    const cpu0 = cpuSeconds();
+    const start = Date.now();
+    await pool(accounts, START_CONCURRENCY, (accountId) =>
+      client.workflow.start('accountRefresh', { workflowId: accountWorkflowId(accountId), taskQueue: stack.run.taskQueue, args: [{ accountId, mode: 'request', policy: stack.run.policy }], workflowIdConflictPolicy: 'USE_EXISTING' }),
+    );
+    const wanted = new Set(accounts);
+    // Every closed accountRefresh so far, minus the ones closed before this run.
+    const done = await awaitClosed(client, `WorkflowType = 'accountRefresh'`, before + accounts.length, deadlineFor());
+    const cpu1 = cpuSeconds();
+    const cpu = { node: (cpu1.node - cpu0.node) / accounts.length, temporal: (cpu1.temporal - cpu0.temporal) / accounts.length };
+    const completed = done.completed - before;
+    let lastCloseMs = 0;
+    const problems: string[] = [];
+    const memo = new Map<string, Record<string, unknown>>();
+    for await (const wf of client.workflow.list({ query: `WorkflowType = 'accountRefresh' AND ExecutionStatus = 'Completed'` })) {
+      const id = wf.workflowId.replace(/^refresh-/, '');
+      if (!wanted.has(id)) continue;
+      memo.set(id, (wf.memo ?? {}) as Record<string, unknown>);
+      if (wf.closeTime) lastCloseMs = Math.max(lastCloseMs, wf.closeTime.getTime());
+    }
+    // The output must be right, or the rate means nothing.
+    for (const s of sandbox.slips()) {
+      if (!wanted.has(s.bettorAccount)) continue;
+      const t = truth.get(s.bettorAccount) ?? { slips: 0, bets: 0 };
+      t.slips += 1;
+      t.bets += s.bets.length;
+      truth.set(s.bettorAccount, t);
+    }
+    let badMemo = 0;
+    for (const a of accounts) {
+      const m = memo.get(a);
+      if (!m || m.status !== 200 || m.slips !== truth.get(a)?.slips) badMemo++;
+    }
+    if (badMemo) problems.push(`${badMemo} workflows missing, not status 200 or with a slip count unlike the sandbox's`);
+    const stored = await queryRows<{ a: string; slips: string; bets: string }>(
+      stack.clickhouse,
+      `SELECT s.bettor_account_id AS a, s.n AS slips, b.n AS bets
+       FROM (SELECT bettor_account_id, count() AS n FROM bet_slips FINAL WHERE bettor_account_id IN {ids:Array(String)} GROUP BY 1) AS s
+       LEFT JOIN (SELECT bettor_account_id, count() AS n FROM bets FINAL WHERE bettor_account_id IN {ids:Array(String)} GROUP BY 1) AS b USING bettor_account_id`,
+      { ids: accounts },
+    );
+    const storedBy = new Map(stored.map((r) => [r.a, { slips: Number(r.slips), bets: Number(r.bets) }]));
+    const wrongRows = accounts.filter((a) => JSON.stringify(storedBy.get(a)) !== JSON.stringify(truth.get(a))).length;
+    if (wrongRows) problems.push(`${wrongRows} accounts whose bet_slips/bets in chDB differ from the sandbox`);
+    const [runs] = await queryRows<{ ok: string; all: string }>(stack.clickhouse, `SELECT countIf(status = 200) AS ok, count() AS all FROM refresh_runs WHERE bettor_account_id IN {ids:Array(String)}`, { ids: accounts });
+    if (Number(runs.ok) !== accounts.length || Number(runs.all) !== accounts.length) problems.push(`refresh_runs: ${runs.ok} status-200 rows of ${runs.all} for ${accounts.length} accounts`);
+    const [src] = await queryRows<{ webhooks: string; polled: string }>(
+      stack.clickhouse,
+      `SELECT countIf(source != 'poll') AS webhooks, countIf(source = 'poll') AS polled FROM webhook_deliveries WHERE bettor_account_id IN {ids:Array(String)}`,
+      { ids: accounts },
+    );
+    const seconds = (lastCloseMs - start) / 1000;
+    return { n: accounts.length, seconds, rate: memo.size / seconds, completed, failed: done.failed, cpu, problems, webhooks: Number(src.webhooks), polled: Number(src.polled) };
+  };
+
+  const generated = sandbox.accounts().filter((a) => a.internalId.startsWith('genuser')).map((a) => a.id);
+  const ceilings: RunResult[] = [];
+  const refreshes: Array<Awaited<ReturnType<typeof refresh>>> = [];
+  let historyNote = '';
+  const loadBefore = os.loadavg()[0];
+  try {
+    // Warm-up: both workers' isolates, the receiver and chDB's first inserts (not timed).
+    await ceiling('warm', 50);
+    await refresh(sandbox.accounts().filter((a) => a.internalId === 'gooduser').map((a) => a.id));
+    for (let r = 0; r < o.runs; r++) {
+      const elapsed = (performance.now() - t0) / 1000;
+      if (r > 0) {
+        const need = ceilings[0].seconds + refreshes[0].seconds + 10;
+        if (elapsed + need > o.budget) {
+          log(`run ${r + 1} skipped: ${fmt(elapsed)} s elapsed + ~${fmt(need)} s would pass the ${o.budget} s budget`);
+          break;
+        }
+      }
+      const c = await ceiling(`r${r}`, o.accounts);
+      ceilings.push(c);
+      log(`run ${r + 1}: ceiling ${fmt(c.completed)} trivial workflows in ${fmt(c.seconds, 2)} s = ${fmt(c.rate, 1)} wf/s (failed ${c.failed}); CPU per workflow: node ${fmt(c.cpu.node * 1000, 1)} ms, dev server ${fmt(c.cpu.temporal * 1000, 1)} ms`);
+      const f = await refresh(generated.slice(r * o.accounts, (r + 1) * o.accounts));
+      refreshes.push(f);
+      log(`run ${r + 1}: refresh ${fmt(f.completed)}/${fmt(f.n)} lifecycles in ${fmt(f.seconds, 2)} s = ${fmt(f.rate, 1)} refreshes/s (webhooks ${f.webhooks}, polled ${f.polled}, failed ${f.failed}; CPU per refresh: node ${fmt(f.cpu.node * 1000, 1)} ms, dev server ${fmt(f.cpu.temporal * 1000, 1)} ms)${f.problems.length ? ` PROBLEMS: ${f.problems.join('; ')}` : ', output verified'}`);
+    }
+    // One refresh's history: what the server and worker do per lifecycle.
+    const history = await client.workflow.getHandle(accountWorkflowId(generated[0])).fetchHistory();
+    const byType = new Map<string, number>();
+    for (const e of history.events ?? []) {
+      const t = String(proto.temporal.api.enums.v1.EventType[e.eventType ?? 0] ?? e.eventType).replace(/^EVENT_TYPE_/, '');
+      byType.set(t, (byType.get(t) ?? 0) + 1);
+    }
+    const n = (t: string) => byType.get(t) ?? 0;
+    historyNote = `One refresh's history: ${history.events?.length} events, ${n('WORKFLOW_TASK_COMPLETED')} workflow tasks, ${n('ACTIVITY_TASK_SCHEDULED')} activities, ${n('WORKFLOW_EXECUTION_SIGNALED')} signal, ${n('UPSERT_WORKFLOW_SEARCH_ATTRIBUTES')} search-attribute upserts, ${n('WORKFLOW_PROPERTIES_MODIFIED')} memo upserts, ${n('TIMER_STARTED')} timers.`;
+    log(historyNote);
+  } finally {
+    trivialWorker.shutdown();
+    await trivialRun.catch(() => undefined);
+    await connection.close();
+    await stack.stop();
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  }
+  const loadAfter = os.loadavg()[0];
+  const total = (performance.now() - t0) / 1000;
+
+  const c = stats(ceilings.map((r) => r.rate));
+  const f = stats(refreshes.map((r) => r.rate));
+  const wall = stats(refreshes.map((r) => r.seconds));
+  const ratio = f.median / c.median;
+  const problems = refreshes.flatMap((r) => r.problems);
+  const allDone = refreshes.every((r) => r.completed === r.n && r.failed === 0);
+  const at1000 = o.accounts >= 1000;
+  const section: BenchSection = {
+    title: `Refresh throughput, ${fmt(o.accounts)} accounts per run`,
+    inputs: `${fmt(o.accounts)} sandbox accounts per run (fresh each run, ${o.slipsPerAccount} history slips each), ${refreshes.length} run(s), ${START_CONCURRENCY} starts in flight; embedded dev server (SQLite) + chDB + sandbox over loopback; stack start ${fmt(stackSeconds, 1)} s, whole bench ${fmt(total, 1)} s`,
+    rows: [
+      { name: 'ceiling: trivial workflow (start → one activity → complete), same server, same worker tuning', unit: 'workflows/s', ...c, runs: ceilings.length },
+      {
+        name: 'refresh lifecycle (POST → refreshResponse → webhook → land + signal → load slips → complete)',
+        unit: 'refreshes/s',
+        ...f,
+        runs: refreshes.length,
+        extra: `wall ${refreshes.map((r) => fmt(r.seconds, 1)).join(' / ')} s; polled ${refreshes.reduce((n, r) => n + r.polled, 0)}`,
+      },
+    ],
+    ratios: [{ name: 'refresh / ceiling (median rate)', value: ratio, goal: '≥ 0.5', met: ratio >= 0.5 }],
+    goals: [
+      {
+        goal: `${fmt(o.accounts)} accounts refreshed < ${at1000 ? 120 : fmt((120 * o.accounts) / 1000)} s${at1000 ? '' : ' (quick: the 1,000-account goal scaled)'}`,
+        measured: `${fmt(wall.median, 1)} s median (${fmt(wall.min, 1)}–${fmt(wall.max, 1)} s)`,
+        met: allDone && problems.length === 0 && wall.max < (120 * o.accounts) / 1000,
+      },
+      { goal: 'every refresh status 200 with the sandbox\'s slips; chDB = sandbox', measured: problems.length ? problems.join('; ') : `${fmt(refreshes.reduce((n, r) => n + r.n, 0))} refreshes verified`, met: problems.length === 0 && allDone },
+    ],
+    notes: [
+      `${machineLine()}; 1-min load average ${loadBefore.toFixed(2)} before the runs, ${loadAfter.toFixed(2)} after (this benchmark included).`,
+      'Sandbox provider latency excluded: refreshLatencyMs 0 and webhook delays 0 (the sandbox default is 300 ms per refresh, 3 s for the delayed account).',
+      'The ceiling workflow is bench/trivial-workflow.ts on its own worker and task queue (not in the product bundle), with the main worker\'s options (lib/temporal/worker-options.ts).',
+      ...(historyNote ? [historyNote] : []),
+    ],
+  };
+  return [section];
+}
+
+export function formatSections(sections: BenchSection[]): string {
+  const out: string[] = [];
+  for (const s of sections) {
+    out.push(`${s.title}`, `input: ${s.inputs}`, '', '| path | unit | min | median | max | runs | |', '|---|---|---:|---:|---:|---:|---|');
+    for (const r of s.rows) out.push(`| ${r.name} | ${r.unit} | ${fmt(r.min, 1)} | ${fmt(r.median, 1)} | ${fmt(r.max, 1)} | ${r.runs} | ${r.extra ?? ''} |`);
+    out.push('');
+    for (const r of s.ratios) out.push(`${r.name}: ${fmt(r.value, 3)}${r.goal ? ` (goal ${r.goal}: ${r.met ? 'met' : 'NOT met'})` : ''}`);
+    for (const g of s.goals) out.push(`goal ${g.goal}: ${g.measured} — ${g.met ? 'met' : 'NOT met'}`);
+    for (const n of s.notes ?? []) out.push(`note: ${n}`);
+  }
+  return out.join('\n');
+}
+
+/**
+ * The `npm run bench` entry. Runs in a child process: chDB binds one data directory per process
+ * and the Temporal runtime is per process, so this benchmark never shares either with another.
+ */
+export async function runRefreshBench(opts: { quick?: boolean }): Promise<BenchSection[]> {
+  const args = ['--import', 'tsx', fileURLToPath(import.meta.url), '--json', ...(opts.quick ? ['--quick'] : [])];
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.on('error', reject);
+    child.on('exit', (code) => (code === 0 ? resolve(JSON.parse(out) as BenchSection[]) : reject(new Error(`bench/refresh.ts exited ${code}: ${out.slice(-500)}`))));
+  });
+}
+
+async function main() {
+  const { values } = parseArgs({
+    options: { accounts: { type: 'string' }, runs: { type: 'string' }, budget: { type: 'string', default: '150' }, slips: { type: 'string', default: '12' }, quick: { type: 'boolean', default: false }, json: { type: 'boolean', default: false } },
+  });
+  const sections = await measure({
+    accounts: Number(values.accounts ?? (values.quick ? 200 : 1000)),
+    runs: Number(values.runs ?? (values.quick ? 1 : 2)),
+    budget: Number(values.budget),
+    slipsPerAccount: Number(values.slips),
+  });
+  process.stdout.write(values.json ? JSON.stringify(sections) : formatSections(sections) + '\n');
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  main().then(
+    () => process.exit(0),
+    (err) => {
+      console.error(err);
+      process.exit(1);
+    },
+  );
+}
