@@ -1,9 +1,9 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
-import { createLogger } from '../lib/log';
+import { createLogger, type Logger } from '../lib/log';
 import { recordRejection } from '../lib/rejections';
 import { createFeedSink, loadCheckpoint } from '../lib/feeds/sink';
 import type { DescribedOdd, FeedAdapter, FeedHealth } from '../lib/feeds/types';
-import { insertRows, queryRows } from '../lib/warehouse/client';
+import { insertRows, queryRows, type Warehouse } from '../lib/warehouse/client';
 import type { ActivityDeps } from './deps';
 
 export interface FeedProgress {
@@ -41,6 +41,7 @@ export function createFeedActivities({ clickhouse, feeds }: ActivityDeps) {
       const log = createLogger(shard ? { feed: source, shard } : { feed });
       const health: FeedHealth = { connected: false, lastMessageAt: null, lastTickTs: null, reconnects: 0, gaps: 0, rejected: 0, messages: 0 };
       const resumed = await loadCheckpoint(clickhouse, feed);
+      if (!resumed && (await noteStartWithoutCheckpoint(clickhouse, feed, log))) health.gaps += 1;
       let progress: FeedProgress = { feed, position: resumed?.checkpoint.position ?? null, rowsTotal: resumed?.rowsTotal ?? 0, health };
       const sink = createFeedSink({
         clickhouse,
@@ -95,4 +96,28 @@ export function createFeedActivities({ clickhouse, feeds }: ActivityDeps) {
       return progress;
     },
   };
+}
+
+/**
+ * A consumer with no checkpoint has no position a provider can replay from: if it dies before its
+ * first checkpoint, what it received was never durable and the next start begins at "now". So a
+ * start without a checkpoint leaves a marker, and the next start that still finds no checkpoint
+ * reports the interval since that marker as a gap instead of hiding it.
+ */
+async function noteStartWithoutCheckpoint(ch: Warehouse, feed: string, log: Logger): Promise<boolean> {
+  const [earlier] = await queryRows<{ detail: string }>(ch, "SELECT detail FROM load_markers FINAL WHERE kind = 'feed_started' AND key = {f:String}", { f: feed });
+  const now = new Date().toISOString();
+  if (earlier) {
+    const gap = {
+      feed,
+      reason: 'before_first_checkpoint',
+      gap_from: earlier.detail,
+      gap_to: now,
+      detail: `a consumer started at ${earlier.detail} and stopped before its first checkpoint: what it received was not durable, and with no position the provider cannot replay it (nor what was sent while it was down)`,
+    };
+    log.warn('feed.gap', { reason: gap.reason, from: gap.gap_from, to: gap.gap_to });
+    await insertRows(ch, 'feed_gaps', [gap]);
+  }
+  await insertRows(ch, 'load_markers', [{ kind: 'feed_started', key: feed, slips: 0, bets: 0, detail: now }]);
+  return Boolean(earlier);
 }
