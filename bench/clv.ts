@@ -21,6 +21,8 @@ import { setLogLevel } from '../lib/log';
 import { createWarehouse, queryRows, type Warehouse } from '../lib/warehouse/client';
 import { migrate } from '../lib/warehouse/migrate';
 import { fmt, machineLine, stats } from './machine';
+import { renderSection } from './print';
+import type { BenchRow, BenchSection } from './section';
 
 export const REPORT_QUERY =
   'SELECT bettor_id, book_abbr, league, market, month, count(), avg(ev_clv_sharp), avg(price_clv_same_book), avg(points_clv), countIf(no_close), countIf(line_moved) FROM bet_clv GROUP BY ALL';
@@ -112,12 +114,19 @@ async function timed(ch: Warehouse, query: string): Promise<number> {
   return (performance.now() - start) / 1000;
 }
 
-async function main() {
-  const { values } = parseArgs({
-    options: { ticks: { type: 'string', default: '1000000' }, bets: { type: 'string', default: '100000' }, events: { type: 'string', default: '2000' }, runs: { type: 'string', default: '3' } },
-  });
-  const o = { ticks: Number(values.ticks), bets: Number(values.bets), events: Number(values.events) };
-  const runs = Number(values.runs);
+export interface ClvBenchOptions {
+  ticks?: number;
+  bets?: number;
+  events?: number;
+  runs?: number;
+  /** Smaller input (1M ticks, 20k bets) for a fast look; the goal is stated for 10M / 100k. */
+  quick?: boolean;
+}
+
+/** Generates the warehouse, then times the report against a plain scan (and the cache's costs) in one run. */
+export async function runClvBench(opts: ClvBenchOptions = {}): Promise<BenchSection[]> {
+  const o = { ticks: opts.ticks ?? (opts.quick ? 1_000_000 : 10_000_000), bets: opts.bets ?? (opts.quick ? 20_000 : 100_000), events: opts.events ?? 2000 };
+  const runs = opts.runs ?? 3;
   setLogLevel('warn');
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'linehouse-bench-clv-'));
   const ch = await createWarehouse({ dataDir: dir, clickhouse: { user: 'default', password: '', database: 'bench' } });
@@ -125,9 +134,10 @@ async function main() {
     await migrate(ch);
     const empty: number[] = [];
     for (let r = 0; r < runs; r++) empty.push(await timed(ch, 'SELECT * FROM bet_clv'));
-    process.stderr.write(`empty tables: SELECT * FROM bet_clv ${fmt(stats(empty).median, 3)} s\n`);
+    progress(`empty tables: SELECT * FROM bet_clv ${fmt(stats(empty).median, 3)} s`);
 
     const start = performance.now();
+    progress(`generating ${fmt(o.ticks)} ticks and ${fmt(o.bets)} bets in the engine …`);
     await generate(ch, o);
     const genSeconds = (performance.now() - start) / 1000;
     const [shape] = await queryRows<Record<string, number>>(
@@ -135,7 +145,7 @@ async function main() {
       `SELECT (SELECT count() FROM odds_ticks) AS ticks, (SELECT countIf(locked) FROM odds_ticks) AS locked, (SELECT uniqExact(event_key) FROM odds_ticks) AS events,
               (SELECT count() FROM bets) AS bets, (SELECT count() FROM bet_slips) AS slips, (SELECT count() FROM closing_lines) AS closes`,
     );
-    process.stderr.write(`generated in ${fmt(genSeconds, 1)} s: ${JSON.stringify(shape)}\n`);
+    progress(`generated in ${fmt(genSeconds, 1)} s: ${JSON.stringify(shape)}`);
     const summarize = async (label: string) => {
       const t0 = performance.now();
       const [summary] = await queryRows<Record<string, number>>(
@@ -143,21 +153,22 @@ async function main() {
         `SELECT count() AS rows, countIf(row_kind = 'slip') AS slips, countIf(ev_clv_sharp IS NOT NULL) AS with_sharp_ev, countIf(line_moved) AS line_moved, countIf(no_close) AS no_close,
                 countIf(unresolved_reason IS NOT NULL) AS unresolved, round(avg(ev_clv_sharp), 5) AS avg_ev_sharp FROM bet_clv`,
       );
-      process.stderr.write(`bet_clv ${label} (${fmt((performance.now() - t0) / 1000, 2)} s): ${JSON.stringify(summary)}\n`);
+      progress(`bet_clv ${label} (${fmt((performance.now() - t0) / 1000, 2)} s): ${JSON.stringify(summary)}`);
       return summary;
     };
 
     // Cache cold: no close stored yet, every event computed live from its ticks (as before 0008).
     const cold: number[] = [];
     for (let r = 1; r <= runs; r++) cold.push(await timed(ch, REPORT_QUERY));
-    process.stderr.write(`cold report: ${cold.map((x) => fmt(x, 3)).join(', ')} s\n`);
+    progress(`cold report: ${cold.map((x) => fmt(x, 3)).join(', ')} s`);
     const coldSummary = await summarize('cold');
 
     // The generated ticks were inserted a moment ago: wait out the insert lag so the stored closes count.
     await new Promise((r) => setTimeout(r, MATERIALIZE.insertLagMs + 100));
     const mat = await materializeClosingLines(ch, MATERIALIZE);
-    process.stderr.write(`materialized: ${JSON.stringify(mat)}\n`);
+    progress(`materialized: ${JSON.stringify(mat)}`);
     const warmSummary = await summarize('warm');
+    // The benchmark checks its output: stored closes must give the very same bet_clv as live ones.
     if (JSON.stringify(warmSummary) !== JSON.stringify(coldSummary)) throw new Error('bet_clv differs between cold and warm cache');
     // What `linehouse clv` adds before its report when nothing changed: event resolution + a materialization with nothing to store.
     const refresh: number[] = [];
@@ -176,33 +187,45 @@ async function main() {
       report.push(await timed(ch, REPORT_QUERY));
       scan.push(await timed(ch, SCAN_QUERY));
       star.push(await timed(ch, 'SELECT * FROM bet_clv'));
-      process.stderr.write(`run ${r}/${runs}: report ${fmt(report.at(-1)!, 3)} s, scan ${fmt(scan.at(-1)!, 3)} s, SELECT * ${fmt(star.at(-1)!, 3)} s\n`);
+      progress(`run ${r}/${runs}: report ${fmt(report.at(-1)!, 3)} s, scan ${fmt(scan.at(-1)!, 3)} s, SELECT * ${fmt(star.at(-1)!, 3)} s`);
     }
-    const line = (name: string, v: number[]) => {
-      const s = stats(v);
-      return `| ${name} | ${fmt(s.min, 3)} | ${fmt(s.median, 3)} | ${fmt(s.max, 3)} |`;
-    };
-    const out = [
-      `CLV report — ${new Date().toISOString().slice(0, 10)} — ${machineLine()} — 1-min load average ${loadBefore.toFixed(2)} before the timed runs, ${os.loadavg()[0].toFixed(2)} after (this process counts for about 1)`,
-      `input: ${fmt(o.ticks)} ticks, ${fmt(o.events)} events over 90 days, ${fmt(o.bets)} bet legs (${fmt(Number(shape.slips))} slips), ${fmt(Number(shape.closes))} closing lines, ${fmt(mat.closes)} stored partial closes; ${runs} runs, embedded chDB`,
-      '',
-      '| query | min s | median s | max s |',
-      '|---|---:|---:|---:|',
-      line('materialize closes (once per event start, incremental)', [mat.seconds]),
-      line('refreshClv with nothing new (resolve events + materialize), as `linehouse clv` runs it', refresh),
-      line('CLV report (GROUP BY ALL over bet_clv), closes stored', report),
-      line('CLV report, cache cold (every close from ticks)', cold),
-      line('SELECT * FROM bet_clv (every row, JSONEachRow), closes stored', star),
-      line('plain scan (count(), avg(price_decimal) FROM odds_ticks)', scan),
-      line('SELECT * FROM bet_clv on empty tables', empty),
-      '',
-      `report / scan (median): ${fmt(stats(report).median / stats(scan).median, 1)}×; cold report / stored report: ${fmt(stats(cold).median / stats(report).median, 1)}×`,
+    const row = (name: string, v: number[]): BenchRow => ({ name, unit: 's', runs: v.length, ...stats(v) });
+    const reportS = stats(report).median;
+    return [
+      {
+        title: `CLV report, ${fmt(o.ticks / 1e6, o.ticks % 1e6 ? 1 : 0)}M ticks / ${fmt(o.bets / 1000)}k bets`,
+        inputs: `${fmt(Number(shape.ticks))} ticks over ${fmt(Number(shape.events))} events (90 days, 6 books), ${fmt(Number(shape.bets))} bet legs in ${fmt(Number(shape.slips))} slips, ${fmt(Number(shape.closes))} closing lines; generated by the engine in ${fmt(genSeconds, 1)} s; ${runs} runs; embedded chDB`,
+        rows: [
+          row('CLV report (GROUP BY over bet_clv), closes stored', report),
+          row('plain scan of the ticks (count, avg price)', scan),
+          row('CLV report, cache cold (every close from ticks)', cold),
+          row('materialize closes (once per event start)', [mat.seconds]),
+          row('refreshClv with nothing new (as `linehouse clv` runs first)', refresh),
+          row('SELECT * FROM bet_clv (every row)', star),
+          row('SELECT * FROM bet_clv on empty tables (analysis alone)', empty),
+        ],
+        ratios: [
+          { name: 'report / plain scan (median s)', value: reportS / stats(scan).median },
+          { name: 'cold report / stored report (median s)', value: stats(cold).median / reportS },
+        ],
+        goals: [{ goal: 'CLV report < 1 s at 10M ticks / 100k bets', measured: `${fmt(reportS, 3)} s at ${fmt(o.ticks)} ticks`, met: reportS < 1 && o.ticks >= 10_000_000 && o.bets >= 100_000 }],
+        notes: [`1-min load average ${loadBefore.toFixed(2)} before the timed runs, ${os.loadavg()[0].toFixed(2)} after (this process counts for about 1)`],
+      },
     ];
-    process.stdout.write(out.join('\n') + '\n');
   } finally {
     await ch.close();
     fs.rmSync(dir, { recursive: true, force: true });
   }
+}
+
+const progress = (line: string) => process.stderr.write(`[clv] ${line}\n`);
+
+async function main() {
+  const { values } = parseArgs({
+    options: { ticks: { type: 'string', default: '10000000' }, bets: { type: 'string', default: '100000' }, events: { type: 'string', default: '2000' }, runs: { type: 'string', default: '3' } },
+  });
+  const sections = await runClvBench({ ticks: Number(values.ticks), bets: Number(values.bets), events: Number(values.events), runs: Number(values.runs) });
+  process.stdout.write(machineLine() + '\n\n' + sections.map(renderSection).join('\n') + '\n');
 }
 
 if (process.argv[1] && import.meta.url.endsWith(path.basename(process.argv[1]))) await main();
