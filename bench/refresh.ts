@@ -10,7 +10,8 @@
  *              it: POST refresh → the sandbox creates the refreshResponse → Thorn-signed webhook →
  *              receiver lands it and signals → the workflow loads the slips into chDB → completes.
  *
- * Both rows: N workflows started (50 starts in flight), rate = N / (last close time − first start).
+ * Both rows: N workflows started (50 starts in flight), rate = N / (last close time − first start);
+ * the ceiling runs before and after every refresh run.
  * Completion is counted by workflow status (visibility), then checked: every refresh workflow
  * ended with status 200 and the slip count the sandbox made, and chDB holds exactly the sandbox's
  * slips and bets for those accounts, one refresh_runs row each. Each run uses fresh generated
@@ -18,9 +19,11 @@
  *
  * The sandbox's simulated provider latency is off: refreshLatencyMs 0, webhook delays 0.
  *
- *   npx tsx bench/refresh.ts [--accounts 1000] [--runs 2] [--budget 150] [--quick] [--json]
+ *   npx tsx bench/refresh.ts [--accounts 1000] [--runs 2] [--ceiling 400] [--budget 150] [--quick] [--shapes] [--json]
+ *
+ * --shapes adds rows for accountRefresh's Temporal shape run with no-op activities (and variants:
+ * fewer upserts, fewer or local activities), on the same server: what the workflow's shape costs.
  */
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -29,6 +32,7 @@ import { parseArgs } from 'node:util';
 import type { Client } from '@temporalio/client';
 import proto from '@temporalio/proto';
 import type { BenchSection } from './section';
+import type { BenchShape } from './trivial-workflow';
 import { fmt, machineLine, stats } from './machine';
 
 const TRIVIAL_QUEUE = 'bench-trivial';
@@ -38,6 +42,8 @@ interface RunResult {
   n: number;
   /** CPU seconds per workflow over the run: this process (worker, receiver, chDB, sandbox) and the dev server. */
   cpu: { node: number; temporal: number };
+  /** This process's busiest thread groups, ms per workflow. */
+  threads: string;
   seconds: number;
   rate: number;
   completed: number;
@@ -50,7 +56,21 @@ interface MeasureOptions {
   /** Wall-time budget (s) including stack start: a later run is skipped when it would not fit. */
   budget: number;
   slipsPerAccount: number;
+  /** Trivial workflows per ceiling run. */
+  ceilingWorkflows: number;
+  /** Also measure the refresh's Temporal shape with no-op activities (SHAPES). */
+  shapes: boolean;
 }
+
+/** accountRefresh's 200 path as Temporal sees it (4 activities, its signal, 7 search-attribute and 2 memo upserts), then variants. */
+const SHAPES: Array<[string, BenchShape]> = [
+  ['as accountRefresh today: 4 activities, signal, 7 SA + 2 memo upserts', { activities: 4, local: false, upserts: 7, memos: 2 }],
+  ['4 activities, signal, no upserts', { activities: 4, local: false, upserts: 0, memos: 0 }],
+  ['4 activities, signal, 2 SA + 1 memo upserts', { activities: 4, local: false, upserts: 2, memos: 1 }],
+  ['2 activities, signal, 2 SA + 1 memo upserts', { activities: 2, local: false, upserts: 2, memos: 1 }],
+  ['4 local activities, signal, 7 SA + 2 memo upserts', { activities: 4, local: true, upserts: 7, memos: 2 }],
+  ['4 local activities, signal, 2 SA + 1 memo upserts', { activities: 4, local: true, upserts: 2, memos: 1 }],
+];
 
 /** CPU seconds (user + system) of this process and of its direct children (the dev server), from /proc. */
 export function cpuSeconds(): { node: number; temporal: number } {
@@ -71,6 +91,33 @@ export function cpuSeconds(): { node: number; temporal: number } {
     if (s && s.ppid === process.pid) temporal += s.cpu;
   }
   return { node, temporal };
+}
+
+/** CPU seconds of this process's threads grouped by thread name (digits dropped): main JS thread, chDB pools, Temporal core, libuv. */
+export function threadCpu(): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const tid of fs.existsSync('/proc/self/task') ? fs.readdirSync('/proc/self/task') : []) {
+    try {
+      const stat = fs.readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
+      const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')).replace(/[\d]+/g, '#');
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      out.set(name, (out.get(name) ?? 0) + (Number(f[11]) + Number(f[12])) / 100);
+    } catch {
+      // the thread exited
+    }
+  }
+  return out;
+}
+
+/** The busiest thread groups between two threadCpu() snapshots, in ms per workflow. */
+function threadDiff(a: Map<string, number>, b: Map<string, number>, n: number, top = 6): string {
+  return [...b]
+    .map(([name, v]) => [name, (v - (a.get(name) ?? 0)) / n] as const)
+    .filter(([, v]) => v > 0)
+    .sort((x, y) => y[1] - x[1])
+    .slice(0, top)
+    .map(([name, v]) => `${name} ${fmt(v * 1000, 1)}`)
+    .join(', ');
 }
 
 async function pool<T>(items: T[], limit: number, fn: (item: T) => Promise<unknown>): Promise<void> {
@@ -108,7 +155,7 @@ async function measure(o: MeasureOptions): Promise<BenchSection[]> {
   const { MAIN_WORKER_TUNING } = await import('../lib/temporal/worker-options');
   const { queryRows } = await import('../lib/warehouse/client');
   const { accountWorkflowId } = await import('../workflows/messages');
-  const { SA_KIND } = await import('../lib/temporal/search-attributes');
+  const { SA_BOOK, SA_KIND } = await import('../lib/temporal/search-attributes');
   const { Worker } = await import('@temporalio/worker');
   setLogLevel('error');
 
@@ -145,20 +192,23 @@ async function measure(o: MeasureOptions): Promise<BenchSection[]> {
   const ceiling = async (label: string, n: number): Promise<RunResult> => {
     const kind = `bench-trivial-${label}`;
     const cpu0 = cpuSeconds();
+    const th0 = threadCpu();
     const start = Date.now();
     await pool([...Array(n).keys()], START_CONCURRENCY, (i) =>
       client.workflow.start('benchTrivial', { workflowId: `${kind}-${i}`, taskQueue: TRIVIAL_QUEUE, args: [i], typedSearchAttributes: [{ key: SA_KIND, value: kind }] }),
     );
     const done = await awaitClosed(client, `LinehouseKind = '${kind}'`, n, deadlineFor());
     const cpu1 = cpuSeconds();
+    const threads = threadDiff(th0, threadCpu(), n);
     const seconds = (done.lastCloseMs - start) / 1000;
-    return { n, seconds, rate: done.completed / seconds, completed: done.completed, failed: done.failed, cpu: { node: (cpu1.node - cpu0.node) / n, temporal: (cpu1.temporal - cpu0.temporal) / n } };
+    return { n, seconds, rate: done.completed / seconds, completed: done.completed, failed: done.failed, cpu: { node: (cpu1.node - cpu0.node) / n, temporal: (cpu1.temporal - cpu0.temporal) / n }, threads };
   };
 
   const truth = new Map<string, { slips: number; bets: number }>();
   const refresh = async (accounts: string[]): Promise<RunResult & { problems: string[]; webhooks: number; polled: number }> => {
     const before = (await client.workflow.count(`WorkflowType = 'accountRefresh' AND ExecutionStatus != 'Running'`)).count;
     const cpu0 = cpuSeconds();
+    const th0 = threadCpu();
     const start = Date.now();
     await pool(accounts, START_CONCURRENCY, (accountId) =>
       client.workflow.start('accountRefresh', { workflowId: accountWorkflowId(accountId), taskQueue: stack.run.taskQueue, args: [{ accountId, mode: 'request', policy: stack.run.policy }], workflowIdConflictPolicy: 'USE_EXISTING' }),
@@ -167,6 +217,7 @@ async function measure(o: MeasureOptions): Promise<BenchSection[]> {
     // Every closed accountRefresh so far, minus the ones closed before this run.
     const done = await awaitClosed(client, `WorkflowType = 'accountRefresh'`, before + accounts.length, deadlineFor());
     const cpu1 = cpuSeconds();
+    const threads = threadDiff(th0, threadCpu(), accounts.length);
     const cpu = { node: (cpu1.node - cpu0.node) / accounts.length, temporal: (cpu1.temporal - cpu0.temporal) / accounts.length };
     const completed = done.completed - before;
     let lastCloseMs = 0;
@@ -210,33 +261,41 @@ async function measure(o: MeasureOptions): Promise<BenchSection[]> {
       { ids: accounts },
     );
     const seconds = (lastCloseMs - start) / 1000;
-    return { n: accounts.length, seconds, rate: memo.size / seconds, completed, failed: done.failed, cpu, problems, webhooks: Number(src.webhooks), polled: Number(src.polled) };
+    return { n: accounts.length, seconds, rate: memo.size / seconds, completed, failed: done.failed, cpu, threads, problems, webhooks: Number(src.webhooks), polled: Number(src.polled) };
   };
 
   const generated = sandbox.accounts().filter((a) => a.internalId.startsWith('genuser')).map((a) => a.id);
+  const ceilingN = Math.min(o.accounts, o.ceilingWorkflows);
   const ceilings: RunResult[] = [];
   const refreshes: Array<Awaited<ReturnType<typeof refresh>>> = [];
+  const shapes: Array<RunResult & { label: string; events: number }> = [];
   let historyNote = '';
   const loadBefore = os.loadavg()[0];
+  const runCeiling = async (label: string) => {
+    const c = await ceiling(label, ceilingN);
+    ceilings.push(c);
+    log(`ceiling ${label}: ${fmt(c.completed)} trivial workflows in ${fmt(c.seconds, 2)} s = ${fmt(c.rate, 1)} wf/s (failed ${c.failed}); CPU per workflow: node ${fmt(c.cpu.node * 1000, 1)} ms, dev server ${fmt(c.cpu.temporal * 1000, 1)} ms; node threads (ms/wf): ${c.threads}`);
+  };
   try {
     // Warm-up: both workers' isolates, the receiver and chDB's first inserts (not timed).
     await ceiling('warm', 50);
     await refresh(sandbox.accounts().filter((a) => a.internalId === 'gooduser').map((a) => a.id));
+    // The ceiling brackets every refresh run (before and after), so a machine busier during one
+    // of them shows in the ceiling's spread too.
+    await runCeiling('c1');
     for (let r = 0; r < o.runs; r++) {
       const elapsed = (performance.now() - t0) / 1000;
       if (r > 0) {
-        const need = ceilings[0].seconds + refreshes[0].seconds + 10;
+        const need = refreshes[0].seconds + ceilings[0].seconds + 10;
         if (elapsed + need > o.budget) {
-          log(`run ${r + 1} skipped: ${fmt(elapsed)} s elapsed + ~${fmt(need)} s would pass the ${o.budget} s budget`);
+          log(`refresh run ${r + 1} skipped: ${fmt(elapsed)} s elapsed + ~${fmt(need)} s would pass the ${o.budget} s budget`);
           break;
         }
       }
-      const c = await ceiling(`r${r}`, o.accounts);
-      ceilings.push(c);
-      log(`run ${r + 1}: ceiling ${fmt(c.completed)} trivial workflows in ${fmt(c.seconds, 2)} s = ${fmt(c.rate, 1)} wf/s (failed ${c.failed}); CPU per workflow: node ${fmt(c.cpu.node * 1000, 1)} ms, dev server ${fmt(c.cpu.temporal * 1000, 1)} ms`);
       const f = await refresh(generated.slice(r * o.accounts, (r + 1) * o.accounts));
       refreshes.push(f);
-      log(`run ${r + 1}: refresh ${fmt(f.completed)}/${fmt(f.n)} lifecycles in ${fmt(f.seconds, 2)} s = ${fmt(f.rate, 1)} refreshes/s (webhooks ${f.webhooks}, polled ${f.polled}, failed ${f.failed}; CPU per refresh: node ${fmt(f.cpu.node * 1000, 1)} ms, dev server ${fmt(f.cpu.temporal * 1000, 1)} ms)${f.problems.length ? ` PROBLEMS: ${f.problems.join('; ')}` : ', output verified'}`);
+      log(`refresh run ${r + 1}: ${fmt(f.completed)}/${fmt(f.n)} lifecycles in ${fmt(f.seconds, 2)} s = ${fmt(f.rate, 1)} refreshes/s (webhooks ${f.webhooks}, polled ${f.polled}, failed ${f.failed}; CPU per refresh: node ${fmt(f.cpu.node * 1000, 1)} ms, dev server ${fmt(f.cpu.temporal * 1000, 1)} ms; node threads (ms/refresh): ${f.threads})${f.problems.length ? ` PROBLEMS: ${f.problems.join('; ')}` : ', output verified'}`);
+      await runCeiling(`c${r + 2}`);
     }
     // One refresh's history: what the server and worker do per lifecycle.
     const history = await client.workflow.getHandle(accountWorkflowId(generated[0])).fetchHistory();
@@ -248,6 +307,23 @@ async function measure(o: MeasureOptions): Promise<BenchSection[]> {
     const n = (t: string) => byType.get(t) ?? 0;
     historyNote = `One refresh's history: ${history.events?.length} events, ${n('WORKFLOW_TASK_COMPLETED')} workflow tasks, ${n('ACTIVITY_TASK_SCHEDULED')} activities, ${n('WORKFLOW_EXECUTION_SIGNALED')} signal, ${n('UPSERT_WORKFLOW_SEARCH_ATTRIBUTES')} search-attribute upserts, ${n('WORKFLOW_PROPERTIES_MODIFIED')} memo upserts, ${n('TIMER_STARTED')} timers.`;
     log(historyNote);
+
+    // --shapes: the refresh's Temporal shape with no-op activities, and variants of it.
+    for (const [label, shape] of o.shapes ? SHAPES : []) {
+      const tag = `shape-${shapes.length}`;
+      const cpu0 = cpuSeconds();
+      const start = Date.now();
+      await pool([...Array(ceilingN).keys()], START_CONCURRENCY, (i) =>
+        client.workflow.signalWithStart('benchShape', { workflowId: `${tag}-${i}`, taskQueue: TRIVIAL_QUEUE, args: [shape], signal: 'benchGo', signalArgs: ['x'], typedSearchAttributes: [{ key: SA_BOOK, value: tag }] }),
+      );
+      const done = await awaitClosed(client, `LinehouseBook = '${tag}'`, ceilingN, deadlineFor());
+      const cpu1 = cpuSeconds();
+      const seconds = (done.lastCloseMs - start) / 1000;
+      const events = (await client.workflow.getHandle(`${tag}-0`).fetchHistory()).events?.length ?? 0;
+      const s = { label, events, n: ceilingN, seconds, rate: done.completed / seconds, completed: done.completed, failed: done.failed, cpu: { node: (cpu1.node - cpu0.node) / ceilingN, temporal: (cpu1.temporal - cpu0.temporal) / ceilingN }, threads: '' };
+      shapes.push(s);
+      log(`shape ${label}: ${fmt(s.rate, 1)} wf/s, ${events} events, CPU per workflow: node ${fmt(s.cpu.node * 1000, 1)} ms, dev server ${fmt(s.cpu.temporal * 1000, 1)} ms`);
+    }
   } finally {
     trivialWorker.shutdown();
     await trivialRun.catch(() => undefined);
@@ -294,7 +370,17 @@ async function measure(o: MeasureOptions): Promise<BenchSection[]> {
       ...(historyNote ? [historyNote] : []),
     ],
   };
-  return [section];
+  if (shapes.length === 0) return [section];
+  const base = shapes[0];
+  const shapeSection: BenchSection = {
+    title: "accountRefresh's Temporal shape with no-op activities (diagnostic)",
+    inputs: `${fmt(ceilingN)} workflows per row, started with their signal, on the bench worker; same server and run as the section above`,
+    rows: shapes.map((x) => ({ name: x.label, unit: 'workflows/s', min: x.rate, median: x.rate, max: x.rate, runs: 1, extra: `${x.events} events; CPU/wf: node ${fmt(x.cpu.node * 1000, 1)} ms, dev server ${fmt(x.cpu.temporal * 1000, 1)} ms` })),
+    ratios: shapes.map((x) => ({ name: `${x.label} / ceiling`, value: x.rate / c.median })),
+    goals: [],
+    notes: [`The shape as accountRefresh runs it today reaches ${fmt(base.rate / c.median, 2)} of the ceiling with activities that do nothing.`],
+  };
+  return [section, shapeSection];
 }
 
 export function formatSections(sections: BenchSection[]): string {
@@ -310,30 +396,35 @@ export function formatSections(sections: BenchSection[]): string {
   return out.join('\n');
 }
 
+const DEFAULTS = {
+  full: { accounts: 1000, runs: 2, ceilingWorkflows: 400 },
+  quick: { accounts: 200, runs: 1, ceilingWorkflows: 200 },
+};
+
 /**
- * The `npm run bench` entry. Runs in a child process: chDB binds one data directory per process
- * and the Temporal runtime is per process, so this benchmark never shares either with another.
+ * The `npm run bench` entry (bench/child.ts runs each benchmark in a process of its own: this one
+ * owns that process's chDB and Temporal runtime). Full: 1,000 accounts, a second refresh run only
+ * when it fits the 150 s budget; quick: 200 accounts, one run.
  */
 export async function runRefreshBench(opts: { quick?: boolean }): Promise<BenchSection[]> {
-  const args = ['--import', 'tsx', fileURLToPath(import.meta.url), '--json', ...(opts.quick ? ['--quick'] : [])];
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
-    let out = '';
-    child.stdout.on('data', (d) => (out += d));
-    child.on('error', reject);
-    child.on('exit', (code) => (code === 0 ? resolve(JSON.parse(out) as BenchSection[]) : reject(new Error(`bench/refresh.ts exited ${code}: ${out.slice(-500)}`))));
-  });
+  return measure({ ...(opts.quick ? DEFAULTS.quick : DEFAULTS.full), budget: 150, slipsPerAccount: 12, shapes: false });
 }
 
 async function main() {
   const { values } = parseArgs({
-    options: { accounts: { type: 'string' }, runs: { type: 'string' }, budget: { type: 'string', default: '150' }, slips: { type: 'string', default: '12' }, quick: { type: 'boolean', default: false }, json: { type: 'boolean', default: false } },
+    options: {
+      accounts: { type: 'string' }, runs: { type: 'string' }, ceiling: { type: 'string' }, budget: { type: 'string', default: '150' }, slips: { type: 'string', default: '12' },
+      quick: { type: 'boolean', default: false }, shapes: { type: 'boolean', default: false }, json: { type: 'boolean', default: false },
+    },
   });
+  const d = values.quick ? DEFAULTS.quick : DEFAULTS.full;
   const sections = await measure({
-    accounts: Number(values.accounts ?? (values.quick ? 200 : 1000)),
-    runs: Number(values.runs ?? (values.quick ? 1 : 2)),
+    accounts: Number(values.accounts ?? d.accounts),
+    runs: Number(values.runs ?? d.runs),
+    ceilingWorkflows: Number(values.ceiling ?? d.ceilingWorkflows),
     budget: Number(values.budget),
     slipsPerAccount: Number(values.slips),
+    shapes: values.shapes,
   });
   process.stdout.write(values.json ? JSON.stringify(sections) : formatSections(sections) + '\n');
 }

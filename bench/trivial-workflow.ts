@@ -1,9 +1,58 @@
-// The ceiling workflow of bench/refresh.ts: start → one activity → complete. Bundled by the
-// benchmark's own worker (workflowsPath), so it never ships in the product's workflow bundle.
-import { proxyActivities } from '@temporalio/workflow';
+// The bench worker's own workflows (bench/refresh.ts), bundled from this file (workflowsPath), so
+// they never ship in the product's workflow bundle.
+import { condition, defineSignal, proxyActivities, proxyLocalActivities, setHandler, upsertMemo, upsertSearchAttributes } from '@temporalio/workflow';
+import { SA_ACCOUNT, SA_KIND, SA_PHASE } from '../lib/temporal/search-attributes';
 
-const { benchNoop } = proxyActivities<{ benchNoop(n: number): Promise<number> }>({ startToCloseTimeout: '30 seconds' });
+type NoopActivities = { benchNoop(n: number): Promise<number> };
+const remote = proxyActivities<NoopActivities>({ startToCloseTimeout: '30 seconds' });
+const local = proxyLocalActivities<NoopActivities>({ startToCloseTimeout: '30 seconds' });
 
+/** The ceiling: start → one activity → complete. */
 export async function benchTrivial(n: number): Promise<number> {
-  return benchNoop(n);
+  return remote.benchNoop(n);
+}
+
+export const benchGo = defineSignal<[string]>('benchGo');
+
+export interface BenchShape {
+  /** no-op activities (accountRefresh's 200 path runs 4: lastRefreshAttemptAt, requestAccountRefresh, loadLandedResponse, recordRefreshRun) */
+  activities: number;
+  /** as local activities instead */
+  local: boolean;
+  /** search-attribute upserts (accountRefresh: 7) */
+  upserts: number;
+  /** memo upserts (accountRefresh: 2) */
+  memos: number;
+}
+
+/**
+ * The Temporal side of accountRefresh's 200 path with no I/O: the same commands in the same
+ * order (started with its signal, as a webhook that lands first does), so its rate and the dev
+ * server's CPU per workflow show what the workflow's shape alone costs.
+ */
+export async function benchShape(o: BenchShape): Promise<number> {
+  let got = false;
+  setHandler(benchGo, () => {
+    got = true;
+  });
+  const api = o.local ? local : remote;
+  let up = 0;
+  const upsert = () => {
+    if (up >= o.upserts) return;
+    up += 1;
+    upsertSearchAttributes([{ key: up === 1 ? SA_KIND : up === 2 ? SA_ACCOUNT : SA_PHASE, value: `v${up}` }]);
+  };
+  upsert(); // identify()
+  if (o.activities > 0) await api.benchNoop(1); // lastRefreshAttemptAt
+  upsert(); // phase requesting
+  if (o.activities > 1) await api.benchNoop(2); // requestAccountRefresh
+  if (o.memos > 0) upsertMemo({ requestId: 'r', attempts: 1 });
+  upsert(); // phase awaiting-webhook
+  await condition(() => got);
+  upsert(); // identify(ref)
+  upsert(); // phase loading
+  for (let i = 2; i < o.activities; i++) await api.benchNoop(i + 1); // loadLandedResponse, recordRefreshRun
+  while (up < o.upserts) upsert(); // phase done, status
+  if (o.memos > 1) upsertMemo({ slips: 12, bets: 12, pages: 0 });
+  return up;
 }

@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { temporalCliPath } from '../../../lib/paths';
+import { SQLITE_PRAGMAS } from '../../../lib/temporal/dev-server';
 import { ALL_SEARCH_ATTRIBUTES } from '../../../lib/temporal/search-attributes';
 import { sleep } from './harness';
 
@@ -17,7 +18,7 @@ const portOpen = (port: number) =>
 
 /**
  * The same `temporal server start-dev` lib/temporal/dev-server.ts runs (SQLite file under the
- * data dir, the same search attributes), but started here in its own process group, so a test
+ * data dir in WAL mode, the same search attributes), but started here in its own process group, so a test
  * can SIGKILL just the Temporal server and start it again on the same file and port while
  * `linehouse up` (pointed at it with TEMPORAL_ADDRESS) keeps running.
  */
@@ -33,7 +34,7 @@ export class TestTemporalServer {
     fs.mkdirSync(this.dataDir, { recursive: true });
     const out = fs.openSync(path.join(this.dataDir, 'temporal-dev-server.log'), 'a');
     const args = [
-      'server', 'start-dev', '--db-filename', path.join(this.dataDir, 'temporal.db'), '--ip', '127.0.0.1', '--port', String(this.port),
+      'server', 'start-dev', '--db-filename', path.join(this.dataDir, 'temporal.db'), ...SQLITE_PRAGMAS.flatMap((p) => ['--sqlite-pragma', p]), '--ip', '127.0.0.1', '--port', String(this.port),
       '--http-port', '0', '--metrics-port', '0', '--namespace', 'default', '--log-level', 'warn', '--headless',
       ...ALL_SEARCH_ATTRIBUTES.flatMap((k) => ['--search-attribute', `${k.name}=${k.type === 'INT' ? 'Int' : 'Keyword'}`]),
     ];
