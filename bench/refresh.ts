@@ -120,6 +120,44 @@ function threadDiff(a: Map<string, number>, b: Map<string, number>, n: number, t
     .join(', ');
 }
 
+/**
+ * Counts and times every statement the stack sends to chDB (wrapping the client's connection and
+ * chDB's raw insert), keyed by table or statement head: what one refresh costs the warehouse.
+ */
+function trackStatements(ch: unknown): { reset(): void; top(perN: number, k?: number): string } {
+  const stats = new Map<string, { n: number; ms: number }>();
+  const conn = (ch as { connection?: Record<string, unknown> }).connection;
+  const key = (sql: string) => sql.replace(/\s+/g, ' ').replace(/'[^']*'/g, '?').trim().slice(0, 64);
+  const wrap = (obj: Record<string, unknown> | undefined, method: string, name: (arg: Record<string, unknown>) => string) => {
+    const fn = obj?.[method];
+    if (typeof fn !== 'function') return;
+    obj![method] = async function (this: unknown, arg: Record<string, unknown>, ...rest: unknown[]) {
+      const t = performance.now();
+      try {
+        return await fn.call(this, arg, ...rest);
+      } finally {
+        const k = name(arg);
+        const e = stats.get(k) ?? { n: 0, ms: 0 };
+        e.n += 1;
+        e.ms += performance.now() - t;
+        stats.set(k, e);
+      }
+    };
+  };
+  for (const m of ['query', 'command', 'exec']) wrap(conn, m, (a) => key(String(a?.query ?? '')));
+  wrap(conn, 'insert', (a) => `INSERT ${String(a?.table ?? '')}`);
+  wrap(conn?.chdb as Record<string, unknown> | undefined, 'rawInsert', (a) => `raw INSERT ${String(a?.table ?? '')}`);
+  return {
+    reset: () => stats.clear(),
+    top: (perN, k = 10) =>
+      [...stats]
+        .sort((a, b) => b[1].ms - a[1].ms)
+        .slice(0, k)
+        .map(([q, e]) => `${fmt(e.n / perN, 2)}× ${fmt(e.ms / e.n, 1)} ms ${q}`)
+        .join(' | '),
+  };
+}
+
 async function pool<T>(items: T[], limit: number, fn: (item: T) => Promise<unknown>): Promise<void> {
   let next = 0;
   await Promise.all(
@@ -184,6 +222,7 @@ async function measure(o: MeasureOptions): Promise<BenchSection[]> {
     ...MAIN_WORKER_TUNING,
   });
   const trivialRun = trivialWorker.run();
+  const statements = trackStatements(stack.clickhouse);
   const log = (line: string) => process.stderr.write(`${line}\n`);
   log(`stack up in ${fmt(stackSeconds, 1)} s (dev server, chDB + migrations, worker bundle, receiver, sandbox with ${fmt(o.accounts * o.runs)} generated accounts)`);
 
@@ -205,10 +244,11 @@ async function measure(o: MeasureOptions): Promise<BenchSection[]> {
   };
 
   const truth = new Map<string, { slips: number; bets: number }>();
-  const refresh = async (accounts: string[]): Promise<RunResult & { problems: string[]; webhooks: number; polled: number }> => {
+  const refresh = async (accounts: string[]): Promise<RunResult & { problems: string[]; webhooks: number; polled: number; sql: string; idle: string }> => {
     const before = (await client.workflow.count(`WorkflowType = 'accountRefresh' AND ExecutionStatus != 'Running'`)).count;
     const cpu0 = cpuSeconds();
     const th0 = threadCpu();
+    statements.reset();
     const start = Date.now();
     await pool(accounts, START_CONCURRENCY, (accountId) =>
       client.workflow.start('accountRefresh', { workflowId: accountWorkflowId(accountId), taskQueue: stack.run.taskQueue, args: [{ accountId, mode: 'request', policy: stack.run.policy }], workflowIdConflictPolicy: 'USE_EXISTING' }),
@@ -218,6 +258,7 @@ async function measure(o: MeasureOptions): Promise<BenchSection[]> {
     const done = await awaitClosed(client, `WorkflowType = 'accountRefresh'`, before + accounts.length, deadlineFor());
     const cpu1 = cpuSeconds();
     const threads = threadDiff(th0, threadCpu(), accounts.length);
+    const sql = statements.top(accounts.length);
     const cpu = { node: (cpu1.node - cpu0.node) / accounts.length, temporal: (cpu1.temporal - cpu0.temporal) / accounts.length };
     const completed = done.completed - before;
     let lastCloseMs = 0;
@@ -260,8 +301,19 @@ async function measure(o: MeasureOptions): Promise<BenchSection[]> {
       `SELECT countIf(source != 'poll') AS webhooks, countIf(source = 'poll') AS polled FROM webhook_deliveries WHERE bettor_account_id IN {ids:Array(String)}`,
       { ids: accounts },
     );
+    // The same point lookups one at a time on the now idle warehouse: their service time alone.
+    const probe = async (sql: string, params: (a: string) => Record<string, unknown>) => {
+      const t = performance.now();
+      for (const a of accounts.slice(0, 20)) await queryRows(stack.clickhouse, sql, params(a));
+      return (performance.now() - t) / Math.min(20, accounts.length);
+    };
+    const idle = [
+      ['load_markers FINAL point lookup', await probe('SELECT slips, bets FROM load_markers FINAL WHERE kind = {k:String} AND key = {key:String} LIMIT 1', (a) => ({ k: 'refresh_response', key: a }))],
+      ['webhook_deliveries by delivery_id', await probe('SELECT body FROM webhook_deliveries WHERE delivery_id = {id:String} LIMIT 1', (a) => ({ id: a }))],
+      ['refresh_attempts max by account', await probe('SELECT if(count() = 0, NULL, toUnixTimestamp64Milli(max(requested_at))) AS last FROM refresh_attempts WHERE bettor_account_id = {a:String}', (a) => ({ a }))],
+    ].map(([k, v]) => `${k} ${fmt(v as number, 1)} ms`).join(', ');
     const seconds = (lastCloseMs - start) / 1000;
-    return { n: accounts.length, seconds, rate: memo.size / seconds, completed, failed: done.failed, cpu, threads, problems, webhooks: Number(src.webhooks), polled: Number(src.polled) };
+    return { idle, n: accounts.length, seconds, rate: memo.size / seconds, completed, failed: done.failed, cpu, threads, sql, problems, webhooks: Number(src.webhooks), polled: Number(src.polled) };
   };
 
   const generated = sandbox.accounts().filter((a) => a.internalId.startsWith('genuser')).map((a) => a.id);
@@ -295,6 +347,8 @@ async function measure(o: MeasureOptions): Promise<BenchSection[]> {
       const f = await refresh(generated.slice(r * o.accounts, (r + 1) * o.accounts));
       refreshes.push(f);
       log(`refresh run ${r + 1}: ${fmt(f.completed)}/${fmt(f.n)} lifecycles in ${fmt(f.seconds, 2)} s = ${fmt(f.rate, 1)} refreshes/s (webhooks ${f.webhooks}, polled ${f.polled}, failed ${f.failed}; CPU per refresh: node ${fmt(f.cpu.node * 1000, 1)} ms, dev server ${fmt(f.cpu.temporal * 1000, 1)} ms; node threads (ms/refresh): ${f.threads})${f.problems.length ? ` PROBLEMS: ${f.problems.join('; ')}` : ', output verified'}`);
+      log(`  chDB statements per refresh (count × mean wall ms): ${f.sql}`);
+      log(`  the same lookups one at a time afterwards (idle): ${f.idle}`);
       await runCeiling(`c${r + 2}`);
     }
     // One refresh's history: what the server and worker do per lifecycle.
