@@ -34,12 +34,16 @@ export async function landDelivery(ch: Warehouse, d: LandedDelivery): Promise<vo
  * unanswered insert cannot land a second copy; callers still check existence first, because a
  * token only dedupes an identical block within the last 1,000 inserts.
  */
-export async function landDeliveries(ch: Warehouse, ds: readonly LandedDelivery[]): Promise<void> {
+export async function landDeliveries(
+  ch: Warehouse,
+  ds: readonly LandedDelivery[],
+  insert: (table: string, rows: readonly object[], dedupToken: string) => Promise<void> = (table, rows, token) => insertRows(ch, table, rows, token),
+): Promise<void> {
   if (ds.length === 0) return;
-  if (ds.length === 1) return landDelivery(ch, ds[0]);
+  // One delivery keeps the token landDelivery gives it, so both paths dedupe against each other.
   const ids = ds.map((d) => d.deliveryId).sort();
-  const token = `landing:batch:${crypto.createHash('sha256').update(ids.join('\n')).digest('hex')}`;
-  await insertRows(ch, 'webhook_deliveries', ds.map(landingRow), token);
+  const token = ds.length === 1 ? `landing:${ids[0]}` : `landing:batch:${crypto.createHash('sha256').update(ids.join('\n')).digest('hex')}`;
+  await insert('webhook_deliveries', ds.map(landingRow), token);
 }
 
 /**

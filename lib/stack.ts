@@ -13,6 +13,7 @@ import { createSharpSportsClient } from './sharpsports-client';
 import { connectClient, connectWorker, ensureSearchAttributes } from './temporal/connect';
 import { startDevServer, type DevServer } from './temporal/dev-server';
 import { forEachLimit } from './webhook/dispatcher';
+import { openLandingStore } from './webhook/landing-store';
 import { createWebhookServer, listen } from './webhook/receiver';
 import { createWarehouse, type Warehouse } from './warehouse/client';
 import { migrate } from './warehouse/migrate';
@@ -179,7 +180,7 @@ export async function startStack(config: Config, opts: StackOptions = {}): Promi
     let ready = false;
     const isReady = () => ready && workers.every((w) => w.getState() === 'RUNNING');
     // Every role answers /healthz on WEBHOOK_PORT (compose health checks); only the webhook role takes webhooks.
-    const server = has('webhook') ? createWebhookServer({ clickhouse, secret: config.webhook.secret, maxBodyBytes: config.webhook.maxBodyBytes, dispatch, isReady }) : createHealthServer(isReady);
+    const server = has('webhook') ? createWebhookServer({ clickhouse, landing: await openLandingStore(config, clickhouse), secret: config.webhook.secret, maxBodyBytes: config.webhook.maxBodyBytes, dispatch, isReady }) : createHealthServer(isReady);
     const webhookPort = await listen(server, config.webhook.port, config.webhook.host);
     cleanups.push(() => new Promise<void>((r) => server.close(() => r())));
     const webhookUrl = has('webhook') ? `http://127.0.0.1:${webhookPort}/webhooks/sharpsports` : '';

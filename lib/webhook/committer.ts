@@ -1,6 +1,6 @@
 import { existingDeliveries, landDeliveries, type LandedDelivery } from '../landing';
 import { log } from '../log';
-import type { Warehouse } from '../warehouse/client';
+import type { LandingStore } from './landing-store';
 
 export interface LandingOutcome {
   /** True when this delivery id was landed before (by an earlier request or an earlier batch). */
@@ -12,6 +12,9 @@ export interface CommitterStats {
   landed: number;
   duplicates: number;
   largestBatch: number;
+  /** Time spent in the duplicate checks and in the inserts, summed over batches. */
+  checkMs: number;
+  insertMs: number;
 }
 
 export interface LandingCommitter {
@@ -39,7 +42,7 @@ interface Waiter {
  * interleave with another's, so a delivery repeated across two batches is landed once. Within a
  * batch, requests with the same delivery id share one row.
  */
-export function createLandingCommitter(ch: Warehouse, opts: { maxBatch?: number; maxBatchBytes?: number; lingerMs?: number; recentSize?: number } = {}): LandingCommitter {
+export function createLandingCommitter(store: LandingStore, opts: { maxBatch?: number; maxBatchBytes?: number; lingerMs?: number; recentSize?: number } = {}): LandingCommitter {
   const maxBatch = opts.maxBatch ?? 500;
   // A batch of 2,000-slip bodies is tens of MB; keep one insert well under the engine's appetite.
   const maxBatchBytes = opts.maxBatchBytes ?? 32 * 2 ** 20;
@@ -55,7 +58,7 @@ export function createLandingCommitter(ch: Warehouse, opts: { maxBatch?: number;
   let running = false;
   let scheduled = false;
   let idleWaiters: Array<() => void> = [];
-  const stats: CommitterStats = { batches: 0, landed: 0, duplicates: 0, largestBatch: 0 };
+  const stats: CommitterStats = { batches: 0, landed: 0, duplicates: 0, largestBatch: 0, checkMs: 0, insertMs: 0 };
 
   const schedule = () => {
     if (running || scheduled || queue.length === 0) return;
@@ -94,12 +97,16 @@ export function createLandingCommitter(ch: Warehouse, opts: { maxBatch?: number;
         else byId.set(w.delivery.deliveryId, [w]);
       }
       const unknown = [...byId.keys()].filter((id) => !recent.has(id));
-      const existing = await existingDeliveries(ch, unknown);
+      const existing = await existingDeliveries(store.ch, unknown);
       const fresh = unknown.filter((id) => !existing.has(id));
+      const checked = Date.now();
       await landDeliveries(
-        ch,
+        store.ch,
         fresh.map((id) => byId.get(id)![0].delivery),
+        store.insert,
       );
+      stats.checkMs += checked - started;
+      stats.insertMs += Date.now() - checked;
       stats.batches++;
       stats.landed += fresh.length;
       stats.largestBatch = Math.max(stats.largestBatch, batch.length);

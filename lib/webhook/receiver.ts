@@ -15,10 +15,13 @@ import { insertRows, type Warehouse } from '../warehouse/client';
 import type { RefreshResponseRef } from '../../workflows/messages';
 import { createLandingCommitter, type LandingCommitter } from './committer';
 import { createDispatcher, type Dispatcher } from './dispatcher';
+import { sharedLandingStore, type LandingStore } from './landing-store';
 import { verifyHookHmac } from './hmac';
 
 export interface ReceiverOptions {
   clickhouse: Warehouse;
+  /** Where deliveries are checked and landed (lib/webhook/landing-store.ts); default `clickhouse`. Closed with the server. */
+  landing?: LandingStore;
   secret?: string;
   maxBodyBytes: number;
   /** Hands a landed refresh response to its account workflow (signal-with-start); called after the 200, with retries. */
@@ -31,6 +34,10 @@ export interface ReceiverOptions {
   dispatchConcurrency?: number;
   /** Delays between dispatch attempts before a delivery is left to the sweep (default 250 ms, 1 s, 4 s). */
   dispatchRetryDelaysMs?: number[];
+  /** Arrivals per second above which ingest counts as busy and hand-overs wait (default 100). */
+  busyArrivalsPerSecond?: number;
+  /** The longest a hand-over waits while ingest is busy (default 30 s). */
+  maxDispatchDeferMs?: number;
   /** Extra routes served on the same port (health, admin). Return true when handled. */
   extraRoutes?: (req: http.IncomingMessage, res: http.ServerResponse) => boolean | Promise<boolean>;
   isReady?: () => boolean;
@@ -100,8 +107,13 @@ export type WebhookServer = http.Server & { committer: LandingCommitter; dispatc
  * a Temporal round trip per request held every answer back.
  */
 export function createWebhookServer(opts: ReceiverOptions): WebhookServer {
-  const committer = createLandingCommitter(opts.clickhouse);
+  const landing = opts.landing ?? sharedLandingStore(opts.clickhouse);
+  const committer = createLandingCommitter(landing);
+  const arrivals = arrivalRate();
+  const busyAbove = opts.busyArrivalsPerSecond ?? 100;
   const dispatcher = createDispatcher({
+    isBusy: () => arrivals.perSecond() > busyAbove,
+    maxDeferMs: opts.maxDispatchDeferMs,
     dispatch: opts.dispatch,
     findUnloaded: (o) => unloadedDeliveries(opts.clickhouse, o),
     concurrency: opts.dispatchConcurrency,
@@ -111,6 +123,7 @@ export function createWebhookServer(opts: ReceiverOptions): WebhookServer {
   });
 
   async function handleWebhook(req: http.IncomingMessage, res: http.ServerResponse) {
+    arrivals.tick();
     const deliveryHeader = String(req.headers['hook-delivery'] ?? '');
     let raw: Buffer | undefined;
     try {
@@ -236,11 +249,38 @@ export function createWebhookServer(opts: ReceiverOptions): WebhookServer {
   server.close = ((cb?: (err?: Error) => void) => {
     dispatcher.stop();
     close((err?: Error) => {
-      void dispatcher.drain(10_000).then(() => cb?.(err));
+      void (async () => {
+        await dispatcher.drain(10_000);
+        dispatcher.abandon();
+        await committer.idle();
+        await landing.close().catch((e) => log.warn('webhook.landing_close_failed', { error: e as Error }));
+        cb?.(err);
+      })();
     });
     return server;
   }) as typeof server.close;
   return Object.assign(server, { committer, dispatcher });
+}
+
+/** Webhook arrivals over the last second, in four 250 ms buckets. */
+function arrivalRate() {
+  const buckets = [0, 0, 0, 0];
+  let current = Math.floor(Date.now() / 250);
+  const roll = () => {
+    const now = Math.floor(Date.now() / 250);
+    for (let b = current + 1; b <= now && b <= current + 4; b++) buckets[b % 4] = 0;
+    current = Math.max(current, now);
+  };
+  return {
+    tick() {
+      roll();
+      buckets[current % 4]++;
+    },
+    perSecond() {
+      roll();
+      return buckets[0] + buckets[1] + buckets[2] + buckets[3];
+    },
+  };
 }
 
 /** Deeper than any real payload; a 100k-level body is refused without being parsed or walked. */
