@@ -12,6 +12,8 @@ import { tempDir } from '../helpers/stack';
  */
 let optic: OpticOddsSandbox;
 let env: Record<string, string>;
+/** The `up` of the moment, killed with its dev server if an assertion fails mid-test. */
+let current: ReturnType<typeof startUp> | undefined;
 
 const rows = (stdout: string) => stdout.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l));
 async function query(sql: string): Promise<Record<string, any>[]> {
@@ -39,6 +41,10 @@ beforeAll(async () => {
 }, 60_000);
 
 afterAll(async () => {
+  if (current?.exitCode === null && current.signalCode === null) {
+    process.kill(-current.pid!, 'SIGKILL');
+    await exited(current);
+  }
   await optic?.close();
 });
 
@@ -46,14 +52,14 @@ describe('a feed that dies before its first checkpoint', () => {
   it('records the interval it cannot replay as a before_first_checkpoint gap; a crash after a checkpoint records none', async () => {
     // 1. Killed by the failpoint right after its first batch is durable, before the checkpoint.
     Object.assign(env, await freshPorts());
-    const first = startUp([], { ...env, LINEHOUSE_FAILPOINTS: 'after_insert_before_checkpoint:opticodds@1' });
+    const first = (current = startUp([], { ...env, LINEHOUSE_FAILPOINTS: 'after_insert_before_checkpoint:opticodds@1' }));
     expect((await exited(first)).signal).toBe('SIGKILL');
     const killedBy = Date.now();
     await wait(3_000); // entries the stream produces while nobody listens
 
     // 2. Restarted: no checkpoint, so it starts at "now" and reports the interval since the first start.
     Object.assign(env, await freshPorts());
-    let running = startUp([], env);
+    let running = (current = startUp([], env));
     await waitHealthy(Number(env.WEBHOOK_PORT), running);
     await until('the first checkpoint', async () => (await scalar("SELECT count() FROM feed_checkpoints WHERE feed = 'opticodds'")) > 0);
     const gaps = await query("SELECT gap_from, gap_to, detail FROM feed_gaps WHERE feed = 'opticodds' AND reason = 'before_first_checkpoint'");
@@ -79,7 +85,7 @@ describe('a feed that dies before its first checkpoint', () => {
     const secondKill = Date.now();
     await wait(3_000);
     Object.assign(env, await freshPorts());
-    running = startUp([], env);
+    running = current = startUp([], env);
     await waitHealthy(Number(env.WEBHOOK_PORT), running);
     await until('the entries produced during the second outage to be replayed', async () => (await scalar(`SELECT count() FROM odds_ticks WHERE source = 'opticodds' AND toUInt64(splitByChar('-', splitByChar(':', tick_id)[2])[1]) BETWEEN ${secondKill} AND ${secondKill + 3_000}`)) > 0);
     expect(await scalar("SELECT count() FROM feed_gaps WHERE feed = 'opticodds' AND reason = 'before_first_checkpoint'")).toBe(1);
