@@ -1,186 +1,142 @@
 /**
- * Feed ingest, side by side in one process on one chDB:
- *   linehouse — SSE bytes → SseParser → JSON.parse + zod → canonical rows → sink (batched
- *               JSONEachRow inserts) → checkpoint committed after each durable batch;
- *   ceiling   — the engine's own INSERT … SELECT of the same number of rows (no JS at all);
- *   naive     — one JSONEachRow insert per SSE message of the raw provider objects.
- * Prints ticks/s (min / median / max over runs), tick-to-queryable latency and peak RSS.
+ * Feed ingest: linehouse's whole OpticOdds path (SSE bytes → parse → validate → normalize → sink →
+ * checkpoint) against the engine's own INSERT … SELECT ceiling and a naive per-message loader, at
+ * 1M and 10M ticks, plus a scaling curve. Every measurement runs in a child process of its own
+ * (bench/feed-run.ts): a fresh chDB and heap per size, so each peak RSS is that run's alone.
  *
- *   npx tsx bench/feed-ingest.ts [--ticks 1000000] [--runs 3] [--naive-ticks 50000] [--batch-rows 20000] [--buffered-rows 40000]
+ *   npx tsx bench/feed-ingest.ts [--quick]                 every section, printed as tables
+ *   npx tsx bench/feed-ingest.ts --ticks 200000 --runs 1   one ad-hoc size
  */
-import fs from 'node:fs';
-import os from 'node:os';
+import { spawn } from 'node:child_process';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { FixtureCache, mapOpticOddsEvent } from '../lib/feeds/opticodds';
-import { SseParser } from '../lib/feeds/sse';
-import { createFeedSink } from '../lib/feeds/sink';
-import { setLogLevel } from '../lib/log';
-import { createWarehouse, type Warehouse } from '../lib/warehouse/client';
-import { migrate } from '../lib/warehouse/migrate';
-import { fmt, machineLine, percentile, stats } from './machine';
+import type { FeedRunResult, FeedRunSpec } from './feed-run';
+import { fmt, machineLine, stats } from './machine';
+import { renderSection } from './print';
+import type { BenchGoal, BenchRow, BenchSection } from './section';
 
-const ODDS_PER_ENTRY = 10;
-const BOOKS = ['draftkings', 'fanduel', 'pinnacle', 'betmgm', 'caesars'];
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+const GOAL_TPS = 200_000;
+const GOAL_P99_MS = 1_000;
+const GOAL_RSS = 2 ** 30;
+const BATCH = { batchRows: 20_000, bufferedRows: 40_000 };
+const MiB = (b: number) => `${fmt(b / 2 ** 20)} MiB`;
+const say = (line: string) => process.stderr.write(`[feed] ${line}\n`);
 
-/**
- * A realistic copilot-odds stream, produced lazily in 64 KiB reads like a network socket, so the
- * input does not sit in memory and peak RSS is the pipeline's own.
- */
-export function* generateSse(ticks: number): Generator<Buffer> {
-  const t0 = 1_795_000_000_000;
-  let pending = '';
-  for (let e = 0; e * ODDS_PER_ENTRY < ticks; e++) {
-    const entryId = `${t0 + e}-0`;
-    const game = `${10000 + (e % 300)}-${20000 + (e % 300)}-2026-11-22`;
-    const data = [];
-    for (let k = 0; k < ODDS_PER_ENTRY && e * ODDS_PER_ENTRY + k < ticks; k++) {
-      const book = BOOKS[(e + k) % BOOKS.length];
-      const side = k % 2 ? 'over' : 'under';
-      const points = 200.5 + (k % 5);
-      const fixture = `FX${(e % 300).toString(16).toUpperCase().padStart(10, '0')}`;
-      data.push({
-        fixture_id: fixture, game_id: game, grouping_key: `default:${points}`, id: `${fixture}:${book}:total_points:${side}_${points}`,
-        is_main: k < 4, league: 'NBA', market: 'Total Points', name: `${side === 'over' ? 'Over' : 'Under'} ${points}`, odd_id: `${fixture}:total_points:${side}_${points}`,
-        player_id: '', points, price: -105 - ((e + k) % 20), selection: '', selection_line: side, sport: 'basketball', sportsbook: book, team_id: '', timestamp: 1_795_000_000 + e / 100, version_id: -1,
-      });
-    }
-    pending += `event: copilot-odds\nid: ${entryId}\nretry: 5000\ndata: ${JSON.stringify({ entry_id: entryId, data, type: 'copilot-odds' })}\n\n`;
-    while (pending.length >= 64 * 1024) {
-      yield Buffer.from(pending.slice(0, 64 * 1024));
-      pending = pending.slice(64 * 1024);
-    }
-  }
-  if (pending) yield Buffer.from(pending);
-}
-
-async function countTicks(ch: Warehouse): Promise<number> {
-  const rs = await ch.query({ query: 'SELECT count() AS n FROM odds_ticks', format: 'JSONEachRow' });
-  return Number(((await rs.json()) as Array<{ n: number }>)[0].n);
-}
-
-async function reset(ch: Warehouse) {
-  await ch.command({ query: 'TRUNCATE TABLE odds_ticks' });
-  await ch.command({ query: 'TRUNCATE TABLE feed_checkpoints' });
-}
-
-export async function runLinehouse(ch: Warehouse, chunks: Iterable<Buffer>, expected: number, batch = { maxRows: 20_000, maxBufferedRows: 40_000 }) {
-  await reset(ch);
-  const parser = new SseParser();
-  const fixtures = new FixtureCache();
-  const enteredAt: number[] = [];
-  const latencies: number[] = [];
-  let committedEntries = 0;
-  let peakRss = 0;
-  const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 20);
-  const sink = createFeedSink({
-    clickhouse: ch,
-    feed: 'bench',
-    maxRows: batch.maxRows,
-    maxAgeMs: 200,
-    maxBufferedRows: batch.maxBufferedRows,
-    onCommit: (cp) => {
-      const upTo = Number(cp.position);
-      const now = performance.now();
-      for (let i = committedEntries; i < upTo; i++) latencies.push(now - enteredAt[i]);
-      committedEntries = upTo;
-    },
+/** One measurement in its own process (tsx's loader flags are in execArgv). */
+export function runInChild(spec: FeedRunSpec): Promise<FeedRunResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [...process.execArgv, path.join(HERE, 'feed-run.ts'), JSON.stringify({ ...BATCH, ...spec })], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.on('error', reject);
+    child.on('exit', (code) => {
+      const last = out.trim().split('\n').at(-1) ?? '';
+      if (code !== 0 || !last.startsWith('{')) return reject(new Error(`feed run ${JSON.stringify(spec)} exited with ${code}: ${out.slice(-500)}`));
+      resolve(JSON.parse(last) as FeedRunResult);
+    });
   });
-  const start = performance.now();
-  let entries = 0;
-  const receivedAt = new Date().toISOString();
-  for (const chunk of chunks) {
-    for (const ev of parser.push(chunk)) {
-      enteredAt[entries] = performance.now();
-      const mapped = mapOpticOddsEvent(ev.event, ev.data, receivedAt, fixtures);
-      if (!mapped.ok) throw new Error(`bench stream rejected: ${mapped.reject.detail}`);
-      entries += 1;
-      await sink.emit(mapped.entry.rows, { position: String(entries) });
-    }
-  }
-  await sink.close();
-  const seconds = (performance.now() - start) / 1000;
-  clearInterval(sampler);
-  const landed = await countTicks(ch);
-  if (landed !== expected) throw new Error(`linehouse path loaded ${landed} of ${expected} ticks`);
-  return { ticksPerSecond: expected / seconds, p50: percentile(latencies, 50), p99: percentile(latencies, 99), peakRss };
 }
 
-export async function runCeiling(ch: Warehouse, n: number) {
-  await reset(ch);
-  const start = performance.now();
-  await ch.command({
-    query: `INSERT INTO odds_ticks SELECT
-      concat('opticodds:', toString(1795000000000 + intDiv(number, 10)), '-0:', toString(number)) AS tick_id, 'opticodds', ['draftkings','fanduel','pinnacle','betmgm','caesars'][number % 5 + 1],
-      'basketball', 'NBA', concat(toString(10000 + intDiv(number, 10) % 300), '-', toString(20000 + intDiv(number, 10) % 300), '-2026-11-22'), '', concat('FX', toString(number % 3000)),
-      '', '', NULL, 'total', 'Total Points', if(number % 2 = 1, 'Over', 'Under'), 200.5 + number % 5, toInt32(-105 - number % 20), 1.9, 0.52, number % 10 < 4, false, false, false,
-      toDateTime64(1795000000 + number / 1000, 3, 'UTC'), now64(3)
-      FROM numbers(${n})`,
-  });
-  const seconds = (performance.now() - start) / 1000;
-  if ((await countTicks(ch)) !== n) throw new Error('ceiling run did not load every row');
-  return { ticksPerSecond: n / seconds };
+async function measure(label: string, spec: FeedRunSpec): Promise<FeedRunResult> {
+  const r = await runInChild(spec);
+  say(`${label}: ${fmt(r.ticks)} ticks, linehouse ${fmt(r.ticksPerSecond)} ticks/s (p99 ${fmt(r.p99)} ms, peak RSS ${MiB(r.peakRssBytes)}, main thread busy ${fmt(r.mainThreadBusy * 100)} %)` + (r.ceilingTicksPerSecond ? `, ceiling ${fmt(r.ceilingTicksPerSecond)} ticks/s` : ''));
+  return r;
 }
 
-export async function runNaive(ch: Warehouse, chunks: Iterable<Buffer>, n: number) {
-  await ch.command({ query: 'DROP TABLE IF EXISTS bench_naive_raw' });
-  await ch.command({
-    query: `CREATE TABLE bench_naive_raw (fixture_id String, game_id String, id String, is_main Bool, league String, market String, name String, points Float64, price Int32, selection_line String, sport String, sportsbook String, timestamp Float64) ENGINE = MergeTree ORDER BY id`,
-  });
-  const parser = new SseParser();
-  let ticks = 0;
-  const start = performance.now();
-  outer: for (const chunk of chunks) {
-    for (const ev of parser.push(chunk)) {
-      const body = JSON.parse(ev.data) as { data: object[] };
-      await ch.insert({ table: 'bench_naive_raw', values: body.data, format: 'JSONEachRow' });
-      ticks += body.data.length;
-      if (ticks >= n) break outer;
-    }
-  }
-  const seconds = (performance.now() - start) / 1000;
-  return { ticksPerSecond: ticks / seconds, ticks };
-}
+const row = (name: string, unit: string, values: number[], extra?: string): BenchRow => ({ name, unit, ...stats(values), runs: values.length, extra });
 
-async function main() {
-  const { values } = parseArgs({ options: { 'batch-rows': { type: 'string', default: '20000' }, 'buffered-rows': { type: 'string', default: '40000' }, ticks: { type: 'string', default: '1000000' }, runs: { type: 'string', default: '3' }, 'naive-ticks': { type: 'string', default: '50000' } } });
-  const ticks = Number(values.ticks);
-  const runs = Number(values.runs);
-  setLogLevel('warn');
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'linehouse-bench-'));
-  const ch = await createWarehouse({ dataDir: dir, clickhouse: { user: 'default', password: '', database: 'bench' } });
-  await migrate(ch);
-  let bytes = 0;
-  for (const c of generateSse(Math.min(ticks, 100_000))) bytes += c.length;
-  process.stderr.write(`input: ${fmt(ticks)} ticks, about ${fmt((bytes / Math.min(ticks, 100_000)) * ticks / 2 ** 20)} MiB of SSE, generated as it is read\n`);
-  const lh: Awaited<ReturnType<typeof runLinehouse>>[] = [];
-  const ceil: number[] = [];
-  for (let r = 1; r <= runs; r++) {
-    lh.push(await runLinehouse(ch, generateSse(ticks), ticks, { maxRows: Number(values['batch-rows']), maxBufferedRows: Number(values['buffered-rows']) }));
-    ceil.push((await runCeiling(ch, ticks)).ticksPerSecond);
-    process.stderr.write(`run ${r}/${runs}: linehouse ${fmt(lh.at(-1)!.ticksPerSecond)} ticks/s, ceiling ${fmt(ceil.at(-1)!)} ticks/s\n`);
-  }
-  const naive = await runNaive(ch, generateSse(Number(values['naive-ticks'])), Number(values['naive-ticks']));
-  await ch.close();
-  fs.rmSync(dir, { recursive: true, force: true });
-
-  const l = stats(lh.map((x) => x.ticksPerSecond));
-  const c = stats(ceil);
-  const line = (name: string, s: { min: number; median: number; max: number }) => `| ${name} | ${fmt(s.min)} | ${fmt(s.median)} | ${fmt(s.max)} |`;
-  const out = [
-    `Feed ingest — ${new Date().toISOString().slice(0, 10)} — ${machineLine()}`,
-    `input: ${fmt(ticks)} OpticOdds ticks (${ODDS_PER_ENTRY} odds per SSE entry, 64 KiB reads), ${runs} runs, embedded chDB, batches of ${values['batch-rows']} rows, at most ${values['buffered-rows']} buffered`,
-    '',
-    '| path | min ticks/s | median ticks/s | max ticks/s |',
-    '|---|---:|---:|---:|',
-    line('linehouse (parse → validate → normalize → insert → checkpoint)', l),
-    line('engine ceiling (INSERT … SELECT, same rows)', c),
-    `| naive loader (one JSONEachRow insert per message, ${fmt(naive.ticks)} ticks) | ${fmt(naive.ticksPerSecond)} | ${fmt(naive.ticksPerSecond)} | ${fmt(naive.ticksPerSecond)} |`,
-    '',
-    `linehouse / ceiling (median): ${fmt(l.median / c.median, 3)};  linehouse / naive: ${fmt(l.median / naive.ticksPerSecond, 1)}×`,
-    `tick-to-queryable latency (median run): p50 ${fmt(stats(lh.map((x) => x.p50)).median)} ms, p99 ${fmt(stats(lh.map((x) => x.p99)).median)} ms;  peak RSS ${fmt(Math.max(...lh.map((x) => x.peakRss)) / 2 ** 20)} MiB`,
+function goals(tps: number, p99: number, rss: number): BenchGoal[] {
+  return [
+    { goal: `≥ ${fmt(GOAL_TPS)} ticks/s (median)`, measured: `${fmt(tps)} ticks/s`, met: tps >= GOAL_TPS },
+    { goal: 'p99 tick-to-queryable ≤ 1 s (worst run)', measured: `${fmt(p99)} ms`, met: p99 <= GOAL_P99_MS },
+    { goal: 'peak RSS ≤ 1 GiB (worst run, chDB included)', measured: MiB(rss), met: rss <= GOAL_RSS },
   ];
-  process.stdout.write(out.join('\n') + '\n');
 }
 
-if (process.argv[1] && import.meta.url.endsWith(path.basename(process.argv[1]))) await main();
+function sizeSection(title: string, runs: FeedRunResult[], naive: FeedRunResult['naive'] | undefined, notes: string[]): BenchSection {
+  const tps = runs.map((r) => r.ticksPerSecond);
+  const ceil = runs.map((r) => r.ceilingTicksPerSecond ?? NaN);
+  const l = stats(tps);
+  const c = stats(ceil);
+  const p99 = Math.max(...runs.map((r) => r.p99));
+  const rss = Math.max(...runs.map((r) => r.peakRssBytes));
+  const rows = [
+    row('linehouse (SSE → parse → validate → normalize → Native batch → insert → checkpoint)', 'ticks/s', tps, `p50 ${fmt(stats(runs.map((r) => r.p50)).median)} ms`),
+    row('engine ceiling (INSERT … SELECT, same row count, no JS)', 'ticks/s', ceil),
+    row('tick-to-queryable p99 (entry read → its checkpoint durable)', 'ms', runs.map((r) => r.p99)),
+    row('peak RSS of the ingesting process (chDB included)', 'MiB', runs.map((r) => r.peakRssBytes / 2 ** 20), `after open + migrate: ${MiB(stats(runs.map((r) => r.baseRssBytes)).median)}`),
+    row('main thread busy (event-loop utilization)', '%', runs.map((r) => r.mainThreadBusy * 100), `CPU of all threads: ${fmt(stats(runs.map((r) => r.cpuCores)).median, 2)} cores`),
+  ];
+  const ratios = [{ name: 'linehouse / ceiling (median ticks/s)', value: l.median / c.median }];
+  if (naive) {
+    rows.push(row(`naive loader (one JSONEachRow insert per SSE message, ${fmt(naive.ticks)} ticks)`, 'ticks/s', [naive.ticksPerSecond]));
+    ratios.push({ name: 'linehouse / naive (median ticks/s)', value: l.median / naive.ticksPerSecond });
+  }
+  const load = runs.map((r) => r.loadAvg[0].toFixed(2)).join(', ');
+  return {
+    title,
+    inputs: `${fmt(runs[0].ticks)} OpticOdds ticks (10 odds per SSE entry, 64 KiB reads, generated as read), ${runs.length} run${runs.length > 1 ? 's' : ''}, each in a fresh process and chDB; batches of ${fmt(BATCH.batchRows)} rows, at most ${fmt(BATCH.bufferedRows)} buffered`,
+    rows,
+    ratios,
+    goals: goals(l.median, p99, rss),
+    notes: [`1-min load average when each run ended: ${load} (2 cores, shared machine).`, ...notes],
+  };
+}
+
+function scalingSection(points: FeedRunResult[]): BenchSection {
+  const [a, , c] = points;
+  const costGrowth = c.seconds / (a.seconds * (c.ticks / a.ticks));
+  const rssGrowth = (c.peakRssBytes - c.baseRssBytes) / Math.max(1, a.peakRssBytes - a.baseRssBytes);
+  return {
+    title: 'Feed ingest, scaling',
+    inputs: `${points.map((p) => fmt(p.ticks)).join(' / ')} ticks (1× / 4× / 16×), one run each, each in a fresh process and chDB`,
+    rows: points.flatMap((p, i) => [
+      row(`${[1, 4, 16][i]}× (${fmt(p.ticks)} ticks): linehouse`, 'ticks/s', [p.ticksPerSecond], `${fmt(p.seconds, 2)} s; p99 ${fmt(p.p99)} ms`),
+      row(`${[1, 4, 16][i]}× (${fmt(p.ticks)} ticks): peak RSS`, 'MiB', [p.peakRssBytes / 2 ** 20], `${MiB(p.peakRssBytes - p.baseRssBytes)} above the open warehouse`),
+    ]),
+    ratios: [
+      { name: 'cost growth 1× → 16×: (seconds at 16×) / (16 × seconds at 1×); 1 = linear', value: costGrowth, goal: '≤ 1.1 (linear within run-to-run noise)', met: costGrowth <= 1.1 },
+      { name: 'RSS above the open warehouse, 16× / 1× (1 = flat)', value: rssGrowth },
+    ],
+    goals: [],
+    notes: [
+      'The 4× point is the median run of the 1M section when the base is 250k (the same measurement, not run twice).',
+      `1-min load average when each run ended: ${points.map((p) => p.loadAvg[0].toFixed(2)).join(', ')}.`,
+    ],
+  };
+}
+
+export async function runFeedIngestBench(opts: { quick?: boolean }): Promise<BenchSection[]> {
+  const main = opts.quick ? 200_000 : 1_000_000;
+  const big = opts.quick ? 1_000_000 : 10_000_000;
+  const base = main / 4;
+  const started = performance.now();
+  const runs: FeedRunResult[] = [];
+  for (let i = 1; i <= 3; i++) runs.push(await measure(`${fmt(main)} run ${i}/3`, { ticks: main, ceiling: true, naiveTicks: i === 1 ? (opts.quick ? 2_000 : 10_000) : 0 }));
+  const large = await measure(`${fmt(big)}`, { ticks: big, ceiling: true });
+  const small = await measure(`scaling 1×`, { ticks: base });
+  const huge = await measure(`scaling 16×`, { ticks: base * 16 });
+  const mid = [...runs].sort((x, y) => x.ticksPerSecond - y.ticksPerSecond)[1];
+  say(`done in ${fmt((performance.now() - started) / 1000)} s`);
+  return [
+    sizeSection(`Feed ingest, ${fmt(main / 1e6)}M ticks`, runs, runs[0].naive, []),
+    sizeSection(`Feed ingest, ${fmt(big / 1e6)}M ticks`, [large], undefined, ['One run of each path at this size (time budget of `npm run bench`).']),
+    scalingSection([small, mid, huge]),
+  ];
+}
+
+async function cli() {
+  const { values } = parseArgs({ options: { quick: { type: 'boolean', default: false }, ticks: { type: 'string' }, runs: { type: 'string', default: '1' } } });
+  let sections: BenchSection[];
+  if (values.ticks) {
+    const n = Number(values.ticks);
+    const runs: FeedRunResult[] = [];
+    for (let i = 1; i <= Number(values.runs); i++) runs.push(await measure(`${fmt(n)} run ${i}`, { ticks: n, ceiling: true }));
+    sections = [sizeSection(`Feed ingest, ${fmt(n)} ticks`, runs, undefined, [])];
+  } else sections = await runFeedIngestBench({ quick: values.quick });
+  process.stdout.write(`${machineLine()}\n\n${sections.map(renderSection).join('\n')}`);
+}
+
+if (process.argv[1]?.endsWith('feed-ingest.ts')) await cli();

@@ -1,7 +1,9 @@
-import type { CanonicalRows } from '../../schemas/odds';
+import type { CanonicalRows, FixtureUpdate, Settlement } from '../../schemas/odds';
 import { failpoint } from '../failpoints';
 import { log } from '../log';
-import { insertRows, queryRows, type Warehouse } from '../warehouse/client';
+import { insertEncoded, insertRows, queryRows, stagesInserts, type Warehouse } from '../warehouse/client';
+import { NativeTickBatch } from './native';
+import { TickBatch } from './tsv';
 import type { FeedCheckpoint } from './types';
 
 export interface SinkOptions {
@@ -43,7 +45,12 @@ export function createFeedSink(opts: SinkOptions): FeedSink {
   const maxRows = opts.maxRows ?? 20_000;
   const maxAgeMs = opts.maxAgeMs ?? 250;
   const maxBuffered = opts.maxBufferedRows ?? 40_000;
-  let buffer: CanonicalRows = { ticks: [], settlements: [], fixtures: [] };
+  // Ticks are encoded as they arrive (they are nearly every row); the rare settlements and
+  // fixture updates stay objects.
+  // Native where the engine reads the batch from a file (chDB), TabSeparated over HTTP to a server.
+  const native = stagesInserts(opts.clickhouse);
+  const newBuffer = () => ({ ticks: native ? new NativeTickBatch() : new TickBatch(), settlements: [] as Settlement[], fixtures: [] as FixtureUpdate[] });
+  let buffer = newBuffer();
   let bufferedRows = 0;
   let inFlightRows = 0;
   let pendingCheckpoint: FeedCheckpoint | null = null;
@@ -60,8 +67,8 @@ export function createFeedSink(opts: SinkOptions): FeedSink {
     while (waiters.length && bufferedRows + inFlightRows < maxBuffered) waiters.shift()!();
   };
 
-  async function writeBatch(rows: CanonicalRows, checkpoint: FeedCheckpoint | null, count: number) {
-    await insertRows(opts.clickhouse, 'odds_ticks', rows.ticks);
+  async function writeBatch(rows: ReturnType<typeof newBuffer>, checkpoint: FeedCheckpoint | null, count: number) {
+    await insertEncoded(opts.clickhouse, 'odds_ticks', rows.ticks.encoded());
     await insertRows(opts.clickhouse, 'settlements', rows.settlements);
     await insertRows(opts.clickhouse, 'fixtures', rows.fixtures);
     failpoint(`after_insert_before_checkpoint:${opts.feed}`);
@@ -99,7 +106,7 @@ export function createFeedSink(opts: SinkOptions): FeedSink {
       const rows = buffer;
       const checkpoint = pendingCheckpoint;
       const count = bufferedRows;
-      buffer = { ticks: [], settlements: [], fixtures: [] };
+      buffer = newBuffer();
       pendingCheckpoint = null;
       inFlightRows = count;
       bufferedRows = 0;
@@ -122,7 +129,7 @@ export function createFeedSink(opts: SinkOptions): FeedSink {
       if (closed) throw new Error(`feed sink ${opts.feed} is closed`);
       const n = (rows.ticks?.length ?? 0) + (rows.settlements?.length ?? 0) + (rows.fixtures?.length ?? 0);
       if (bufferedRows === 0) oldestAt = Date.now();
-      if (rows.ticks?.length) buffer.ticks.push(...rows.ticks);
+      if (rows.ticks?.length) buffer.ticks.add(rows.ticks);
       if (rows.settlements?.length) buffer.settlements.push(...rows.settlements);
       if (rows.fixtures?.length) buffer.fixtures.push(...rows.fixtures);
       bufferedRows += n;

@@ -46,8 +46,11 @@ export class SseParser {
     this.buffer += text;
     const out: SseEvent[] = [];
     let start = 0;
+    // The buffer does not change in this loop, so a CR found (or known absent) ahead of `start`
+    // stays valid: searching again for every line would rescan the whole chunk per line.
+    let cr = -2;
     for (;;) {
-      const cr = this.buffer.indexOf('\r', start);
+      if (cr === -2 || (cr !== -1 && cr < start)) cr = this.buffer.indexOf('\r', start);
       const lf = this.buffer.indexOf('\n', start);
       if (cr === -1 && lf === -1) break;
       let end: number;

@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { Readable } from 'node:stream';
 import { createClient, type ClickHouseClient } from '@clickhouse/client';
 import { createChdbConnection } from 'chdb/connection';
 import type { Config } from '../config';
@@ -11,6 +12,9 @@ export type Warehouse = ClickHouseClient;
 /** chDB's zero-copy raw insert, when the warehouse is embedded (the engine's parser runs on its own threads). */
 type RawInsert = (params: { table: string; values: Buffer; format: 'JSONEachRow'; settings?: Record<string, string | number> }) => Promise<unknown>;
 const rawInserters = new WeakMap<Warehouse, RawInsert>();
+/** Embedded only: where encoded batches are staged for the engine to read with file(). */
+const stagingDirs = new WeakMap<Warehouse, string>();
+let staged = 0;
 const clusters = new WeakMap<Warehouse, string>();
 
 /** The CLICKHOUSE_CLUSTER a server warehouse was opened with (statements that must target local tables need it). */
@@ -57,6 +61,11 @@ export async function createWarehouse(config: Pick<Config, 'clickhouse' | 'dataD
   const connection = chdb as unknown as NonNullable<Parameters<typeof createClient>[0]>['connection'];
   const client = createClient({ connection, clickhouse_settings: SESSION_SETTINGS });
   rawInserters.set(client, (params) => chdb.chdb.rawInsert(params));
+  // Batches staged by a process that died are never read again: they are only a transport.
+  const staging = path.join(config.dataDir, 'chdb-staging');
+  fs.rmSync(staging, { recursive: true, force: true });
+  fs.mkdirSync(staging, { recursive: true });
+  stagingDirs.set(client, staging);
   await client.command({ query: `CREATE DATABASE IF NOT EXISTS ${database}` });
   // chDB's connection has no per-request database: select it once for the session.
   await client.command({ query: `USE ${database}` });
@@ -114,6 +123,65 @@ async function sendInsert(ch: Warehouse, table: string, rows: readonly object[],
     format: 'JSONEachRow',
     clickhouse_settings: dedupToken ? { insert_deduplication_token: dedupToken } : undefined,
   });
+}
+
+/** Rows already encoded in an insert format (lib/feeds/tsv.ts): no row objects reach the insert. */
+export interface EncodedRows {
+  /** Native only where the engine reads a staged file (embedded: see `stagesInserts`). */
+  format: 'TabSeparated' | 'Native';
+  /** The target columns, in order; the table's other columns take their defaults. */
+  columns: readonly string[];
+  body: Buffer;
+  rows: number;
+  /** The file's own column list (`name Type, …`), when it is not the target table's. */
+  structure?: string;
+  /** One SELECT expression per target column over the file's columns (default `*`). */
+  select?: readonly string[];
+}
+
+/** True when inserts go through a staged file the engine reads itself (chDB), so any file format works. */
+export const stagesInserts = (ch: Warehouse): boolean => stagingDirs.has(ch);
+
+/**
+ * insertRows for rows already encoded: same failpoints, same atomicity (one batch, one block).
+ * Embedded, the body goes to a file the engine reads with file(): chDB's raw insert parses
+ * inline data at about 8 ns a byte (5.5 µs per odds row), file() at about a fifth of that, and
+ * the structure comes from the target table (use_structure_from_insertion_table_in_table_functions).
+ */
+export async function insertEncoded(ch: Warehouse, table: string, enc: EncodedRows): Promise<void> {
+  if (enc.rows === 0) return;
+  failpoint(`before_insert:${table}`);
+  const sent = sendEncoded(ch, table, enc);
+  if (failpointArmed(`during_insert:${table}`)) {
+    await new Promise((r) => setImmediate(r));
+    failpoint(`during_insert:${table}`);
+  }
+  await sent;
+  failpoint(`after_insert:${table}`);
+}
+
+const IDENT = /^[A-Za-z_][A-Za-z0-9_]*$/;
+const sqlString = (s: string) => `'${s.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
+
+async function sendEncoded(ch: Warehouse, table: string, enc: EncodedRows): Promise<void> {
+  for (const c of [table, ...enc.columns]) if (!IDENT.test(c)) throw new Error(`insertEncoded: "${c}" is not a plain identifier`);
+  const staging = stagingDirs.get(ch);
+  if (!staging) {
+    if (enc.format !== 'TabSeparated') throw new Error(`insertEncoded: ${enc.format} needs the embedded warehouse; send TabSeparated to a server`);
+    await ch.insert({ table, values: Readable.from([enc.body]), format: enc.format, columns: [...enc.columns] as [string, ...string[]] });
+    return;
+  }
+  const file = path.join(staging, `${table}-${process.pid}-${++staged}.tsv`);
+  await fs.promises.writeFile(file, enc.body);
+  try {
+    const source = `file(${sqlString(file)}, ${enc.format}${enc.structure ? `, ${sqlString(enc.structure)}` : ''})`;
+    // One parsing thread: a 20k-row batch is too small to gain from splitting, and the other core has work.
+    await ch.command({
+      query: `INSERT INTO ${table} (${enc.columns.join(', ')}) SELECT ${enc.select?.join(', ') ?? '*'} FROM ${source} SETTINGS input_format_parallel_parsing = 0`,
+    });
+  } finally {
+    await fs.promises.rm(file, { force: true });
+  }
 }
 
 const ROW_RETURNING = /^\s*(\(|select\b|with\b|show\b|describe\b|desc\b|explain\b|exists\b)/i;

@@ -10,6 +10,7 @@ import {
 } from '../../../schemas/opticodds';
 import {
   FixtureUpdateSchema,
+  isOddsTick,
   OddsTickSchema,
   SettlementSchema,
   type CanonicalRows,
@@ -19,11 +20,36 @@ import {
 } from '../../../schemas/odds';
 import { fromAmerican, parseAmerican } from '../../odds/price';
 import { opticSettlementId, opticTickId, opticUpdateId } from './ids';
+import { isCopilotEntry, isCopilotOdd } from './fast';
 import { bookOf, canonicalMarket, lineOf, selectionOf } from './normalize';
 
 const FIXTURE_CACHE_SIZE = 50_000;
 
-const isoFromSeconds = (s: number): string => new Date(Math.round(s * 1000)).toISOString();
+// The odds of one entry share their timestamp, and a stream repeats a few markets and books:
+// remembering the last answers saves most of the Date formatting and regex work per odd.
+let lastSeconds = NaN;
+let lastIso = '';
+function isoFromSeconds(s: number): string {
+  if (s !== lastSeconds) {
+    lastIso = new Date(Math.round(s * 1000)).toISOString();
+    lastSeconds = s;
+  }
+  return lastIso;
+}
+const memo = (f: (k: string) => string) => {
+  const m = new Map<string, string>();
+  return (k: string): string => {
+    let v = m.get(k);
+    if (v === undefined) {
+      if (m.size >= 10_000) m.clear();
+      m.set(k, (v = f(k)));
+    }
+    return v;
+  };
+};
+const marketOf = memo(canonicalMarket);
+const bookBySportsbook = memo((b) => bookOf({ id: '', fixture_id: '', sportsbook: b }));
+const bookOfOdd = (odd: CopilotOdd | CopilotSettledOdd): string => (odd.sportsbook ? bookBySportsbook(odd.sportsbook) : bookOf(odd));
 const isoOrNull = (s: string | null | undefined): string | null => (s ? new Date(Date.parse(s)).toISOString() : null);
 
 /** What fixture-status told us about a fixture: odds entries carry no teams or start time. */
@@ -70,14 +96,15 @@ function isLive(fx: FixtureInfo | undefined, ts: string): boolean {
 }
 
 function tickOf(odd: CopilotOdd, entryId: string, locked: boolean, receivedAt: string, fixtures: FixtureCache): OddsTick {
-  const market = canonicalMarket(odd.market);
+  const market = marketOf(odd.market);
   const fx = fixtures.get(odd.fixture_id);
   const american = locked ? null : parseAmerican(odd.price);
   const ts = isoFromSeconds(odd.timestamp);
+  const price = fromAmerican(american);
   return {
     tick_id: opticTickId(entryId, odd.id),
     source: 'opticodds',
-    book: bookOf(odd),
+    book: bookOfOdd(odd),
     sport: odd.sport,
     league: odd.league,
     event_key: odd.game_id,
@@ -90,7 +117,9 @@ function tickOf(odd: CopilotOdd, entryId: string, locked: boolean, receivedAt: s
     market_raw: odd.market,
     selection: selectionOf(odd, market),
     line: lineOf(odd, market),
-    ...fromAmerican(american),
+    price_american: price.price_american,
+    price_decimal: price.price_decimal,
+    implied_prob: price.implied_prob,
     is_main: odd.is_main ?? null,
     is_live: odd.is_live ?? isLive(fx, ts),
     // A copilot-odds item without a price is quoted but not bettable: the same thing as locked.
@@ -106,7 +135,7 @@ function settlementOf(odd: CopilotSettledOdd, entryId: string, receivedAt: strin
   return {
     settlement_id: opticSettlementId(entryId, odd.id),
     source: 'opticodds',
-    book: bookOf(odd),
+    book: bookOfOdd(odd),
     sport: odd.sport,
     league: odd.league,
     event_key: odd.game_id,
@@ -173,40 +202,53 @@ export function mapOpticOddsEvent(
     return { ok: true, entry: { entryId: p.data.entry_id, rows, rejects, payloadTimeMs: d.timestamp * 1000 } };
   }
 
-  const env = CopilotEntrySchema.safeParse(json);
-  if (!env.success) return { ok: false, reject: { raw: data, reason: 'schema', detail: `${event}: ${issuesOf(env.error)}` } };
-  const entryId = env.data.entry_id;
+  let envelope: { entry_id: string; data: unknown[] };
+  if (isCopilotEntry(json)) envelope = json;
+  else {
+    const env = CopilotEntrySchema.safeParse(json);
+    if (!env.success) return { ok: false, reject: { raw: data, reason: 'schema', detail: `${event}: ${issuesOf(env.error)}` } };
+    envelope = env.data;
+  }
+  const entryId = envelope.entry_id;
   let payloadTimeMs = 0;
-  for (const item of env.data.data) {
-    const raw = JSON.stringify(item);
+  for (const item of envelope.data) {
     if (event === 'copilot-settled-odds') {
       const p = CopilotSettledOddSchema.safeParse(item);
       if (!p.success) {
-        rejects.push({ raw, reason: 'schema', detail: `${event} ${entryId}: ${issuesOf(p.error)}` });
+        rejects.push({ raw: JSON.stringify(item), reason: 'schema', detail: `${event} ${entryId}: ${issuesOf(p.error)}` });
         continue;
       }
       payloadTimeMs = Math.max(payloadTimeMs, p.data.timestamp * 1000);
       const v = SettlementSchema.safeParse(settlementOf(p.data, entryId, receivedAt));
       if (v.success) rows.settlements.push(v.data);
-      else rejects.push({ raw, reason: 'schema', detail: `${event} ${entryId} → Settlement: ${issuesOf(v.error)}` });
+      else rejects.push({ raw: JSON.stringify(item), reason: 'schema', detail: `${event} ${entryId} → Settlement: ${issuesOf(v.error)}` });
       continue;
     }
-    const p = CopilotOddSchema.safeParse(item);
-    if (!p.success) {
-      rejects.push({ raw, reason: 'schema', detail: `${event} ${entryId}: ${issuesOf(p.error)}` });
-      continue;
+    let odd: CopilotOdd;
+    if (isCopilotOdd(item)) odd = item;
+    else {
+      const p = CopilotOddSchema.safeParse(item);
+      if (!p.success) {
+        rejects.push({ raw: JSON.stringify(item), reason: 'schema', detail: `${event} ${entryId}: ${issuesOf(p.error)}` });
+        continue;
+      }
+      odd = p.data;
     }
-    payloadTimeMs = Math.max(payloadTimeMs, p.data.timestamp * 1000);
+    payloadTimeMs = Math.max(payloadTimeMs, odd.timestamp * 1000);
     let tick: OddsTick;
     try {
-      tick = tickOf(p.data, entryId, event === 'copilot-locked-odds', receivedAt, fixtures);
+      tick = tickOf(odd, entryId, event === 'copilot-locked-odds', receivedAt, fixtures);
     } catch (e) {
-      rejects.push({ raw, reason: 'bad_price', detail: `${event} ${entryId} odd ${p.data.id}: ${(e as Error).message}` });
+      rejects.push({ raw: JSON.stringify(item), reason: 'bad_price', detail: `${event} ${entryId} odd ${odd.id}: ${(e as Error).message}` });
+      continue;
+    }
+    if (isOddsTick(tick)) {
+      rows.ticks.push(tick);
       continue;
     }
     const v = OddsTickSchema.safeParse(tick);
     if (v.success) rows.ticks.push(v.data);
-    else rejects.push({ raw, reason: 'schema', detail: `${event} ${entryId} → OddsTick: ${issuesOf(v.error)}` });
+    else rejects.push({ raw: JSON.stringify(item), reason: 'schema', detail: `${event} ${entryId} → OddsTick: ${issuesOf(v.error)}` });
   }
   return { ok: true, entry: { entryId, rows, rejects, payloadTimeMs } };
 }
