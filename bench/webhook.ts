@@ -171,13 +171,13 @@ const failures = (rs: LoadResult[]) => rs.reduce((n, r) => n + r.non2xx + r.erro
 
 /**
  * The webhook sections of `npm run bench`. One `linehouse up --sandbox` stack (Temporal dev
- * server, worker, chDB) in this process; about 60 s quick, 85 s full.
+ * server, worker, chDB) in this process; about 60 s quick, 80 s full.
  */
 export async function runWebhookBench(opts: { quick?: boolean; runs?: number; seconds?: number; goalSeconds?: number; log?: (line: string) => void } = {}): Promise<BenchSection[]> {
   const say = opts.log ?? (() => undefined);
   const runs = opts.runs ?? 3;
-  const seconds = opts.seconds ?? (opts.quick ? 1.5 : 2.5);
-  const goalSeconds = opts.goalSeconds ?? (opts.quick ? 2.5 : 4);
+  const seconds = opts.seconds ?? (opts.quick ? 1.5 : 2);
+  const goalSeconds = opts.goalSeconds ?? (opts.quick ? 2.5 : 3);
   const t0 = Date.now();
   const { loadConfig } = await import('../lib/config');
   const { freePort, startStack } = await import('../lib/stack');
@@ -189,6 +189,7 @@ export async function runWebhookBench(opts: { quick?: boolean; runs?: number; se
   const config = loadConfig({ LINEHOUSE_DATA_DIR: dataDir, WEBHOOK_PORT: '0', WEBHOOK_HOST: '127.0.0.1', TEMPORAL_DEV_PORT: String(await freePort()), TEMPORAL_UI_PORT: String(await freePort()), SHARPSPORTS_WEBHOOK_SECRET: secret, LINEHOUSE_LOG_LEVEL: 'error' });
   const stack = await startStack(config, { sandbox: true, headlessTemporal: true });
   const startupS = (Date.now() - t0) / 1000;
+  say(`  stack started in ${fmt(startupS, 1)} s`);
   const trivial = await trivialServer();
   // chDB is one engine per process: the receiver-alone row shares the stack's warehouse.
   const solo = createWebhookServer({ clickhouse: stack.clickhouse, secret, maxBodyBytes: config.webhook.maxBodyBytes, dispatch: async () => undefined, sweepEveryMs: 0 });
@@ -204,7 +205,7 @@ export async function runWebhookBench(opts: { quick?: boolean; runs?: number; se
     await client.run({ ...base, seconds: 0.5, prefix: `w${seq++}${crypto.randomBytes(2).toString('hex')}` });
     const results: LoadResult[] = [];
     for (let i = 0; i < runs; i++) results.push(await client.run({ ...base, seconds: secs, prefix: `b${seq++}${crypto.randomBytes(2).toString('hex')}` }));
-    say(`  ${target.padEnd(9)} ${String(slips).padStart(5)} slips ${rate ? `at ${rate} req/s` : 'max rate   '}: req/s ${range(results.map((r) => r.reqPerSec), '')} p99 ${range(results.map((r) => r.p99), 'ms')} failures ${failures(results)}`);
+    say(`  [${fmt((Date.now() - t0) / 1000, 1)} s] ${target.padEnd(9)} ${String(slips).padStart(5)} slips ${rate ? `at ${rate} req/s` : 'max rate   '}: req/s ${range(results.map((r) => r.reqPerSec), '')} p99 ${range(results.map((r) => r.p99), 'ms')} failures ${failures(results)}`);
     return { results };
   };
 
@@ -267,11 +268,17 @@ export async function runWebhookBench(opts: { quick?: boolean; runs?: number; se
       ],
     });
   } finally {
+    const stopping = Date.now();
     client.close();
     await trivial.close();
     await new Promise((r) => solo.close(() => r(undefined)));
     await stack.stop();
-    fs.rmSync(dataDir, { recursive: true, force: true });
+    say(`  stack stopped in ${fmt((Date.now() - stopping) / 1000, 1)} s`);
+    try {
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    } catch {
+      // chDB's background threads may still be releasing files; a temp dir left behind is harmless.
+    }
   }
   say(`  (${fmt((Date.now() - t0) / 1000, 1)} s in all)`);
   return sections;

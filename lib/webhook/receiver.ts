@@ -250,7 +250,7 @@ export function createWebhookServer(opts: ReceiverOptions): WebhookServer {
     dispatcher.stop();
     close((err?: Error) => {
       void (async () => {
-        await dispatcher.drain(10_000);
+        await dispatcher.drain(3_000);
         dispatcher.abandon();
         await committer.idle();
         await landing.close().catch((e) => log.warn('webhook.landing_close_failed', { error: e as Error }));
