@@ -53,8 +53,8 @@ export async function landDeliveries(
  */
 export async function existingDeliveries(ch: Warehouse, ids: readonly string[]): Promise<Set<string>> {
   if (ids.length === 0) return new Set();
-  const list = ids.map((id) => `unhex('${Buffer.from(id, 'utf8').toString('hex')}')`).join(', ');
-  const rows = await queryRows<{ delivery_id: string }>(ch, `SELECT DISTINCT delivery_id FROM webhook_deliveries WHERE delivery_id IN (${list})`);
+  const hexLiterals = ids.map((id) => `unhex('${Buffer.from(id, 'utf8').toString('hex')}')`).join(', ');
+  const rows = await queryRows<{ delivery_id: string }>(ch, `SELECT DISTINCT delivery_id FROM webhook_deliveries WHERE delivery_id IN (${hexLiterals})`);
   return new Set(rows.map((r) => r.delivery_id));
 }
 
@@ -67,9 +67,10 @@ export async function unloadedDeliveries(ch: Warehouse, o: { minAgeSeconds: numb
     ch,
     `SELECT ${LANDED_REF_COLUMNS} FROM webhook_deliveries
      WHERE event = 'refreshresponse.created' AND status IN (200, 202)
-       AND received_at <= now64(3) - toIntervalMillisecond(${Math.max(0, Math.floor(o.minAgeSeconds * 1000))})
+       AND received_at <= now64(3) - toIntervalMillisecond({ageMs:UInt64})
        AND refresh_response_id NOT IN (SELECT key FROM load_markers WHERE kind = 'refresh_response')
-     ORDER BY received_at LIMIT ${Math.max(1, Math.floor(o.limit))}`,
+     ORDER BY received_at LIMIT {limit:UInt32}`,
+    { ageMs: Math.max(0, Math.floor(o.minAgeSeconds * 1000)), limit: Math.max(1, Math.floor(o.limit)) },
   );
   return rows.map(refFromLandedRow);
 }
