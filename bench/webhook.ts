@@ -171,12 +171,12 @@ const failures = (rs: LoadResult[]) => rs.reduce((n, r) => n + r.non2xx + r.erro
 
 /**
  * The webhook sections of `npm run bench`. One `linehouse up --sandbox` stack (Temporal dev
- * server, worker, chDB) in this process; about 60 s quick, 80 s full.
+ * server, worker, chDB) in this process; about 80–85 s either way (start 4 s, stop ~14 s).
  */
 export async function runWebhookBench(opts: { quick?: boolean; runs?: number; seconds?: number; goalSeconds?: number; log?: (line: string) => void } = {}): Promise<BenchSection[]> {
   const say = opts.log ?? (() => undefined);
   const runs = opts.runs ?? 3;
-  const seconds = opts.seconds ?? (opts.quick ? 1.5 : 2);
+  const seconds = opts.seconds ?? (opts.quick ? 1.25 : 1.75);
   const goalSeconds = opts.goalSeconds ?? (opts.quick ? 2.5 : 3);
   const t0 = Date.now();
   const { loadConfig } = await import('../lib/config');
