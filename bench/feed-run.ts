@@ -86,6 +86,8 @@ export async function runLinehouse(ch: Warehouse, chunks: Iterable<Buffer>, expe
   let entries = 0;
   const receivedAt = new Date().toISOString();
   for (const chunk of chunks) {
+    // A socket hands over each read in a turn of the event loop of its own: so does this input.
+    await new Promise<void>((r) => setImmediate(r));
     for (const ev of parser.push(chunk)) {
       enteredAt[entries] = performance.now();
       const mapped = mapOpticOddsEvent(ev.event, ev.data, receivedAt, fixtures);

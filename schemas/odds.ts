@@ -93,15 +93,21 @@ const isStr = (v: unknown): v is string => typeof v === 'string';
 const isNonEmpty = (v: unknown): v is string => typeof v === 'string' && v.length > 0;
 const isNum = (v: unknown): boolean => typeof v === 'number' && Number.isFinite(v);
 const isBool = (v: unknown): boolean => typeof v === 'boolean';
-let lastIso = '';
-const isIso = (v: unknown): boolean => {
-  if (typeof v !== 'string') return false;
-  // A batch repeats its received_at (and an entry its ts) on every row: one Date.parse is enough.
-  if (v === lastIso) return true;
-  if (Number.isNaN(Date.parse(v))) return false;
-  lastIso = v;
-  return true;
+/** One remembered valid time per field: a batch repeats its received_at, an entry its ts, on every row. */
+const isoMemo = () => {
+  // null, not '': an empty string is not a time and must never match the memo.
+  let last: string | null = null;
+  return (v: unknown): boolean => {
+    if (typeof v !== 'string') return false;
+    if (v === last) return true;
+    if (Number.isNaN(Date.parse(v))) return false;
+    last = v;
+    return true;
+  };
 };
+const isStart = isoMemo();
+const isTs = isoMemo();
+const isReceived = isoMemo();
 
 /**
  * The fast path in front of OddsTickSchema: true only when the schema would accept `t` as it is
@@ -112,10 +118,10 @@ export function isOddsTick(t: OddsTick): boolean {
   return (
     isNonEmpty(t.tick_id) && (t.source === 'opticodds' || t.source === 'boltodds' || t.source === 'sharpapi') && isNonEmpty(t.book) &&
     isStr(t.sport) && isStr(t.league) && isNonEmpty(t.event_key) && isStr(t.provider_event_id) && isStr(t.provider_odd_id) &&
-    isStr(t.home_team) && isStr(t.away_team) && (t.start_time === null || isIso(t.start_time)) && isNonEmpty(t.market) &&
+    isStr(t.home_team) && isStr(t.away_team) && (t.start_time === null || isStart(t.start_time)) && isNonEmpty(t.market) &&
     isStr(t.market_raw) && isStr(t.selection) && (t.line === null || isNum(t.line)) &&
     (t.price_american === null || Number.isSafeInteger(t.price_american)) && (t.price_decimal === null || isNum(t.price_decimal)) &&
     (t.implied_prob === null || isNum(t.implied_prob)) && (t.is_main === null || isBool(t.is_main)) && isBool(t.is_live) &&
-    isBool(t.locked) && isBool(t.removed) && isIso(t.ts) && isIso(t.received_at)
+    isBool(t.locked) && isBool(t.removed) && isTs(t.ts) && isReceived(t.received_at)
   );
 }
