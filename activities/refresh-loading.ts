@@ -16,9 +16,9 @@ function listingDigest(slips: BetSlip[]): string {
   return crypto.createHash('sha256').update(slips.map((s) => s.id).join('\n')).digest('hex').slice(0, 16);
 }
 
-async function markerExists(ch: Warehouse, kind: string, key: string): Promise<{ slips: number; bets: number } | null> {
-  const rows = await queryRows<{ slips: number; bets: number }>(ch, 'SELECT slips, bets FROM load_markers FINAL WHERE kind = {k:String} AND key = {key:String} LIMIT 1', { k: kind, key });
-  return rows[0] ? { slips: Number(rows[0].slips), bets: Number(rows[0].bets) } : null;
+async function markerExists(ch: Warehouse, kind: string, key: string): Promise<{ slips: number; bets: number; detail: string } | null> {
+  const rows = await queryRows<{ slips: number; bets: number; detail: string }>(ch, 'SELECT slips, bets, detail FROM load_markers FINAL WHERE kind = {k:String} AND key = {key:String} LIMIT 1', { k: kind, key });
+  return rows[0] ? { slips: Number(rows[0].slips), bets: Number(rows[0].bets), detail: rows[0].detail } : null;
 }
 
 /** Upserts slips and their bets (bets first: a slip row never points at missing bets). */
@@ -33,16 +33,19 @@ export async function upsertSlips(ch: Warehouse, slips: BetSlip[], ctx: { refres
 export function createRefreshLoadingActivities({ clickhouse, http }: ActivityDeps) {
   return {
     /** 200: the slips are in the landed delivery. Idempotent via the load marker and ReplacingMergeTree. */
-    async loadLandedResponse({ deliveryId }: { deliveryId: string }) {
+    async loadLandedResponse({ deliveryId, loader }: { deliveryId: string; loader?: string }) {
       const rows = await queryRows<{ body: string }>(clickhouse, 'SELECT body FROM webhook_deliveries WHERE delivery_id = {id:String} LIMIT 1', { id: deliveryId });
       if (!rows[0]) throw new Error(`delivery ${deliveryId} is not in webhook_deliveries: it was signalled but never landed`);
       const parsed = JSON.parse(rows[0].body);
       const rr = normalizeRefreshResponse(parsed.event && parsed.data ? parsed.data : parsed);
+      // `loader` (the workflow run) tells a load this run already did — a local activity runs again
+      // when its workflow task is retried — from one done by another run or delivery.
+      const by = loader ? ` loader=${loader}` : '';
       const done = await markerExists(clickhouse, 'refresh_response', rr.id);
-      if (done) return { ...done, skipped: true };
+      if (done) return { slips: done.slips, bets: done.bets, skipped: !(by && done.detail.endsWith(by)) };
       const counts = await upsertSlips(clickhouse, rr.betSlips, { refreshResponseId: rr.id, refreshResponseTime: rr.timeCreated ?? new Date().toISOString(), bettorId: rr.bettorId }, `rr:${rr.id}`);
       failpoint('after_rows_before_marker:landed');
-      await insertRows(clickhouse, 'load_markers', [{ kind: 'refresh_response', key: rr.id, slips: counts.slips, bets: counts.bets, detail: deliveryId }]);
+      await insertRows(clickhouse, 'load_markers', [{ kind: 'refresh_response', key: rr.id, slips: counts.slips, bets: counts.bets, detail: `${deliveryId}${by}` }]);
       return { ...counts, skipped: false };
     },
 
