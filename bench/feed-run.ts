@@ -1,7 +1,7 @@
 /**
  * One feed-ingest measurement in a process of its own (bench/feed-ingest.ts spawns it), so each
  * size starts from a clean heap and a fresh chDB, and the peak RSS it reports is that run's alone:
- *   linehouse — SSE bytes → SseParser → JSON.parse + validation → canonical rows → sink (TSV
+ *   linehouse — SSE bytes → SseParser → JSON.parse + validation → canonical rows → sink (Native
  *               batches) → checkpoint committed after each durable batch;
  *   ceiling   — the engine's own INSERT … SELECT of the same number of rows (no JS at all);
  *   naive     — one JSONEachRow insert per SSE message of the raw provider objects.
