@@ -214,7 +214,7 @@ async function sendEncoded(ch: Warehouse, table: string, enc: EncodedRows): Prom
     await ch.insert({ table, values: Readable.from([enc.body]), format: enc.format, columns: [...enc.columns] as [string, ...string[]] });
     return;
   }
-  const file = path.join(staging, `${table}-${process.pid}-${++staged}.tsv`);
+  const file = path.join(staging, `${table}-${process.pid}-${++staged}.${enc.format.toLowerCase()}`);
   // Synchronous on purpose: an async write proceeds one 512 KiB chunk per turn of the event loop,
   // and a feed busy parsing gives it few turns (50 batches took 5 s of writes at 1M ticks).
   fs.writeFileSync(file, enc.body);
