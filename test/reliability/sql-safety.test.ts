@@ -135,7 +135,10 @@ describe('SQL safety: hostile strings through every path', () => {
 
 /** Interpolations allowed in SQL template literals: identifiers and fixed fragments, never values. */
 const ALLOWED: Record<string, string[]> = {
-  'lib/warehouse/client.ts': ['database'], // CLICKHOUSE_DATABASE, validated as an identifier in lib/config.ts
+  // CLICKHOUSE_DATABASE, validated as an identifier in lib/config.ts; insertEncoded: table and column names checked
+  // against a plain-identifier pattern, SELECT expressions fixed in lib/feeds/native.ts, and the file() source names a
+  // staging file linehouse itself created (rows travel in the file, as data, never in the SQL text).
+  'lib/warehouse/client.ts': ['database', 'table', "enc.columns.join(', ')", "enc.select?.join(', ') ?? '*'", 'source'],
   'lib/warehouse/cluster-ddl.ts': ['name', 'localName(name)', 'localName(target)', 'localName(table)', 'table', 'o.cluster', 'cluster', 'o.database', 'outside.join(\', \')', 'paren', 'ifNot', 'localBody', 'rest', 'or'], // DDL rewriting of the repo's own migrations; cluster/database are validated identifiers
   'lib/clv/materialize.ts': ['claims', "deleteFrom('closing_lines_store', clusterOf(ch))"], // a fixed sub-select with bound params; a table name
   'lib/report/clv-report.ts': ['source', 'ROW_FILTER[rows]', 'src(rows, source)'], // SOURCE(): 'bet_clv' or the parameterised view with {…:String} params; fixed filters
