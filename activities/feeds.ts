@@ -74,6 +74,16 @@ export function createFeedActivities({ clickhouse, feeds }: ActivityDeps) {
           health: (update) => Object.assign(health, update),
           signal: abort.signal,
           log,
+          storedSince: async (since) => {
+            // A tuple keeps a NULL price (a suspension) from being skipped by argMax.
+            const rows = await queryRows<{ book: string; event_key: string; provider_odd_id: string; last: [number | null, number, number] }>(
+              clickhouse,
+              `SELECT book, event_key, provider_odd_id, argMax((price_american, locked, removed), (ts, tick_id)) AS last
+               FROM odds_ticks WHERE source = {s:String} AND ts >= parseDateTime64BestEffort({since:String}, 3, 'UTC') GROUP BY book, event_key, provider_odd_id`,
+              { s: source, since },
+            );
+            return rows.map(({ last, ...r }) => ({ ...r, price_american: last[0] === null ? null : Number(last[0]), locked: Boolean(last[1]), removed: Boolean(last[2]) }));
+          },
           describeOdds: async (ids) => {
             const rows = await queryRows<DescribedOdd & { id: string }>(
               clickhouse,

@@ -51,6 +51,21 @@ export interface FeedRunContext {
    * is the same row as the one stored before the crash, and closing_lines sees the line pulled.
    */
   describeOdds?(providerOddIds: string[]): Promise<Map<string, DescribedOdd>>;
+  /**
+   * The latest stored row of each odd with a tick at or after `since` (a checkpoint position): rows a
+   * crash made durable after the last checkpoint, which a restored state does not know about.
+   */
+  storedSince?(since: string): Promise<StoredOdd[]>;
+}
+
+/** The last stored state of one odd (BoltOdds: provider_odd_id is the outcome key). */
+export interface StoredOdd {
+  book: string;
+  event_key: string;
+  provider_odd_id: string;
+  price_american: number | null;
+  locked: boolean;
+  removed: boolean;
 }
 
 export interface FeedAdapter {

@@ -156,6 +156,47 @@ describe('diff engine on the doc examples', () => {
     expect(next.ticks.map((t) => [t.event_key, t.removed])).toEqual([['Chicago Cubs vs Houston Astros, 2025-07-23, 07', true], ['Chicago Cubs vs Houston Astros, 2025-07-23, 07', true]]);
   });
 
+  describe('a restore older than the warehouse (a crash after a durable batch, before its checkpoint)', () => {
+    const EVENT = 'New York Mets vs Los Angeles Angels, 2025-07-23, 01';
+    // Checkpointed: the Mets suspended. After it (durable, not checkpointed): reopened at -9000.
+    // While linehouse was down: suspended again. The next initial_state lists the Mets suspended.
+    function scenario() {
+      const before = new BoltOddsState();
+      before.apply(msg(fixture('initial-state')), RECEIVED);
+      before.apply(lineUpdate(null, '2025-07-23T19:46:00.000000+00:00'), RECEIVED);
+      const restored = BoltOddsState.restore(JSON.parse(JSON.stringify(before.snapshot()))).state;
+      const stored = [{ book: 'ballybet', event_key: EVENT, provider_odd_id: METS, price_american: -9000, locked: false, removed: false }];
+      const suspendedAgain = fixture('initial-state');
+      suspendedAgain.timestamp = '2025-07-23T19:50:00.000000+00:00';
+      suspendedAgain.data.outcomes[METS].odds = null;
+      return { restored, stored, suspendedAgain };
+    }
+
+    it('reconciled with the rows stored after the checkpoint, the next initial_state stores the suspension again', () => {
+      const { restored, stored, suspendedAgain } = scenario();
+      expect(restored.reconcile(stored)).toBe(1);
+      restored.beginInitialState();
+      const { ticks } = restored.apply(msg(suspendedAgain), RECEIVED);
+      expect(ticks.map((t) => [t.provider_odd_id, t.locked, t.price_american])).toEqual([[METS, true, null]]);
+    });
+
+    it('negative control: diffed against the checkpoint state alone, the suspension is missed (the warehouse keeps -9000)', () => {
+      const { restored, suspendedAgain } = scenario();
+      restored.beginInitialState();
+      expect(restored.apply(msg(suspendedAgain), RECEIVED).ticks).toEqual([]);
+    });
+
+    it('rows the state already reflects, outcomes it never had and removals change nothing else', () => {
+      const { restored } = scenario();
+      expect(restored.reconcile([
+        { book: 'ballybet', event_key: EVENT, provider_odd_id: METS, price_american: null, locked: true, removed: false },
+        { book: 'ballybet', event_key: EVENT, provider_odd_id: 'Not An Outcome', price_american: 110, locked: false, removed: false },
+      ])).toBe(0);
+      expect(restored.reconcile([{ book: 'ballybet', event_key: EVENT, provider_odd_id: ANGELS, price_american: null, locked: false, removed: true }])).toBe(1);
+      expect(restored.size()).toEqual({ games: 1, outcomes: 1 });
+    });
+  });
+
   it('a cleared game the next initial_state leaves out is forgotten without withdrawal ticks', () => {
     const s = new BoltOddsState();
     s.apply(msg(fixture('initial-state')), RECEIVED);

@@ -54,6 +54,10 @@ export function createBoltOddsAdapter(opts: BoltOddsAdapterOptions): BoltOddsAda
     state = restored.state;
     if (restored.error) ctx.log.warn('boltodds.state_unusable', { error: restored.error, hint: 'starting with empty state: unchanged outcomes are emitted once more' });
     let position = ctx.checkpoint?.position ?? null;
+    if (position && ctx.storedSince && !restored.error) {
+      const caughtUp = state.reconcile(await ctx.storedSince(position));
+      if (caughtUp) ctx.log.info('boltodds.state_caught_up', { outcomes: caughtUp, since: position, detail: 'rows stored after the last checkpoint (a crash before it) replace the restored state' });
+    }
     const health: FeedHealth = { connected: false, lastMessageAt: null, lastTickTs: null, reconnects: 0, gaps: 0, rejected: 0, messages: 0 };
     const setHealth = (u: Partial<FeedHealth>) => {
       Object.assign(health, u);

@@ -2,7 +2,7 @@
 import type { BoltOddsFilters, BoltOddsMessage } from '../../../schemas/boltodds';
 import type { OddsTick } from '../../../schemas/odds';
 import { parseAmerican } from '../../odds/price';
-import type { FeedGap } from '../types';
+import type { FeedGap, StoredOdd } from '../types';
 import { buildTick, eventKeyOf, gameKey, gameMeta } from './game';
 import { allows } from './options';
 import { parseLine } from './parse';
@@ -38,6 +38,30 @@ export class BoltOddsState {
     if (!r.success) return { state, error: r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).slice(0, 3).join('; ') };
     for (const g of r.data.games) state.games.set(gameKey(g.book, g.eventKey), g);
     return { state, error: null };
+  }
+
+  /**
+   * Brings a restored state up to what the warehouse holds. A crash after a batch was durable but
+   * before its checkpoint leaves newer rows than the checkpoint's state; diffing the next
+   * initial_state against the older state would miss a move back to that older value (a price
+   * suspended again while linehouse was down). Returns how many outcomes changed.
+   */
+  reconcile(stored: readonly StoredOdd[]): number {
+    let changed = 0;
+    for (const row of stored) {
+      const key = gameKey(row.book, row.event_key);
+      const rec = this.games.get(key)?.outcomes[row.provider_odd_id];
+      // An outcome first quoted after the checkpoint is not in the state: the next initial_state emits it once more.
+      if (!rec) continue;
+      const price = row.removed || row.locked ? null : row.price_american;
+      if (!row.removed && rec.price === price && rec.locked === row.locked) continue;
+      const g = this.writable(key);
+      if (row.removed) delete g.outcomes[row.provider_odd_id];
+      else g.outcomes[row.provider_odd_id] = { ...rec, price, locked: row.locked };
+      if (Object.keys(g.outcomes).length === 0) this.drop(key);
+      changed += 1;
+    }
+    return changed;
   }
 
   /** Filters the server is applying: outcomes outside them are unobserved, not withdrawn. */
