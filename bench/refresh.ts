@@ -34,6 +34,7 @@ import proto from '@temporalio/proto';
 import type { BenchSection } from './section';
 import type { BenchShape } from './trivial-workflow';
 import { fmt, machineLine, stats } from './machine';
+import { renderSection } from './print';
 
 const TRIVIAL_QUEUE = 'bench-trivial';
 const START_CONCURRENCY = 50;
@@ -462,19 +463,6 @@ async function measure(o: MeasureOptions): Promise<BenchSection[]> {
   return [section, shapeSection];
 }
 
-export function formatSections(sections: BenchSection[]): string {
-  const out: string[] = [];
-  for (const s of sections) {
-    out.push(`${s.title}`, `input: ${s.inputs}`, '', '| path | unit | min | median | max | runs | |', '|---|---|---:|---:|---:|---:|---|');
-    for (const r of s.rows) out.push(`| ${r.name} | ${r.unit} | ${fmt(r.min, 1)} | ${fmt(r.median, 1)} | ${fmt(r.max, 1)} | ${r.runs} | ${r.extra ?? ''} |`);
-    out.push('');
-    for (const r of s.ratios) out.push(`${r.name}: ${fmt(r.value, 3)}${r.goal ? ` (goal ${r.goal}: ${r.met ? 'met' : 'NOT met'})` : ''}`);
-    for (const g of s.goals) out.push(`goal ${g.goal}: ${g.measured} — ${g.met ? 'met' : 'NOT met'}`);
-    for (const n of s.notes ?? []) out.push(`note: ${n}`);
-  }
-  return out.join('\n');
-}
-
 const DEFAULTS = {
   full: { accounts: 1000, runs: 2, ceilingWorkflows: 400 },
   quick: { accounts: 200, runs: 1, ceilingWorkflows: 200 },
@@ -505,7 +493,7 @@ async function main() {
     slipsPerAccount: Number(values.slips),
     shapes: values.shapes,
   });
-  process.stdout.write(values.json ? JSON.stringify(sections) : formatSections(sections) + '\n');
+  process.stdout.write(values.json ? JSON.stringify(sections) : `${machineLine()}\n\n${sections.map(renderSection).join('\n')}`);
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {

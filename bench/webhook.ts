@@ -24,6 +24,7 @@ import readline from 'node:readline';
 import { parseArgs } from 'node:util';
 import { signHookHmac } from '../lib/webhook/hmac';
 import { fmt, machineLine, stats } from './machine';
+import { renderSection } from './print';
 import type { BenchRow, BenchSection } from './section';
 
 export interface LoadResult {
@@ -284,17 +285,6 @@ export async function runWebhookBench(opts: { quick?: boolean; runs?: number; se
   return sections;
 }
 
-function printSections(sections: BenchSection[]) {
-  for (const s of sections) {
-    console.log(`\n## ${s.title}\n${s.inputs}`);
-    const w = Math.max(...s.rows.map((r) => r.name.length));
-    for (const r of s.rows) console.log(`  ${r.name.padEnd(w)}  ${fmt(r.min, 1).padStart(8)} ${fmt(r.median, 1).padStart(8)} ${fmt(r.max, 1).padStart(8)} ${r.unit} (min/median/max of ${r.runs})${r.extra ? `  ${r.extra}` : ''}`);
-    for (const r of s.ratios) console.log(`  ${r.name}: ×${fmt(r.value, 2)}${r.goal ? ` (goal ${r.goal}: ${r.met ? 'met' : 'NOT met'})` : ''}`);
-    for (const g of s.goals) console.log(`  goal ${g.goal}: ${g.measured} — ${g.met ? 'met' : 'NOT met'}`);
-    for (const n of s.notes ?? []) console.log(`  note: ${n}`);
-  }
-}
-
 async function main() {
   const client = process.argv.indexOf('--client');
   if (client > 0) {
@@ -309,7 +299,7 @@ async function main() {
   const num = (v: string | undefined) => (v === undefined ? undefined : Number(v));
   console.log(`webhook receiver bench — ${machineLine()}`);
   const sections = await runWebhookBench({ quick: values.quick, runs: num(values.runs), seconds: num(values.seconds), goalSeconds: num(values['goal-seconds']), log: (l) => console.log(l) });
-  printSections(sections);
+  process.stdout.write('\n' + sections.map(renderSection).join('\n'));
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {

@@ -12,15 +12,6 @@ import {
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import { SA_ACCOUNT, SA_BETTOR, SA_BOOK, SA_KIND, SA_PHASE, SA_STATUS } from '../lib/temporal/search-attributes';
-
-const SEARCH_ATTRIBUTES: Record<string, typeof SA_KIND | typeof SA_ACCOUNT | typeof SA_BETTOR | typeof SA_BOOK | typeof SA_PHASE | typeof SA_STATUS> = {
-  kind: SA_KIND,
-  account: SA_ACCOUNT,
-  bettor: SA_BETTOR,
-  book: SA_BOOK,
-  phase: SA_PHASE,
-  status: SA_STATUS,
-};
 import {
   IMMEDIATE_STATUS,
   progressQuery,
@@ -35,6 +26,16 @@ import {
   type RefreshRequestResult,
   type RefreshResponseRef,
 } from './messages';
+
+/** index()'s keys: the search attributes a refresh sets. */
+const SEARCH_ATTRIBUTES: Record<string, typeof SA_KIND | typeof SA_ACCOUNT | typeof SA_BETTOR | typeof SA_BOOK | typeof SA_PHASE | typeof SA_STATUS> = {
+  kind: SA_KIND,
+  account: SA_ACCOUNT,
+  bettor: SA_BETTOR,
+  book: SA_BOOK,
+  phase: SA_PHASE,
+  status: SA_STATUS,
+};
 
 const api = proxyActivities<Activities>({
   startToCloseTimeout: '1 minute',

@@ -53,14 +53,8 @@ export async function createWarehouse(config: Pick<Config, 'clickhouse' | 'dataD
     if (config.clickhouse.cluster) clusters.set(client, config.clickhouse.cluster);
     return client;
   }
-  const dir = chdbPath(config);
-  fs.mkdirSync(dir, { recursive: true });
-  // chdb/connection is typed against its own copy of @clickhouse/client-common; the runtime
-  // interface is the same, so the cast only bridges the duplicate type declarations.
-  const chdb = createChdbConnection({ path: dir });
-  const connection = chdb as unknown as NonNullable<Parameters<typeof createClient>[0]>['connection'];
-  const client = createClient({ connection, clickhouse_settings: SESSION_SETTINGS });
-  rawInserters.set(client, (params) => chdb.chdb.rawInsert(params));
+  fs.mkdirSync(chdbPath(config), { recursive: true });
+  const client = openEmbeddedSession(config);
   const staging = openStaging(config.dataDir);
   stagingDirs.set(client, staging);
   const close = client.close.bind(client);
@@ -71,6 +65,22 @@ export async function createWarehouse(config: Pick<Config, 'clickhouse' | 'dataD
   await client.command({ query: `CREATE DATABASE IF NOT EXISTS ${database}` });
   // chDB's connection has no per-request database: select it once for the session.
   await client.command({ query: `USE ${database}` });
+  return client;
+}
+
+/**
+ * A chDB session on the data dir, with insertRows' zero-copy raw insert. Several sessions in one
+ * process share the engine and its data and run statements in parallel (one session runs one
+ * statement at a time): the webhook receiver lands on a session of its own (lib/webhook/landing-store.ts).
+ * The caller selects the database (`USE`).
+ */
+export function openEmbeddedSession(config: Pick<Config, 'dataDir'>): Warehouse {
+  // chdb/connection is typed against its own copy of @clickhouse/client-common; the runtime
+  // interface is the same, so the cast only bridges the duplicate type declarations.
+  const chdb = createChdbConnection({ path: chdbPath(config) });
+  const connection = chdb as unknown as NonNullable<Parameters<typeof createClient>[0]>['connection'];
+  const client = createClient({ connection, clickhouse_settings: SESSION_SETTINGS });
+  rawInserters.set(client, (params) => chdb.chdb.rawInsert(params));
   return client;
 }
 

@@ -72,3 +72,14 @@ export function exited(child: ChildProcess): Promise<{ code: number | null; sign
 export async function freshPorts(): Promise<{ WEBHOOK_PORT: string; TEMPORAL_DEV_PORT: string; TEMPORAL_UI_PORT: string }> {
   return { WEBHOOK_PORT: String(await freePort()), TEMPORAL_DEV_PORT: String(await freePort()), TEMPORAL_UI_PORT: String(await freePort()) };
 }
+
+/** `linehouse query` against the `up` that `env` points at: rows as objects, or one number. */
+export function cliQuery(env: Record<string, string>) {
+  const query = async (sql: string): Promise<Record<string, any>[]> => {
+    const r = await linehouse(['query', sql], env);
+    if (r.code !== 0) throw new Error(`query failed: ${r.stderr.slice(-1000)}`);
+    return r.stdout.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l));
+  };
+  const scalar = async (sql: string) => Number(Object.values((await query(sql))[0])[0]);
+  return { query, scalar };
+}

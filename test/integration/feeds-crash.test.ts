@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startBoltOddsSandbox, type BoltOddsSandbox } from '../../sandbox/boltodds';
 import { startOpticOddsSandbox, type OpticOddsSandbox } from '../../sandbox/opticodds';
 import { startSharpApiSandbox, type SharpApiSandbox } from '../../sandbox/sharpapi';
-import { exited, freshPorts, linehouse, startUp, waitHealthy } from '../helpers/cli';
+import { cliQuery, exited, freshPorts, startUp, waitHealthy } from '../helpers/cli';
 import { tempDir } from '../helpers/stack';
 
 /**
@@ -22,13 +22,9 @@ async function up() {
   return child;
 }
 
-const rows = (stdout: string) => stdout.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l));
-async function query(sql: string): Promise<Record<string, any>[]> {
-  const r = await linehouse(['query', sql], env);
-  if (r.code !== 0) throw new Error(`query failed: ${r.stderr.slice(-1000)}`);
-  return rows(r.stdout);
-}
-const scalar = async (sql: string) => Number(Object.values((await query(sql))[0])[0]);
+// env is filled in beforeAll (and its ports per start); the helper reads it at call time.
+const query = (sql: string) => cliQuery(env).query(sql);
+const scalar = (sql: string) => cliQuery(env).scalar(sql);
 
 beforeAll(async () => {
   optic = await startOpticOddsSandbox({ apiKey: 'optic-key-crash', entries: 3_000, ratePerSecond: 300, pingIntervalMs: 500, startAfterConnections: 4 });

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startOpticOddsSandbox, type OpticOddsSandbox } from '../../sandbox/opticodds';
-import { exited, freshPorts, linehouse, startUp, waitHealthy } from '../helpers/cli';
+import { cliQuery, exited, freshPorts, startUp, waitHealthy } from '../helpers/cli';
 import { tempDir } from '../helpers/stack';
 
 /**
@@ -15,13 +15,9 @@ let env: Record<string, string>;
 /** The `up` of the moment, killed with its dev server if an assertion fails mid-test. */
 let current: ReturnType<typeof startUp> | undefined;
 
-const rows = (stdout: string) => stdout.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l));
-async function query(sql: string): Promise<Record<string, any>[]> {
-  const r = await linehouse(['query', sql], env);
-  if (r.code !== 0) throw new Error(`query failed: ${r.stderr.slice(-1000)}`);
-  return rows(r.stdout);
-}
-const scalar = async (sql: string) => Number(Object.values((await query(sql))[0])[0]);
+// env is filled in beforeAll (and its ports per start); the helper reads it at call time.
+const query = (sql: string) => cliQuery(env).query(sql);
+const scalar = (sql: string) => cliQuery(env).scalar(sql);
 /** `opticodds:<ms>-<seq>:<odd>` → the entry's creation time. */
 const entryMs = (tickId: string) => Number(/^opticodds:(\d+)-\d+:/.exec(tickId)?.[1] ?? NaN);
 const wait = (ms: number) => new Promise((r) => setTimeout(r, ms));
