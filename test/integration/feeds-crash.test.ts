@@ -4,6 +4,7 @@ import { startOpticOddsSandbox, type OpticOddsSandbox } from '../../sandbox/opti
 import { startSharpApiSandbox, type SharpApiSandbox } from '../../sandbox/sharpapi';
 import { cliQuery, exited, freshPorts, startUp, waitHealthy } from '../helpers/cli';
 import { tempDir } from '../helpers/stack';
+import { latestBoltOdds, subscribedBoltOdds } from '../reliability/helpers/compare';
 
 /**
  * SIGKILL `linehouse up` (and its Temporal dev server: the whole process group) in the middle
@@ -87,13 +88,8 @@ describe('feeds survive SIGKILL of linehouse up', () => {
 
     // BoltOdds cannot replay: the new initial_state rebuilds the state. The latest price of
     // every outcome equals the provider's, and the restart is reported as a gap.
-    const latest = await query(
-      "SELECT book, provider_odd_id AS k, event_key AS game, argMax(price_american, (ts, tick_id)) AS price FROM odds_ticks FINAL WHERE source = 'boltodds' GROUP BY book, provider_odd_id, event_key",
-    );
-    const got = new Map(latest.map((r) => [`${r.book}|${r.game}|${r.k}`, r.price === null ? null : Number(r.price)]));
-    // Only what linehouse subscribed to (BoltOdds filters by sport and market on its side).
-    const sub = bolt.subscriptions().filter((s) => s.accepted).at(-1)!.filters as { sports?: string[]; markets?: string[] };
-    const subscribed = bolt.currentPrices().filter((o) => (!sub.sports || sub.sports.includes(o.sport)) && (!sub.markets || sub.markets.includes(o.market)));
+    const got = await latestBoltOdds(query);
+    const subscribed = subscribedBoltOdds(bolt);
     expect(subscribed.length).toBeGreaterThan(0);
     const wrong = subscribed.filter((o) => got.get(`${o.book}|${o.game}|${o.outcomeKey}`) !== o.price);
     expect(wrong).toEqual([]);

@@ -78,20 +78,39 @@ export async function compareSharpApi(q: Query, sharp: SharpApiSandbox, c: Compa
   part(c, 'sharpapi.ticks', current.length, current.filter((o) => !have.has(o.tickId!)).map((o) => `${o.id}@${o.tickId}`), repeated(ids));
 }
 
-/** BoltOdds cannot replay: the latest price of every subscribed outcome equals the provider's, no tick id twice. */
-export async function compareBoltOdds(q: Query, bolt: BoltOddsSandbox, c: Comparison): Promise<void> {
+/**
+ * The latest state of every BoltOdds outcome in the warehouse: its price, null while suspended,
+ * undefined once withdrawn. argMax skips a NULL first argument, so a bare
+ * argMax(price_american, …) reports the price before a suspension; the tuple keeps the NULL.
+ */
+export async function latestBoltOdds(q: Query): Promise<Map<string, number | null | undefined>> {
   const latest = await q(
-    "SELECT book, provider_odd_id AS k, event_key AS game, argMax(price_american, (ts, tick_id)) AS price FROM odds_ticks FINAL WHERE source = 'boltodds' GROUP BY book, provider_odd_id, event_key",
+    "SELECT book, provider_odd_id AS k, event_key AS game, argMax((price_american, locked, removed), (ts, tick_id)) AS last FROM odds_ticks FINAL WHERE source = 'boltodds' GROUP BY book, provider_odd_id, event_key",
   );
-  const got = new Map(latest.map((r) => [`${r.book}|${r.game}|${r.k}`, r.price === null ? null : Number(r.price)]));
+  return new Map(latest.map((r) => {
+    const [price, locked, removed] = r.last as [number | string | null, unknown, unknown];
+    const state = Boolean(removed) ? undefined : Boolean(locked) || price === null ? null : Number(price);
+    return [`${r.book}|${r.game}|${r.k}`, state];
+  }));
+}
+
+/** The provider's current outcomes that linehouse's last accepted subscription covers (BoltOdds filters by sport and market on its side). */
+export function subscribedBoltOdds(bolt: Pick<BoltOddsSandbox, 'subscriptions' | 'currentPrices'>) {
   const sub = bolt.subscriptions().filter((s) => s.accepted).at(-1)?.filters as { sports?: string[]; markets?: string[] } | undefined;
-  const subscribed = bolt.currentPrices().filter((o) => (!sub?.sports || sub.sports.includes(o.sport)) && (!sub?.markets || sub.markets.includes(o.market)));
+  return bolt.currentPrices().filter((o) => (!sub?.sports || sub.sports.includes(o.sport)) && (!sub?.markets || sub.markets.includes(o.market)));
+}
+
+/** BoltOdds cannot replay: the latest price of every subscribed outcome equals the provider's, no tick id twice. */
+export async function compareBoltOdds(q: Query, bolt: Pick<BoltOddsSandbox, 'subscriptions' | 'currentPrices'>, c: Comparison): Promise<void> {
+  const got = await latestBoltOdds(q);
+  const subscribed = subscribedBoltOdds(bolt);
   const ids = (await q("SELECT tick_id AS id FROM odds_ticks FINAL WHERE source = 'boltodds'")).map((r) => String(r.id));
+  const key = (o: { book: string; game: string; outcomeKey: string }) => `${o.book}|${o.game}|${o.outcomeKey}`;
   part(
     c,
     'boltodds.latest',
     subscribed.length,
-    subscribed.filter((o) => got.get(`${o.book}|${o.game}|${o.outcomeKey}`) !== o.price).map((o) => `${o.book}|${o.game}|${o.outcomeKey}=${o.price}(got ${got.get(`${o.book}|${o.game}|${o.outcomeKey}`)})`),
+    subscribed.filter((o) => got.get(key(o)) !== o.price).map((o) => `${key(o)}=${o.price}(got ${got.get(key(o))})`),
     repeated(ids),
   );
 }
