@@ -2,7 +2,8 @@ import { ApplicationFailure, Context } from '@temporalio/activity';
 import { createLogger, type Logger } from '../lib/log';
 import { recordRejection } from '../lib/rejections';
 import { createFeedSink, loadCheckpoint } from '../lib/feeds/sink';
-import type { DescribedOdd, FeedAdapter, FeedHealth } from '../lib/feeds/types';
+import { describeStoredOdds, storedSince } from '../lib/feeds/stored';
+import type { FeedAdapter, FeedHealth } from '../lib/feeds/types';
 import { insertRows, queryRows, type Warehouse } from '../lib/warehouse/client';
 import type { ActivityDeps } from './deps';
 
@@ -74,27 +75,8 @@ export function createFeedActivities({ clickhouse, feeds }: ActivityDeps) {
           health: (update) => Object.assign(health, update),
           signal: abort.signal,
           log,
-          storedSince: async (since) => {
-            // A tuple keeps a NULL price (a suspension) from being skipped by argMax.
-            const rows = await queryRows<{ book: string; event_key: string; provider_odd_id: string; last: [number | null, number, number] }>(
-              clickhouse,
-              `SELECT book, event_key, provider_odd_id, argMax((price_american, locked, removed), (ts, tick_id)) AS last
-               FROM odds_ticks WHERE source = {s:String} AND ts >= parseDateTime64BestEffort({since:String}, 3, 'UTC') GROUP BY book, event_key, provider_odd_id`,
-              { s: source, since },
-            );
-            return rows.map(({ last, ...r }) => ({ ...r, price_american: last[0] === null ? null : Number(last[0]), locked: Boolean(last[1]), removed: Boolean(last[2]) }));
-          },
-          describeOdds: async (ids) => {
-            const rows = await queryRows<DescribedOdd & { id: string }>(
-              clickhouse,
-              `SELECT provider_odd_id AS id, argMax(book, ts) AS book, argMax(sport, ts) AS sport, argMax(league, ts) AS league, argMax(event_key, ts) AS event_key,
-                 argMax(home_team, ts) AS home_team, argMax(away_team, ts) AS away_team, argMax(start_time, ts) AS start_time, argMax(market, ts) AS market,
-                 argMax(market_raw, ts) AS market_raw, argMax(selection, ts) AS selection, argMax(line, ts) AS line, argMax(is_live, ts) AS is_live
-               FROM odds_ticks WHERE source = {s:String} AND provider_odd_id IN {ids:Array(String)} AND NOT removed GROUP BY provider_odd_id`,
-              { s: source, ids },
-            );
-            return new Map(rows.map(({ id, ...odd }) => [id, { ...odd, is_live: Boolean(odd.is_live) }]));
-          },
+          storedSince: (since) => storedSince(clickhouse, source, since),
+          describeOdds: (ids) => describeStoredOdds(clickhouse, source, ids),
         });
       } finally {
         clearInterval(beat);
