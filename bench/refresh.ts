@@ -63,9 +63,10 @@ interface MeasureOptions {
   shapes: boolean;
 }
 
-/** accountRefresh's 200 path as Temporal sees it (4 activities, its signal, 7 search-attribute and 2 memo upserts), then variants. */
+/** accountRefresh's 200 path as Temporal sees it (1 activity and 3 local ones, its signal, 5 search-attribute and 2 memo upserts), then variants. */
 const SHAPES: Array<[string, BenchShape]> = [
-  ['as accountRefresh today: 4 activities, signal, 7 SA + 2 memo upserts', { activities: 4, local: false, upserts: 7, memos: 2 }],
+  ['as accountRefresh today: 1 activity + 3 local, signal, 5 SA + 2 memo upserts', { activities: 4, local: 'warehouse', upserts: 5, memos: 2 }],
+  ['before refresh-lean-steps: 4 activities, signal, 7 SA + 2 memo upserts', { activities: 4, local: false, upserts: 7, memos: 2 }],
   ['4 activities, signal, no upserts', { activities: 4, local: false, upserts: 0, memos: 0 }],
   ['4 activities, signal, 2 SA + 1 memo upserts', { activities: 4, local: false, upserts: 2, memos: 1 }],
   ['2 activities, signal, 2 SA + 1 memo upserts', { activities: 2, local: false, upserts: 2, memos: 1 }],
@@ -421,7 +422,7 @@ async function measure(o: MeasureOptions): Promise<BenchSection[]> {
         extra: `wall ${refreshes.map((r) => fmt(r.seconds, 1)).join(' / ')} s; polled ${refreshes.reduce((n, r) => n + r.polled, 0)}; CPU/refresh: linehouse ${fmt(mean(refreshes.map((r) => r.cpu.node)) * 1000)} ms, dev server ${fmt(mean(refreshes.map((r) => r.cpu.temporal)) * 1000)} ms`,
       },
       ...shapes.slice(0, 1).map((x) => ({
-        name: "accountRefresh's Temporal shape alone (same commands, no-op activities: 4 activities, signal, 7 search-attribute + 2 memo upserts)",
+        name: "accountRefresh's Temporal shape alone (same commands, no-op activities: 1 activity + 3 local, signal, 5 search-attribute + 2 memo upserts)",
         unit: 'workflows/s',
         min: x.rate,
         median: x.rate,

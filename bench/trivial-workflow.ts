@@ -17,9 +17,12 @@ export const benchGo = defineSignal<[string]>('benchGo');
 export interface BenchShape {
   /** no-op activities (accountRefresh's 200 path runs 4: lastRefreshAttemptAt, requestAccountRefresh, loadLandedResponse, recordRefreshRun) */
   activities: number;
-  /** as local activities instead */
-  local: boolean;
-  /** search-attribute upserts (accountRefresh: 7) */
+  /**
+   * Which run as local activities: all, none, or 'warehouse' — every one but the request, as
+   * accountRefresh does since patched('refresh-lean-steps').
+   */
+  local: boolean | 'warehouse';
+  /** search-attribute upserts (accountRefresh: 7 before refresh-lean-steps, 5 after) */
   upserts: number;
   /** memo upserts (accountRefresh: 2) */
   memos: number;
@@ -35,7 +38,7 @@ export async function benchShape(o: BenchShape): Promise<number> {
   setHandler(benchGo, () => {
     got = true;
   });
-  const api = o.local ? local : remote;
+  const api = (n: number) => (o.local === true || (o.local === 'warehouse' && n !== 2) ? local : remote);
   let up = 0;
   const upsert = () => {
     if (up >= o.upserts) return;
@@ -43,15 +46,15 @@ export async function benchShape(o: BenchShape): Promise<number> {
     upsertSearchAttributes([{ key: up === 1 ? SA_KIND : up === 2 ? SA_ACCOUNT : SA_PHASE, value: `v${up}` }]);
   };
   upsert(); // identify()
-  if (o.activities > 0) await api.benchNoop(1); // lastRefreshAttemptAt
+  if (o.activities > 0) await api(1).benchNoop(1); // lastRefreshAttemptAt
   upsert(); // phase requesting
-  if (o.activities > 1) await api.benchNoop(2); // requestAccountRefresh
+  if (o.activities > 1) await api(2).benchNoop(2); // requestAccountRefresh
   if (o.memos > 0) upsertMemo({ requestId: 'r', attempts: 1 });
   upsert(); // phase awaiting-webhook
   await condition(() => got);
   upsert(); // identify(ref)
   upsert(); // phase loading
-  for (let i = 2; i < o.activities; i++) await api.benchNoop(i + 1); // loadLandedResponse, recordRefreshRun
+  for (let i = 2; i < o.activities; i++) await api(i + 1).benchNoop(i + 1); // loadLandedResponse, recordRefreshRun
   while (up < o.upserts) upsert(); // phase done, status
   if (o.memos > 1) upsertMemo({ slips: 12, bets: 12, pages: 0 });
   return up;
