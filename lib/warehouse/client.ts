@@ -6,6 +6,7 @@ import { createChdbConnection } from 'chdb/connection';
 import type { Config } from '../config';
 import { CLUSTER_SESSION_SETTINGS } from './cluster-ddl';
 import { failpoint, failpointArmed } from '../failpoints';
+import { openStaging } from './staging';
 
 export type Warehouse = ClickHouseClient;
 
@@ -82,47 +83,6 @@ export function openEmbeddedSession(config: Pick<Config, 'dataDir'>): Warehouse 
   const client = createClient({ connection, clickhouse_settings: SESSION_SETTINGS });
   rawInserters.set(client, (params) => chdb.chdb.rawInsert(params));
   return client;
-}
-
-const SHM = '/dev/shm';
-let stagingSeq = 0;
-
-/**
- * Where batches wait for the engine to read them: memory (tmpfs) when the machine has it, since a
- * staged batch is only a transport (a crash replays it from the checkpoint) and a disk's writeback
- * throttling made each 6 MB write take ~100 ms under load; else the data dir. Directories of
- * processes that died are removed, so a crash leaks nothing.
- */
-function openStaging(dataDir: string): string {
-  const owned = path.join(dataDir, 'chdb-staging');
-  fs.rmSync(owned, { recursive: true, force: true });
-  let shm = false;
-  try {
-    fs.accessSync(SHM, fs.constants.W_OK);
-    shm = fs.statSync(SHM).isDirectory();
-  } catch {
-    shm = false;
-  }
-  if (!shm) {
-    fs.mkdirSync(owned, { recursive: true });
-    return owned;
-  }
-  for (const name of fs.readdirSync(SHM)) {
-    const pid = /^linehouse-staging-(\d+)-/.exec(name)?.[1];
-    if (pid && !alive(Number(pid))) fs.rmSync(path.join(SHM, name), { recursive: true, force: true });
-  }
-  const dir = path.join(SHM, `linehouse-staging-${process.pid}-${++stagingSeq}`);
-  fs.mkdirSync(dir, { recursive: true });
-  return dir;
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 export async function queryRows<T = Record<string, unknown>>(
