@@ -1,6 +1,7 @@
+import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../lib/config';
-import { log } from '../lib/log';
+import { log, logToFile } from '../lib/log';
 import { startStack, type Stack } from '../lib/stack';
 import { queryRows } from '../lib/warehouse/client';
 import { accountWorkflowId, bettorWorkflowId, progressQuery, submitOtp, type BettorRefreshResult } from '../workflows/messages';
@@ -35,10 +36,17 @@ async function answerOtp(stack: Stack, accountId: string, code: string) {
 }
 
 export async function run(argv: string[]): Promise<number> {
-  const { values } = parseArgs({ args: argv, options: { keep: { type: 'boolean', default: false }, 'save-histories': { type: 'string' } } });
+  const { values } = parseArgs({
+    args: argv,
+    options: { keep: { type: 'boolean', default: false }, 'save-histories': { type: 'string' }, verbose: { type: 'boolean', default: false } },
+  });
   const config = loadConfig();
   const started = Date.now();
+  // The terminal tells the story; the stack's structured log (every event) goes to a file.
+  const logFile = values.verbose ? null : path.join(config.dataDir, 'logs', `demo-${new Date(started).toISOString().replace(/[:.]/g, '-')}.jsonl`);
+  if (logFile) logToFile(logFile);
   say('linehouse demo: starting Temporal, the warehouse, the worker, the webhook receiver and the four provider sandboxes …');
+  if (logFile) say(`structured log: ${path.relative(process.cwd(), logFile)} (warnings and errors also show here; --verbose shows every event)`);
   // A new seed per run: another demo on the same data dir gets other matchups, so its game ids
   // (teams and date) do not collide with the earlier run's.
   const season = new Season({ baseTimeMs: started, seed: Math.floor(started / 1000) % 1_000_000, avoidGameIds: usedGameIds(config.dataDir) });
@@ -121,6 +129,7 @@ export async function run(argv: string[]): Promise<number> {
     say('');
     if (values['save-histories']) say(`saved ${await saveHistories(stack, values['save-histories'], started)} workflow histories to ${values['save-histories']}`);
     say(`done in ${((Date.now() - started) / 1000).toFixed(1)} s. Temporal UI: ${stack.uiUrl}/namespaces/${stack.run.namespace}/workflows?query=${encodeURIComponent('LinehouseKind="refresh"')}`);
+    if (logFile) say(`every event of the run: ${path.relative(process.cwd(), logFile)}`);
     if (values.keep) {
       say('--keep: still running (webhooks, Temporal UI, `linehouse query` work); Ctrl-C to stop.');
       await untilSignal();

@@ -3,6 +3,9 @@
  * command output (`linehouse query` prints JSONEachRow there). Secrets never reach here:
  * callers log ids and counts, and `redact` masks known secret values as a last line of defence.
  */
+import fs from 'node:fs';
+import path from 'node:path';
+
 type Level = 'debug' | 'info' | 'warn' | 'error';
 const ORDER: Record<Level, number> = { debug: 10, info: 20, warn: 30, error: 40 };
 
@@ -11,6 +14,18 @@ const secrets = new Set<string>();
 
 export function setLogLevel(level: Level): void {
   threshold = level;
+}
+
+let file: { fd: number; terminal: Level } | null = null;
+
+/**
+ * Appends every log line to `logFile` and shows only `terminal` and above on stderr: for commands
+ * that narrate to a person (the demo), whose terminal would otherwise interleave the story with
+ * hundreds of JSON lines. Written synchronously, so a crash keeps every line before it.
+ */
+export function logToFile(logFile: string, terminal: Level = 'warn'): void {
+  fs.mkdirSync(path.dirname(logFile), { recursive: true });
+  file = { fd: fs.openSync(logFile, 'a'), terminal };
 }
 
 /** Register values (API keys, webhook secret) that must never be printed. */
@@ -38,7 +53,9 @@ export function createLogger(base: Record<string, unknown> = {}): Logger {
     const line = JSON.stringify({ ...base, ...fields, ts: new Date().toISOString(), level, event }, (_k, v) =>
       v instanceof Error ? { name: v.name, message: v.message } : typeof v === 'bigint' ? v.toString() : v,
     );
-    process.stderr.write(redact(line) + '\n');
+    const text = redact(line) + '\n';
+    if (file) fs.writeSync(file.fd, text);
+    if (!file || ORDER[level] >= ORDER[file.terminal]) process.stderr.write(text);
   };
   return {
     debug: (e, f) => write('debug', e, f),
