@@ -21,7 +21,12 @@ const clusters = new WeakMap<Warehouse, string>();
 /** The CLICKHOUSE_CLUSTER a server warehouse was opened with (statements that must target local tables need it). */
 export const clusterOf = (ch: Warehouse): string | undefined => clusters.get(ch);
 
-/** Settings every linehouse session runs with, on chDB and on a server alike. */
+/**
+ * Settings every linehouse session runs with, on chDB and on a server alike. chdb/connection
+ * turns `clickhouse_settings` into `SET` statements that stay on the session, so a setting meant
+ * for one statement goes in that statement's SETTINGS clause (as insertEncoded and chDB's raw
+ * insert do), never in a per-call `clickhouse_settings` on the embedded warehouse.
+ */
 const SESSION_SETTINGS = {
   date_time_input_format: 'best_effort',
   // JSON rows may carry fields a table lacks (raw provider objects); extra keys are not an error.
