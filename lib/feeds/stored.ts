@@ -17,13 +17,15 @@ export async function storedSince(ch: Warehouse, source: string, since: string):
   return rows.map(({ last, ...r }) => ({ ...r, price_american: last[0] === null ? null : Number(last[0]), locked: Boolean(last[1]), removed: Boolean(last[2]) }));
 }
 
+/** The tuple's fields, in the order the query lists them. */
 const DESCRIBED = ['book', 'sport', 'league', 'event_key', 'home_team', 'away_team', 'start_time', 'market', 'market_raw', 'selection', 'line', 'is_live'] as const;
 
 /** The key fields of the latest stored quote (not removal) of each of these odds. */
 export async function describeStoredOdds(ch: Warehouse, source: string, ids: string[]): Promise<Map<string, DescribedOdd>> {
   const rows = await queryRows<{ id: string; q: unknown[] }>(
     ch,
-    `SELECT provider_odd_id AS id, argMax((${DESCRIBED.join(', ')}), (ts, tick_id)) AS q
+    `SELECT provider_odd_id AS id,
+       argMax((book, sport, league, event_key, home_team, away_team, start_time, market, market_raw, selection, line, is_live), (ts, tick_id)) AS q
      FROM odds_ticks WHERE source = {s:String} AND provider_odd_id IN {ids:Array(String)} AND NOT removed GROUP BY provider_odd_id`,
     { s: source, ids },
   );
