@@ -45,7 +45,18 @@ export async function compareSharpSports(q: Query, sandbox: SharpSportsSandbox, 
   // Physically, a slip may hold several versions until merged (graded later); the same version twice is a duplicate.
   const physicalSlips = (await q('SELECT id, version FROM bet_slips')).map((r) => `${r.id}@${r.version}`);
   const stored = new Map(finalSlips.map((r) => [String(r.id), String(r.status)]));
-  const lostSlips = [...slipStatus].filter(([id, st]) => stored.get(id) !== st).map(([id, st]) => `${id}(${st}→${stored.get(id) ?? 'missing'})`);
+  // A lost slip says what became of the webhook of its latest refresh response: a delivery linehouse
+  // acknowledged and then lost is a bug; one SharpSports gave up on while linehouse was down is not covered.
+  const deliveries = sandbox.deliveries();
+  const latestResponse = new Map(truth.map((s) => [s.id, s.refreshResponse]));
+  const webhookOf = (rres: string | undefined) => {
+    const tries = deliveries.filter((d) => d.refreshResponseId === rres);
+    if (tries.length === 0) return 'no webhook';
+    return tries.some((d) => typeof d.status === 'number' && d.status >= 200 && d.status < 300) ? 'webhook acknowledged' : `webhook never acknowledged, ${tries.length} attempts`;
+  };
+  const lostSlips = [...slipStatus]
+    .filter(([id, st]) => stored.get(id) !== st)
+    .map(([id, st]) => `${id}(${st}→${stored.get(id) ?? 'missing'}; ${webhookOf(latestResponse.get(id))})`);
   const extraSlips = [...stored.keys()].filter((id) => !slipStatus.has(id)).map((id) => `${id}(not in sandbox)`);
   part(c, 'bet_slips', slipStatus.size, lostSlips, [...repeated(physicalSlips), ...repeated(finalSlips.map((r) => String(r.id))), ...extraSlips]);
 
