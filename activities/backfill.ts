@@ -3,7 +3,7 @@ import { slipToRows } from '../lib/bet-rows';
 import { log } from '../lib/log';
 import { insertRows, queryRows, type Warehouse } from '../lib/warehouse/client';
 import { BetSlipSchema, paginated } from '../schemas/sharpsports';
-import type { BackfillScope, BackfillWindow, BackfillCounts } from '../workflows/backfill-messages';
+import type { BackfillScope, BackfillWindow, BackfillCounts, PendingAccount } from '../workflows/backfill-messages';
 import { emptyCounts, addCounts } from '../workflows/backfill-messages';
 import { classify } from './refresh-requests';
 import type { ActivityDeps } from './deps';
@@ -90,6 +90,21 @@ export function createBackfillActivities({ clickhouse, http }: ActivityDeps) {
   }
 
   return {
+    /**
+     * Accounts with slips still pending in the warehouse, after `afterAccount` in id order, each
+     * with its oldest pending slip's placement time: what a reconcile pass must look at again.
+     */
+    async pendingSlipAccounts({ afterAccount, limit }: { afterAccount: string; limit: number }): Promise<PendingAccount[]> {
+      const rows = await queryRows<{ account: string; oldest: number; pending: number }>(
+        clickhouse,
+        `SELECT bettor_account_id AS account, toUnixTimestamp64Milli(min(time_placed)) AS oldest, count() AS pending
+         FROM bet_slips FINAL WHERE status = 'pending' AND time_placed IS NOT NULL AND bettor_account_id > {after:String}
+         GROUP BY account ORDER BY account LIMIT {limit:UInt32}`,
+        { after: afterAccount, limit },
+      );
+      return rows.map((r) => ({ accountId: r.account, oldestPendingMs: Number(r.oldest), pending: Number(r.pending) }));
+    },
+
     /**
      * Pages one time window of GET betSlips into the warehouse. Rows go straight from the API to
      * ClickHouse: only counts travel through Temporal. Progress is in the heartbeat, so a retry

@@ -1,13 +1,14 @@
 import { parseArgs } from 'node:util';
 import { ScheduleNotFoundError } from '@temporalio/client';
 import { loadConfig } from '../lib/config';
-import { cadenceOptionsFrom, createCadenceSchedule, createClvSchedule, deleteSchedule, listSchedules, SCHEDULE_NAMES, scheduleId, summarize, type ScheduleName } from '../lib/temporal/schedules';
+import { cadenceOptionsFrom, createCadenceSchedule, createClvSchedule, createReconcileSchedule, deleteSchedule, listSchedules, SCHEDULE_NAMES, scheduleId, summarize, type ScheduleName } from '../lib/temporal/schedules';
 import { clientFor } from './temporal-client';
 
 const USAGE = `usage: linehouse schedule create cadence [--every <seconds>] [--catchup <seconds>] [--overlap skip|buffer-one] [--fan-out N] [--paused] [--replace]
        linehouse schedule create clv [--every <seconds, default 300>] [--paused] [--replace]
+       linehouse schedule create reconcile [--every <seconds, default 21600>] [--fan-out N] [--paused] [--replace]
        linehouse schedule list
-       linehouse schedule pause|unpause|trigger|delete cadence|clv [--note "why"]`;
+       linehouse schedule pause|unpause|trigger|delete cadence|clv|reconcile [--note "why"]`;
 
 const out = (v: unknown) => process.stdout.write(JSON.stringify(v) + '\n');
 
@@ -47,6 +48,12 @@ export async function run(argv: string[]): Promise<number> {
     const schedule = name as ScheduleName;
     if (verb === 'create' && schedule === 'clv') {
       const id = await createClvSchedule(client, { intervalSeconds: seconds('every', values.every, 300), taskQueue, paused: values.paused }, values.replace);
+      out(summarize(await client.schedule.getHandle(id).describe()));
+      return 0;
+    }
+    if (verb === 'create' && schedule === 'reconcile') {
+      const input = { pageSize: config.sharpsports.policy.pageSize, fanOut: seconds('fan-out', values['fan-out'], 2), windowHours: config.schedules.backfillWindowHours };
+      const id = await createReconcileSchedule(client, { intervalSeconds: seconds('every', values.every, 21_600), taskQueue, input, paused: values.paused }, values.replace);
       out(summarize(await client.schedule.getHandle(id).describe()));
       return 0;
     }

@@ -78,3 +78,34 @@ export function backfillWorkflowId(scope: BackfillScope, fromMs: number, toMs: n
   const who = scope.kind === 'all' ? 'all' : `${scope.kind}-${scope.id}`;
   return `backfill-bets-${who}-${new Date(fromMs).toISOString().slice(0, 19)}-${new Date(toMs).toISOString().slice(0, 19)}`;
 }
+
+/**
+ * The reconcile pass: every account with slips still `pending` in the warehouse is backfilled
+ * from its oldest pending slip's placement day to now, so a grade whose webhook never reached
+ * linehouse (SharpSports gave up retrying while it was down) still lands.
+ */
+export interface ReconcilePendingInput {
+  pageSize: number;
+  /** Account backfills in flight at once. */
+  fanOut: number;
+  /** Window length of each account's backfill. */
+  windowHours: number;
+  /** Accounts per planning page; the pass continues as new between pages when Temporal suggests it. */
+  accountsPerPage?: number;
+  carried?: { afterAccount: string; accounts: number; counts: BackfillCounts; failed: string[] };
+}
+
+export interface PendingAccount {
+  accountId: string;
+  /** Placement time of the account's oldest slip still pending in the warehouse. */
+  oldestPendingMs: number;
+  pending: number;
+}
+
+export interface ReconcilePendingResult {
+  /** Accounts that had pending slips and were backfilled. */
+  accounts: number;
+  counts: BackfillCounts;
+  /** Accounts whose backfill failed (the API refused them): tried again next pass. */
+  failed: string[];
+}

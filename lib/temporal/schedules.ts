@@ -1,10 +1,11 @@
 import { ScheduleNotFoundError, ScheduleOverlapPolicy, type Client, type ScheduleDescription } from '@temporalio/client';
 import type { Config, RefreshPolicy } from '../config';
 import type { CadenceRefreshInput } from '../../workflows/cadence-messages';
+import type { ReconcilePendingInput } from '../../workflows/backfill-messages';
 import { SA_KIND } from './search-attributes';
 
 /** The schedules linehouse knows how to create, by name (`linehouse schedule create <name>`). */
-export const SCHEDULE_NAMES = ['cadence', 'clv'] as const;
+export const SCHEDULE_NAMES = ['cadence', 'clv', 'reconcile'] as const;
 export type ScheduleName = (typeof SCHEDULE_NAMES)[number];
 
 export const scheduleId = (name: ScheduleName) => `linehouse-${name}`;
@@ -64,6 +65,28 @@ export async function createClvSchedule(client: Client, o: { intervalSeconds: nu
     action: { type: 'startWorkflow', workflowType: 'clvRefresh', workflowId: 'clv-refresh', taskQueue: o.taskQueue, args: [{ graceSeconds: o.graceSeconds }], typedSearchAttributes: [{ key: SA_KIND, value: 'clv' }] },
     policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: `${o.intervalSeconds}s`, pauseOnFailure: false },
     state: { paused: o.paused ?? false, note: `linehouse CLV upkeep every ${o.intervalSeconds}s` },
+  });
+  return id;
+}
+
+/**
+ * The reconcile schedule: every interval one reconcilePending pass, which backfills each account
+ * with slips still pending from its oldest pending one, so a grade whose webhook never arrived
+ * still lands. Skip on overlap; a missed pass is not caught up (the next one covers it).
+ */
+export async function createReconcileSchedule(
+  client: Client,
+  o: { intervalSeconds: number; taskQueue: string; input: ReconcilePendingInput; paused?: boolean },
+  replace = false,
+): Promise<string> {
+  const id = scheduleId('reconcile');
+  if (replace) await deleteSchedule(client, 'reconcile');
+  await client.schedule.create({
+    scheduleId: id,
+    spec: { intervals: [{ every: `${o.intervalSeconds}s` }] },
+    action: { type: 'startWorkflow', workflowType: 'reconcilePending', workflowId: 'reconcile-pending', taskQueue: o.taskQueue, args: [o.input], typedSearchAttributes: [{ key: SA_KIND, value: 'reconcile' }] },
+    policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '60s', pauseOnFailure: false },
+    state: { paused: o.paused ?? false, note: `linehouse reconcile of pending slips every ${o.intervalSeconds}s` },
   });
   return id;
 }

@@ -118,6 +118,10 @@ describe('linehouse CLI', () => {
     const created = await linehouse(['schedule', 'create', 'cadence', '--every', '3600', '--catchup', '120', '--paused', '--replace'], env);
     expect(created.code, created.stderr).toBe(0);
     expect(rows(created.stdout)[0]).toMatchObject({ id: 'linehouse-cadence', paused: true, every: '3600s', overlap: 'SKIP', catchupWindowMs: 120_000 });
+    const reconcile = await linehouse(['schedule', 'create', 'reconcile', '--paused', '--replace'], env);
+    expect(reconcile.code, reconcile.stderr).toBe(0);
+    expect(rows(reconcile.stdout)[0]).toMatchObject({ id: 'linehouse-reconcile', paused: true, every: '21600s', overlap: 'SKIP' });
+    expect(rows((await linehouse(['schedule', 'delete', 'reconcile'], env)).stdout)[0]).toEqual({ id: 'linehouse-reconcile', deleted: true });
     const unpaused = await linehouse(['schedule', 'unpause', 'cadence'], env);
     expect(rows(unpaused.stdout)[0]).toMatchObject({ paused: false });
     const listed = await linehouse(['schedule', 'list'], env);
