@@ -3,7 +3,7 @@ import { slipToRows } from '../lib/bet-rows';
 import { log } from '../lib/log';
 import { insertRows, queryRows, type Warehouse } from '../lib/warehouse/client';
 import { BetSlipSchema, paginated } from '../schemas/sharpsports';
-import type { BackfillScope, BackfillWindow, BackfillCounts, PendingAccount } from '../workflows/backfill-messages';
+import type { BackfillScope, BackfillWindow, BackfillCounts, PendingAccount, PendingSlipQuery } from '../workflows/backfill-messages';
 import { emptyCounts, addCounts } from '../workflows/backfill-messages';
 import { classify } from './refresh-requests';
 import type { ActivityDeps } from './deps';
@@ -91,16 +91,22 @@ export function createBackfillActivities({ clickhouse, http }: ActivityDeps) {
 
   return {
     /**
-     * Accounts with slips still pending in the warehouse, after `afterAccount` in id order, each
-     * with its oldest pending slip's placement time: what a reconcile pass must look at again.
+     * Accounts with overdue slips still pending in the warehouse, after `afterAccount` in id order,
+     * each with its oldest such slip's placement time: what a reconcile pass must look at again.
+     * A slip is overdue once its last event started before `overdueBeforeMs` (its placement
+     * stands in when no leg has a start time).
      */
-    async pendingSlipAccounts({ afterAccount, limit }: { afterAccount: string; limit: number }): Promise<PendingAccount[]> {
+    async pendingSlipAccounts({ afterAccount, limit, overdueBeforeMs, placedFromMs }: PendingSlipQuery): Promise<PendingAccount[]> {
       const rows = await queryRows<{ account: string; oldest: number; pending: number }>(
         clickhouse,
-        `SELECT bettor_account_id AS account, toUnixTimestamp64Milli(min(time_placed)) AS oldest, count() AS pending
-         FROM bet_slips FINAL WHERE status = 'pending' AND time_placed IS NOT NULL AND bettor_account_id > {after:String}
+        `SELECT s.bettor_account_id AS account, toUnixTimestamp64Milli(min(s.time_placed)) AS oldest, count() AS pending
+         FROM bet_slips AS s FINAL
+         LEFT JOIN (SELECT bet_slip_id, max(event_start_time) AS last_start FROM bets FINAL GROUP BY bet_slip_id) AS b ON b.bet_slip_id = s.id
+         WHERE s.status = 'pending' AND s.time_placed IS NOT NULL AND s.bettor_account_id > {after:String}
+           AND s.time_placed >= fromUnixTimestamp64Milli({placedFrom:Int64}, 'UTC')
+           AND coalesce(b.last_start, s.time_placed) < fromUnixTimestamp64Milli({overdueBefore:Int64}, 'UTC')
          GROUP BY account ORDER BY account LIMIT {limit:UInt32}`,
-        { after: afterAccount, limit },
+        { after: afterAccount, limit, placedFrom: placedFromMs, overdueBefore: overdueBeforeMs },
       );
       return rows.map((r) => ({ accountId: r.account, oldestPendingMs: Number(r.oldest), pending: Number(r.pending) }));
     },

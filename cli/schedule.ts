@@ -2,11 +2,12 @@ import { parseArgs } from 'node:util';
 import { ScheduleNotFoundError } from '@temporalio/client';
 import { loadConfig } from '../lib/config';
 import { cadenceOptionsFrom, createCadenceSchedule, createClvSchedule, createReconcileSchedule, deleteSchedule, listSchedules, SCHEDULE_NAMES, scheduleId, summarize, type ScheduleName } from '../lib/temporal/schedules';
+import { RECONCILE_DEFAULTS } from '../workflows/backfill-messages';
 import { clientFor } from './temporal-client';
 
 const USAGE = `usage: linehouse schedule create cadence [--every <seconds>] [--catchup <seconds>] [--overlap skip|buffer-one] [--fan-out N] [--paused] [--replace]
        linehouse schedule create clv [--every <seconds, default 300>] [--paused] [--replace]
-       linehouse schedule create reconcile [--every <seconds, default 21600>] [--fan-out N] [--paused] [--replace]
+       linehouse schedule create reconcile [--every <seconds, default 21600>] [--fan-out N] [--overdue-hours <default 12>] [--lookback-days <default 30>] [--paused] [--replace]
        linehouse schedule list
        linehouse schedule pause|unpause|trigger|delete cadence|clv|reconcile [--note "why"]`;
 
@@ -21,6 +22,8 @@ export async function run(argv: string[]): Promise<number> {
       catchup: { type: 'string' },
       overlap: { type: 'string' },
       'fan-out': { type: 'string' },
+      'overdue-hours': { type: 'string' },
+      'lookback-days': { type: 'string' },
       paused: { type: 'boolean', default: false },
       replace: { type: 'boolean', default: false },
       note: { type: 'string' },
@@ -52,7 +55,18 @@ export async function run(argv: string[]): Promise<number> {
       return 0;
     }
     if (verb === 'create' && schedule === 'reconcile') {
-      const input = { pageSize: config.sharpsports.policy.pageSize, fanOut: seconds('fan-out', values['fan-out'], 2), windowHours: config.schedules.backfillWindowHours };
+      const hoursOrDays = (flag: string, v: string | undefined, fallback: number, zeroAllowed: boolean) => {
+        const n = v === undefined ? fallback : Number(v);
+        if (!(zeroAllowed ? n >= 0 : n > 0)) throw new Error(`--${flag} must be a number ${zeroAllowed ? '≥ 0' : '> 0'}, got "${v}"`);
+        return n;
+      };
+      const input = {
+        pageSize: config.sharpsports.policy.pageSize,
+        fanOut: seconds('fan-out', values['fan-out'], 2),
+        windowHours: config.schedules.backfillWindowHours,
+        overdueAfterHours: hoursOrDays('overdue-hours', values['overdue-hours'], RECONCILE_DEFAULTS.overdueAfterHours, true),
+        lookbackDays: hoursOrDays('lookback-days', values['lookback-days'], RECONCILE_DEFAULTS.lookbackDays, false),
+      };
       const id = await createReconcileSchedule(client, { intervalSeconds: seconds('every', values.every, 21_600), taskQueue, input, paused: values.paused }, values.replace);
       out(summarize(await client.schedule.getHandle(id).describe()));
       return 0;

@@ -80,9 +80,9 @@ export function backfillWorkflowId(scope: BackfillScope, fromMs: number, toMs: n
 }
 
 /**
- * The reconcile pass: every account with slips still `pending` in the warehouse is backfilled
- * from its oldest pending slip's placement day to now, so a grade whose webhook never reached
- * linehouse (SharpSports gave up retrying while it was down) still lands.
+ * The reconcile pass: every account with overdue slips still `pending` in the warehouse is
+ * backfilled from its oldest overdue slip's placement day to now, so a grade whose webhook never
+ * reached linehouse (SharpSports gave up retrying while it was down) still lands.
  */
 export interface ReconcilePendingInput {
   pageSize: number;
@@ -90,15 +90,36 @@ export interface ReconcilePendingInput {
   fanOut: number;
   /** Window length of each account's backfill. */
   windowHours: number;
+  /**
+   * A pending slip is overdue this long after the start of its last event (its placement when no
+   * leg has a start): before that no grade can be missing, so the pass asks SharpSports nothing
+   * about it. Without this, any account with a pending future would be re-paged from that bet's
+   * placement every pass. Default 12; negative reaches into the future (tests).
+   */
+  overdueAfterHours?: number;
+  /** Slips placed longer ago than this are left to a manual `linehouse backfill bets` (default 30). */
+  lookbackDays?: number;
   /** Accounts per planning page; the pass continues as new between pages when Temporal suggests it. */
   accountsPerPage?: number;
   carried?: { afterAccount: string; accounts: number; counts: BackfillCounts; failed: string[] };
 }
 
+export const RECONCILE_DEFAULTS = { overdueAfterHours: 12, lookbackDays: 30 } as const;
+
+export interface PendingSlipQuery {
+  afterAccount: string;
+  limit: number;
+  /** Only slips whose last event started (or which were placed, without a start) before this. */
+  overdueBeforeMs: number;
+  /** Only slips placed at or after this. */
+  placedFromMs: number;
+}
+
 export interface PendingAccount {
   accountId: string;
-  /** Placement time of the account's oldest slip still pending in the warehouse. */
+  /** Placement time of the account's oldest overdue slip still pending in the warehouse. */
   oldestPendingMs: number;
+  /** Its overdue pending slips. */
   pending: number;
 }
 

@@ -1,7 +1,7 @@
 import { continueAsNew, executeChild, proxyActivities, upsertMemo, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import { SA_KIND, SA_PHASE } from '../lib/temporal/search-attributes';
-import { addCounts, emptyCounts, type PendingAccount, type ReconcilePendingInput, type ReconcilePendingResult } from './backfill-messages';
+import { addCounts, emptyCounts, RECONCILE_DEFAULTS, type PendingAccount, type ReconcilePendingInput, type ReconcilePendingResult } from './backfill-messages';
 import { betBackfill } from './bet-backfill';
 
 const { pendingSlipAccounts } = proxyActivities<Activities>({
@@ -10,10 +10,11 @@ const { pendingSlipAccounts } = proxyActivities<Activities>({
 });
 
 /**
- * One reconcile pass (schedule `linehouse-reconcile`): every account with slips still pending in
- * the warehouse is backfilled, as a child betBackfill, from its oldest pending slip's placement
- * window to now. A grade refresh linehouse never heard of (its webhook exhausted SharpSports'
- * retries while linehouse was down) lands here; slips that did not change write nothing.
+ * One reconcile pass (schedule `linehouse-reconcile`): every account with overdue slips still
+ * pending in the warehouse (last event started `overdueAfterHours` ago) is backfilled, as a child
+ * betBackfill, from its oldest such slip's placement window to now. A grade refresh linehouse never
+ * heard of (its webhook exhausted SharpSports' retries while linehouse was down) lands here; slips
+ * that did not change write nothing, and slips whose games have not been played cost no request.
  */
 export async function reconcilePending(input: ReconcilePendingInput): Promise<ReconcilePendingResult> {
   upsertSearchAttributes([
@@ -22,6 +23,8 @@ export async function reconcilePending(input: ReconcilePendingInput): Promise<Re
   ]);
   const windowMs = input.windowHours * 3_600_000;
   const toMs = Date.now();
+  const overdueBeforeMs = toMs - (input.overdueAfterHours ?? RECONCILE_DEFAULTS.overdueAfterHours) * 3_600_000;
+  const placedFromMs = toMs - (input.lookbackDays ?? RECONCILE_DEFAULTS.lookbackDays) * 86_400_000;
   let afterAccount = input.carried?.afterAccount ?? '';
   let accounts = input.carried?.accounts ?? 0;
   let counts = input.carried?.counts ?? emptyCounts();
@@ -45,7 +48,7 @@ export async function reconcilePending(input: ReconcilePendingInput): Promise<Re
     });
 
   for (;;) {
-    const page = await pendingSlipAccounts({ afterAccount, limit: input.accountsPerPage ?? 500 });
+    const page = await pendingSlipAccounts({ afterAccount, limit: input.accountsPerPage ?? 500, overdueBeforeMs, placedFromMs });
     if (page.length === 0) break;
     // A sliding window of account backfills: a finished one makes room for the next.
     const inFlight = new Set<Promise<void>>();
