@@ -2,7 +2,9 @@ import { ApplicationFailure } from '@temporalio/activity';
 import { RefreshRequestResponseSchema, normalizeRefreshResponse, paginated, RefreshResponseSchema } from '../schemas/sharpsports';
 import { LANDED_REF_COLUMNS, landDelivery, refFromLandedRow, refFromResponse } from '../lib/landing';
 import { insertRows, queryRows } from '../lib/warehouse/client';
+import { log } from '../lib/log';
 import { MissingSettingError, SharpSportsHttpError } from '../lib/sharpsports-client';
+import { dispatchRefreshResponse } from '../lib/temporal/dispatch';
 import type { ImmediateOutcome, RefreshRequestResult, RefreshResponseRef } from '../workflows/messages';
 import type { ActivityDeps } from './deps';
 
@@ -27,7 +29,46 @@ export function classify(err: unknown): never {
   throw err;
 }
 
-export function createRefreshRequestActivities({ clickhouse, http }: ActivityDeps) {
+/** How far back the polling path looks for responses nobody is waiting for. */
+const ORPHAN_WINDOW_MS = 24 * 3_600_000;
+const ORPHAN_PAGE_SIZE = 50;
+const RefreshResponsePage = paginated(RefreshResponseSchema);
+
+export function createRefreshRequestActivities({ clickhouse, http, config, temporal }: ActivityDeps) {
+  /**
+   * The account's 200/202 responses of the last day that linehouse never loaded, other than
+   * `except`: a refresh request that reached SharpSports while the process sending it died (its
+   * requestId never recorded, so the retried POST waits for another one) and whose webhook never
+   * came. Each is landed and handed to the account's workflow like a delivery (the webhook sweep
+   * finds it too, when this worker has no Temporal client). Runs only on the polling path, where a
+   * webhook is already late, so the common case costs the API nothing.
+   */
+  async function recoverOrphanResponses(accountId: string, except: string): Promise<number> {
+    const path = `/v1/bettorAccounts/${encodeURIComponent(accountId)}/refreshResponses`;
+    const first = RefreshResponsePage.parse(await http.get(path, { pageSize: ORPHAN_PAGE_SIZE, pageNum: 1 }).catch(classify));
+    const items = [...first.objects];
+    // The reference orders the list by timeCreated without saying which way: the newest are on the first or the last page.
+    if (first.totalPages > 1) items.push(...RefreshResponsePage.parse(await http.get(path, { pageSize: ORPHAN_PAGE_SIZE, pageNum: first.totalPages }).catch(classify)).objects);
+    const since = Date.now() - ORPHAN_WINDOW_MS;
+    const recent = new Map<string, { item: unknown; rr: ReturnType<typeof normalizeRefreshResponse> }>();
+    for (const item of items) {
+      const rr = normalizeRefreshResponse(item);
+      if (rr.id === except || rr.bettorAccountId !== accountId || (rr.status !== 200 && rr.status !== 202)) continue;
+      if (!rr.timeCreated || !(Date.parse(rr.timeCreated) >= since)) continue;
+      recent.set(rr.id, { item, rr });
+    }
+    if (recent.size === 0) return 0;
+    const loaded = await queryRows<{ key: string }>(clickhouse, `SELECT key FROM load_markers WHERE kind = 'refresh_response' AND key IN {ids:Array(String)}`, { ids: [...recent.keys()] });
+    for (const { key } of loaded) recent.delete(key);
+    for (const { item, rr } of recent.values()) {
+      const deliveryId = `poll:${rr.id}`;
+      await landDelivery(clickhouse, { deliveryId, source: 'poll', event: 'refreshresponse.created', subscription: '', body: JSON.stringify(item), refreshResponse: rr });
+      if (temporal) await dispatchRefreshResponse(temporal, config.sharpsports.policy, refFromResponse(deliveryId, 'poll', rr));
+      log.warn('refresh.orphan_recovered', { account: accountId, refreshResponse: rr.id, requestId: rr.requestId, status: rr.status, slips: rr.betSlips.length, handedOver: Boolean(temporal) });
+    }
+    return recent.size;
+  }
+
   return {
     async lastRefreshAttemptAt({ accountId }: { accountId: string }): Promise<number | null> {
       const rows = await queryRows<{ last: number | null }>(
@@ -92,15 +133,25 @@ export function createRefreshRequestActivities({ clickhouse, http }: ActivityDep
     /** The fallback when no webhook comes: GET the response, land it like a delivery, return the ref. */
     async pollRefreshResponse({ accountId, requestId }: { accountId: string; requestId: string }): Promise<RefreshResponseRef | null> {
       const raw = await http.get('/v1/refreshResponses', { requestId }).catch(classify);
-      const list = Array.isArray(raw) ? raw : paginated(RefreshResponseSchema).parse(raw).objects;
+      const list = Array.isArray(raw) ? raw : RefreshResponsePage.parse(raw).objects;
+      let found: RefreshResponseRef | null = null;
       for (const item of list) {
         const rr = normalizeRefreshResponse(item);
         if (rr.bettorAccountId !== accountId) continue;
         const deliveryId = `poll:${rr.id}`;
         await landDelivery(clickhouse, { deliveryId, source: 'poll', event: 'refreshresponse.created', subscription: '', body: JSON.stringify(item), refreshResponse: rr });
-        return refFromResponse(deliveryId, 'poll', rr);
+        found = refFromResponse(deliveryId, 'poll', rr);
+        break;
       }
-      return null;
+      // Once per lost webhook, when the requested response is found: orphans are handed over
+      // before this activity completes, so the waiting workflow has them in its inbox before it
+      // can finish. Best effort: a failed check never costs the requested response.
+      if (found) {
+        await recoverOrphanResponses(accountId, found.refreshResponseId).catch((err: Error) => {
+          log.warn('refresh.orphan_check_failed', { account: accountId, error: err.message, hint: 'a backfill of the account over the last day recovers what it would have found' });
+        });
+      }
+      return found;
     },
   };
 }

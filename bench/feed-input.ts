@@ -9,7 +9,7 @@
  */
 export const ODDS_PER_ENTRY = 10;
 const BOOKS = ['draftkings', 'fanduel', 'pinnacle', 'betmgm', 'caesars'];
-const T0 = 1_795_000_000_000;
+export const T0 = 1_795_000_000_000;
 const SHAPES = 300;
 const CHUNK = 64 * 1024;
 

@@ -1,8 +1,9 @@
 /**
  * One feed-ingest measurement in a process of its own (bench/feed-ingest.ts spawns it), so each
  * size starts from a clean heap and a fresh chDB, and the peak RSS it reports is that run's alone:
- *   linehouse — SSE bytes → SseParser → JSON.parse + validation → canonical rows → sink (Native
- *               batches) → checkpoint committed after each durable batch;
+ *   linehouse — SSE bytes → SseParser → the adapter's own chunk handler (JSON.parse + validation →
+ *               canonical rows, entry-id dedupe and positions) → sink (Native batches) →
+ *               checkpoint committed after each durable batch;
  *   ceiling   — the engine's own INSERT … SELECT of the same number of rows (no JS at all);
  *   naive     — one JSONEachRow insert per SSE message of the raw provider objects.
  *
@@ -11,13 +12,15 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { FixtureCache, mapOpticOddsEvent } from '../lib/feeds/opticodds';
+import { FixtureCache } from '../lib/feeds/opticodds';
+import { EventsAtPosition, handle } from '../lib/feeds/opticodds/events';
+import type { GroupState, StreamRun } from '../lib/feeds/opticodds/run';
 import { SseParser } from '../lib/feeds/sse';
 import { createFeedSink } from '../lib/feeds/sink';
-import { setLogLevel } from '../lib/log';
+import { log, setLogLevel } from '../lib/log';
 import { createWarehouse, type Warehouse } from '../lib/warehouse/client';
 import { migrate } from '../lib/warehouse/migrate';
-import { fastSse, ODDS_PER_ENTRY } from './feed-input';
+import { fastSse, ODDS_PER_ENTRY, T0 } from './feed-input';
 import { percentile } from './machine';
 
 export interface FeedRunSpec {
@@ -74,7 +77,8 @@ export async function runLinehouse(ch: Warehouse, chunks: Iterable<Buffer>, expe
     maxAgeMs: 200,
     maxBufferedRows: batch.maxBufferedRows,
     onCommit: (cp) => {
-      const upTo = Number(cp.position);
+      // The position is the adapter's own: { group: last entry id }, and entry e has id `${T0 + e}-0`.
+      const upTo = Number((JSON.parse(cp.position ?? '{}') as Record<string, string>).bench.split('-')[0]) - T0 + 1;
       const now = performance.now();
       for (let i = committedEntries; i < upTo; i++) latencies.push(now - enteredAt[i]);
       committedEntries = upTo;
@@ -84,18 +88,34 @@ export async function runLinehouse(ch: Warehouse, chunks: Iterable<Buffer>, expe
   const elu0 = performance.eventLoopUtilization();
   const cpu0 = process.cpuUsage();
   let entries = 0;
-  const receivedAt = new Date().toISOString();
+  // The stream as connection.ts hands it to the adapter: one handle() call per read, through the
+  // same dedupe, position and emit path; anything rejected or reported as a gap fails the run.
+  const refuse = async (what: unknown) => {
+    throw new Error(`bench stream refused: ${JSON.stringify(what)}`);
+  };
+  const run = {
+    ctx: { checkpoint: null, emit: (rows, cp) => sink.emit(rows, cp), reject: refuse, gap: refuse, health: () => {}, signal: new AbortController().signal, log },
+    log,
+    health: { connected: true, lastMessageAt: null, lastTickTs: null, reconnects: 0, gaps: 0, rejected: 0, messages: 0 },
+    fixtures,
+    positions: {},
+    serial: (fn) => fn(),
+    reject: refuse,
+    gap: refuse,
+  } as Partial<StreamRun> as StreamRun;
+  const st: GroupState = { group: { key: 'bench' } as GroupState['group'], position: null, atPosition: new EventsAtPosition(), retryMs: 1000, connected: true, lostAt: null, everConnected: true };
+  const cursor = { resumeFrom: null, openedAt: Date.now(), tolerance: 0, firstChecked: true };
   for (const chunk of chunks) {
     // A socket hands over each read in a turn of the event loop of its own: so does this input.
     await new Promise<void>((r) => setImmediate(r));
-    for (const ev of parser.push(chunk)) {
-      enteredAt[entries] = performance.now();
-      const mapped = mapOpticOddsEvent(ev.event, ev.data, receivedAt, fixtures);
-      if (!mapped.ok) throw new Error(`bench stream rejected: ${mapped.reject.detail}`);
-      entries += 1;
-      await sink.emit(mapped.entry.rows, { position: String(entries) });
-    }
+    const events = parser.push(chunk);
+    if (events.length === 0) continue;
+    const now = performance.now();
+    for (let i = 0; i < events.length; i++) enteredAt[entries + i] = now;
+    entries += events.length;
+    await handle(run, st, events, cursor);
   }
+  if (committedEntries !== entries) throw new Error(`linehouse path committed ${committedEntries} of ${entries} entries`);
   await sink.close();
   const seconds = (performance.now() - start) / 1000;
   const mainThreadBusy = performance.eventLoopUtilization(elu0).utilization;

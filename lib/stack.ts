@@ -5,7 +5,8 @@ import type { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, Runtime, type NativeConnection, type Worker } from '@temporalio/worker';
 import { createActivities } from '../activities';
 import { createLinehouseWorker } from '../workers/temporal-worker';
-import { accountWorkflowId, refreshResponseCreated, type RefreshResponseRef } from '../workflows/messages';
+import type { RefreshResponseRef } from '../workflows/messages';
+import { dispatchRefreshResponse } from './temporal/dispatch';
 import type { Config, RefreshPolicy } from './config';
 import { unloadedDeliveries } from './landing';
 import { log, registerSecret, setLogLevel } from './log';
@@ -144,16 +145,7 @@ export async function startStack(config: Config, opts: StackOptions = {}): Promi
     cleanups.push(() => client.connection.close());
     await ensureSearchAttributes(client.connection as Connection, t.namespace);
 
-    // Stateless by design: a signal-with-start by workflow id, so any replica may deliver any webhook.
-    const dispatch = async (ref: RefreshResponseRef) => {
-      await client.workflow.signalWithStart('accountRefresh', {
-        workflowId: accountWorkflowId(ref.bettorAccountId),
-        taskQueue: t.taskQueue,
-        args: [{ accountId: ref.bettorAccountId, bettorId: ref.bettorId ?? undefined, bookAbbr: ref.bookAbbr ?? undefined, mode: 'deliveries', policy: config.sharpsports.policy }],
-        signal: refreshResponseCreated,
-        signalArgs: [ref],
-      });
-    };
+    const dispatch = (ref: RefreshResponseRef) => dispatchRefreshResponse({ client, taskQueue: t.taskQueue }, config.sharpsports.policy, ref);
 
     const workers: Worker[] = [];
     let worker: Worker | undefined;

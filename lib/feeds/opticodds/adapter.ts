@@ -3,6 +3,7 @@ import { Agent } from 'undici';
 import type { FeedAdapter, FeedHealth, FeedRunContext } from '../types';
 import { parsePosition } from './checkpoint';
 import { runGroup } from './connection';
+import { EventsAtPosition } from './events';
 import { planGroups, type StreamGroup } from './groups';
 import { FixtureCache, type Rejection } from './mapping';
 import { DEFAULT_LEAGUES, DEFAULT_MARKETS, DEFAULT_PING_TIMEOUT_MS, DEFAULT_RETRY_MS, type OpticOddsAdapterOptions } from './options';
@@ -77,7 +78,7 @@ export function createOpticOddsAdapter(opts: OpticOddsAdapterOptions): FeedAdapt
       const states: GroupState[] = groups.map((group) => ({
         group,
         position: positions[group.key] ?? parsed.bare,
-        atPosition: new Set(),
+        atPosition: new EventsAtPosition(),
         retryMs: DEFAULT_RETRY_MS,
         connected: false,
         lostAt: null,

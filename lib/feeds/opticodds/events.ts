@@ -8,6 +8,30 @@ import { mapOpticOddsEvent } from './mapping';
 import type { GroupState, StreamRun } from './run';
 
 const fingerprint = (ev: SseEvent): string => createHash('sha1').update(ev.event).update('\n').update(ev.data).digest('hex');
+const HANDLED_EVENTS = new Set(['copilot-odds', 'copilot-locked-odds', 'copilot-settled-odds', 'fixture-status']);
+
+/**
+ * The events already processed whose entry id is the current position (a replay may resend them,
+ * and several events may share one entry id). An event is hashed only when another one arrives at
+ * the same position: in a live stream every entry has its own id, so nothing is ever hashed
+ * (a SHA-1 of every entry's text was a few percent of ingest).
+ */
+export class EventsAtPosition {
+  private readonly hashed = new Set<string>();
+  private unhashed: SseEvent[] = [];
+  add(ev: SseEvent): void {
+    this.unhashed.push(ev);
+  }
+  has(ev: SseEvent): boolean {
+    for (const e of this.unhashed) this.hashed.add(fingerprint(e));
+    this.unhashed = [];
+    return this.hashed.has(fingerprint(ev));
+  }
+  clear(): void {
+    this.hashed.clear();
+    this.unhashed = [];
+  }
+}
 
 /** Processes the events of one chunk and emits them as one batch; returns the updated firstChecked. */
 export async function handle(
@@ -28,7 +52,7 @@ export async function handle(
       if (ev.event === 'connected') log.info('opticodds.connected', { group: st.group.key, resumeFrom: c.resumeFrom });
       continue;
     }
-    if (!['copilot-odds', 'copilot-locked-odds', 'copilot-settled-odds', 'fixture-status'].includes(ev.event)) {
+    if (!HANDLED_EVENTS.has(ev.event)) {
       await reject({ raw: ev.data, reason: 'unknown_event', detail: `unexpected SSE event "${ev.event}" on ${st.group.key}` });
       continue;
     }
@@ -38,10 +62,9 @@ export async function handle(
       continue;
     }
     const { entryId } = m.entry;
-    const fp = fingerprint(ev);
     if (st.position !== null) {
       const cmp = compareEntryIds(entryId, st.position);
-      if (cmp < 0 || (cmp === 0 && st.atPosition.has(fp))) {
+      if (cmp < 0 || (cmp === 0 && st.atPosition.has(ev))) {
         log.debug('opticodds.duplicate_entry', { group: st.group.key, entryId, position: st.position });
         continue;
       }
@@ -64,7 +87,7 @@ export async function handle(
     for (const r of m.entry.rejects) await reject(r);
     if (st.position === null || compareEntryIds(entryId, st.position) !== 0) st.atPosition.clear();
     st.position = entryId;
-    st.atPosition.add(fp);
+    st.atPosition.add(ev);
     advanced = true;
     rows.ticks.push(...m.entry.rows.ticks);
     rows.settlements.push(...m.entry.rows.settlements);

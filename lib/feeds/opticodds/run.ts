@@ -3,6 +3,7 @@ import type { Agent } from 'undici';
 import type { Logger } from '../../log';
 import type { FeedGap, FeedHealth, FeedRunContext } from '../types';
 import type { StreamGroup } from './groups';
+import type { EventsAtPosition } from './events';
 import type { FixtureCache, Rejection } from './mapping';
 
 export class FatalFeedError extends Error {}
@@ -12,7 +13,7 @@ export interface GroupState {
   /** Last entry handed to emit (the resume point). */
   position: string | null;
   /** Events already processed whose entry_id equals `position` (several events may share one entry). */
-  atPosition: Set<string>;
+  atPosition: EventsAtPosition;
   retryMs: number;
   connected: boolean;
   /** When the previous connection of this group ended (ms), for the replay check. */
