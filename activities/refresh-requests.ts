@@ -1,4 +1,4 @@
-import { ApplicationFailure } from '@temporalio/activity';
+import { ApplicationFailure, Context } from '@temporalio/activity';
 import { RefreshRequestResponseSchema, normalizeRefreshResponse, paginated, RefreshResponseSchema } from '../schemas/sharpsports';
 import { LANDED_REF_COLUMNS, landDelivery, refFromLandedRow, refFromResponse } from '../lib/landing';
 import { insertRows, queryRows } from '../lib/warehouse/client';
@@ -36,25 +36,25 @@ const RefreshResponsePage = paginated(RefreshResponseSchema);
 
 export function createRefreshRequestActivities({ clickhouse, http, config, temporal }: ActivityDeps) {
   /**
-   * The account's 200/202 responses of the last day that linehouse never loaded, other than
+   * Responses (200/202) SharpSports made since `sinceMs` that linehouse never loaded, other than
    * `except`: a refresh request that reached SharpSports while the process sending it died (its
    * requestId never recorded, so the retried POST waits for another one) and whose webhook never
-   * came. Each is landed and handed to the account's workflow like a delivery (the webhook sweep
-   * finds it too, when this worker has no Temporal client). Runs only on the polling path, where a
-   * webhook is already late, so the common case costs the API nothing.
+   * came or found linehouse down on every try. Each is landed and handed to its account's workflow
+   * like a delivery (the webhook sweep finds it too, when this worker has no Temporal client).
+   * `path` lists one account's or one bettor's responses. Runs only where such a request is
+   * possible (a retried POST) or a webhook is already late (polling), so the common case costs the
+   * API nothing.
    */
-  async function recoverOrphanResponses(accountId: string, except: string): Promise<number> {
-    const path = `/v1/bettorAccounts/${encodeURIComponent(accountId)}/refreshResponses`;
+  async function recoverOrphanResponses(path: string, sinceMs: number, except = ''): Promise<number> {
     const first = RefreshResponsePage.parse(await http.get(path, { pageSize: ORPHAN_PAGE_SIZE, pageNum: 1 }).catch(classify));
     const items = [...first.objects];
     // The reference orders the list by timeCreated without saying which way: the newest are on the first or the last page.
     if (first.totalPages > 1) items.push(...RefreshResponsePage.parse(await http.get(path, { pageSize: ORPHAN_PAGE_SIZE, pageNum: first.totalPages }).catch(classify)).objects);
-    const since = Date.now() - ORPHAN_WINDOW_MS;
     const recent = new Map<string, { item: unknown; rr: ReturnType<typeof normalizeRefreshResponse> }>();
     for (const item of items) {
       const rr = normalizeRefreshResponse(item);
-      if (rr.id === except || rr.bettorAccountId !== accountId || (rr.status !== 200 && rr.status !== 202)) continue;
-      if (!rr.timeCreated || !(Date.parse(rr.timeCreated) >= since)) continue;
+      if (rr.id === except || (rr.status !== 200 && rr.status !== 202)) continue;
+      if (!rr.timeCreated || !(Date.parse(rr.timeCreated) >= sinceMs)) continue;
       recent.set(rr.id, { item, rr });
     }
     if (recent.size === 0) return 0;
@@ -64,9 +64,25 @@ export function createRefreshRequestActivities({ clickhouse, http, config, tempo
       const deliveryId = `poll:${rr.id}`;
       await landDelivery(clickhouse, { deliveryId, source: 'poll', event: 'refreshresponse.created', subscription: '', body: JSON.stringify(item), refreshResponse: rr });
       if (temporal) await dispatchRefreshResponse(temporal, config.sharpsports.policy, refFromResponse(deliveryId, 'poll', rr));
-      log.warn('refresh.orphan_recovered', { account: accountId, refreshResponse: rr.id, requestId: rr.requestId, status: rr.status, slips: rr.betSlips.length, handedOver: Boolean(temporal) });
+      log.warn('refresh.orphan_recovered', { account: rr.bettorAccountId, refreshResponse: rr.id, requestId: rr.requestId, status: rr.status, slips: rr.betSlips.length, handedOver: Boolean(temporal) });
     }
     return recent.size;
+  }
+  const accountResponses = (accountId: string) => `/v1/bettorAccounts/${encodeURIComponent(accountId)}/refreshResponses`;
+
+  /**
+   * Before a retried POST: the previous attempt may have reached SharpSports and died before its
+   * answer was recorded. What it started and finished while linehouse was down is collected now
+   * (a response finishing later still gets its webhook, linehouse being up again); then the POST
+   * goes out again as before.
+   */
+  async function recoverBeforeRetry(path: string): Promise<void> {
+    const info = Context.current().info;
+    if (info.attempt <= 1) return;
+    // A little before the first attempt was scheduled: SharpSports' clock may run behind ours.
+    await recoverOrphanResponses(path, info.scheduledTimestampMs - 60_000).catch((err: Error) => {
+      log.warn('refresh.orphan_check_failed', { path, error: err.message, hint: 'a backfill of the account over the last day recovers what it would have found' });
+    });
   }
 
   return {
@@ -80,6 +96,7 @@ export function createRefreshRequestActivities({ clickhouse, http, config, tempo
     },
 
     async requestAccountRefresh({ accountId, workflowId, attempt }: { accountId: string; workflowId: string; attempt: number }): Promise<RefreshRequestResult> {
+      await recoverBeforeRetry(accountResponses(accountId));
       const requestedAtMs = Date.now();
       // Recorded before the request leaves, so the rate-limit spacing holds even if we crash here.
       await insertRows(clickhouse, 'refresh_attempts', [{ bettor_account_id: accountId, workflow_id: workflowId, attempt, requested_at: new Date(requestedAtMs).toISOString(), request_id: '', outcome: 'sent' }]);
@@ -93,6 +110,7 @@ export function createRefreshRequestActivities({ clickhouse, http, config, tempo
     },
 
     async requestBettorRefresh({ bettor, workflowId }: { bettor: string; workflowId: string }) {
+      await recoverBeforeRetry(`/v1/bettors/${encodeURIComponent(bettor)}/refreshResponses`);
       const requestedAtMs = Date.now();
       const raw = (await http.post(`/v1/bettors/${encodeURIComponent(bettor)}/refresh`).catch(classify)) as Record<string, unknown>;
       const answeredAt = new Date().toISOString();
@@ -147,7 +165,7 @@ export function createRefreshRequestActivities({ clickhouse, http, config, tempo
       // before this activity completes, so the waiting workflow has them in its inbox before it
       // can finish. Best effort: a failed check never costs the requested response.
       if (found) {
-        await recoverOrphanResponses(accountId, found.refreshResponseId).catch((err: Error) => {
+        await recoverOrphanResponses(accountResponses(accountId), Date.now() - ORPHAN_WINDOW_MS, found.refreshResponseId).catch((err: Error) => {
           log.warn('refresh.orphan_check_failed', { account: accountId, error: err.message, hint: 'a backfill of the account over the last day recovers what it would have found' });
         });
       }
