@@ -63,7 +63,7 @@ function sizeSection(title: string, runs: FeedRunResult[], naive: FeedRunResult[
   const p99 = Math.max(...runs.map((r) => r.p99));
   const rss = Math.max(...runs.map((r) => r.peakRssBytes));
   const rows = [
-    row('linehouse (SSE → the adapter's chunk handler: parse, validate, normalize, entry dedupe → Native batch → insert → checkpoint)', 'ticks/s', tps, `p50 ${fmt(stats(runs.map((r) => r.p50)).median)} ms`),
+    row('linehouse (SSE → the adapter’s chunk handler: parse, validate, normalize, entry dedupe → Native batch → insert → checkpoint)', 'ticks/s', tps, `p50 ${fmt(stats(runs.map((r) => r.p50)).median)} ms`),
     row('engine ceiling (INSERT … SELECT, same row count, no JS)', 'ticks/s', ceil),
     row('tick-to-queryable p99 (entry read → its checkpoint durable)', 'ms', runs.map((r) => r.p99)),
     row('peak RSS of the ingesting process (chDB included)', 'MiB', runs.map((r) => r.peakRssBytes / 2 ** 20), `after open + migrate: ${MiB(stats(runs.map((r) => r.baseRssBytes)).median)}`),
