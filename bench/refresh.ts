@@ -438,7 +438,10 @@ async function measure(o: MeasureOptions): Promise<BenchSection[]> {
     goals: [
       {
         goal: `${fmt(o.accounts)} accounts refreshed < ${at1000 ? 120 : fmt((120 * o.accounts) / 1000)} s${at1000 ? '' : ' (quick: the 1,000-account goal scaled)'}`,
-        measured: `${fmt(wall.median, 1)} s median (${fmt(wall.min, 1)}–${fmt(wall.max, 1)} s)`,
+        // A run cut off by the budget finished fewer: say so, or its time reads as the whole lot's.
+        measured: allDone
+          ? `${fmt(wall.median, 1)} s median (${fmt(wall.min, 1)}–${fmt(wall.max, 1)} s)`
+          : `${refreshes.map((r) => `${fmt(r.completed)} of ${fmt(r.n)}`).join(', ')} done when the budget ran out (${fmt(wall.max, 1)} s)`,
         met: allDone && problems.length === 0 && wall.max < (120 * o.accounts) / 1000,
       },
       { goal: 'every refresh status 200 with the sandbox\'s slips; chDB = sandbox', measured: problems.length ? problems.join('; ') : `${fmt(refreshes.reduce((n, r) => n + r.n, 0))} refreshes verified`, met: problems.length === 0 && allDone },
