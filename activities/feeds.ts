@@ -76,7 +76,7 @@ export function createFeedActivities({ clickhouse, feeds }: ActivityDeps) {
           signal: abort.signal,
           log,
           storedSince: (since) => storedSince(clickhouse, source, since),
-          describeOdds: (ids) => describeStoredOdds(clickhouse, source, ids),
+          describeOdds: (ids, atOrBefore) => describeStoredOdds(clickhouse, source, ids, atOrBefore),
         });
       } finally {
         clearInterval(beat);

@@ -20,14 +20,20 @@ export async function storedSince(ch: Warehouse, source: string, since: string):
 /** The tuple's fields, in the order the query lists them. */
 const DESCRIBED = ['book', 'sport', 'league', 'event_key', 'home_team', 'away_team', 'start_time', 'market', 'market_raw', 'selection', 'line', 'is_live'] as const;
 
-/** The key fields of the latest stored quote (not removal) of each of these odds. */
-export async function describeStoredOdds(ch: Warehouse, source: string, ids: string[]): Promise<Map<string, DescribedOdd>> {
+/**
+ * The key fields of the latest stored quote (not removal) of each of these odds, quoted at or
+ * before `atOrBefore` when given: a removal describes the quote it removed, never one of a later
+ * re-listing, or a replayed removal would differ from the first copy in its key (crash test,
+ * docs/reliability.md Finding 7).
+ */
+export async function describeStoredOdds(ch: Warehouse, source: string, ids: string[], atOrBefore?: string): Promise<Map<string, DescribedOdd>> {
   const rows = await queryRows<{ id: string; q: unknown[] }>(
     ch,
     `SELECT provider_odd_id AS id,
        argMax((book, sport, league, event_key, home_team, away_team, start_time, market, market_raw, selection, line, is_live), (ts, tick_id)) AS q
-     FROM odds_ticks WHERE source = {s:String} AND provider_odd_id IN {ids:Array(String)} AND NOT removed GROUP BY provider_odd_id`,
-    { s: source, ids },
+     FROM odds_ticks WHERE source = {s:String} AND provider_odd_id IN {ids:Array(String)} AND NOT removed
+       AND ts <= parseDateTime64BestEffort({before:String}, 3, 'UTC') GROUP BY provider_odd_id`,
+    { s: source, ids, before: atOrBefore ?? '2299-12-31T23:59:59.999Z' },
   );
   return new Map(rows.map(({ id, q }) => {
     const odd = Object.fromEntries(DESCRIBED.map((k, i) => [k, q[i]])) as unknown as DescribedOdd;

@@ -50,7 +50,7 @@ export interface FeedRunContext {
    * quoted before a restart): the removal must carry the quote's key fields, so a replayed removal
    * is the same row as the one stored before the crash, and closing_lines sees the line pulled.
    */
-  describeOdds?(providerOddIds: string[]): Promise<Map<string, DescribedOdd>>;
+  describeOdds?(providerOddIds: string[], atOrBefore?: string): Promise<Map<string, DescribedOdd>>;
   /**
    * The latest stored row of each odd with a tick at or after `since` (a checkpoint position): rows a
    * crash made durable after the last checkpoint, which a restored state does not know about.

@@ -61,4 +61,19 @@ describe('stored odds on chDB', () => {
     expect(s).toMatchObject({ book: 'draftkings', league: 'nba', event_key: 'evt-1', market: 'spread', market_raw: 'Point Spread (live)', selection: 'Sacramento Kings', line: null, is_live: true });
     expect(Date.parse(`${String(s.start_time).replace(' ', 'T')}Z`)).toBe(Date.parse('2026-11-22T01:00:00.000Z'));
   });
+
+  it('describeStoredOdds with a cutoff: the quote a removal removed, never a later re-listing', async () => {
+    await insertRows(ch, 'odds_ticks', [
+      tick('sharpapi', 'R', 10, { league: 'nba', line: -1.5 }),
+      tick('sharpapi', 'R', 12, { price_american: null, locked: false, removed: true }),
+      // Re-listed after the removal, on another line: a replay of the removal window must not take it.
+      tick('sharpapi', 'R', 20, { league: 'nba', line: 42.5 }),
+      tick('sharpapi', 'N', 30, { line: 3.5 }), // only quoted after the cutoff: nothing to describe
+    ]);
+    const cut = await describeStoredOdds(ch, 'sharpapi', ['R', 'N'], at(11));
+    expect([...cut.keys()]).toEqual(['R']);
+    expect(cut.get('R')).toMatchObject({ line: -1.5 });
+    // Negative control: without the cutoff the later re-listing answers.
+    expect((await describeStoredOdds(ch, 'sharpapi', ['R'])).get('R')).toMatchObject({ line: 42.5 });
+  });
 });

@@ -115,10 +115,11 @@ export class SharpApiPoller {
     }
   }
 
-  async describeUnknown(ids: string[]): Promise<void> {
+  /** Removals of odds this run never quoted take the stored quote they removed: one at or before the window's since. */
+  async describeUnknown(ids: string[], windowSince: string): Promise<void> {
     const unknown = ids.filter((id) => !this.known.has(id));
     if (unknown.length === 0 || !this.ctx.describeOdds) return;
-    for (const [id, odd] of await this.ctx.describeOdds(unknown)) if (!this.known.has(id)) this.known.set(id, odd);
+    for (const [id, odd] of await this.ctx.describeOdds(unknown, windowSince)) if (!this.known.has(id)) this.known.set(id, odd);
   }
 
   private remember(id: string, t: OddsTick): void {

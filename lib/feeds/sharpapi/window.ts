@@ -15,7 +15,7 @@ export interface WindowPoller {
   readonly ctx: FeedRunContext;
   readonly known: Map<string, KnownOdd>;
   /** Fills `known` for removed odds quoted before this run (from the warehouse), so their removals match. */
-  describeUnknown(ids: string[]): Promise<void>;
+  describeUnknown(ids: string[], windowSince: string): Promise<void>;
   readonly limit: number;
   /** Lowered if the server's offset cap turns out smaller than documented. */
   offsetCap: number;
@@ -77,7 +77,7 @@ export async function pollWindow(poller: WindowPoller, base: string, notBefore: 
         ticks.push(tick);
       }
       if (!shifted && pageLastMs !== null) contiguousMs = pageLastMs;
-      await poller.describeUnknown((body.removed ?? []).filter((id) => !emittedRemovals.has(id) && !inData.has(id)));
+      await poller.describeUnknown((body.removed ?? []).filter((id) => !emittedRemovals.has(id) && !inData.has(id)), base);
       for (const id of body.removed ?? []) {
         // A removed id that is also in `data` was re-listed after its removal: the quote is the newer state.
         if (emittedRemovals.has(id) || inData.has(id)) continue;
