@@ -141,5 +141,5 @@ describe('linehouse CLI', () => {
     const stop = await exited(running);
     expect(stop).toEqual({ code: 0, signal: null });
     expect(running.output()).toMatch(/linehouse\.stopped/);
-  });
+  }, 300_000);
 });
