@@ -35,10 +35,11 @@ export async function run(argv: string[]): Promise<number> {
     process.stderr.write(`${USAGE}\n(schedules: ${SCHEDULE_NAMES.join(', ')})\n`);
     return 2;
   }
-  const seconds = (flag: string, v: string | undefined, fallback: number) => {
+  /** A numeric flag: > 0, or ≥ 0 where zero means something (`--overdue-hours 0`). */
+  const numberFlag = (flag: string, v: string | undefined, fallback: number, zeroAllowed = false) => {
     if (v === undefined) return fallback;
     const n = Number(v);
-    if (!(n > 0)) throw new Error(`--${flag} must be a positive number of seconds, got "${v}"`);
+    if (!(zeroAllowed ? n >= 0 : n > 0)) throw new Error(`--${flag} must be a number ${zeroAllowed ? '≥ 0' : '> 0'}, got "${v}"`);
     return n;
   };
   const config = loadConfig();
@@ -50,24 +51,19 @@ export async function run(argv: string[]): Promise<number> {
     }
     const schedule = name as ScheduleName;
     if (verb === 'create' && schedule === 'clv') {
-      const id = await createClvSchedule(client, { intervalSeconds: seconds('every', values.every, 300), taskQueue, paused: values.paused }, values.replace);
+      const id = await createClvSchedule(client, { intervalSeconds: numberFlag('every', values.every, 300), taskQueue, paused: values.paused }, values.replace);
       out(summarize(await client.schedule.getHandle(id).describe()));
       return 0;
     }
     if (verb === 'create' && schedule === 'reconcile') {
-      const hoursOrDays = (flag: string, v: string | undefined, fallback: number, zeroAllowed: boolean) => {
-        const n = v === undefined ? fallback : Number(v);
-        if (!(zeroAllowed ? n >= 0 : n > 0)) throw new Error(`--${flag} must be a number ${zeroAllowed ? '≥ 0' : '> 0'}, got "${v}"`);
-        return n;
-      };
       const input = {
         pageSize: config.sharpsports.policy.pageSize,
-        fanOut: seconds('fan-out', values['fan-out'], 2),
+        fanOut: numberFlag('fan-out', values['fan-out'], 2),
         windowHours: config.schedules.backfillWindowHours,
-        overdueAfterHours: hoursOrDays('overdue-hours', values['overdue-hours'], RECONCILE_DEFAULTS.overdueAfterHours, true),
-        lookbackDays: hoursOrDays('lookback-days', values['lookback-days'], RECONCILE_DEFAULTS.lookbackDays, false),
+        overdueAfterHours: numberFlag('overdue-hours', values['overdue-hours'], RECONCILE_DEFAULTS.overdueAfterHours, true),
+        lookbackDays: numberFlag('lookback-days', values['lookback-days'], RECONCILE_DEFAULTS.lookbackDays),
       };
-      const id = await createReconcileSchedule(client, { intervalSeconds: seconds('every', values.every, 21_600), taskQueue, input, paused: values.paused }, values.replace);
+      const id = await createReconcileSchedule(client, { intervalSeconds: numberFlag('every', values.every, 21_600), taskQueue, input, paused: values.paused }, values.replace);
       out(summarize(await client.schedule.getHandle(id).describe()));
       return 0;
     }
@@ -79,9 +75,9 @@ export async function run(argv: string[]): Promise<number> {
         client,
         {
           ...base,
-          intervalSeconds: seconds('every', values.every, base.intervalSeconds),
-          catchupWindowSeconds: seconds('catchup', values.catchup, base.catchupWindowSeconds),
-          fanOut: seconds('fan-out', values['fan-out'], base.fanOut),
+          intervalSeconds: numberFlag('every', values.every, base.intervalSeconds),
+          catchupWindowSeconds: numberFlag('catchup', values.catchup, base.catchupWindowSeconds),
+          fanOut: numberFlag('fan-out', values['fan-out'], base.fanOut),
           overlap,
           paused: values.paused,
         },
