@@ -3,7 +3,7 @@ import { Context } from '@temporalio/activity';
 import { BetSlipSchema, normalizeRefreshResponse, paginated } from '../schemas/sharpsports';
 import { slipToRows } from '../lib/bet-rows';
 import { failpoint } from '../lib/failpoints';
-import { insertRows, queryRows, type Warehouse } from '../lib/warehouse/client';
+import { appendRows, insertRows, lookupByKey, queryRows, type Warehouse } from '../lib/warehouse/client';
 import type { BetSlip } from '../schemas/sharpsports';
 import type { RefreshResponseRef } from '../workflows/messages';
 import { classify } from './refresh-requests';
@@ -17,8 +17,13 @@ function listingDigest(slips: BetSlip[]): string {
 }
 
 async function markerExists(ch: Warehouse, kind: string, key: string): Promise<{ slips: number; bets: number; detail: string } | null> {
-  const rows = await queryRows<{ slips: number; bets: number; detail: string }>(ch, 'SELECT slips, bets, detail FROM load_markers FINAL WHERE kind = {k:String} AND key = {key:String} LIMIT 1', { k: kind, key });
-  return rows[0] ? { slips: Number(rows[0].slips), bets: Number(rows[0].bets), detail: rows[0].detail } : null;
+  const row = await lookupByKey<{ lookup_key: string; slips: number; bets: number; detail: string }>(
+    ch,
+    'SELECT key AS lookup_key, slips, bets, detail FROM load_markers FINAL WHERE kind = {k:String} AND key IN {keys:Array(String)}',
+    key,
+    { k: kind },
+  );
+  return row ? { slips: Number(row.slips), bets: Number(row.bets), detail: row.detail } : null;
 }
 
 /** Upserts slips and their bets (bets first: a slip row never points at missing bets). */
@@ -34,9 +39,13 @@ export function createRefreshLoadingActivities({ clickhouse, http }: ActivityDep
   return {
     /** 200: the slips are in the landed delivery. Idempotent via the load marker and ReplacingMergeTree. */
     async loadLandedResponse({ deliveryId, loader }: { deliveryId: string; loader?: string }) {
-      const rows = await queryRows<{ body: string }>(clickhouse, 'SELECT body FROM webhook_deliveries WHERE delivery_id = {id:String} LIMIT 1', { id: deliveryId });
-      if (!rows[0]) throw new Error(`delivery ${deliveryId} is not in webhook_deliveries: it was signalled but never landed`);
-      const parsed = JSON.parse(rows[0].body);
+      const landed = await lookupByKey<{ lookup_key: string; body: string }>(
+        clickhouse,
+        'SELECT delivery_id AS lookup_key, body FROM webhook_deliveries WHERE delivery_id IN {keys:Array(String)} LIMIT 1 BY delivery_id',
+        deliveryId,
+      );
+      if (!landed) throw new Error(`delivery ${deliveryId} is not in webhook_deliveries: it was signalled but never landed`);
+      const parsed = JSON.parse(landed.body);
       const rr = normalizeRefreshResponse(parsed.event && parsed.data ? parsed.data : parsed);
       // `loader` (the workflow run) tells a load this run already did — a local activity runs again
       // when its workflow task is retried — from one done by another run or delivery.
@@ -45,7 +54,7 @@ export function createRefreshLoadingActivities({ clickhouse, http }: ActivityDep
       if (done) return { slips: done.slips, bets: done.bets, skipped: !(by && done.detail.endsWith(by)) };
       const counts = await upsertSlips(clickhouse, rr.betSlips, { refreshResponseId: rr.id, refreshResponseTime: rr.timeCreated ?? new Date().toISOString(), bettorId: rr.bettorId }, `rr:${rr.id}`);
       failpoint('after_rows_before_marker:landed');
-      await insertRows(clickhouse, 'load_markers', [{ kind: 'refresh_response', key: rr.id, slips: counts.slips, bets: counts.bets, detail: `${deliveryId}${by}` }]);
+      await appendRows(clickhouse, 'load_markers', [{ kind: 'refresh_response', key: rr.id, slips: counts.slips, bets: counts.bets, detail: `${deliveryId}${by}` }]);
       return { ...counts, skipped: false };
     },
 
@@ -61,7 +70,7 @@ export function createRefreshLoadingActivities({ clickhouse, http }: ActivityDep
       const again = pass > 1 ? `:r${pass}` : '';
       const counts = await upsertSlips(clickhouse, page.objects, { refreshResponseId: ref.refreshResponseId, refreshResponseTime: ref.timeCreated, bettorId: ref.bettorId }, `rr:${ref.refreshResponseId}:p${pageSize}:${pageNum}${again}`);
       failpoint('after_rows_before_marker:page');
-      await insertRows(clickhouse, 'load_markers', [{ kind: 'refresh_response_page', key: `${ref.refreshResponseId}/${pageSize}/${pageNum}${again.replace(':', '/')}`, slips: counts.slips, bets: counts.bets, detail: `totalPages=${page.totalPages}` }]);
+      await appendRows(clickhouse, 'load_markers', [{ kind: 'refresh_response_page', key: `${ref.refreshResponseId}/${pageSize}/${pageNum}${again.replace(':', '/')}`, slips: counts.slips, bets: counts.bets, detail: `totalPages=${page.totalPages}` }]);
       failpoint('after_marker_before_complete:page');
       return { ...counts, totalPages: page.totalPages, digest: listingDigest(page.objects) };
     },
@@ -80,7 +89,7 @@ export function createRefreshLoadingActivities({ clickhouse, http }: ActivityDep
       // Every version loaded under this response keeps its id (FINAL is not wanted here: a newer
       // response may already have replaced some), so uniqExact(id) is what the pages stored.
       const distinct = { slips: Number(d?.slips) || slips, bets: Number(d?.bets) || bets };
-      await insertRows(clickhouse, 'load_markers', [{ kind: 'refresh_response', key: refreshResponseId, slips: distinct.slips, bets: distinct.bets, detail: `pages=${pages}` }]);
+      await appendRows(clickhouse, 'load_markers', [{ kind: 'refresh_response', key: refreshResponseId, slips: distinct.slips, bets: distinct.bets, detail: `pages=${pages}` }]);
       return distinct;
     },
 
@@ -88,7 +97,7 @@ export function createRefreshLoadingActivities({ clickhouse, http }: ActivityDep
       workflowId: string; bettorAccountId: string; bettorId: string | null; bookAbbr: string | null; requestId: string; refreshResponseId: string;
       type: string; origin: string; status: number; detail: string | null; attempts: number; pages: number; slips: number; bets: number; startedAtMs: number; finishedAtMs: number;
     }) {
-      await insertRows(clickhouse, 'refresh_runs', [
+      await appendRows(clickhouse, 'refresh_runs', [
         {
           workflow_id: r.workflowId,
           bettor_account_id: r.bettorAccountId,

@@ -1,7 +1,7 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import { RefreshRequestResponseSchema, normalizeRefreshResponse, paginated, RefreshResponseSchema } from '../schemas/sharpsports';
 import { LANDED_REF_COLUMNS, landDelivery, refFromLandedRow, refFromResponse } from '../lib/landing';
-import { insertRows, queryRows } from '../lib/warehouse/client';
+import { appendRows, lookupByKey, queryRows } from '../lib/warehouse/client';
 import { log } from '../lib/log';
 import { MissingSettingError, SharpSportsHttpError } from '../lib/sharpsports-client';
 import { dispatchRefreshResponse } from '../lib/temporal/dispatch';
@@ -87,25 +87,25 @@ export function createRefreshRequestActivities({ clickhouse, http, config, tempo
 
   return {
     async lastRefreshAttemptAt({ accountId }: { accountId: string }): Promise<number | null> {
-      const rows = await queryRows<{ last: number | null }>(
+      const row = await lookupByKey<{ lookup_key: string; last: number }>(
         clickhouse,
-        `SELECT if(count() = 0, NULL, toUnixTimestamp64Milli(max(requested_at))) AS last FROM refresh_attempts WHERE bettor_account_id = {a:String}`,
-        { a: accountId },
+        'SELECT bettor_account_id AS lookup_key, toUnixTimestamp64Milli(max(requested_at)) AS last FROM refresh_attempts WHERE bettor_account_id IN {keys:Array(String)} GROUP BY bettor_account_id',
+        accountId,
       );
-      return rows[0]?.last == null ? null : Number(rows[0].last);
+      return row ? Number(row.last) : null;
     },
 
     async requestAccountRefresh({ accountId, workflowId, attempt }: { accountId: string; workflowId: string; attempt: number }): Promise<RefreshRequestResult> {
       await recoverBeforeRetry(accountResponses(accountId));
       const requestedAtMs = Date.now();
       // Recorded before the request leaves, so the rate-limit spacing holds even if we crash here.
-      await insertRows(clickhouse, 'refresh_attempts', [{ bettor_account_id: accountId, workflow_id: workflowId, attempt, requested_at: new Date(requestedAtMs).toISOString(), request_id: '', outcome: 'sent' }]);
+      await appendRows(clickhouse, 'refresh_attempts', [{ bettor_account_id: accountId, workflow_id: workflowId, attempt, requested_at: new Date(requestedAtMs).toISOString(), request_id: '', outcome: 'sent' }]);
       const raw = await http.post(`/v1/bettorAccounts/${encodeURIComponent(accountId)}/refresh`).catch(classify);
       const parsed = RefreshRequestResponseSchema.parse(raw);
       const outcome = outcomeFor(accountId, parsed as Record<string, unknown>);
       // SharpSports starts its window somewhere between our send and its answer: count from the
       // answer, so the next attempt can never land inside the window.
-      await insertRows(clickhouse, 'refresh_attempts', [{ bettor_account_id: accountId, workflow_id: workflowId, attempt, requested_at: new Date().toISOString(), request_id: parsed.requestId, outcome }]);
+      await appendRows(clickhouse, 'refresh_attempts', [{ bettor_account_id: accountId, workflow_id: workflowId, attempt, requested_at: new Date().toISOString(), request_id: parsed.requestId, outcome }]);
       return { requestId: parsed.requestId, outcome, cid: parsed.cid ?? null, requestedAtMs };
     },
 
@@ -118,7 +118,7 @@ export function createRefreshRequestActivities({ clickhouse, http, config, tempo
       const ids = new Set<string>();
       for (const key of OUTCOME_ORDER) for (const id of ((parsed as Record<string, unknown>)[key] as string[] | undefined) ?? []) ids.add(id);
       const accounts = [...ids].sort().map((accountId) => ({ accountId, outcome: outcomeFor(accountId, parsed as Record<string, unknown>) }));
-      await insertRows(
+      await appendRows(
         clickhouse,
         'refresh_attempts',
         accounts.map((a) => ({ bettor_account_id: a.accountId, workflow_id: workflowId, attempt: 1, requested_at: answeredAt, request_id: parsed.requestId, outcome: a.outcome })),

@@ -7,6 +7,7 @@ import type { Config } from '../config';
 import { CLUSTER_SESSION_SETTINGS } from './cluster-ddl';
 import { failpoint, failpointArmed } from '../failpoints';
 import { openStaging } from './staging';
+import { coalescerFor, coalescing } from './coalesce';
 
 export type Warehouse = ClickHouseClient;
 
@@ -105,6 +106,43 @@ export async function insertRows(ch: Warehouse, table: string, rows: readonly ob
   if (failpointArmed(`during_insert:${table}`)) return crashDuringInsert(ch, table, rows, dedupToken);
   await sendInsert(ch, table, rows, dedupToken);
   failpoint(`after_insert:${table}`);
+}
+
+/**
+ * insertRows for small rows from concurrent callers (markers, run rows, attempts): calls that
+ * arrive while an insert into the table runs go out together as the next insert
+ * (lib/warehouse/coalesce.ts). No deduplication token: a shared insert is one block of several
+ * callers' rows, so use it only where a row stored twice after a retry is harmless (never for
+ * bets or slips, whose replayed insert must be deduplicated).
+ */
+export async function appendRows(ch: Warehouse, table: string, rows: readonly object[]): Promise<void> {
+  if (rows.length === 0) return;
+  if (failpointArmed(`during_insert:${table}`)) return insertRows(ch, table, rows);
+  failpoint(`before_insert:${table}`);
+  const append = coalescerFor(ch, `insert:${table}`, () =>
+    coalescing(async (batches: (readonly object[])[]) => {
+      await sendInsert(ch, table, batches.flat());
+      return batches.map(() => undefined);
+    }),
+  );
+  await append(rows);
+  failpoint(`after_insert:${table}`);
+}
+
+/**
+ * A point lookup by one string key, coalesced with the concurrent lookups of the same statement
+ * into one `IN`. `sql` takes the keys as `{keys:Array(String)}` and returns each row's key as
+ * `lookup_key`, at most one row per key; the row of `key` comes back, or undefined.
+ */
+export function lookupByKey<T extends { lookup_key: string }>(ch: Warehouse, sql: string, key: string, params: Record<string, unknown> = {}): Promise<T | undefined> {
+  const lookup = coalescerFor(ch, `lookup:${sql}:${JSON.stringify(params)}`, () =>
+    coalescing(async (keys: string[]) => {
+      const rows = await queryRows<T>(ch, sql, { ...params, keys: [...new Set(keys)] });
+      const byKey = new Map(rows.map((r) => [String(r.lookup_key), r]));
+      return keys.map((k) => byKey.get(k));
+    }),
+  );
+  return lookup(key);
 }
 
 /**

@@ -1,0 +1,58 @@
+/**
+ * Group commit for the small statements of concurrent activities. On the embedded warehouse a
+ * statement costs about 7–10 ms of engine CPU however little it touches (500 one-row inserts:
+ * 3.6 s of CPU; the same rows in 10 inserts: 0.26 s; 500 point lookups: 3.8 s; 10 lookups of 50
+ * keys each: 0.12 s), and every insert is a part for the merges to fold. So while one statement of
+ * a kind runs, the calls that arrive wait and go out together as the next one: an idle warehouse
+ * answers a call at once, a busy one runs one statement per turn instead of one per call.
+ */
+import type { Warehouse } from './client';
+
+interface Pending<I, O> {
+  input: I;
+  resolve: (out: O) => void;
+  reject: (err: unknown) => void;
+}
+
+/** Largest batch per statement: bounds the statement's size, not the wait (the queue keeps draining). */
+const MAX_BATCH = 500;
+
+/**
+ * Wraps `runBatch` (one statement for many inputs, one output per input, in order) so concurrent
+ * calls share statements. A failed batch of several is retried one input at a time, so one bad
+ * input fails only its own caller.
+ */
+export function coalescing<I, O>(runBatch: (inputs: I[]) => Promise<O[]>): (input: I) => Promise<O> {
+  const queue: Pending<I, O>[] = [];
+  let running = false;
+  const settle = async (batch: Pending<I, O>[]) => {
+    try {
+      const out = await runBatch(batch.map((p) => p.input));
+      batch.forEach((p, i) => p.resolve(out[i]));
+    } catch (err) {
+      if (batch.length === 1) return batch[0].reject(err);
+      for (const p of batch) await settle([p]);
+    }
+  };
+  const drain = async () => {
+    running = true;
+    while (queue.length > 0) await settle(queue.splice(0, MAX_BATCH));
+    running = false;
+  };
+  return (input) =>
+    new Promise<O>((resolve, reject) => {
+      queue.push({ input, resolve, reject });
+      if (!running) void drain();
+    });
+}
+
+const perWarehouse = new WeakMap<Warehouse, Map<string, (input: never) => Promise<unknown>>>();
+
+/** The one coalescer named `name` for this warehouse (made on first use), shared by every caller. */
+export function coalescerFor<I, O>(ch: Warehouse, name: string, make: () => (input: I) => Promise<O>): (input: I) => Promise<O> {
+  let byName = perWarehouse.get(ch);
+  if (!byName) perWarehouse.set(ch, (byName = new Map()));
+  let c = byName.get(name) as ((input: I) => Promise<O>) | undefined;
+  if (!c) byName.set(name, (c = make()) as (input: never) => Promise<unknown>);
+  return c;
+}
