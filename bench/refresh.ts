@@ -19,7 +19,7 @@
  *
  * The sandbox's simulated provider latency is off: refreshLatencyMs 0, webhook delays 0.
  *
- *   npx tsx bench/refresh.ts [--accounts 1000] [--runs 2] [--ceiling 400] [--budget 150] [--quick] [--shapes] [--json]
+ *   npx tsx bench/refresh.ts [--accounts 1000] [--runs 2] [--ceiling 200] [--budget 150] [--quick] [--shapes] [--json]
  *
  * --shapes adds rows for accountRefresh's Temporal shape run with no-op activities (and variants:
  * fewer upserts, fewer or local activities), on the same server: what the workflow's shape costs.
@@ -468,7 +468,7 @@ async function measure(o: MeasureOptions): Promise<BenchSection[]> {
 }
 
 const DEFAULTS = {
-  full: { accounts: 1000, runs: 2, ceilingWorkflows: 400 },
+  full: { accounts: 1000, runs: 2, ceilingWorkflows: 200 },
   quick: { accounts: 200, runs: 1, ceilingWorkflows: 200 },
 };
 
