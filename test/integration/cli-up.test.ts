@@ -73,7 +73,11 @@ describe('linehouse CLI', () => {
     // `query` while up runs goes through up's admin endpoint (chDB allows one process per data dir).
     expect(await scalar("SELECT count() FROM bet_slips FINAL WHERE bettor_account_id LIKE 'BACT_gooduser%'")).toBe(sandbox.slips('BACT_gooduser_dk').length + sandbox.slips('BACT_gooduser_fd').length);
 
-    // Start a 202 refresh of BIG/PAGE_SIZE pages and kill everything in the middle of it.
+    // Start a 202 refresh of BIG/PAGE_SIZE pages and kill everything in the middle of it. Each page
+    // answers after 250 ms: at full speed (~10 pages/s) a loaded machine's slow CLI round trips let
+    // the resumed run finish before `refresh --wait` attached to it, which then (rightly) started
+    // a second refresh.
+    sandbox.setScenario('BACT_bigbettor_dk', { slowNextPages: 10_000, slowResponseMs: 250 });
     const started = await linehouse(['refresh', '--account', 'BACT_bigbettor_dk'], env);
     expect(started.code, started.stderr).toBe(0);
     const totalPages = BIG / PAGE_SIZE;
