@@ -1,10 +1,12 @@
 /**
  * Group commit for the small statements of concurrent activities. On the embedded warehouse a
- * statement costs about 7–10 ms of engine CPU however little it touches (500 one-row inserts:
- * 3.6 s of CPU; the same rows in 10 inserts: 0.26 s; 500 point lookups: 3.8 s; 10 lookups of 50
- * keys each: 0.12 s), and every insert is a part for the merges to fold. So while one statement of
- * a kind runs, the calls that arrive wait and go out together as the next one: an idle warehouse
- * answers a call at once, a busy one runs one statement per turn instead of one per call.
+ * statement costs milliseconds of engine CPU however little it touches, and every insert is a part
+ * for the merges to fold (bench/statements.ts, 500 calls from 50 concurrent callers: one-row
+ * inserts 3.2 s of CPU one statement each, 0.15 s coalesced; point lookups 5.1 s and 0.12 s). So
+ * while one statement of a kind runs, the calls that arrive wait and go out together as the next
+ * one: an idle warehouse answers a call at once, a busy one runs one statement per turn instead of
+ * one per call. (The webhook landing has its own group commit, lib/webhook/committer.ts, which
+ * also deduplicates delivery ids across batches and caps a batch's bytes.)
  */
 import type { Warehouse } from './client';
 
