@@ -1,17 +1,17 @@
-import { fileURLToPath } from 'node:url';
 import { Worker, type NativeConnection } from '@temporalio/worker';
 import type { Activities } from '../activities';
 import { MAIN_WORKER_TUNING } from '../lib/temporal/worker-options';
+import { cachedWorkflowBundle } from '../lib/temporal/workflow-bundle';
 
-export const WORKFLOWS_PATH = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
+export { WORKFLOWS_PATH } from '../lib/temporal/workflow-bundle';
 
 /** The Temporal worker: every linehouse workflow and activity on one task queue. */
-export function createLinehouseWorker(opts: { connection: NativeConnection; namespace: string; taskQueue: string; activities: Activities; workflowBundle?: { code: string } }) {
+export async function createLinehouseWorker(opts: { connection: NativeConnection; namespace: string; taskQueue: string; activities: Activities; workflowBundle?: { code: string } }) {
   return Worker.create({
     connection: opts.connection,
     namespace: opts.namespace,
     taskQueue: opts.taskQueue,
-    ...(opts.workflowBundle ? { workflowBundle: opts.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
+    workflowBundle: opts.workflowBundle ?? (await cachedWorkflowBundle()),
     activities: opts.activities,
     ...MAIN_WORKER_TUNING,
     shutdownGraceTime: '10s',

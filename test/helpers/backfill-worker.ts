@@ -9,7 +9,7 @@ import { setLogLevel } from '../../lib/log';
 import { createWarehouse } from '../../lib/warehouse/client';
 import { migrate } from '../../lib/warehouse/migrate';
 import { defaultPolicy } from '../../lib/config';
-import { WORKFLOWS_PATH } from '../../workers/temporal-worker';
+import { cachedWorkflowBundle } from '../../lib/temporal/workflow-bundle';
 import { quietRuntime } from './time-skipping';
 
 const env = (k: string) => {
@@ -28,7 +28,7 @@ const connection = await NativeConnection.connect({ address: env('TEMPORAL_ADDRE
 const worker = await Worker.create({
   connection,
   taskQueue: env('TASK_QUEUE'),
-  workflowsPath: WORKFLOWS_PATH,
+  workflowBundle: await cachedWorkflowBundle(),
   // No sticky queue: the time-skipping test server never hands a dead worker's sticky workflow
   // task back to the shared queue (the real server does after a timeout), so a killed worker
   // with a cache would strand the workflow there.

@@ -1,9 +1,9 @@
-import { bundleWorkflowCode, DefaultLogger, Runtime } from '@temporalio/worker';
+import { DefaultLogger, Runtime } from '@temporalio/worker';
 import type { Connection } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { temporalTestServerPath } from '../../lib/paths';
 import { ensureSearchAttributes } from '../../lib/temporal/connect';
-import { WORKFLOWS_PATH } from '../../workers/temporal-worker';
+import { cachedWorkflowBundle } from '../../lib/temporal/workflow-bundle';
 
 let runtimeInstalled = false;
 /** Worker lifecycle chatter at INFO drowns test output; keep warnings. */
@@ -28,7 +28,8 @@ export async function createTimeSkippingEnv(): Promise<TestWorkflowEnvironment> 
 }
 
 let bundle: Promise<{ code: string }> | undefined;
+/** The product's own bundle, from the same on-disk cache a worker start reads. */
 export function workflowBundle(): Promise<{ code: string }> {
-  bundle ??= bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: { info() {}, warn() {}, error() {}, debug() {}, trace() {}, log() {} } as any });
+  bundle ??= cachedWorkflowBundle();
   return bundle;
 }
