@@ -250,7 +250,7 @@ async function measure(o: MeasureOptions): Promise<BenchSection[]> {
   };
 
   const truth = new Map<string, { slips: number; bets: number }>();
-  const refresh = async (accounts: string[]): Promise<RunResult & { problems: string[]; webhooks: number; polled: number; sql: string; idle: string }> => {
+  const refresh = async (accounts: string[]): Promise<RunResult & { verified: number; problems: string[]; webhooks: number; polled: number; sql: string; idle: string }> => {
     const before = (await client.workflow.count(`WorkflowType = 'accountRefresh' AND ExecutionStatus != 'Running'`)).count;
     const cpu0 = cpuSeconds();
     const th0 = threadCpu();
@@ -284,25 +284,29 @@ async function measure(o: MeasureOptions): Promise<BenchSection[]> {
       t.bets += s.bets.length;
       truth.set(s.bettorAccount, t);
     }
+    // A run stopped by its cap leaves refreshes running (partly loaded): every completed one is
+    // checked, the rest are counted as unfinished, not as wrong.
+    const finished = accounts.filter((a) => memo.has(a));
     let badMemo = 0;
-    for (const a of accounts) {
-      const m = memo.get(a);
-      if (!m || m.status !== 200 || m.slips !== truth.get(a)?.slips) badMemo++;
+    for (const a of finished) {
+      const m = memo.get(a)!;
+      if (m.status !== 200 || m.slips !== truth.get(a)?.slips) badMemo++;
     }
-    if (badMemo) problems.push(`${badMemo} workflows missing, not status 200 or with a slip count unlike the sandbox's`);
+    if (badMemo) problems.push(`${badMemo} completed refreshes not status 200 or with a slip count unlike the sandbox's`);
+    if (done.failed) problems.push(`${done.failed} refresh workflows failed or were terminated`);
     const stored = await queryRows<{ a: string; slips: string; bets: string }>(
       stack.clickhouse,
       `SELECT s.bettor_account_id AS a, s.n AS slips, b.n AS bets
        FROM (SELECT bettor_account_id, count() AS n FROM bet_slips FINAL WHERE bettor_account_id IN {ids:Array(String)} GROUP BY 1) AS s
        LEFT JOIN (SELECT bettor_account_id, count() AS n FROM bets FINAL WHERE bettor_account_id IN {ids:Array(String)} GROUP BY 1) AS b USING bettor_account_id`,
-      { ids: accounts },
+      { ids: finished },
     );
     const storedBy = new Map(stored.map((r) => [r.a, { slips: Number(r.slips), bets: Number(r.bets) }]));
-    const wrongRows = accounts.filter((a) => JSON.stringify(storedBy.get(a)) !== JSON.stringify(truth.get(a))).length;
+    const wrongRows = finished.filter((a) => JSON.stringify(storedBy.get(a)) !== JSON.stringify(truth.get(a))).length;
     if (wrongRows) problems.push(`${wrongRows} accounts whose bet_slips/bets in chDB differ from the sandbox`);
-    const [runs] = await queryRows<{ ok: string; all: string }>(stack.clickhouse, `SELECT countIf(status = 200) AS ok, count() AS all FROM refresh_runs FINAL WHERE bettor_account_id IN {ids:Array(String)}`, { ids: accounts });
+    const [runs] = await queryRows<{ ok: string; all: string }>(stack.clickhouse, `SELECT countIf(status = 200) AS ok, count() AS all FROM refresh_runs FINAL WHERE bettor_account_id IN {ids:Array(String)}`, { ids: finished });
     // FINAL: a local activity whose workflow task is retried writes its run row again; the key folds it.
-    if (Number(runs.ok) !== accounts.length || Number(runs.all) !== accounts.length) problems.push(`refresh_runs: ${runs.ok} status-200 rows of ${runs.all} for ${accounts.length} accounts`);
+    if (Number(runs.ok) !== finished.length || Number(runs.all) !== finished.length) problems.push(`refresh_runs: ${runs.ok} status-200 rows of ${runs.all} for ${finished.length} completed refreshes`);
     const [src] = await queryRows<{ webhooks: string; polled: string }>(
       stack.clickhouse,
       `SELECT countIf(source != 'poll') AS webhooks, countIf(source = 'poll') AS polled FROM webhook_deliveries WHERE bettor_account_id IN {ids:Array(String)}`,
@@ -320,7 +324,7 @@ async function measure(o: MeasureOptions): Promise<BenchSection[]> {
       ['refresh_attempts max by account', await probe('SELECT if(count() = 0, NULL, toUnixTimestamp64Milli(max(requested_at))) AS last FROM refresh_attempts WHERE bettor_account_id = {a:String}', (a) => ({ a }))],
     ].map(([k, v]) => `${k} ${fmt(v as number, 1)} ms`).join(', ');
     const seconds = (lastCloseMs - start) / 1000;
-    return { idle, n: accounts.length, seconds, rate: memo.size / seconds, completed, failed: done.failed, cpu, threads, sql, problems, webhooks: Number(src.webhooks), polled: Number(src.polled) };
+    return { idle, n: accounts.length, verified: finished.length, seconds, rate: memo.size / seconds, completed, failed: done.failed, cpu, threads, sql, problems, webhooks: Number(src.webhooks), polled: Number(src.polled) };
   };
 
   const generated = sandbox.accounts().filter((a) => a.internalId.startsWith('genuser')).map((a) => a.id);
@@ -446,7 +450,13 @@ async function measure(o: MeasureOptions): Promise<BenchSection[]> {
           : `${refreshes.map((r) => `${fmt(r.completed)} of ${fmt(r.n)}`).join(', ')} done when the budget ran out (${fmt(wall.max, 1)} s)`,
         met: allDone && problems.length === 0 && wall.max < (120 * o.accounts) / 1000,
       },
-      { goal: 'every refresh status 200 with the sandbox\'s slips; chDB = sandbox', measured: problems.length ? problems.join('; ') : `${fmt(refreshes.reduce((n, r) => n + r.n, 0))} refreshes verified`, met: problems.length === 0 && allDone },
+      {
+        goal: 'every completed refresh status 200 with the sandbox\'s slips; chDB = sandbox',
+        measured: problems.length
+          ? problems.join('; ')
+          : `${fmt(refreshes.reduce((n, r) => n + r.verified, 0))} refreshes verified${allDone ? '' : ` (${fmt(refreshes.reduce((n, r) => n + r.n - r.verified, 0))} still running when the run stopped: not checked)`}`,
+        met: problems.length === 0,
+      },
     ],
     notes: [
       `${machineLine()}; 1-min load average ${loadBefore.toFixed(2)} before the runs, ${loadAfter.toFixed(2)} after (this benchmark included).`,
