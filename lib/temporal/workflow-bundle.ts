@@ -88,13 +88,18 @@ export async function cachedWorkflowBundle(workflowsPath: string = WORKFLOWS_PAT
     // Not bundled yet for this code.
   }
   const { code } = await bundleWorkflowCode({ workflowsPath, logger: silent });
+  const tmp = `${file}.${process.pid}.tmp`;
   try {
     fs.mkdirSync(dir, { recursive: true });
-    const tmp = `${file}.${process.pid}.tmp`;
     fs.writeFileSync(tmp, code);
     fs.renameSync(tmp, file);
     prune(dir, name);
   } catch (err) {
+    try {
+      fs.rmSync(tmp, { force: true });
+    } catch {
+      // Its directory never existed.
+    }
     log.warn('worker.bundle_cache_unwritable', { dir, error: err as Error, hint: 'each start bundles the workflows again; set LINEHOUSE_BUNDLE_CACHE_DIR to a writable directory' });
   }
   log.info('worker.bundled', { key, ms: Math.round(performance.now() - started) });

@@ -68,6 +68,14 @@ describe('cached workflow bundle', () => {
       // Served from disk, not bundled again: what the file says is what a worker gets.
       fs.writeFileSync(file, '/* stored */');
       expect((await cachedWorkflowBundle()).code).toBe('/* stored */');
+
+      // A cache that cannot be written (here: its directory would be inside a file) costs the
+      // bundling, never the start, and leaves no temporary file behind.
+      const blocker = path.join(tmp, 'not-a-dir');
+      fs.writeFileSync(blocker, '');
+      process.env.LINEHOUSE_BUNDLE_CACHE_DIR = path.join(blocker, 'cache');
+      expect((await cachedWorkflowBundle()).code).toBe(first.code);
+      expect(fs.readdirSync(tmp).filter((f) => f.includes('.tmp'))).toEqual([]);
     } finally {
       if (before === undefined) delete process.env.LINEHOUSE_BUNDLE_CACHE_DIR;
       else process.env.LINEHOUSE_BUNDLE_CACHE_DIR = before;
