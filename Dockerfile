@@ -24,6 +24,10 @@ COPY schemas ./schemas
 COPY sql ./sql
 # `up --sandbox` and `demo` need the simulators, and lib/stack.ts imports them.
 COPY sandbox ./sandbox
+# The workflow bundle, built once into the image (lib/temporal/workflow-bundle.ts keeps it under a
+# hash of the sources): node_modules is not the node user's to write, so without this every
+# container start would webpack the workflows again.
+RUN node --import tsx --input-type=module -e "await (await import('./lib/temporal/workflow-bundle.ts')).cachedWorkflowBundle()"
 # Non-root: the image's `node` user (uid 1000) owns only the data dir (chDB in embedded mode, run files).
 RUN mkdir -p /var/lib/linehouse && chown node:node /var/lib/linehouse
 USER node

@@ -107,6 +107,12 @@ export function dockerfileProblems(text: string): string[] {
   const user = lines.filter((l) => /^USER /.test(l)).at(-1);
   if (!user || /^USER\s+(root|0)(:|\s*$)/.test(user)) problems.push('runs as root');
   if (!lines.some((l) => /^\s*(HEALTHCHECK|CMD).*\/healthz/.test(l))) problems.push('no HEALTHCHECK calling /healthz');
+  // The bundle must be built after the sources are in and before the image drops root.
+  const at = (re: RegExp) => lines.map((l, i) => (re.test(l) ? i : -1)).filter((i) => i >= 0);
+  const bundleAt = at(/^RUN .*cachedWorkflowBundle\(\)/)[0] ?? -1;
+  if (bundleAt < 0 || bundleAt < Math.max(...at(/^COPY (workflows|lib) /)) || bundleAt > (at(/^USER /)[0] ?? -1)) {
+    problems.push('the workflow bundle is not built into the image after the sources are copied and before USER');
+  }
   const entry = lines.filter((l) => /^(ENTRYPOINT|CMD) /.test(l)).join(' ');
   if (!/"node",\s*"bin\/linehouse\.mjs"/.test(entry)) problems.push('ENTRYPOINT/CMD does not run node bin/linehouse.mjs');
   // Every top-level directory the runtime code imports from must be copied into the image.
@@ -169,6 +175,9 @@ describe('docker-compose.yml, .env.example and the Dockerfile', () => {
     expect(dockerfileProblems(docker.replace('FROM node:20-bookworm-slim\n', 'FROM node:22\n'))).toContain('the final stage is not FROM node:20-bookworm-slim');
     expect(dockerfileProblems(docker.replace('npm ci --omit=dev', 'npm install'))).toContain('dependencies are not installed with npm ci --omit=dev');
     expect(dockerfileProblems(docker.replace('USER node', 'USER root'))).toContain('runs as root');
+    const bundleLine = docker.split('\n').find((l) => l.includes('cachedWorkflowBundle'))!;
+    expect(dockerfileProblems(docker.replace(bundleLine + '\n', ''))).toContain('the workflow bundle is not built into the image after the sources are copied and before USER');
+    expect(dockerfileProblems(docker.replace(bundleLine + '\n', '').replace('USER node', 'USER node\n' + bundleLine))).toContain('the workflow bundle is not built into the image after the sources are copied and before USER');
     expect(dockerfileProblems(docker.replace(/\/healthz/g, '/'))).toContain('no HEALTHCHECK calling /healthz');
     expect(dockerfileProblems(docker.replace('"bin/linehouse.mjs"', '"cli/main.ts"'))).toContain('ENTRYPOINT/CMD does not run node bin/linehouse.mjs');
     expect(dockerfileProblems(docker.replace('COPY schemas ./schemas\n', ''))).toContain('the image lacks schemas/, which the runtime imports');
