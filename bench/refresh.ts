@@ -33,7 +33,7 @@ import type { Client } from '@temporalio/client';
 import proto from '@temporalio/proto';
 import type { BenchSection } from './section';
 import type { BenchShape } from './trivial-workflow';
-import { fmt, machineLine, stats } from './machine';
+import { fmt, machineLine, pool, stats } from './machine';
 import { renderSection } from './print';
 
 const TRIVIAL_QUEUE = 'bench-trivial';
@@ -163,15 +163,6 @@ function trackStatements(ch: unknown): { reset(): void; top(perN: number, k?: nu
 }
 
 const mean = (v: number[]) => v.reduce((a, b) => a + b, 0) / Math.max(1, v.length);
-
-async function pool<T>(items: T[], limit: number, fn: (item: T) => Promise<unknown>): Promise<void> {
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(limit, items.length) }, async () => {
-      while (next < items.length) await fn(items[next++]);
-    }),
-  );
-}
 
 /** Waits until `query` counts `target` closed workflows, then reads the latest close time. */
 async function awaitClosed(client: Client, query: string, target: number, deadlineMs: number): Promise<{ completed: number; failed: number; lastCloseMs: number }> {

@@ -12,7 +12,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { setLogLevel } from '../lib/log';
 import { appendRows, createWarehouse, insertRows, lookupByKey, queryRows, type Warehouse } from '../lib/warehouse/client';
-import { fmt, machineLine, stats } from './machine';
+import { fmt, machineLine, pool, stats } from './machine';
 
 const TABLE = 'bench_statements';
 const LOOKUP = `SELECT k AS lookup_key, v FROM ${TABLE} WHERE tag = {t:String} AND k IN {keys:Array(String)}`;
@@ -26,10 +26,7 @@ async function timed(fn: () => Promise<void>): Promise<{ wallMs: number; cpuMs: 
 }
 
 /** `calls` calls of `one`, `concurrency` at a time. */
-async function fanOut(calls: number, concurrency: number, one: (i: number) => Promise<unknown>) {
-  let next = 0;
-  await Promise.all(Array.from({ length: concurrency }, async () => { while (next < calls) await one(next++); }));
-}
+const fanOut = (calls: number, concurrency: number, one: (i: number) => Promise<unknown>) => pool([...Array(calls).keys()], concurrency, one);
 
 async function main() {
   const { values } = parseArgs({ options: { calls: { type: 'string', default: '500' }, concurrency: { type: 'string', default: '50' }, rounds: { type: 'string', default: '3' } } });

@@ -70,11 +70,14 @@ function prune(dir: string, keep: string): void {
 }
 
 /**
- * The bundle for `workflowsPath`: read from the cache when this exact code was bundled before,
+ * The product's workflow bundle: read from the cache when this exact code was bundled before,
  * else bundled and stored (written to a temporary name and renamed, so concurrent starts never
- * read half a file). An unwritable cache only costs the bundling, never the start.
+ * read half a file). An unwritable cache only costs the bundling, never the start. Only the
+ * product's entry point: the key covers SOURCE_DIRS, so another entry (a test's mutant workflows)
+ * could change without changing the key.
  */
-export async function cachedWorkflowBundle(workflowsPath: string = WORKFLOWS_PATH): Promise<{ code: string }> {
+export async function cachedWorkflowBundle(): Promise<{ code: string }> {
+  const workflowsPath = WORKFLOWS_PATH;
   const started = performance.now();
   const key = bundleKey(workflowsPath);
   const dir = bundleCacheDir();
