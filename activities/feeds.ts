@@ -2,7 +2,7 @@ import { ApplicationFailure, Context } from '@temporalio/activity';
 import { createLogger, type Logger } from '../lib/log';
 import { recordRejection } from '../lib/rejections';
 import { createFeedSink, loadCheckpoint } from '../lib/feeds/sink';
-import { describeStoredOdds, storedSince } from '../lib/feeds/stored';
+import { describeStoredOdds, storedSince, storedTickIds } from '../lib/feeds/stored';
 import type { FeedAdapter, FeedHealth } from '../lib/feeds/types';
 import { insertRows, queryRows, type Warehouse } from '../lib/warehouse/client';
 import type { ActivityDeps } from './deps';
@@ -77,6 +77,7 @@ export function createFeedActivities({ clickhouse, feeds }: ActivityDeps) {
           log,
           storedSince: (since) => storedSince(clickhouse, source, since),
           describeOdds: (ids, atOrBefore) => describeStoredOdds(clickhouse, source, ids, atOrBefore),
+          storedTickIds: (ids, since) => storedTickIds(clickhouse, source, ids, since),
         });
       } finally {
         clearInterval(beat);

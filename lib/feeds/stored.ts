@@ -1,5 +1,5 @@
 // What the warehouse already holds of a feed's odds, for a consumer that restarted: the two
-// questions a FeedRunContext can ask (describeOdds, storedSince), answered from odds_ticks.
+// questions a FeedRunContext can ask (describeOdds, storedSince, storedTickIds), answered from odds_ticks.
 import { queryRows, type Warehouse } from '../warehouse/client';
 import type { DescribedOdd, StoredOdd } from './types';
 
@@ -39,4 +39,16 @@ export async function describeStoredOdds(ch: Warehouse, source: string, ids: str
     const odd = Object.fromEntries(DESCRIBED.map((k, i) => [k, q[i]])) as unknown as DescribedOdd;
     return [id, { ...odd, line: odd.line === null ? null : Number(odd.line), is_live: Boolean(odd.is_live) }];
   }));
+}
+
+/** Which of these tick ids are stored with a time at or after `since` (the bound prunes partitions: tick_id is last in the sort key). */
+export async function storedTickIds(ch: Warehouse, source: string, tickIds: string[], since: string): Promise<Set<string>> {
+  if (tickIds.length === 0) return new Set();
+  const rows = await queryRows<{ id: string }>(
+    ch,
+    `SELECT DISTINCT tick_id AS id FROM odds_ticks
+     WHERE source = {s:String} AND ts >= parseDateTime64BestEffort({since:String}, 3, 'UTC') AND tick_id IN {ids:Array(String)}`,
+    { s: source, since, ids: tickIds },
+  );
+  return new Set(rows.map((r) => r.id));
 }

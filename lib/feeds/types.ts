@@ -52,6 +52,11 @@ export interface FeedRunContext {
    */
   describeOdds?(providerOddIds: string[], atOrBefore?: string): Promise<Map<string, DescribedOdd>>;
   /**
+   * Which of these tick ids are already stored with a time at or after `since`. A window replayed
+   * after a crash asks it before re-describing a removal: the stored copy stays the only one.
+   */
+  storedTickIds?(tickIds: string[], since: string): Promise<Set<string>>;
+  /**
    * The latest stored row of each odd with a tick at or after `since` (a checkpoint position): rows a
    * crash made durable after the last checkpoint, which a restored state does not know about.
    */

@@ -42,6 +42,8 @@ export interface TestFeedContextOptions {
   echoLogs?: boolean;
   /** What the warehouse knows of earlier quotes (activities/feeds.ts answers it from odds_ticks). */
   describeOdds?: FeedRunContext['describeOdds'];
+  /** Which tick ids the warehouse holds (activities/feeds.ts answers it from odds_ticks). */
+  storedTickIds?: FeedRunContext['storedTickIds'];
 }
 
 export function createTestFeedContext(opts: TestFeedContextOptions = {}): TestFeedContext {
@@ -59,6 +61,7 @@ export function createTestFeedContext(opts: TestFeedContextOptions = {}): TestFe
   const ctx: TestFeedContext = {
     checkpoint: opts.checkpoint ?? null,
     describeOdds: opts.describeOdds,
+    storedTickIds: opts.storedTickIds,
     signal: controller.signal,
     controller,
     log: makeLogger({}),

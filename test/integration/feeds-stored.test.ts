@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { describeStoredOdds, storedSince } from '../../lib/feeds/stored';
+import { describeStoredOdds, storedSince, storedTickIds } from '../../lib/feeds/stored';
 import { createWarehouse, insertRows, type Warehouse } from '../../lib/warehouse/client';
 import { migrate } from '../../lib/warehouse/migrate';
 import { OddsTickSchema, type OddsTick } from '../../schemas/odds';
@@ -75,5 +75,17 @@ describe('stored odds on chDB', () => {
     expect(cut.get('R')).toMatchObject({ line: -1.5 });
     // Negative control: without the cutoff the later re-listing answers.
     expect((await describeStoredOdds(ch, 'sharpapi', ['R'])).get('R')).toMatchObject({ line: 42.5 });
+  });
+
+  it('storedTickIds: the ids held at or after the position, of that source only', async () => {
+    await insertRows(ch, 'odds_ticks', [
+      tick('sharpapi', 'T', 40, { price_american: null, locked: false, removed: true }),
+      tick('sharpapi', 'T', 50),
+      tick('opticodds', 'T', 45),
+    ]);
+    const asked = ['sharpapi:T:40', 'sharpapi:T:50', 'opticodds:T:45', 'sharpapi:T:99'];
+    expect([...(await storedTickIds(ch, 'sharpapi', asked, at(41)))]).toEqual(['sharpapi:T:50']);
+    expect([...(await storedTickIds(ch, 'sharpapi', asked, at(40)))].sort()).toEqual(['sharpapi:T:40', 'sharpapi:T:50']);
+    expect((await storedTickIds(ch, 'sharpapi', [], at(0))).size).toBe(0);
   });
 });

@@ -1,56 +1,9 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { RatePacer, createSharpApiAdapter, sharpApiTickId, type SharpApiAdapterOptions } from '../../lib/feeds/sharpapi';
-import { startSharpApiSandbox, type SharpApiSandbox, type SharpApiSandboxOptions } from '../../sandbox/sharpapi';
-import { createTestFeedContext, type TestFeedContext } from '../helpers/feed-context';
+import { describe, expect, it } from 'vitest';
+import { RatePacer, createSharpApiAdapter, sharpApiTickId } from '../../lib/feeds/sharpapi';
+import { createTestFeedContext } from '../helpers/feed-context';
+import { caughtUp, expectLatestMatchesBook, sharpApiHarness, sorted, step } from '../helpers/sharpapi-run';
 
-const KEY = 'sk_test_sharpapi';
-const ROOMY = { limit: 1_000_000, windowMs: 60_000 };
-
-interface Running { sb: SharpApiSandbox; ctx: TestFeedContext; done: Promise<void>; }
-const cleanups: Array<() => Promise<void>> = [];
-afterEach(async () => {
-  while (cleanups.length) await cleanups.pop()!();
-});
-
-async function sandbox(opts: Partial<SharpApiSandboxOptions> = {}): Promise<SharpApiSandbox> {
-  const sb = await startSharpApiSandbox({ apiKey: KEY, clock: 'manual', seed: 7, changesPerSecond: 100, rateLimit: ROOMY, ...opts });
-  cleanups.push(() => sb.close());
-  return sb;
-}
-
-function runAdapter(sb: SharpApiSandbox, opts: Partial<SharpApiAdapterOptions> = {}, ctx = createTestFeedContext()): Running {
-  const adapter = createSharpApiAdapter({ baseUrl: sb.url, apiKey: KEY, pollIntervalMs: 5, ...opts });
-  const done = adapter.run(ctx);
-  cleanups.push(async () => {
-    ctx.abort();
-    await done.catch(() => undefined);
-  });
-  return { sb, ctx, done };
-}
-
-/** The poller has emitted a window ending at the server's current clock. */
-const caughtUp = (r: Running) => r.ctx.waitFor(() => r.ctx.lastCheckpoint()?.position === r.sb.now(), `checkpoint at ${r.sb.now()}`);
-
-async function step(r: Running, ms: number): Promise<void> {
-  await caughtUp(r);
-  r.sb.advance(ms);
-  await caughtUp(r);
-}
-
-const sorted = (ids: Iterable<string>) => [...ids].sort();
-
-/** Every odd's last emitted tick is its current version in the book (or a removal when pulled). */
-function expectLatestMatchesBook(r: Running): void {
-  const latest = new Map<string, { tick_id: string; removed: boolean }>();
-  for (const t of r.ctx.ticks) latest.set(t.provider_odd_id, t);
-  const wrong = r.sb.current().filter((o) => {
-    const t = latest.get(o.id);
-    return o.tickId === null ? t !== undefined && !t.removed : t?.tick_id !== o.tickId;
-  });
-  expect(wrong).toEqual([]);
-  expect(r.ctx.gaps).toEqual([]);
-  expect(r.ctx.ticks.length).toBe(r.ctx.tickIds().size);
-}
+const { sandbox, runAdapter } = sharpApiHarness();
 
 describe('SharpAPI adapter against the sandbox', () => {
   it('loads a scripted stream exactly: every version and removal once, nothing else', async () => {
@@ -154,83 +107,6 @@ describe('SharpAPI adapter against the sandbox', () => {
     await r.ctx.waitFor(() => (r.ctx.lastCheckpoint()?.position ?? '') >= end, 'a window past the last change', 10_000);
     expect(r.ctx.logs.some((l) => l.event === 'sharpapi.keyset' && l.fields.shifted === true)).toBe(true);
     expectLatestMatchesBook(r);
-  });
-
-  it('applies removed[] as removal ticks carrying what is known of the selection', async () => {
-    const sb = await sandbox({ totalChanges: 300 });
-    const r = runAdapter(sb);
-    for (let i = 0; i < 6; i++) await step(r, 500);
-    const removals = r.ctx.ticks.filter((t) => t.removed);
-    expect(removals.length).toBe(sb.emitted().removals);
-    expect(removals.length).toBeGreaterThan(0);
-    for (const t of removals) {
-      expect(t).toMatchObject({ price_american: null, price_decimal: null, implied_prob: null, locked: false, source: 'sharpapi' });
-      const lastQuote = r.ctx.ticks.slice(0, r.ctx.ticks.indexOf(t)).filter((q) => !q.removed && q.provider_odd_id === t.provider_odd_id).at(-1)!;
-      expect(lastQuote, t.provider_odd_id).toBeDefined();
-      // Filled from the last quote of the same odd, and ordered after it.
-      expect(t).toMatchObject({ book: lastQuote.book, event_key: lastQuote.event_key, league: lastQuote.league, market: lastQuote.market, selection: lastQuote.selection, home_team: lastQuote.home_team });
-      expect(t.ts >= lastQuote.ts).toBe(true);
-    }
-  });
-
-  it('a removal of an odd it never quoted is described from the odds id', async () => {
-    const sb = await sandbox({ totalChanges: 400 });
-    sb.advance(2000);
-    const before = new Set(sb.emitted().tickIds);
-    // Start after the initial book: the poller never sees the quotes of odds removed in the next step.
-    const r = runAdapter(sb, {}, createTestFeedContext({ checkpoint: { position: sb.now() } }));
-    await step(r, 2000);
-    const removals = r.ctx.ticks.filter((t) => t.removed);
-    const unknown = removals.filter((t) => !r.ctx.ticks.some((q) => !q.removed && q.provider_odd_id === t.provider_odd_id));
-    expect(unknown.length).toBeGreaterThan(0);
-    for (const t of unknown) {
-      const [book, event, ...rest] = t.provider_odd_id.split('_');
-      expect(t.book).toBe(book);
-      expect(t.event_key).toBe(event);
-      expect(['moneyline', 'spread', 'total']).toContain(t.market);
-      expect(t.market_raw).toBe(rest.slice(0, -1).join('_'));
-      expect(t.selection).toBe(t.market === 'total' ? (rest.at(-1) === 'over' ? 'Over' : 'Under') : rest.at(-1));
-    }
-    expect(sorted(r.ctx.tickIds())).toEqual(sorted(sb.emitted().tickIds.filter((id) => !before.has(id))));
-  });
-
-  it('a removal replayed after a restart repeats the stored quote (the same row as before the crash), from the warehouse', async () => {
-    const sb = await sandbox({ totalChanges: 300 });
-    const a = runAdapter(sb);
-    for (let i = 0; i < 6; i++) await step(a, 500);
-    const checkpoints = [...a.ctx.checkpoints];
-    a.ctx.abort();
-    await a.done;
-    const before = new Map(a.ctx.ticks.filter((t) => t.removed).map((t) => [t.tick_id, t]));
-    expect(before.size).toBeGreaterThan(0);
-    // What activities/feeds.ts answers from odds_ticks: the latest stored quote of each odd.
-    const describeOdds = async (ids: string[]) => {
-      const out = new Map<string, any>();
-      for (const t of a.ctx.ticks) if (!t.removed && ids.includes(t.provider_odd_id)) out.set(t.provider_odd_id, t);
-      return out;
-    };
-    const key = (t: { league: string; event_key: string; market: string; selection: string; book: string; ts: string; tick_id: string }) =>
-      [t.league, t.event_key, t.market, t.selection, t.book, t.ts, t.tick_id].join('|');
-    // A crash after a window's rows and before its checkpoint replays that window from the same
-    // `since` with an empty memory of quotes: restart from each checkpoint and keep the removals
-    // that are the same events (same tick id) as before.
-    const replay = async (withWarehouse: boolean) => {
-      const out = [];
-      for (const cp of checkpoints) {
-        const r = runAdapter(sb, {}, createTestFeedContext({ checkpoint: cp, describeOdds: withWarehouse ? describeOdds : undefined }));
-        await caughtUp(r);
-        r.ctx.abort();
-        await r.done;
-        out.push(...r.ctx.ticks.filter((t) => t.removed && before.has(t.tick_id)));
-      }
-      return out;
-    };
-    const replayed = await replay(true);
-    expect(new Set(replayed.map((t) => t.tick_id)).size).toBe(before.size);
-    for (const t of replayed) expect(key(t)).toBe(key(before.get(t.tick_id)!));
-    // Negative control: without the stored quotes the replayed removals land under other keys (a duplicate row for FINAL).
-    const blind = await replay(false);
-    expect(blind.filter((t) => key(t) !== key(before.get(t.tick_id)!)).length).toBeGreaterThan(0);
   });
 
   it('reports since_clamped and removed_truncated as gaps', async () => {

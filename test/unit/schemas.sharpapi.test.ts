@@ -135,9 +135,12 @@ describe('canonical market, selection and line', () => {
   });
 
   it('a removal tick has no price, sorts just after its window\'s since (replay-stable), and keys its id on the window', () => {
-    const t = OddsTickSchema.parse(sharpApiRemovalTick('draftkings_33483153_moneyline_PHO', '2026-02-11T12:00:00Z', '2026-02-11T12:00:20.000Z', undefined, RECEIVED));
+    const t = OddsTickSchema.parse(sharpApiRemovalTick('draftkings_33483153_moneyline_PHO', '2026-02-11T12:00:00Z', null, undefined, RECEIVED));
     expect(t).toMatchObject({ removed: true, locked: false, price_american: null, price_decimal: null, implied_prob: null, book: 'draftkings', event_key: '33483153', market: 'moneyline', selection: 'PHO', ts: '2026-02-11T12:00:00.001Z' });
     expect(t.tick_id).toBe(sharpApiTickId({ id: 'draftkings_33483153_moneyline_PHO', lastSeenAt: '2026-02-11T12:00:00.000Z', oddsAmerican: null, line: null, removed: true }));
+    // Pulled after a quote read earlier in its window: 1 ms after that quote, under the same id.
+    const after = sharpApiRemovalTick('draftkings_33483153_moneyline_PHO', '2026-02-11T12:00:00Z', '2026-02-11T12:00:07.250Z', undefined, RECEIVED);
+    expect(after).toMatchObject({ ts: '2026-02-11T12:00:07.251Z', tick_id: t.tick_id });
   });
 });
 

@@ -22,3 +22,7 @@ export function sharpApiTickId(k: SharpApiTickKey): string {
   const digest = createHash('sha256').update(JSON.stringify([k.id, ts, k.oddsAmerican, k.line, k.removed])).digest('hex');
   return `sharpapi:${digest.slice(0, 32)}`;
 }
+
+/** The id of the removal of odd `id` reported by the window that starts at `windowSince`. */
+export const sharpApiRemovalTickId = (id: string, windowSince: string): string =>
+  sharpApiTickId({ id, lastSeenAt: windowSince, oddsAmerican: null, line: null, removed: true });

@@ -3,7 +3,7 @@ import type { OddsTick } from '../../../schemas/odds';
 import type { SharpApiOdds } from '../../../schemas/sharpapi';
 import { fromAmerican, parseAmerican, type NormalizedPrice } from '../../odds/price';
 import { canonicalMarket } from '../../odds/market';
-import { sharpApiTickId } from './ids';
+import { sharpApiRemovalTickId, sharpApiTickId } from './ids';
 
 export { canonicalMarket };
 
@@ -93,10 +93,14 @@ export function parseSharpApiOddsId(id: string): KnownOdd {
   };
 }
 
-export function sharpApiRemovalTick(id: string, windowSince: string, _observedAt: string, known: KnownOdd | undefined, receivedAt: string): OddsTick {
+/**
+ * `quotedAfterSince`: the time of a quote of this odd read earlier in the same window (on an earlier
+ * page, whose removed list did not name it yet), when there is one: the removal came after it.
+ */
+export function sharpApiRemovalTick(id: string, windowSince: string, quotedAfterSince: string | null, known: KnownOdd | undefined, receivedAt: string): OddsTick {
   const k = known ?? parseSharpApiOddsId(id);
   return {
-    tick_id: sharpApiTickId({ id, lastSeenAt: windowSince, oddsAmerican: null, line: null, removed: true }),
+    tick_id: sharpApiRemovalTickId(id, windowSince),
     source: 'sharpapi',
     book: k.book,
     sport: k.sport,
@@ -119,10 +123,11 @@ export function sharpApiRemovalTick(id: string, windowSince: string, _observedAt
     locked: false,
     removed: true,
     // The removal happened after `since` and no later than this response. Its time is the window's
-    // `since` + 1 ms, not the response time: a window replayed after a crash (rows in, checkpoint not)
-    // must give the same (ts, tick_id), or FINAL keeps both copies. Every earlier quote of the odd was
-    // seen at or before `since` (the previous response's server_time), so it still sorts after them.
-    ts: new Date(Date.parse(windowSince) + 1).toISOString(),
+    // `since` + 1 ms, not the response time, which a replayed window would not repeat; earlier quotes
+    // were seen at or before `since` (the previous response's server_time). A quote read earlier in
+    // this window is later than `since`, and the removal must still sort after it, or the odd's latest
+    // row would say it is listed. (A replayed window does not re-create a stored removal: window.ts.)
+    ts: new Date(Math.max(Date.parse(windowSince), quotedAfterSince === null ? -Infinity : Date.parse(quotedAfterSince)) + 1).toISOString(),
     received_at: receivedAt,
   };
 }

@@ -62,7 +62,7 @@ export class SharpApiPoller {
       let resumedFrom = this.ctx.checkpoint?.position === since ? since : null;
       while (!ctx.signal.aborted) {
         const started = Math.max(Date.now(), notBefore);
-        const next = await pollWindow(this, since, notBefore);
+        const next = await pollWindow(this, since, notBefore, resumedFrom !== null);
         if (next === null) break;
         if (resumedFrom !== null) await this.reportCatchUp(resumedFrom, next, interval);
         resumedFrom = null;
@@ -120,6 +120,10 @@ export class SharpApiPoller {
     const unknown = ids.filter((id) => !this.known.has(id));
     if (unknown.length === 0 || !this.ctx.describeOdds) return;
     for (const [id, odd] of await this.ctx.describeOdds(unknown, windowSince)) if (!this.known.has(id)) this.known.set(id, odd);
+  }
+
+  async storedRemovals(tickIds: string[], since: string): Promise<Set<string>> {
+    return (await this.ctx.storedTickIds?.(tickIds, since)) ?? new Set();
   }
 
   private remember(id: string, t: OddsTick): void {

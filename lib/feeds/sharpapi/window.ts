@@ -2,6 +2,7 @@
 import type { OddsTick } from '../../../schemas/odds';
 import type { SharpApiDeltaResponse } from '../../../schemas/sharpapi';
 import type { FeedGap, FeedRunContext } from '../types';
+import { sharpApiRemovalTickId } from './ids';
 import { sharpApiRemovalTick, type KnownOdd } from './mapping';
 import { SHARPAPI_REMOVAL_RETENTION_MS } from './options';
 
@@ -16,6 +17,8 @@ export interface WindowPoller {
   readonly known: Map<string, KnownOdd>;
   /** Fills `known` for removed odds quoted before this run (from the warehouse), so their removals match. */
   describeUnknown(ids: string[], windowSince: string): Promise<void>;
+  /** Which of these removal tick ids the warehouse already holds (at or after `since`). */
+  storedRemovals(tickIds: string[], since: string): Promise<Set<string>>;
   readonly limit: number;
   /** Lowered if the server's offset cap turns out smaller than documented. */
   offsetCap: number;
@@ -26,11 +29,18 @@ export interface WindowPoller {
   gap(gap: FeedGap): Promise<void>;
 }
 
-/** Polls every page of one window; returns the next window's `since` (null when aborted). */
-export async function pollWindow(poller: WindowPoller, base: string, notBefore: number): Promise<string | null> {
+/**
+ * Polls every page of one window; returns the next window's `since` (null when aborted).
+ * `replay`: the window starts at the checkpoint a restart resumed from, so a crash may have stored
+ * some of its rows already.
+ */
+export async function pollWindow(poller: WindowPoller, base: string, notBefore: number, replay = false): Promise<string | null> {
   const ctx = poller.ctx;
   const emittedTicks = new Set<string>();
+  /** Removals emitted, stored before a crash, or superseded by a re-listing in this window. */
   const emittedRemovals = new Set<string>();
+  /** The latest quote of each odd read on an earlier page of this window. */
+  const quotedAt = new Map<string, string>();
   const flagged = new Set<string>();
   let since = base;
   let offset = 0;
@@ -77,13 +87,24 @@ export async function pollWindow(poller: WindowPoller, base: string, notBefore: 
         ticks.push(tick);
       }
       if (!shifted && pageLastMs !== null) contiguousMs = pageLastMs;
-      await poller.describeUnknown((body.removed ?? []).filter((id) => !emittedRemovals.has(id) && !inData.has(id)), base);
-      for (const id of body.removed ?? []) {
-        // A removed id that is also in `data` was re-listed after its removal: the quote is the newer state.
-        if (emittedRemovals.has(id) || inData.has(id)) continue;
-        emittedRemovals.add(id);
-        ticks.push(sharpApiRemovalTick(id, base, serverTime, poller.known.get(id), page.receivedAt));
+      // A removed id that is also in `data` was re-listed after its removal: the quote is the newer
+      // state, on this page and on the later ones (whose data no longer holds it).
+      for (const id of body.removed ?? []) if (inData.has(id)) emittedRemovals.add(id);
+      let pulled = (body.removed ?? []).filter((id) => !emittedRemovals.has(id));
+      if (replay && pulled.length) {
+        // What was first described by a quote of this window's first run is not described the same
+        // way now (that quote is gone from `data`): a second copy under other key columns would be a
+        // second row for FINAL. The stored copy stays the only one.
+        const stored = await poller.storedRemovals(pulled.map((id) => sharpApiRemovalTickId(id, base)), base);
+        for (const id of pulled) if (stored.has(sharpApiRemovalTickId(id, base))) emittedRemovals.add(id);
+        pulled = pulled.filter((id) => !emittedRemovals.has(id));
       }
+      await poller.describeUnknown(pulled, base);
+      for (const id of pulled) {
+        emittedRemovals.add(id);
+        ticks.push(sharpApiRemovalTick(id, base, quotedAt.get(id) ?? null, poller.known.get(id), page.receivedAt));
+      }
+      for (const t of ticks) if (!t.removed && (quotedAt.get(t.provider_odd_id) ?? '') < t.ts) quotedAt.set(t.provider_odd_id, t.ts);
     }
 
     const rowsOnPage = body?.data.length ?? 0;
