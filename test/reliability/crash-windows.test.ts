@@ -38,12 +38,14 @@ function report(r: CrashRunResult) {
 }
 
 async function check(r: CrashRunResult, minCrashes: number) {
-  expect(r.unhit, 'every failpoint killed up once').toEqual([]);
-  expect(r.crashes.length).toBeGreaterThanOrEqual(minCrashes);
-  expect(r.stillRunning, 'refresh workflows finished after the last restart').toEqual([]);
-  expect(r.notCompleted, 'no workflow failed or was terminated').toEqual([]);
-  expect(r.comparison.lost.slice(0, 20)).toEqual([]);
-  expect(r.comparison.duplicates.slice(0, 20)).toEqual([]);
+  // The seed in every message: CI keeps only the failure's excerpt, and the seed replays the schedule.
+  const seed = `LINEHOUSE_CRASH_SEED=${r.seed}`;
+  expect(r.unhit, `every failpoint killed up once (${seed})`).toEqual([]);
+  expect(r.crashes.length, seed).toBeGreaterThanOrEqual(minCrashes);
+  expect(r.stillRunning, `refresh workflows finished after the last restart (${seed})`).toEqual([]);
+  expect(r.notCompleted, `no workflow failed or was terminated (${seed})`).toEqual([]);
+  expect(r.comparison.lost.slice(0, 20), `lost (${seed})`).toEqual([]);
+  expect(r.comparison.duplicates.slice(0, 20), `duplicates (${seed})`).toEqual([]);
   expect(r.comparison.parts.bet_slips.compared).toBeGreaterThan(0);
   expect(r.comparison.parts['opticodds.ticks'].compared).toBeGreaterThan(0);
   expect(r.comparison.parts['sharpapi.ticks'].compared).toBeGreaterThan(0);
