@@ -89,6 +89,9 @@ const SOURCE = (sharpBook: string, devig: string) =>
   sharpBook === DEFAULTS.sharpBook && devig === DEFAULTS.devig ? 'bet_clv' : 'bet_clv_at(sharp_book = {sharp_book:String}, devig = {devig:String})';
 
 /** A fixed SQL fragment per row set (never user text). */
+/** The report statement's dimension for histogram bins (not one of DIMENSIONS). */
+const HISTOGRAM = 'histogram:ev_clv_sharp';
+
 const ROW_FILTER: Record<RowSet, string> = {
   legs: "row_kind = 'leg'",
   wagers: "row_kind = 'slip' OR slip_rows = 0",
@@ -101,7 +104,16 @@ const src = (rows: RowSet, source: string) => `
     FROM ${source}),
   picked AS (SELECT * FROM src WHERE ${ROW_FILTER[rows]})`;
 
-const groupsSql = (rows: RowSet, source: string) => `
+/** The histogram's bin of a row's EV CLV vs the sharp book, clamped to the outer bins. */
+const BIN = 'toInt64(greatest(-toFloat64({bins:String}), least(toFloat64({bins:String}) - 1, floor(ev_clv_sharp / toFloat64({width:String})))))';
+
+/**
+ * One statement for the whole report: every group, and the histogram as one more "dimension"
+ * whose keys are bins (only rows with a finite EV CLV vs the sharp book get that entry). The view
+ * stack under bet_clv is planned and read once; a second statement for the histogram cost as much
+ * as the first (bench/RESULTS.md, CLV report).
+ */
+const reportSql = (rows: RowSet, source: string) => `
 WITH ${src(rows, source)}
 SELECT
   g.1 AS dimension,
@@ -124,25 +136,16 @@ SELECT
   countIf(unresolved_reason IS NOT NULL) AS unresolved,
   sumMapIf(map(assumeNotNull(unresolved_reason), toUInt64(1)), unresolved_reason IS NOT NULL) AS unresolved_by_reason
 FROM picked
-ARRAY JOIN [
+ARRAY JOIN arrayFilter(d -> d.1 != '${HISTOGRAM}' OR (ev_clv_sharp IS NOT NULL AND isFinite(ev_clv_sharp)), [
   ('all', ''),
   ('bettor', toString(bettor_id)),
   ('book', toString(book_abbr)),
   ('league', toString(league)),
   ('market', ifNull(toString(market), '')),
-  ('month', ifNull(toString(month), ''))] AS g
+  ('month', ifNull(toString(month), '')),
+  ('${HISTOGRAM}', if(ev_clv_sharp IS NOT NULL AND isFinite(ev_clv_sharp), toString(${BIN}), ''))]) AS g
 GROUP BY dimension, key
 ORDER BY dimension, key`;
-
-const histogramSql = (rows: RowSet, source: string) => `
-WITH ${src(rows, source)}
-SELECT
-  toInt64(greatest(-toFloat64({bins:String}), least(toFloat64({bins:String}) - 1, floor(ev_clv_sharp / toFloat64({width:String}))))) AS bin,
-  count() AS n
-FROM picked
-WHERE ev_clv_sharp IS NOT NULL AND isFinite(ev_clv_sharp)
-GROUP BY bin
-ORDER BY bin`;
 
 const num = (v: unknown): number => Number(v ?? 0);
 const numOrNull = (v: unknown): number | null => {
@@ -193,8 +196,9 @@ export async function clvReport(run: SqlRunner, opts: ClvReportOptions = {}): Pr
   const params = { sharp_book: sharpBook, devig };
   const source = SOURCE(sharpBook, devig);
 
-  const groupRows = (await run(groupsSql(rows, source), params)).map(toGroup);
-  const histRows = await run(histogramSql(rows, source), { ...params, bins: String(nBins), width: String(binWidth) });
+  const reportRows = await run(reportSql(rows, source), { ...params, bins: String(nBins), width: String(binWidth) });
+  const histRows = reportRows.filter((r) => r.dimension === HISTOGRAM);
+  const groupRows = reportRows.filter((r) => r.dimension !== HISTOGRAM).map(toGroup);
 
   const groups = Object.fromEntries(DIMENSIONS.map((d) => [d, [] as ClvGroup[]])) as Record<Dimension, ClvGroup[]>;
   let overall = emptyGroup('all', '');
@@ -206,7 +210,7 @@ export async function clvReport(run: SqlRunner, opts: ClvReportOptions = {}): Pr
     groups[d].sort(d === 'month' ? (a, b) => a.key.localeCompare(b.key) : (a, b) => b.bets - a.bets || a.key.localeCompare(b.key));
   }
 
-  const counts = new Map(histRows.map((r) => [num(r.bin), num(r.n)]));
+  const counts = new Map(histRows.map((r) => [Number(r.key), num(r.bets)]));
   const bins: HistogramBin[] = [];
   for (let k = -nBins; k < nBins; k++) bins.push({ from: round(k * binWidth), to: round((k + 1) * binWidth), count: counts.get(k) ?? 0 });
 

@@ -141,7 +141,7 @@ const ALLOWED: Record<string, string[]> = {
   'lib/warehouse/client.ts': ['database', 'table', "enc.columns.join(', ')", "enc.select?.join(', ') ?? '*'", 'source'],
   'lib/warehouse/cluster-ddl.ts': ['name', 'localName(name)', 'localName(target)', 'localName(table)', 'table', 'o.cluster', 'cluster', 'o.database', 'outside.join(\', \')', 'paren', 'ifNot', 'localBody', 'rest', 'or'], // DDL rewriting of the repo's own migrations; cluster/database are validated identifiers
   'lib/clv/materialize.ts': ['claims', "deleteFrom('closing_lines_store', clusterOf(ch))"], // a fixed sub-select with bound params; a table name
-  'lib/report/clv-report.ts': ['source', 'ROW_FILTER[rows]', 'src(rows, source)'], // SOURCE(): 'bet_clv' or the parameterised view with {…:String} params; fixed filters
+  'lib/report/clv-report.ts': ['source', 'ROW_FILTER[rows]', 'src(rows, source)', 'HISTOGRAM', 'BIN'], // SOURCE(): 'bet_clv' or the parameterised view with {…:String} params; fixed filters; the histogram's constant dimension name and bin expression
   'lib/landing.ts': ['LANDED_REF_COLUMNS', 'hexLiterals'], // unhex('<hex of the id>') literals: no id text reaches the SQL (bound params would queue on chDB's process-wide param chain)
   'activities/refresh-requests.ts': ['LANDED_REF_COLUMNS'],
 };
