@@ -49,6 +49,35 @@ export function loadMigrations(dir = SQL_DIR): Migration[] {
 export interface MigrateResult {
   applied: string[];
   alreadyApplied: number;
+  /** View definitions not run because a later pending migration replaces the view first. */
+  supersededViews: number;
+}
+
+const VIEW_DEF = /^CREATE OR REPLACE VIEW ([A-Za-z_][A-Za-z0-9_]*) AS\b/;
+
+/**
+ * Which of these statements (in apply order) are view definitions that need not run: a later one
+ * replaces the same view, and no statement run in between names it. Creating a view analyses its
+ * whole query, and the CLV views are defined three times over the migrations (0007, 0008, 0011):
+ * on a fresh warehouse only the last definitions matter. Decided from the end, so a statement
+ * that names a view counts only if it runs itself.
+ */
+export function supersededViewDefinitions(statements: readonly string[]): Set<number> {
+  const skip = new Set<number>();
+  const mentions = (stmt: string, name: string) => new RegExp(`\\b${name}\\b`).test(stmt);
+  for (let i = statements.length - 1; i >= 0; i--) {
+    const name = VIEW_DEF.exec(statements[i])?.[1];
+    if (!name) continue;
+    for (let j = i + 1; j < statements.length; j++) {
+      if (skip.has(j)) continue;
+      if (VIEW_DEF.exec(statements[j])?.[1] === name) {
+        skip.add(i);
+        break;
+      }
+      if (mentions(statements[j], name)) break;
+    }
+  }
+  return skip;
 }
 
 /** `cluster` set: the DDL of lib/warehouse/cluster-ddl.ts (CLICKHOUSE_CLUSTER); unset: sql/ as written. */
@@ -106,20 +135,26 @@ export async function migrate(ch: Warehouse, dir = SQL_DIR, opts: MigrateOptions
   const migrations = loadMigrations(dir);
   for (const m of migrations) {
     const prior = done.get(m.version);
-    if (prior !== undefined) {
-      if (prior !== m.checksum) log.warn('migration.changed_after_apply', { file: m.file, hint: 'add a new numbered migration instead of editing an applied one' });
-      continue;
-    }
+    if (prior !== undefined && prior !== m.checksum) log.warn('migration.changed_after_apply', { file: m.file, hint: 'add a new numbered migration instead of editing an applied one' });
+  }
+  const pending = migrations.filter((m) => !done.has(m.version));
+  // On a cluster every statement runs as rewritten for it (ON CLUSTER, local and Distributed tables).
+  const flat = opts.cluster ? [] : pending.flatMap((m) => m.statements.map((statement, index) => ({ m, index, statement })));
+  const skipped = new Set([...supersededViewDefinitions(flat.map((x) => x.statement))].map((k) => `${flat[k].m.version}:${flat[k].index}`));
+  for (const m of pending) {
     const started = Date.now();
     const statements = migrationStatements(m, opts);
-    for (const [i, statement] of statements.entries()) await run(ch, statement, `migration ${m.file} statement ${i + 1}`);
+    for (const [i, statement] of statements.entries()) {
+      if (skipped.has(`${m.version}:${i}`)) continue;
+      await run(ch, statement, `migration ${m.file} statement ${i + 1}`);
+    }
     const row = { version: m.version, name: m.name, checksum: m.checksum };
     // Through a Distributed table an insert is forwarded in the background by default; the next
     // migrate (or a concurrent `up`) must see this row, so the cluster insert waits for the shard.
     if (opts.cluster) await ch.insert({ table: 'schema_migrations', values: [row], format: 'JSONEachRow', clickhouse_settings: { insert_distributed_sync: 1 } });
     else await insertRows(ch, 'schema_migrations', [row]);
     applied.push(m.file);
-    log.info('migration.applied', { file: m.file, statements: statements.length, ms: Date.now() - started, progress: `${applied.length}/${migrations.length - done.size}` });
+    log.info('migration.applied', { file: m.file, statements: statements.length, ms: Date.now() - started, progress: `${applied.length}/${pending.length}` });
   }
-  return { applied, alreadyApplied: done.size };
+  return { applied, alreadyApplied: done.size, supersededViews: skipped.size };
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { loadMigrations, splitStatements } from '../../lib/warehouse/migrate';
+import { loadMigrations, splitStatements, supersededViewDefinitions } from '../../lib/warehouse/migrate';
 
 describe('migrations', () => {
   it('splits statements on line-ending semicolons and drops comment lines', () => {
@@ -16,6 +16,19 @@ describe('migrations', () => {
     for (const m of ms)
       for (const s of m.statements)
         if (/^CREATE TABLE/i.test(s)) expect(s, `${m.file}: ${s.slice(0, 60)}`).toMatch(/COMMENT '[^']*Read by [^']+'/);
+  });
+
+  it('skips a view definition only when a later one replaces it and nothing run in between names it', () => {
+    const v = (name: string, body = 'SELECT 1') => `CREATE OR REPLACE VIEW ${name} AS ${body}`;
+    // b reads a in between: a's first definition must run.
+    expect([...supersededViewDefinitions([v('a'), v('b', 'SELECT * FROM a'), v('a', 'SELECT 2')])]).toEqual([]);
+    // b's first definition (the only reader of a's first) is replaced before anything else reads it: both skipped.
+    expect([...supersededViewDefinitions([v('a'), v('b', 'SELECT * FROM a'), v('b', 'SELECT 3'), v('a', 'SELECT 2')])].sort()).toEqual([0, 1]);
+    // Whole words: bet_clv_at is not a mention of bet_clv; a table or insert that names the view is.
+    expect([...supersededViewDefinitions([v('bet_clv'), v('bet_clv_at'), v('bet_clv', 'SELECT 2')])]).toEqual([0]);
+    expect([...supersededViewDefinitions([v('c'), 'CREATE MATERIALIZED VIEW IF NOT EXISTS m TO t AS SELECT * FROM c', v('c', 'SELECT 2')])]).toEqual([]);
+    // The last definition always runs.
+    expect([...supersededViewDefinitions([v('a'), v('a', 'SELECT 2'), v('a', 'SELECT 3')])].sort()).toEqual([0, 1]);
   });
 
   it('keeps the table names of the external contract', () => {
