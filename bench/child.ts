@@ -12,7 +12,11 @@ type Runner = (opts: { quick?: boolean }) => Promise<BenchSection[]>;
 export const BENCHES: Record<string, () => Promise<Runner>> = {
   feed: async () => (await import('./feed-ingest')).runFeedIngestBench,
   refresh: async () => (await import('./refresh')).runRefreshBench,
-  webhook: async () => (await import('./webhook')).runWebhookBench,
+  // Its series take ~10 s each: one progress line per series, as the other sections print theirs.
+  webhook: async () => {
+    const { runWebhookBench } = await import('./webhook');
+    return (opts) => runWebhookBench({ ...opts, log: (line) => process.stderr.write(`[webhook] ${line.trim()}\n`) });
+  },
   clv: async () => (await import('./clv')).runClvBench,
 };
 
