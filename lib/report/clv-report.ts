@@ -88,10 +88,10 @@ const DEFAULTS = { sharpBook: 'pinnacle', devig: 'multiplicative' } as const;
 const SOURCE = (sharpBook: string, devig: string) =>
   sharpBook === DEFAULTS.sharpBook && devig === DEFAULTS.devig ? 'bet_clv' : 'bet_clv_at(sharp_book = {sharp_book:String}, devig = {devig:String})';
 
-/** A fixed SQL fragment per row set (never user text). */
 /** The report statement's dimension for histogram bins (not one of DIMENSIONS). */
 const HISTOGRAM = 'histogram:ev_clv_sharp';
 
+/** A fixed SQL fragment per row set (never user text). */
 const ROW_FILTER: Record<RowSet, string> = {
   legs: "row_kind = 'leg'",
   wagers: "row_kind = 'slip' OR slip_rows = 0",

@@ -95,8 +95,9 @@ export async function pollWindow(poller: WindowPoller, base: string, notBefore: 
         // What was first described by a quote of this window's first run is not described the same
         // way now (that quote is gone from `data`): a second copy under other key columns would be a
         // second row for FINAL. The stored copy stays the only one.
-        const stored = await poller.storedRemovals(pulled.map((id) => sharpApiRemovalTickId(id, base)), base);
-        for (const id of pulled) if (stored.has(sharpApiRemovalTickId(id, base))) emittedRemovals.add(id);
+        const tickIds = pulled.map((id) => sharpApiRemovalTickId(id, base));
+        const stored = await poller.storedRemovals(tickIds, base);
+        for (const [i, id] of pulled.entries()) if (stored.has(tickIds[i])) emittedRemovals.add(id);
         pulled = pulled.filter((id) => !emittedRemovals.has(id));
       }
       await poller.describeUnknown(pulled, base);
