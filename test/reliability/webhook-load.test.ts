@@ -6,7 +6,8 @@ import { REPO_ROOT } from '../../lib/paths';
 import { readRunFile } from '../../lib/stack';
 import { loadWebhookInChild } from '../../bench/webhook';
 import { exited, freshPorts, startUp, waitHealthy } from '../helpers/cli';
-import { eventually, tempDir } from '../helpers/stack';
+import { untilCountReaches } from '../helpers/progress';
+import { tempDir } from '../helpers/stack';
 
 /**
  * 500 req/s of signed, realistic refreshresponse.created deliveries for ~10 s at the real
@@ -73,19 +74,24 @@ describe('webhook receiver under load', () => {
     expect(doubled, 'landed more than once').toEqual([]);
     // Whatever was landed was acknowledged or in flight at the end of the run (never more than the connections).
     expect(byId.size - r.acked.length).toBeLessThanOrEqual(50);
-    // And the workflows load them: every acknowledged refresh ends in a load marker.
-    await eventually(
-      'every acknowledged refresh to load',
+    // And the workflows load them: every acknowledged refresh ends in a load marker. How many
+    // were acknowledged depends on the machine, and loading runs at its own pace (~15–40 a second
+    // here, slower while CI runs another file beside this one), so the wait lasts while markers
+    // keep coming and fails when they stop.
+    const loaded = await untilCountReaches(
+      'acknowledged refreshes loaded',
       async () => {
         const [row] = await query<{ n: number }>(`SELECT count() AS n FROM load_markers FINAL WHERE startsWith(key, 'RRES_${prefix}_')`);
-        return Number(row.n) >= r.acked.length;
+        return Number(row.n);
       },
-      300_000,
+      r.acked.length,
+      { stallMs: 120_000, capMs: 900_000, pollMs: 2_000, log: (line) => console.log(`[webhook-load] ${line}`) },
     );
     // Hand-overs wait while arrivals exceed 100/s (lib/webhook/dispatcher.ts): how long loading
-    // trailed the burst is a figure too.
-    const withLoad = { ...figures, allLoadedSecondsAfterRun: Math.round((Date.now() - loadEnd) / 100) / 10 };
+    // trailed the burst, and its pace, are figures too.
+    const trailed = (Date.now() - loadEnd) / 1000;
+    const withLoad = { ...figures, allLoadedSecondsAfterRun: Math.round(trailed * 10) / 10, loadedPerSecond: Math.round((r.acked.length / trailed) * 10) / 10, waitedSeconds: Math.round(loaded.seconds) };
     fs.writeFileSync(figuresFile, JSON.stringify(withLoad, null, 2) + '\n');
     console.log(`[webhook-load] ${JSON.stringify(withLoad)}`);
-  }, 400_000);
+  }, 1_000_000);
 });
