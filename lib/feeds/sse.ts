@@ -7,6 +7,8 @@
  * only dispatches on its terminating blank line, so a connection cut mid-event yields nothing for
  * that event and the caller resumes from the last complete one.
  */
+import { isAscii } from 'node:buffer';
+
 export interface SseEvent {
   /** `event:` field; 'message' when absent. */
   event: string;
@@ -19,7 +21,10 @@ export interface SseEvent {
 }
 
 export class SseParser {
-  private decoder = new TextDecoder('utf-8');
+  // The BOM is this parser's business (bomChecked): a decoder flushed mid-stream (see decode) must not strip one again.
+  private decoder = new TextDecoder('utf-8', { ignoreBOM: true });
+  /** The decoder saw non-ASCII bytes last, so it may hold the start of a split UTF-8 sequence. */
+  private decoderMayHold = false;
   private buffer = '';
   /** A chunk ended in CR: a leading LF in the next chunk belongs to the same line break. */
   private pendingCR = false;
@@ -35,7 +40,7 @@ export class SseParser {
   comments = 0;
 
   push(chunk: Uint8Array | string): SseEvent[] {
-    let text = typeof chunk === 'string' ? chunk : this.decoder.decode(chunk, { stream: true });
+    let text = typeof chunk === 'string' ? chunk : this.decode(chunk);
     if (!this.bomChecked && text.length > 0) {
       this.bomChecked = true;
       if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
@@ -72,6 +77,23 @@ export class SseParser {
     }
     this.buffer = this.buffer.slice(start);
     return out;
+  }
+
+  /**
+   * Bytes to text. A feed's chunks are nearly always plain ASCII, which Buffer copies into a
+   * one-byte string about ten times faster than the UTF-8 decoder decodes it (a 64 KiB chunk of
+   * odds here: 6 µs against 60 µs, with the ASCII check). An ASCII chunk
+   * cannot complete a sequence the decoder holds from the chunk before, so flushing the decoder
+   * first gives what the decoder itself would (U+FFFD for the broken sequence).
+   */
+  private decode(chunk: Uint8Array): string {
+    if (isAscii(chunk)) {
+      const held = this.decoderMayHold ? this.decoder.decode() : '';
+      this.decoderMayHold = false;
+      return held + Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength).toString('latin1');
+    }
+    this.decoderMayHold = true;
+    return this.decoder.decode(chunk, { stream: true });
   }
 
   /** End of stream: an unterminated event is discarded (it never completed). */

@@ -56,6 +56,17 @@ describe('SseParser', () => {
     }
     expect(run([...bytes].map((b) => Uint8Array.of(b))).out).toEqual(expected);
   });
+
+  // ASCII chunks skip the UTF-8 decoder (lib/feeds/sse.ts decode): the text must be what the decoder gives.
+  it('decodes a broken UTF-8 sequence before an ASCII chunk as the decoder would (U+FFFD), and keeps a U+FEFF inside the stream', () => {
+    const broken = [Buffer.from('data: caf'), Uint8Array.of(0xc3), Buffer.from('x\n\n')];
+    const reference = new TextDecoder().decode(Buffer.concat(broken));
+    expect(reference).toBe('data: caf\uFFFDx\n\n');
+    expect(run(broken).out).toEqual([{ event: 'message', id: '', data: 'caf\uFFFDx' }]);
+    // Only the stream's first character may be a BOM to drop: one that starts a later chunk is data.
+    expect(run([Buffer.from('data: a\n\ndata: '), Buffer.from('\uFEFFb\n\n')]).out.map((e) => e.data)).toEqual(['a', '\uFEFFb']);
+    expect(run([Buffer.from('\uFEFFdata: a\n\n'), Buffer.from('data: b\n\n')]).out.map((e) => e.data)).toEqual(['a', 'b']);
+  });
 });
 
 // ---------------------------------------------------------------------------------------------
