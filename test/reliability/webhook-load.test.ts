@@ -75,9 +75,9 @@ describe('webhook receiver under load', () => {
     // Whatever was landed was acknowledged or in flight at the end of the run (never more than the connections).
     expect(byId.size - r.acked.length).toBeLessThanOrEqual(50);
     // And the workflows load them: every acknowledged refresh ends in a load marker. How many
-    // were acknowledged depends on the machine, and loading runs at its own pace (30–40 a second
-    // alone here, from under 17 to 38 with CI running another file beside it), so the wait lasts while markers
-    // keep coming and fails when they stop.
+    // were acknowledged depends on the machine, and loading runs at its own pace (30–40 a
+    // second alone here, from under 17 to 38 with CI running another file beside it), so the
+    // wait lasts while markers keep coming and fails when they stop.
     const loaded = await untilCountReaches(
       'acknowledged refreshes loaded',
       async () => {
