@@ -82,9 +82,9 @@ export class SseParser {
   /**
    * Bytes to text. A feed's chunks are nearly always plain ASCII, which Buffer copies into a
    * one-byte string about ten times faster than the UTF-8 decoder decodes it (a 64 KiB chunk of
-   * odds here: 6 µs against 60 µs, with the ASCII check). An ASCII chunk
-   * cannot complete a sequence the decoder holds from the chunk before, so flushing the decoder
-   * first gives what the decoder itself would (U+FFFD for the broken sequence).
+   * odds here: 6 µs against 60 µs, with the ASCII check). An ASCII chunk cannot complete a
+   * sequence the decoder holds from the chunk before, so flushing the decoder first gives what
+   * the decoder itself would (U+FFFD for the broken sequence).
    */
   private decode(chunk: Uint8Array): string {
     if (isAscii(chunk)) {

@@ -2,7 +2,7 @@
  * Waits for a count to reach `target` for as long as it keeps rising. How fast work drains
  * depends on the machine and on what else it runs (CI runs two test files at once), so a fixed
  * deadline either fails a slow machine or waits too long on a broken one. This fails when the
- * count has not moved for `stallMs`, or at `capMs` whatever happens.
+ * count has not moved for `stallMs` (default 2 min), or at `capMs` (default 15 min) whatever happens.
  */
 export async function untilCountReaches(
   what: string,
