@@ -12,6 +12,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import type { FeedRunResult, FeedRunSpec } from './feed-run';
+import { SINK_DEFAULTS } from '../lib/feeds/sink';
 import { fmt, machineLine, stats } from './machine';
 import { renderSection } from './print';
 import type { BenchGoal, BenchRow, BenchSection } from './section';
@@ -20,7 +21,8 @@ const HERE = path.dirname(fileURLToPath(import.meta.url));
 const GOAL_TPS = 200_000;
 const GOAL_P99_MS = 1_000;
 const GOAL_RSS = 2 ** 30;
-const BATCH = { batchRows: 20_000, bufferedRows: 40_000 };
+// The sink's own defaults: the benchmark measures what a feed runs with.
+const BATCH = { batchRows: SINK_DEFAULTS.maxRows, bufferedRows: SINK_DEFAULTS.maxBufferedRows };
 const MiB = (b: number) => `${fmt(b / 2 ** 20)} MiB`;
 const say = (line: string) => process.stderr.write(`[feed] ${line}\n`);
 

@@ -16,7 +16,7 @@ import { FixtureCache } from '../lib/feeds/opticodds';
 import { EventsAtPosition, handle } from '../lib/feeds/opticodds/events';
 import type { GroupState, StreamRun } from '../lib/feeds/opticodds/run';
 import { SseParser } from '../lib/feeds/sse';
-import { createFeedSink } from '../lib/feeds/sink';
+import { createFeedSink, SINK_DEFAULTS } from '../lib/feeds/sink';
 import { log, setLogLevel } from '../lib/log';
 import { createWarehouse, type Warehouse } from '../lib/warehouse/client';
 import { migrate } from '../lib/warehouse/migrate';
@@ -62,7 +62,7 @@ async function reset(ch: Warehouse) {
   await ch.command({ query: 'TRUNCATE TABLE feed_checkpoints' });
 }
 
-export async function runLinehouse(ch: Warehouse, chunks: Iterable<Buffer>, expected: number, batch = { maxRows: 20_000, maxBufferedRows: 40_000 }) {
+export async function runLinehouse(ch: Warehouse, chunks: Iterable<Buffer>, expected: number, batch: { maxRows: number; maxBufferedRows: number } = SINK_DEFAULTS) {
   await reset(ch);
   const parser = new SseParser();
   const fixtures = new FixtureCache();
@@ -74,7 +74,7 @@ export async function runLinehouse(ch: Warehouse, chunks: Iterable<Buffer>, expe
     clickhouse: ch,
     feed: 'bench',
     maxRows: batch.maxRows,
-    maxAgeMs: 200,
+    maxAgeMs: SINK_DEFAULTS.maxAgeMs,
     maxBufferedRows: batch.maxBufferedRows,
     onCommit: (cp) => {
       // The position is the adapter's own: { group: last entry id }, and entry e has id `${T0 + e}-0`.
@@ -169,7 +169,7 @@ export async function runOne(spec: FeedRunSpec): Promise<FeedRunResult> {
   try {
     await migrate(ch);
     const baseRssBytes = process.memoryUsage().rss;
-    const lh = await runLinehouse(ch, fastSse(spec.ticks), spec.ticks, { maxRows: spec.batchRows ?? 20_000, maxBufferedRows: spec.bufferedRows ?? 40_000 });
+    const lh = await runLinehouse(ch, fastSse(spec.ticks), spec.ticks, { maxRows: spec.batchRows ?? SINK_DEFAULTS.maxRows, maxBufferedRows: spec.bufferedRows ?? SINK_DEFAULTS.maxBufferedRows });
     const out: FeedRunResult = { ticks: spec.ticks, ...lh, baseRssBytes, loadAvg: os.loadavg() };
     if (spec.ceiling) out.ceilingTicksPerSecond = (await runCeiling(ch, spec.ticks)).ticksPerSecond;
     if (spec.naiveTicks) out.naive = await runNaive(ch, fastSse(spec.naiveTicks), spec.naiveTicks);

@@ -30,6 +30,13 @@ export interface FeedSink {
   stats(): { buffered: number; rowsTotal: number; batches: number };
 }
 
+/**
+ * Batches of up to 100k rows: at full speed a batch closes by age (~50k rows at 200k ticks/s),
+ * and half as many parts as 20k-row batches cut the engine's merges enough to free ~10 % of the CPU
+ * for the feed (bench/RESULTS.md). A live feed's batches close by age long before either limit.
+ */
+export const SINK_DEFAULTS = { maxRows: 100_000, maxAgeMs: 250, maxBufferedRows: 200_000 } as const;
+
 export async function loadCheckpoint(ch: Warehouse, feed: string): Promise<{ checkpoint: FeedCheckpoint; rowsTotal: number } | null> {
   const rows = await queryRows<{ position: string | null; state: string; rows_total: number }>(ch, 'SELECT position, state, rows_total FROM feed_checkpoints FINAL WHERE feed = {f:String}', { f: feed });
   if (!rows[0]) return null;
@@ -42,14 +49,19 @@ export async function loadCheckpoint(ch: Warehouse, feed: string): Promise<{ che
  * batch from the previous checkpoint; the rows' deterministic ids fold the replay away.
  */
 export function createFeedSink(opts: SinkOptions): FeedSink {
-  const maxRows = opts.maxRows ?? 20_000;
-  const maxAgeMs = opts.maxAgeMs ?? 250;
-  const maxBuffered = opts.maxBufferedRows ?? 40_000;
+  const maxRows = opts.maxRows ?? SINK_DEFAULTS.maxRows;
+  const maxAgeMs = opts.maxAgeMs ?? SINK_DEFAULTS.maxAgeMs;
+  const maxBuffered = opts.maxBufferedRows ?? SINK_DEFAULTS.maxBufferedRows;
   // Ticks are encoded as they arrive (they are nearly every row); the rare settlements and
   // fixture updates stay objects.
   // Native where the engine reads the batch from a file (chDB), TabSeparated over HTTP to a server.
   const native = stagesInserts(opts.clickhouse);
-  const newBuffer = () => ({ ticks: native ? new NativeTickBatch() : new TickBatch(), settlements: [] as Settlement[], fixtures: [] as FixtureUpdate[] });
+  type Buffered = { ticks: NativeTickBatch | TickBatch; settlements: Settlement[]; fixtures: FixtureUpdate[] };
+  const newBuffer = (previous?: Buffered): Buffered => ({
+    ticks: native ? new NativeTickBatch(previous?.ticks as NativeTickBatch | undefined) : new TickBatch(),
+    settlements: [],
+    fixtures: [],
+  });
   let buffer = newBuffer();
   let bufferedRows = 0;
   let inFlightRows = 0;
@@ -67,7 +79,7 @@ export function createFeedSink(opts: SinkOptions): FeedSink {
     while (waiters.length && bufferedRows + inFlightRows < maxBuffered) waiters.shift()!();
   };
 
-  async function writeBatch(rows: ReturnType<typeof newBuffer>, checkpoint: FeedCheckpoint | null, count: number) {
+  async function writeBatch(rows: Buffered, checkpoint: FeedCheckpoint | null, count: number) {
     await insertEncoded(opts.clickhouse, 'odds_ticks', rows.ticks.encoded());
     await insertRows(opts.clickhouse, 'settlements', rows.settlements);
     await insertRows(opts.clickhouse, 'fixtures', rows.fixtures);
@@ -106,7 +118,7 @@ export function createFeedSink(opts: SinkOptions): FeedSink {
       const rows = buffer;
       const checkpoint = pendingCheckpoint;
       const count = bufferedRows;
-      buffer = newBuffer();
+      buffer = newBuffer(rows);
       pendingCheckpoint = null;
       inFlightRows = count;
       bufferedRows = 0;
