@@ -56,7 +56,7 @@ export class TickBatch {
   }
 
   encoded(): EncodedRows {
-    return { format: 'TabSeparated', columns: ODDS_TICK_COLUMNS, body: this.buf.subarray(0, this.used), rows: this.rows };
+    return { format: 'TabSeparated', columns: ODDS_TICK_COLUMNS, body: [this.buf.subarray(0, this.used)], rows: this.rows };
   }
 
   private grow(need: number): void {

@@ -29,6 +29,9 @@ const hostile: Array<Partial<OddsTick>> = [
   { home_team: 'Atlético Mineiro — São Paulo 東京 🏀', market_raw: 'é'.repeat(50), selection: 'x'.repeat(300) },
   { start_time: null, line: null, price_american: null, price_decimal: null, implied_prob: null, is_main: null, locked: true },
   { start_time: '2026-11-22 01:00:00.000', ts: '2026-11-21T19:00:00+01:00', is_main: false, is_live: true, removed: true },
+  // Times the encoder reads itself: no zone is UTC, an offset without a colon, more than 3 digits, a bare date.
+  { start_time: '2026-11-22T01:00', ts: '2026-11-21T13:00:00.987654-0500', received_at: '2026-11-21 18:00:01' },
+  { start_time: '2026-11-22', ts: '1969-12-31T23:59:59.999Z' },
   { line: -3.5, price_american: 2_500, price_decimal: 26, implied_prob: 1 / 26 },
   { line: 1e-7, price_decimal: 1.0000000000000002 },
 ];
@@ -45,12 +48,17 @@ describe('tick encodings', () => {
     const tsv = new TickBatch();
     tsv.add(ticks('tsv'));
     await insertEncoded(ch, 'odds_ticks', tsv.encoded());
+    // A batch that starts from its predecessor's sizes (as the sink makes them) encodes the same.
+    const next = new NativeTickBatch(native);
+    next.add(ticks('next'));
+    await insertEncoded(ch, 'odds_ticks', next.encoded());
     const expected = await rowsOf('json');
     expect(expected).toHaveLength(hostile.length);
     expect(expected[1].away_team).toBe('Line\nbreak\r\nand \\ backslash');
     expect(expected[4].ts).toBe('2026-11-21 18:00:00.000');
     expect(await rowsOf('native')).toEqual(expected);
     expect(await rowsOf('tsv')).toEqual(expected);
+    expect(await rowsOf('next')).toEqual(expected);
   });
 
   it('a batch grows past its first buffers without losing a byte', async () => {
@@ -63,10 +71,13 @@ describe('tick encodings', () => {
     expect(Number(got[0].bytes)).toBe(many.reduce((s, t) => s + t.provider_odd_id.length, 0));
   });
 
-  it('a value the engine cannot read fails the insert and stores none of the batch', async () => {
-    const native = new NativeTickBatch();
-    native.add([{ ...base, tick_id: 'bad:0' }, { ...base, tick_id: 'bad:1', ts: 'not a time' }]);
-    await expect(insertEncoded(ch, 'odds_ticks', native.encoded())).rejects.toThrow(/not a time|parse/i);
+  it('a value the engine could not read fails the insert and stores none of the batch', async () => {
+    const tsv = new TickBatch();
+    tsv.add([{ ...base, tick_id: 'bad:0' }, { ...base, tick_id: 'bad:1', ts: 'not a time' }]);
+    await expect(insertEncoded(ch, 'odds_ticks', tsv.encoded())).rejects.toThrow(/not a time|parse|DateTime/i);
+    // The Native encoder writes binary times and integers, so it refuses such values before anything is sent.
+    expect(() => new NativeTickBatch().add([{ ...base, tick_id: 'bad:2', ts: 'not a time' }])).toThrow(/ts "not a time" is not a time/);
+    expect(() => new NativeTickBatch().add([{ ...base, start_time: '2026-13-45T99:00:00Z' }])).toThrow(/start_time/);
     expect(() => new NativeTickBatch().add([{ ...base, price_american: 2 ** 40 }])).toThrow(/price_american/);
     const got = await queryRows<{ n: number }>(ch, "SELECT count() AS n FROM odds_ticks WHERE startsWith(tick_id, 'bad:')");
     expect(Number(got[0].n)).toBe(0);
