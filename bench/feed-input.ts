@@ -62,23 +62,31 @@ function shapes(): string[][] {
   return templates;
 }
 
+/** The shapes as bytes: a network read is a copy of bytes, so the input costs the measured thread little. */
+let templateBytes: Array<Array<Buffer | string>> | null = null;
+function shapeBytes(): Array<Array<Buffer | string>> {
+  templateBytes ??= shapes().map((pieces) => pieces.map((p) => (p === ID_MARK || p === TS_MARK ? p : Buffer.from(p, 'latin1'))));
+  return templateBytes;
+}
+
 /** Same bytes as generateSse(ticks), a few times cheaper to produce. */
 export function* fastSse(ticks: number): Generator<Buffer> {
-  const t = shapes();
+  const t = shapeBytes();
   let chunk = Buffer.allocUnsafe(CHUNK);
   let used = 0;
   for (let e = 0; e * ODDS_PER_ENTRY < ticks; e++) {
     const odds = oddsIn(e, ticks);
-    const id = `${T0 + e}-0`;
-    const ts = String(timestampOf(e));
-    const pieces = odds === ODDS_PER_ENTRY ? t[e % SHAPES] : [entryText(e, odds, id, timestampOf(e))];
+    const id = Buffer.from(`${T0 + e}-0`, 'latin1');
+    const ts = Buffer.from(String(timestampOf(e)), 'latin1');
+    const pieces = odds === ODDS_PER_ENTRY ? t[e % SHAPES] : [Buffer.from(entryText(e, odds, `${T0 + e}-0`, timestampOf(e)), 'latin1')];
     for (const p of pieces) {
-      let s = p === ID_MARK ? id : p === TS_MARK ? ts : p;
       // Everything here is ASCII: one byte per character.
-      while (s.length > 0) {
-        const n = chunk.write(s, used, 'latin1');
+      const b = p === ID_MARK ? id : p === TS_MARK ? ts : (p as Buffer);
+      let from = 0;
+      while (from < b.length) {
+        const n = b.copy(chunk, used, from);
         used += n;
-        s = n < s.length ? s.slice(n) : '';
+        from += n;
         if (used === CHUNK) {
           yield chunk;
           chunk = Buffer.allocUnsafe(CHUNK);
