@@ -6,7 +6,7 @@ import { createChdbConnection } from 'chdb/connection';
 import type { Config } from '../config';
 import { CLUSTER_SESSION_SETTINGS } from './cluster-ddl';
 import { failpoint, failpointArmed } from '../failpoints';
-import { openStaging } from './staging';
+import { openStaging, writeStagedFile } from './staging';
 import { coalescerFor, coalescing } from './coalesce';
 
 export type Warehouse = ClickHouseClient;
@@ -217,29 +217,6 @@ export async function insertEncoded(ch: Warehouse, table: string, enc: EncodedRo
   failpoint(`after_insert:${table}`);
 }
 
-/** fs.writeFileSync of several buffers as one file, in one writev where the kernel takes it all. */
-function writeFileSyncv(file: string, parts: readonly Buffer[]): void {
-  const fd = fs.openSync(file, 'w');
-  try {
-    let rest = parts.filter((p) => p.length > 0);
-    while (rest.length > 0) {
-      // A writev takes at most IOV_MAX (1024) buffers and may write less than it was given.
-      let written = fs.writevSync(fd, rest.slice(0, 1024));
-      while (written > 0 && rest.length > 0) {
-        if (written >= rest[0].length) {
-          written -= rest[0].length;
-          rest = rest.slice(1);
-        } else {
-          rest = [rest[0].subarray(written), ...rest.slice(1)];
-          written = 0;
-        }
-      }
-    }
-  } finally {
-    fs.closeSync(fd);
-  }
-}
-
 const IDENT = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const sqlString = (s: string) => `'${s.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
 
@@ -254,7 +231,7 @@ async function sendEncoded(ch: Warehouse, table: string, enc: EncodedRows): Prom
   const file = path.join(staging, `${table}-${process.pid}-${++staged}.${enc.format.toLowerCase()}`);
   // Synchronous on purpose: an async write proceeds one 512 KiB chunk per turn of the event loop,
   // and a feed busy parsing gives it few turns (50 batches took 5 s of writes at 1M ticks).
-  writeFileSyncv(file, enc.body);
+  writeStagedFile(file, enc.body);
   try {
     const source = `file(${sqlString(file)}, ${enc.format}${enc.structure ? `, ${sqlString(enc.structure)}` : ''})`;
     // One parsing thread: a 20k-row batch is too small to gain from splitting, and the other core has work.

@@ -60,6 +60,33 @@ export function openStaging(dataDir: string, shm = SHM): string {
   return dir;
 }
 
+/**
+ * Writes a batch's parts, in order, as one file without joining them into one buffer first.
+ * `writev` is fs.writevSync (a test passes one that writes less): a writev takes at most IOV_MAX
+ * (1024) buffers and may write fewer bytes than it was given.
+ */
+export function writeStagedFile(file: string, parts: readonly Buffer[], writev: (fd: number, parts: Buffer[]) => number = fs.writevSync): void {
+  const fd = fs.openSync(file, 'w');
+  try {
+    const rest = parts.filter((p) => p.length > 0);
+    let at = 0;
+    while (at < rest.length) {
+      let written = writev(fd, rest.slice(at, at + 1024));
+      while (written > 0 && at < rest.length) {
+        if (written >= rest[at].length) {
+          written -= rest[at].length;
+          at += 1;
+        } else {
+          rest[at] = rest[at].subarray(written);
+          written = 0;
+        }
+      }
+    }
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
 function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { openStaging, pidNamespace, reapStaging } from '../../lib/warehouse/staging';
+import { openStaging, pidNamespace, reapStaging, writeStagedFile } from '../../lib/warehouse/staging';
 
 /** A PID that belonged to a process that has exited. */
 function deadPid(): number {
@@ -36,5 +36,23 @@ describe('batch staging directories', () => {
     expect(path.basename(dir)).toMatch(new RegExp(`^linehouse-staging-${pidNamespace()}-${process.pid}-\\d+$`));
     expect(fs.statSync(dir).isDirectory()).toBe(true);
     expect(openStaging(data, path.join(shm, 'missing'))).toBe(path.join(data, 'chdb-staging'));
+  });
+
+  it('writes a batch from its parts, in order, even when each writev writes only part of what it is given', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'staged-'));
+    const parts = Array.from({ length: 1_500 }, (_, i) => Buffer.from(i % 7 === 0 ? '' : `part ${i};`));
+    const whole = Buffer.concat(parts);
+    writeStagedFile(path.join(dir, 'all'), parts);
+    expect(fs.readFileSync(path.join(dir, 'all')).equals(whole)).toBe(true);
+    // At most 5 bytes and 1,024 buffers per call, as a kernel may do: every byte once, in order.
+    let calls = 0;
+    const stingy = (fd: number, bufs: Buffer[]) => {
+      calls += 1;
+      expect(bufs.length).toBeLessThanOrEqual(1_024);
+      return fs.writevSync(fd, [Buffer.concat(bufs).subarray(0, 5)]);
+    };
+    writeStagedFile(path.join(dir, 'stingy'), parts, stingy);
+    expect(fs.readFileSync(path.join(dir, 'stingy')).equals(whole)).toBe(true);
+    expect(calls).toBe(Math.ceil(whole.length / 5));
   });
 });
