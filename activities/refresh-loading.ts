@@ -26,27 +26,6 @@ async function markerExists(ch: Warehouse, kind: string, key: string): Promise<{
   return row ? { slips: Number(row.slips), bets: Number(row.bets), detail: row.detail } : null;
 }
 
-/**
- * A landed delivery's body and, if its response is already loaded, the marker (by the response id
- * the landing row recorded): one statement per load instead of a body lookup and a marker lookup.
- */
-const LANDED_WITH_MARKER = `SELECT d.delivery_id AS lookup_key, d.body AS body, d.refresh_response_id AS refresh_response_id,
-       m.key AS marker_key, m.slips AS slips, m.bets AS bets, m.detail AS detail
-  FROM (SELECT delivery_id, body, refresh_response_id FROM webhook_deliveries WHERE delivery_id IN {keys:Array(String)} LIMIT 1 BY delivery_id) AS d
-  LEFT JOIN (SELECT key, slips, bets, detail FROM load_markers FINAL
-             WHERE kind = 'refresh_response' AND key IN (SELECT refresh_response_id FROM webhook_deliveries WHERE delivery_id IN {keys:Array(String)})) AS m
-    ON m.key = d.refresh_response_id`;
-interface LandedWithMarker {
-  lookup_key: string;
-  body: string;
-  refresh_response_id: string;
-  /** '' when no marker covers the response. */
-  marker_key: string;
-  slips: number;
-  bets: number;
-  detail: string;
-}
-
 /** Upserts slips and their bets (bets first: a slip row never points at missing bets). */
 export async function upsertSlips(ch: Warehouse, slips: BetSlip[], ctx: { refreshResponseId: string; refreshResponseTime: string; bettorId?: string | null }, token: string) {
   const rows = slips.map((s) => slipToRows(s, ctx));
@@ -60,21 +39,18 @@ export function createRefreshLoadingActivities({ clickhouse, http }: ActivityDep
   return {
     /** 200: the slips are in the landed delivery. Idempotent via the load marker and ReplacingMergeTree. */
     async loadLandedResponse({ deliveryId, loader }: { deliveryId: string; loader?: string }) {
-      const landed = await lookupByKey<LandedWithMarker>(clickhouse, LANDED_WITH_MARKER, deliveryId);
+      const landed = await lookupByKey<{ lookup_key: string; body: string }>(
+        clickhouse,
+        'SELECT delivery_id AS lookup_key, body FROM webhook_deliveries WHERE delivery_id IN {keys:Array(String)} LIMIT 1 BY delivery_id',
+        deliveryId,
+      );
       if (!landed) throw new Error(`delivery ${deliveryId} is not in webhook_deliveries: it was signalled but never landed`);
       const parsed = JSON.parse(landed.body);
       const rr = normalizeRefreshResponse(parsed.event && parsed.data ? parsed.data : parsed);
       // `loader` (the workflow run) tells a load this run already did — a local activity runs again
       // when its workflow task is retried — from one done by another run or delivery.
       const by = loader ? ` loader=${loader}` : '';
-      // The landing row names the response it carries, so its marker came with the body; a row
-      // that names another (or none) is checked by the id in the body itself.
-      const done =
-        landed.refresh_response_id === rr.id
-          ? landed.marker_key === rr.id
-            ? { slips: Number(landed.slips), bets: Number(landed.bets), detail: landed.detail }
-            : null
-          : await markerExists(clickhouse, 'refresh_response', rr.id);
+      const done = await markerExists(clickhouse, 'refresh_response', rr.id);
       if (done) return { slips: done.slips, bets: done.bets, skipped: !(by && done.detail.endsWith(by)) };
       const counts = await upsertSlips(clickhouse, rr.betSlips, { refreshResponseId: rr.id, refreshResponseTime: rr.timeCreated ?? new Date().toISOString(), bettorId: rr.bettorId }, `rr:${rr.id}`);
       failpoint('after_rows_before_marker:landed');

@@ -30,7 +30,7 @@ function webhook(rrId: string, slipId: string) {
   return body;
 }
 
-/** Lands `body` as delivery `id`; `recordResponse: false` lands it as a row that names no response (the loader must read the id from the body). */
+/** Lands `body` as delivery `id`; `recordResponse: false` lands it as a row that names no response (the loader reads the id from the body). */
 async function land(id: string, body: ReturnType<typeof webhook>, recordResponse = true) {
   await landDelivery(ch, {
     deliveryId: id, source: 'webhook', event: 'refreshresponse.created', subscription: '', body: JSON.stringify(body),
@@ -41,7 +41,7 @@ async function land(id: string, body: ReturnType<typeof webhook>, recordResponse
 const slipRows = async (slipId: string) => Number((await queryRows<{ n: number }>(ch, 'SELECT count() AS n FROM bet_slips WHERE id = {id:String}', { id: slipId }))[0].n);
 const markers = async (rrId: string) => queryRows<{ slips: number; bets: number; detail: string }>(ch, "SELECT slips, bets, detail FROM load_markers WHERE kind = 'refresh_response' AND key = {k:String}", { k: rrId });
 
-describe('loading a landed refresh response (body and marker in one lookup)', () => {
+describe('loading a landed refresh response: once per response, whichever delivery or run asks', () => {
   it('loads once; a repeat by the same run is not "skipped", by another run or another delivery of the response it is', async () => {
     await land('dlv-1', webhook('RRES_once', 'SLIP_once'));
     expect(await acts.loadLandedResponse({ deliveryId: 'dlv-1', loader: 'wf/run-1' })).toEqual({ slips: 1, bets: 6, skipped: false });
