@@ -186,8 +186,9 @@ const DATE_TIME = /^\d{4}-\d\d-\d\d[T ]\d\d:\d\d/;
  * read it (Date.parse would read local time). One remembered answer per column: a batch repeats
  * its received_at, an entry its ts.
  */
+const NOTHING_YET = Symbol('no time read yet');
 function timeColumn(col: string): (v: unknown) => number {
-  let last: unknown;
+  let last: unknown = NOTHING_YET;
   let lastMs = 0;
   return (v) => {
     if (v === last) return lastMs;

@@ -78,6 +78,8 @@ describe('tick encodings', () => {
     // The Native encoder writes binary times and integers, so it refuses such values before anything is sent.
     expect(() => new NativeTickBatch().add([{ ...base, tick_id: 'bad:2', ts: 'not a time' }])).toThrow(/ts "not a time" is not a time/);
     expect(() => new NativeTickBatch().add([{ ...base, start_time: '2026-13-45T99:00:00Z' }])).toThrow(/start_time/);
+    // A missing time is not a time either, even as the first value its column sees.
+    expect(() => new NativeTickBatch().add([{ ...base, ts: undefined as unknown as string }])).toThrow(/ts "" is not a time/);
     expect(() => new NativeTickBatch().add([{ ...base, price_american: 2 ** 40 }])).toThrow(/price_american/);
     const got = await queryRows<{ n: number }>(ch, "SELECT count() AS n FROM odds_ticks WHERE startsWith(tick_id, 'bad:')");
     expect(Number(got[0].n)).toBe(0);
