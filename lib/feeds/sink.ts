@@ -31,8 +31,8 @@ export interface FeedSink {
 }
 
 /**
- * Batches of up to 100k rows: at full speed a batch closes by age (~50k rows at 200k ticks/s), and
- * fewer, larger parts than 20k-row batches made cut the engine's merges: a quarter less CPU per
+ * Batches of up to 100k rows: at full speed a batch closes by age (~50k rows at 200k ticks/s).
+ * Against 20k-row batches that means fewer, larger parts and fewer merges: a quarter less CPU per
  * tick at 1M ticks (bench/RESULTS.md). A live feed's batches close by age long before either limit.
  */
 export const SINK_DEFAULTS = { maxRows: 100_000, maxAgeMs: 250, maxBufferedRows: 200_000 } as const;
