@@ -1,8 +1,9 @@
 import crypto from 'node:crypto';
 import { Context } from '@temporalio/activity';
-import { BetSlipSchema, normalizeRefreshResponse, paginated } from '../schemas/sharpsports';
+import { BetSlipSchema, paginated } from '../schemas/sharpsports';
 import { slipToRows } from '../lib/bet-rows';
 import { failpoint } from '../lib/failpoints';
+import { loadLanded, responseFromBody } from '../lib/load-packages';
 import { appendRows, insertRows, lookupByKey, queryRows, type Warehouse } from '../lib/warehouse/client';
 import type { BetSlip } from '../schemas/sharpsports';
 import type { RefreshResponseRef } from '../workflows/messages';
@@ -16,16 +17,6 @@ function listingDigest(slips: BetSlip[]): string {
   return crypto.createHash('sha256').update(slips.map((s) => s.id).join('\n')).digest('hex').slice(0, 16);
 }
 
-async function markerExists(ch: Warehouse, kind: string, key: string): Promise<{ slips: number; bets: number; detail: string } | null> {
-  const row = await lookupByKey<{ lookup_key: string; slips: number; bets: number; detail: string }>(
-    ch,
-    'SELECT key AS lookup_key, slips, bets, detail FROM load_markers FINAL WHERE kind = {k:String} AND key IN {keys:Array(String)}',
-    key,
-    { k: kind },
-  );
-  return row ? { slips: Number(row.slips), bets: Number(row.bets), detail: row.detail } : null;
-}
-
 /** Upserts slips and their bets (bets first: a slip row never points at missing bets). */
 export async function upsertSlips(ch: Warehouse, slips: BetSlip[], ctx: { refreshResponseId: string; refreshResponseTime: string; bettorId?: string | null }, token: string) {
   const rows = slips.map((s) => slipToRows(s, ctx));
@@ -37,7 +28,12 @@ export async function upsertSlips(ch: Warehouse, slips: BetSlip[], ctx: { refres
 
 export function createRefreshLoadingActivities({ clickhouse, http }: ActivityDeps) {
   return {
-    /** 200: the slips are in the landed delivery. Idempotent via the load marker and ReplacingMergeTree. */
+    /**
+     * 200: the slips are in the landed delivery. Usually the receiver has loaded it already and
+     * the workflow never calls this (RefreshResponseRef.loaded); this is the path for polled
+     * responses, swept deliveries and a receiver that could not load. Idempotent via the load
+     * marker and the package's insert tokens (lib/load-packages.ts).
+     */
     async loadLandedResponse({ deliveryId, loader }: { deliveryId: string; loader?: string }) {
       const landed = await lookupByKey<{ lookup_key: string; body: string }>(
         clickhouse,
@@ -45,17 +41,9 @@ export function createRefreshLoadingActivities({ clickhouse, http }: ActivityDep
         deliveryId,
       );
       if (!landed) throw new Error(`delivery ${deliveryId} is not in webhook_deliveries: it was signalled but never landed`);
-      const parsed = JSON.parse(landed.body);
-      const rr = normalizeRefreshResponse(parsed.event && parsed.data ? parsed.data : parsed);
       // `loader` (the workflow run) tells a load this run already did — a local activity runs again
       // when its workflow task is retried — from one done by another run or delivery.
-      const by = loader ? ` loader=${loader}` : '';
-      const done = await markerExists(clickhouse, 'refresh_response', rr.id);
-      if (done) return { slips: done.slips, bets: done.bets, skipped: !(by && done.detail.endsWith(by)) };
-      const counts = await upsertSlips(clickhouse, rr.betSlips, { refreshResponseId: rr.id, refreshResponseTime: rr.timeCreated ?? new Date().toISOString(), bettorId: rr.bettorId }, `rr:${rr.id}`);
-      failpoint('after_rows_before_marker:landed');
-      await appendRows(clickhouse, 'load_markers', [{ kind: 'refresh_response', key: rr.id, slips: counts.slips, bets: counts.bets, detail: `${deliveryId}${by}` }]);
-      return { ...counts, skipped: false };
+      return loadLanded(clickhouse, { deliveryId, rr: responseFromBody(landed.body), loader: loader ?? '' });
     },
 
     /** 202: one page of GET /v1/betSlips?refreshResponse=…; each page is its own durable unit. */

@@ -2,6 +2,7 @@ import { ApplicationFailure, Context } from '@temporalio/activity';
 import { RefreshRequestResponseSchema, normalizeRefreshResponse, paginated, RefreshResponseSchema } from '../schemas/sharpsports';
 import { LANDED_REF_COLUMNS, landDelivery, refFromLandedRow, refFromResponse } from '../lib/landing';
 import { appendRows, lookupByKey, queryRows } from '../lib/warehouse/client';
+import { loadedFor } from '../lib/load-packages';
 import { log } from '../lib/log';
 import { MissingSettingError, SharpSportsHttpError } from '../lib/sharpsports-client';
 import { dispatchRefreshResponse } from '../lib/temporal/dispatch';
@@ -32,6 +33,8 @@ export function classify(err: unknown): never {
 /** How far back the polling path looks for responses nobody is waiting for. */
 const ORPHAN_WINDOW_MS = 24 * 3_600_000;
 const ORPHAN_PAGE_SIZE = 50;
+/** A landed 200 this young without a load marker is still the receiver's to load and hand over. */
+const RECEIVER_HAND_OVER_SECONDS = 30;
 const RefreshResponsePage = paginated(RefreshResponseSchema);
 
 export function createRefreshRequestActivities({ clickhouse, http, config, temporal }: ActivityDeps) {
@@ -136,16 +139,30 @@ export function createRefreshRequestActivities({ clickhouse, http, config, tempo
       await http.put(`/v1/contexts/${encodeURIComponent(cid)}`, { otp: { [accountId]: code } }).catch(classify);
     },
 
-    /** A webhook may have landed before the workflow knew its requestId (or in an earlier run). */
+    /**
+     * A webhook may have landed before the workflow knew its requestId (or in an earlier run).
+     * A 200 the receiver has loaded comes back with its counts (no load of the workflow's own);
+     * one landed moments ago and not loaded yet is the receiver's to load and hand over
+     * (lib/webhook/preloader.ts), so the workflow waits for that signal instead of loading it too.
+     */
     async findLandedResponse({ accountId, requestId }: { accountId: string; requestId: string }): Promise<RefreshResponseRef | null> {
       const rows = await queryRows<any>(
         clickhouse,
-        `SELECT ${LANDED_REF_COLUMNS} FROM webhook_deliveries
+        `SELECT ${LANDED_REF_COLUMNS}, received_at > now64(3) - toIntervalSecond({handOver:UInt32}) AS young FROM webhook_deliveries
          WHERE event = 'refreshresponse.created' AND request_id = {r:String} AND bettor_account_id = {a:String}
          ORDER BY received_at LIMIT 1`,
-        { r: requestId, a: accountId },
+        { r: requestId, a: accountId, handOver: RECEIVER_HAND_OVER_SECONDS },
       );
-      return rows[0] ? refFromLandedRow(rows[0]) : null;
+      if (!rows[0]) return null;
+      const ref = refFromLandedRow(rows[0]);
+      if (ref.status !== 200) return ref;
+      const [marker] = await queryRows<{ slips: number; bets: number; detail: string }>(
+        clickhouse,
+        "SELECT slips, bets, detail FROM load_markers FINAL WHERE kind = 'refresh_response' AND key = {k:String}",
+        { k: ref.refreshResponseId },
+      );
+      if (marker) return { ...ref, loaded: { slips: Number(marker.slips), bets: Number(marker.bets), skipped: !loadedFor(marker.detail, '') } };
+      return Number(rows[0].young) ? null : ref;
     },
 
     /** The fallback when no webhook comes: GET the response, land it like a delivery, return the ref. */

@@ -12,7 +12,8 @@
  *   during_insert:<table>                 lib/warehouse/client.ts, right after the insert started, before it is acknowledged
  *   after_insert:<table>                  lib/warehouse/client.ts, after the insert was acknowledged
  *   after_insert_before_checkpoint:<feed> lib/feeds/sink.ts, rows durable, checkpoint not yet written
- *   after_rows_before_marker:page|landed  activities/refresh-loading.ts, slips/bets durable, load marker not yet written
+ *   after_rows_before_marker:page         activities/refresh-loading.ts, a page's slips/bets durable, its load marker not yet written
+ *   after_rows_before_marker:landed       lib/load-packages.ts, a load package's slips/bets durable, its markers not yet written
  *   after_marker_before_complete:page     activities/refresh-loading.ts, marker written, activity not yet completed
  */
 const armed = parse(process.env.LINEHOUSE_FAILPOINTS);

@@ -59,8 +59,10 @@ export async function existingDeliveries(ch: Warehouse, ids: readonly string[]):
 }
 
 /**
- * Refresh responses landed at least `minAgeSeconds` ago that no load marker covers yet: handed to
- * their account workflow again at start-up and by the receiver's periodic sweep.
+ * Refresh responses landed at least `minAgeSeconds` ago that no workflow has taken over: no load
+ * by a workflow, and no run recorded for a response the receiver (or a replayed load package)
+ * loaded on a workflow's behalf. Handed to their account workflow again at start-up and by the
+ * receiver's periodic sweep.
  */
 export async function unloadedDeliveries(ch: Warehouse, o: { minAgeSeconds: number; limit: number }): Promise<RefreshResponseRef[]> {
   const rows = await queryRows<LandedRow>(
@@ -68,7 +70,8 @@ export async function unloadedDeliveries(ch: Warehouse, o: { minAgeSeconds: numb
     `SELECT ${LANDED_REF_COLUMNS} FROM webhook_deliveries
      WHERE event = 'refreshresponse.created' AND status IN (200, 202)
        AND received_at <= now64(3) - toIntervalMillisecond({ageMs:UInt64})
-       AND refresh_response_id NOT IN (SELECT key FROM load_markers WHERE kind = 'refresh_response')
+       AND refresh_response_id NOT IN (SELECT key FROM load_markers WHERE kind = 'refresh_response' AND NOT match(detail, ' loader=(receiver|replay)$'))
+       AND refresh_response_id NOT IN (SELECT refresh_response_id FROM refresh_runs)
      ORDER BY received_at LIMIT {limit:UInt32}`,
     { ageMs: Math.max(0, Math.floor(o.minAgeSeconds * 1000)), limit: Math.max(1, Math.floor(o.limit)) },
   );

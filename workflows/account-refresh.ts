@@ -228,7 +228,8 @@ export async function accountRefresh(input: AccountRefreshInput): Promise<Accoun
       loaded = { refreshResponseId: ref.refreshResponseId, requestId: ref.requestId, status: ref.status, type: ref.type, pages: cursor.pages, slips: cursor.slips, bets: cursor.bets, skipped: false };
     } else if (ref.status === 200) {
       setPhase(own ? 'loading' : 'loading-other');
-      const r = await steps.loadLandedResponse({ deliveryId: ref.deliveryId, ...(lean ? { loader: `${info.workflowId}/${info.runId}` } : {}) });
+      // Histories from before the receiver loaded carry no `loaded`, so they replay the same commands.
+      const r = ref.loaded ?? (await steps.loadLandedResponse({ deliveryId: ref.deliveryId, ...(lean ? { loader: `${info.workflowId}/${info.runId}` } : {}) }));
       loaded = { refreshResponseId: ref.refreshResponseId, requestId: ref.requestId, status: ref.status, type: ref.type, pages: 0, slips: r.slips, bets: r.bets, skipped: r.skipped };
     } else {
       loaded = { refreshResponseId: ref.refreshResponseId, requestId: ref.requestId, status: ref.status, type: ref.type, pages: 0, slips: 0, bets: 0, skipped: false };

@@ -20,6 +20,8 @@ export interface RefreshResponseRef {
   timeCreated: string;
   slipCount: number;
   source: 'webhook' | 'poll';
+  /** Set when the receiver already loaded the slips (lib/webhook/preloader.ts): the workflow records the run without loading. */
+  loaded?: { slips: number; bets: number; skipped: boolean };
 }
 
 /** Which immediate array of the POST refresh response listed the account. */

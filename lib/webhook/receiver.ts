@@ -15,6 +15,7 @@ import { insertRows, type Warehouse } from '../warehouse/client';
 import type { RefreshResponseRef } from '../../workflows/messages';
 import { createLandingCommitter, type LandingCommitter } from './committer';
 import { createDispatcher, type Dispatcher } from './dispatcher';
+import { createPreloader, type Preloader } from './preloader';
 import { sharedLandingStore, type LandingStore } from './landing-store';
 import { verifyHookHmac } from './hmac';
 
@@ -30,6 +31,12 @@ export interface ReceiverOptions {
   sweepEveryMs?: number;
   /** Only deliveries landed at least this long ago are swept (default 60 s). */
   sweepMinAgeSeconds?: number;
+  /**
+   * While arrivals exceed `busyArrivalsPerSecond`, load each landed 200 response here, in
+   * packages with the others landed meanwhile, and hand it over with its counts (default true);
+   * false leaves every load to the account workflow.
+   */
+  preload?: boolean;
   /** Concurrent signal-with-starts (default 8). */
   dispatchConcurrency?: number;
   /** Delays between dispatch attempts before a delivery is left to the sweep (default 250 ms, 1 s, 4 s). */
@@ -97,7 +104,7 @@ function headerSummary(req: http.IncomingMessage) {
   return { 'content-type': h['content-type'], 'content-length': h['content-length'], 'hook-event': h['hook-event'], 'hook-delivery': h['hook-delivery'], 'hook-subscription': h['hook-subscription'], 'user-agent': h['user-agent'] };
 }
 
-export type WebhookServer = http.Server & { committer: LandingCommitter; dispatcher: Dispatcher };
+export type WebhookServer = http.Server & { committer: LandingCommitter; dispatcher: Dispatcher; preloader: Preloader | null };
 
 /**
  * `POST /webhooks/sharpsports`: verify, land durably (group commit: one fsynced insert for every
@@ -111,8 +118,9 @@ export function createWebhookServer(opts: ReceiverOptions): WebhookServer {
   const committer = createLandingCommitter(landing);
   const arrivals = arrivalRate();
   const busyAbove = opts.busyArrivalsPerSecond ?? 100;
+  const busy = () => arrivals.perSecond() > busyAbove;
   const dispatcher = createDispatcher({
-    isBusy: () => arrivals.perSecond() > busyAbove,
+    isBusy: busy,
     maxDeferMs: opts.maxDispatchDeferMs,
     dispatch: opts.dispatch,
     findUnloaded: (o) => unloadedDeliveries(opts.clickhouse, o),
@@ -121,6 +129,7 @@ export function createWebhookServer(opts: ReceiverOptions): WebhookServer {
     sweepEveryMs: opts.sweepEveryMs ?? 30_000,
     sweepMinAgeSeconds: opts.sweepMinAgeSeconds,
   });
+  const preloader = opts.preload === false ? null : createPreloader({ ch: opts.clickhouse, handOver: (ref) => dispatcher.enqueue(ref) });
 
   async function handleWebhook(req: http.IncomingMessage, res: http.ServerResponse) {
     arrivals.tick();
@@ -162,7 +171,11 @@ export function createWebhookServer(opts: ReceiverOptions): WebhookServer {
         const { duplicate: seen } = await committer.land({ deliveryId, source: 'webhook', event, subscription, body, refreshResponse: rr });
         // Signalled even for a repeated delivery: the first attempt may have landed and then
         // died before signalling. The workflow ignores a refreshResponse it already has.
-        dispatcher.enqueue(refFromResponse(deliveryId, 'webhook', rr));
+        const ref = refFromResponse(deliveryId, 'webhook', rr);
+        // While ingest is busy, hand-overs wait (dispatcher.ts) and loading here in packages is far
+        // cheaper than a load per workflow; otherwise the workflow is told at once and loads it.
+        if (preloader && rr.status === 200 && busy()) preloader.submit(ref, rr, raw.length);
+        else dispatcher.enqueue(ref);
         log.info('webhook.accepted', { hookEvent: event, delivery: deliveryId, refreshResponse: rr.id, account: rr.bettorAccountId, status: rr.status, slips: rr.betSlips.length, duplicate: seen });
         send(res, 200, { ok: true, deliveryId, duplicate: seen });
         return;
@@ -250,6 +263,7 @@ export function createWebhookServer(opts: ReceiverOptions): WebhookServer {
     dispatcher.stop();
     close((err?: Error) => {
       void (async () => {
+        await preloader?.idle(3_000);
         await dispatcher.drain(3_000);
         dispatcher.abandon();
         await committer.idle();
@@ -259,7 +273,7 @@ export function createWebhookServer(opts: ReceiverOptions): WebhookServer {
     });
     return server;
   }) as typeof server.close;
-  return Object.assign(server, { committer, dispatcher });
+  return Object.assign(server, { committer, dispatcher, preloader });
 }
 
 /** Webhook arrivals over the last second, in four 250 ms buckets. */

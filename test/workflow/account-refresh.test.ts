@@ -211,6 +211,17 @@ describe('accountRefresh state machine (time-skipping)', () => {
     expect(fake.runs.find((r) => r.requestId === 'cadence-1')?.origin).toBe('sharpsports');
   });
 
+  it('a response the receiver already loaded (ref.loaded) is recorded with its counts, not loaded again', async () => {
+    const { result, fake } = await runRefresh([{ status: 200 }], {}, async (f) => {
+      const handle = env.client.workflow.getHandle(accountWorkflowId(f.accountId));
+      await handle.signal(refreshResponseCreated, { ...f.ref('cadence-2', { status: 200 }, 9), type: 'cadence', loaded: { slips: 7, bets: 11, skipped: false } });
+    });
+    expect(fake.loads).toEqual(['dlv-req-1']);
+    expect(result.loaded.find((l) => l.type === 'cadence')).toMatchObject({ slips: 7, bets: 11, skipped: false });
+    expect(result.slips).toBe(3 + 7);
+    expect(fake.runs.find((r) => r.requestId === 'cadence-2')?.origin).toBe('sharpsports');
+  });
+
   it('deliveries mode: loads the signalled response without requesting a refresh', async () => {
     const accountId = `BACT_wf${++n}`;
     const taskQueue = `tq-${n}`;
