@@ -29,10 +29,9 @@ export async function upsertSlips(ch: Warehouse, slips: BetSlip[], ctx: { refres
 export function createRefreshLoadingActivities({ clickhouse, http }: ActivityDeps) {
   return {
     /**
-     * 200: the slips are in the landed delivery. Usually the receiver has loaded it already and
-     * the workflow never calls this (RefreshResponseRef.loaded); this is the path for polled
-     * responses, swept deliveries and a receiver that could not load. Idempotent via the load
-     * marker and the package's insert tokens (lib/load-packages.ts).
+     * 200: the slips are in the landed delivery. Not called for a response the receiver loaded
+     * during a burst (RefreshResponseRef.loaded). Concurrent loads of this process share load
+     * packages; idempotent via the load marker and the package's insert tokens (lib/load-packages.ts).
      */
     async loadLandedResponse({ deliveryId, loader }: { deliveryId: string; loader?: string }) {
       const landed = await lookupByKey<{ lookup_key: string; body: string }>(

@@ -22,13 +22,14 @@ export interface Preloader {
 }
 
 /**
- * The receiver's load stage, after the acknowledgement: the responses landed meanwhile load as
- * one package (lib/load-packages.ts), and each is handed to its workflow with the counts, so the
- * workflow records the run without a load of its own. One load package per burst instead of one
- * load per refresh is most of what a refresh costs the warehouse (bench/RESULTS.md, 2026-12-07).
- * A delivery not loaded here (a failed package, the process killed first, too many bytes queued)
- * loses nothing: it is landed without a load marker, so its workflow loads it, and the sweep and
- * the start-up re-dispatch hand it over again if the hand-over was lost too.
+ * The receiver's load stage during a burst, after the acknowledgement: the responses landed
+ * meanwhile load as one package (lib/load-packages.ts), and each is handed to its workflow with
+ * the counts, so the workflow records the run without a load of its own. Measured on 5,000
+ * deliveries at 500 req/s (bench/RESULTS.md, 2026-12-07): all loaded 2 s after the burst instead
+ * of 138 s, every run recorded by 49 s. A delivery not loaded here (a failed package, the process
+ * killed first, too many bytes queued) loses nothing: it is landed without a load marker, so its
+ * workflow loads it, and the sweep and the start-up re-dispatch hand it over again if the
+ * hand-over was lost too.
  */
 export function createPreloader(opts: { ch: Warehouse; handOver(ref: RefreshResponseRef): void; maxQueuedBytes?: number }): Preloader {
   // Bodies held until their package is written; past this, deliveries go to the workflow bare.

@@ -111,7 +111,7 @@ describe('POST /webhooks/sharpsports', () => {
     expect((await post(body, { 'hook-delivery': id })).body.duplicate).toBe(false);
     expect((await post(body, { 'hook-delivery': id })).body.duplicate).toBe(true);
     expect((await post(body)).status).toBe(200); // new delivery id, same refreshResponse
-    await eventually('the refresh to load', async () => (await count(stack, "SELECT count() AS n FROM load_markers FINAL WHERE key = 'RRES_dupe1'")) === 1);
+    await eventually('the refresh to load', async () => (await count(stack, "SELECT count() AS n FROM load_markers FINAL WHERE kind = 'refresh_response' AND key = 'RRES_dupe1'")) === 1);
     await stack.client.workflow.getHandle(accountWorkflowId(account)).result();
     expect(await count(stack, 'SELECT count() AS n FROM webhook_deliveries WHERE bettor_account_id = {a:String}', { a: account })).toBe(2);
     expect(await count(stack, 'SELECT count() AS n FROM bet_slips FINAL WHERE bettor_account_id = {a:String}', { a: account })).toBe(2);

@@ -93,10 +93,10 @@ describe('webhook receiver under hostile input', () => {
     const old = refreshBody(account, 'RRES_replay_old', [slip(account, 'SLIP_replay1', 'RRES_replay_old')], '2026-01-01T00:00:00Z');
     const oldDelivery = crypto.randomUUID();
     expect((await post(old, { 'hook-delivery': oldDelivery })).status).toBe(200);
-    await eventually('the old refresh to load', async () => (await count(stack, "SELECT count() AS n FROM load_markers FINAL WHERE key = 'RRES_replay_old'")) === 1);
+    await eventually('the old refresh to load', async () => (await count(stack, "SELECT count() AS n FROM load_markers FINAL WHERE kind = 'refresh_response' AND key = 'RRES_replay_old'")) === 1);
     const newer = refreshBody(account, 'RRES_replay_new', [slip(account, 'SLIP_replay1', 'RRES_replay_new', 'settled', 'win')], '2026-01-02T00:00:00Z');
     expect((await post(newer)).status).toBe(200);
-    await eventually('the newer refresh to load', async () => (await count(stack, "SELECT count() AS n FROM load_markers FINAL WHERE key = 'RRES_replay_new'")) === 1);
+    await eventually('the newer refresh to load', async () => (await count(stack, "SELECT count() AS n FROM load_markers FINAL WHERE kind = 'refresh_response' AND key = 'RRES_replay_new'")) === 1);
     // Replays: same delivery id, then a new delivery id around the same (old) body.
     const same = await post(old, { 'hook-delivery': oldDelivery });
     expect(same).toMatchObject({ status: 200, body: { duplicate: true } });
