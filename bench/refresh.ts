@@ -19,10 +19,17 @@
  *
  * The sandbox's simulated provider latency is off: refreshLatencyMs 0, webhook delays 0.
  *
- *   npx tsx bench/refresh.ts [--accounts 1000] [--runs 2] [--ceiling 200] [--budget 150] [--quick] [--shapes] [--json]
+ *   npx tsx bench/refresh.ts [--accounts 1000] [--runs 2] [--ceiling 200] [--reference 300] [--budget 150] [--quick] [--shapes] [--json]
  *
  * --shapes adds rows for accountRefresh's Temporal shape run with no-op activities (and variants:
  * fewer upserts, fewer or local activities), on the same server: what the workflow's shape costs.
+ *
+ * reference — the same lifecycle with the workflow's warehouse work taken out (bench worker, own
+ *              task queue, the product's workflow bundle; its activities POST the refresh and
+ *              do nothing else): the most a refresh could reach with a warehouse that cost
+ *              nothing. The receiver still lands and signals. Its output is not verified (it
+ *              loads nothing); refresh / reference is what linehouse's warehouse work costs the
+ *              lifecycle (bench/RESULTS.md, 2026-12-07).
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -35,8 +42,30 @@ import type { BenchSection } from './section';
 import type { BenchShape } from './trivial-workflow';
 import { fmt, machineLine, pool, stats } from './machine';
 import { renderSection } from './print';
+import type { Activities } from '../activities';
+import type { SharpSportsClient } from '../lib/sharpsports-client';
 
 const TRIVIAL_QUEUE = 'bench-trivial';
+const REFERENCE_QUEUE = 'bench-reference';
+
+/**
+ * The reference run's activities: requestAccountRefresh's POST and nothing else of the warehouse
+ * (no attempt rows, no spacing lookup: the accounts are fresh), and no-op warehouse steps.
+ */
+async function warehouseFreeActivities(http: SharpSportsClient): Promise<Partial<Activities>> {
+  const { outcomeFor } = await import('../activities/refresh-requests');
+  const { RefreshRequestResponseSchema } = await import('../schemas/sharpsports');
+  return {
+    lastRefreshAttemptAt: async () => null,
+    requestAccountRefresh: async ({ accountId }) => {
+      const parsed = RefreshRequestResponseSchema.parse(await http.post(`/v1/bettorAccounts/${encodeURIComponent(accountId)}/refresh`));
+      return { requestId: parsed.requestId, outcome: outcomeFor(accountId, parsed as Record<string, unknown>), cid: parsed.cid ?? null, requestedAtMs: Date.now() };
+    },
+    findLandedResponse: async () => null,
+    loadLandedResponse: async () => ({ slips: 0, bets: 0, skipped: false }),
+    recordRefreshRun: async () => undefined,
+  };
+}
 const START_CONCURRENCY = 50;
 
 interface RunResult {
@@ -63,6 +92,8 @@ interface MeasureOptions {
   ceilingWorkflows: number;
   /** Also measure the refresh's Temporal shape with no-op activities (SHAPES). */
   shapes: boolean;
+  /** Accounts for the warehouse-free reference run (0: none). */
+  referenceAccounts: number;
 }
 
 /** accountRefresh's 200 path as Temporal sees it (1 activity and 3 local ones, its signal, 5 search-attribute and 2 memo upserts), then variants. */
@@ -192,6 +223,8 @@ async function measure(o: MeasureOptions): Promise<BenchSection[]> {
   const { accountWorkflowId } = await import('../workflows/messages');
   const { SA_BOOK, SA_KIND } = await import('../lib/temporal/search-attributes');
   const { Worker } = await import('@temporalio/worker');
+  const { createSharpSportsClient } = await import('../lib/sharpsports-client');
+  const { cachedWorkflowBundle } = await import('../lib/temporal/workflow-bundle');
   setLogLevel('error');
 
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'linehouse-bench-refresh-'));
@@ -204,7 +237,7 @@ async function measure(o: MeasureOptions): Promise<BenchSection[]> {
     headlessTemporal: true,
     feedSandboxes: false,
     // No simulated provider latency: the refresh is created and its webhook sent at once.
-    sandboxOptions: { refreshLatencyMs: 0, delayedWebhookMs: 0, generatedAccounts: o.accounts * o.runs, initialSlipsPerAccount: o.slipsPerAccount },
+    sandboxOptions: { refreshLatencyMs: 0, delayedWebhookMs: 0, generatedAccounts: o.accounts * o.runs + o.referenceAccounts, initialSlipsPerAccount: o.slipsPerAccount },
   });
   const stackSeconds = (performance.now() - t0) / 1000;
   const sandbox = stack.sandbox!;
@@ -219,9 +252,18 @@ async function measure(o: MeasureOptions): Promise<BenchSection[]> {
     ...MAIN_WORKER_TUNING,
   });
   const trivialRun = trivialWorker.run();
+  const referenceWorker = await Worker.create({
+    connection,
+    namespace: stack.run.namespace,
+    taskQueue: REFERENCE_QUEUE,
+    workflowBundle: await cachedWorkflowBundle(),
+    activities: await warehouseFreeActivities(createSharpSportsClient({ baseUrl: config.sharpsports.baseUrl, apiKey: config.sharpsports.apiKey, timeoutMs: config.sharpsports.timeoutMs })),
+    ...MAIN_WORKER_TUNING,
+  });
+  const referenceRun = referenceWorker.run();
   const statements = trackStatements(stack.clickhouse);
   const log = (line: string) => process.stderr.write(`${line}\n`);
-  log(`stack up in ${fmt(stackSeconds, 1)} s (dev server, chDB + migrations, worker bundle, receiver, sandbox with ${fmt(o.accounts * o.runs)} generated accounts)`);
+  log(`stack up in ${fmt(stackSeconds, 1)} s (dev server, chDB + migrations, worker bundle, receiver, sandbox with ${fmt(o.accounts * o.runs + o.referenceAccounts)} generated accounts)`);
 
   const deadlineFor = () => Date.now() + Math.max(30, o.budget - (performance.now() - t0) / 1000) * 1000;
 
@@ -238,6 +280,19 @@ async function measure(o: MeasureOptions): Promise<BenchSection[]> {
     const threads = threadDiff(th0, threadCpu(), n);
     const seconds = (done.lastCloseMs - start) / 1000;
     return { n, seconds, rate: done.completed / seconds, completed: done.completed, failed: done.failed, cpu: { node: (cpu1.node - cpu0.node) / n, temporal: (cpu1.temporal - cpu0.temporal) / n }, threads };
+  };
+
+  const reference = async (accounts: string[]): Promise<RunResult> => {
+    const cpu0 = cpuSeconds();
+    const th0 = threadCpu();
+    const start = Date.now();
+    await pool(accounts, START_CONCURRENCY, (accountId) =>
+      client.workflow.start('accountRefresh', { workflowId: accountWorkflowId(accountId), taskQueue: REFERENCE_QUEUE, args: [{ accountId, mode: 'request', policy: stack.run.policy }] }),
+    );
+    const done = await awaitClosed(client, `WorkflowType = 'accountRefresh' AND TaskQueue = '${REFERENCE_QUEUE}'`, accounts.length, deadlineFor());
+    const cpu1 = cpuSeconds();
+    const seconds = (done.lastCloseMs - start) / 1000;
+    return { n: accounts.length, seconds, rate: done.completed / seconds, completed: done.completed, failed: done.failed, cpu: { node: (cpu1.node - cpu0.node) / accounts.length, temporal: (cpu1.temporal - cpu0.temporal) / accounts.length }, threads: threadDiff(th0, threadCpu(), accounts.length) };
   };
 
   const truth = new Map<string, { slips: number; bets: number }>();
@@ -323,6 +378,7 @@ async function measure(o: MeasureOptions): Promise<BenchSection[]> {
   const ceilings: RunResult[] = [];
   const refreshes: Array<Awaited<ReturnType<typeof refresh>>> = [];
   const shapes: Array<RunResult & { label: string; events: number }> = [];
+  const references: RunResult[] = [];
   let historyNote = '';
   const loadBefore = os.loadavg()[0];
   const runCeiling = async (label: string) => {
@@ -353,6 +409,13 @@ async function measure(o: MeasureOptions): Promise<BenchSection[]> {
       log(`  the same lookups one at a time afterwards (idle): ${f.idle}`);
       if ((performance.now() - t0) / 1000 + ceilings[0].seconds + 5 < o.budget) await runCeiling(`c${r + 2}`);
       else log(`ceiling c${r + 2} skipped: the ${o.budget} s budget is spent`);
+    }
+    if (o.referenceAccounts > 0) {
+      if ((performance.now() - t0) / 1000 + refreshes[0].seconds * (o.referenceAccounts / o.accounts) + 10 < o.budget + 30) {
+        const r = await reference(generated.slice(o.runs * o.accounts, o.runs * o.accounts + o.referenceAccounts));
+        references.push(r);
+        log(`reference (no warehouse work in the workflow): ${fmt(r.completed)}/${fmt(r.n)} lifecycles in ${fmt(r.seconds, 2)} s = ${fmt(r.rate, 1)} refreshes/s (failed ${r.failed}); CPU per refresh: node ${fmt(r.cpu.node * 1000, 1)} ms, dev server ${fmt(r.cpu.temporal * 1000, 1)} ms; node threads (ms/refresh): ${r.threads}`);
+      } else log('reference run skipped: it would not fit the budget');
     }
     // One refresh's history: what the server and worker do per lifecycle.
     const history = await client.workflow.getHandle(accountWorkflowId(generated[0])).fetchHistory();
@@ -385,7 +448,9 @@ async function measure(o: MeasureOptions): Promise<BenchSection[]> {
     }
   } finally {
     trivialWorker.shutdown();
+    referenceWorker.shutdown();
     await trivialRun.catch(() => undefined);
+    await referenceRun.catch(() => undefined);
     await connection.close();
     await stack.stop();
     fs.rmSync(dataDir, { recursive: true, force: true });
@@ -418,6 +483,15 @@ async function measure(o: MeasureOptions): Promise<BenchSection[]> {
         runs: refreshes.length,
         extra: `wall ${refreshes.map((r) => fmt(r.seconds, 1)).join(' / ')} s; polled ${refreshes.reduce((n, r) => n + r.polled, 0)}; CPU/refresh: linehouse ${fmt(mean(refreshes.map((r) => r.cpu.node)) * 1000)} ms, dev server ${fmt(mean(refreshes.map((r) => r.cpu.temporal)) * 1000)} ms`,
       },
+      ...references.map((x) => ({
+        name: 'reference: the same lifecycle with no warehouse work in the workflow (POST only; the receiver still lands and signals)',
+        unit: 'refreshes/s',
+        min: x.rate,
+        median: x.rate,
+        max: x.rate,
+        runs: 1,
+        extra: `${fmt(x.n)} accounts; CPU/refresh: linehouse ${fmt(x.cpu.node * 1000)} ms, dev server ${fmt(x.cpu.temporal * 1000)} ms; not verified (loads nothing)`,
+      })),
       ...shapes.slice(0, 1).map((x) => ({
         name: "accountRefresh's Temporal shape alone (same commands, no-op activities: 1 activity + 3 local, signal, 5 search-attribute + 2 memo upserts)",
         unit: 'workflows/s',
@@ -430,6 +504,8 @@ async function measure(o: MeasureOptions): Promise<BenchSection[]> {
     ],
     ratios: [
       { name: 'refresh / ceiling (median rate)', value: ratio, goal: '≥ 0.5', met: ratio >= 0.5 },
+      ...references.map((x) => ({ name: 'reference / ceiling: the most a refresh reaches when its warehouse work costs nothing', value: x.rate / c.median })),
+      ...references.map((x) => ({ name: 'refresh / reference: what the warehouse work leaves of the lifecycle\'s rate', value: f.median / x.rate })),
       ...shapes.slice(0, 1).map((x) => ({ name: "accountRefresh's shape alone / ceiling: what the workflow's shape allows before any work", value: x.rate / c.median })),
     ],
     goals: [
@@ -471,8 +547,8 @@ async function measure(o: MeasureOptions): Promise<BenchSection[]> {
 }
 
 const DEFAULTS = {
-  full: { accounts: 1000, runs: 2, ceilingWorkflows: 200 },
-  quick: { accounts: 200, runs: 1, ceilingWorkflows: 200 },
+  full: { accounts: 1000, runs: 2, ceilingWorkflows: 200, referenceAccounts: 300 },
+  quick: { accounts: 200, runs: 1, ceilingWorkflows: 200, referenceAccounts: 100 },
 };
 
 /**
@@ -488,7 +564,7 @@ export async function runRefreshBench(opts: { quick?: boolean }): Promise<BenchS
 async function main() {
   const { values } = parseArgs({
     options: {
-      accounts: { type: 'string' }, runs: { type: 'string' }, ceiling: { type: 'string' }, budget: { type: 'string', default: '150' }, slips: { type: 'string', default: '12' },
+      accounts: { type: 'string' }, runs: { type: 'string' }, ceiling: { type: 'string' }, reference: { type: 'string' }, budget: { type: 'string', default: '150' }, slips: { type: 'string', default: '12' },
       quick: { type: 'boolean', default: false }, shapes: { type: 'boolean', default: false }, json: { type: 'boolean', default: false },
     },
   });
@@ -500,6 +576,7 @@ async function main() {
     budget: Number(values.budget),
     slipsPerAccount: Number(values.slips),
     shapes: values.shapes,
+    referenceAccounts: Number(values.reference ?? d.referenceAccounts),
   });
   process.stdout.write(values.json ? JSON.stringify(sections) : `${machineLine()}\n\n${sections.map(renderSection).join('\n')}`);
 }
