@@ -490,7 +490,7 @@ async function measure(o: MeasureOptions): Promise<BenchSection[]> {
         median: x.rate,
         max: x.rate,
         runs: 1,
-        extra: `${fmt(x.n)} accounts; CPU/refresh: linehouse ${fmt(x.cpu.node * 1000)} ms, dev server ${fmt(x.cpu.temporal * 1000)} ms; not verified (loads nothing)`,
+        extra: `${fmt(x.completed)} of ${fmt(x.n)} accounts completed${x.failed ? `, ${fmt(x.failed)} failed` : ''}; CPU/refresh: linehouse ${fmt(x.cpu.node * 1000)} ms, dev server ${fmt(x.cpu.temporal * 1000)} ms; output not verified (it loads nothing)`,
       })),
       ...shapes.slice(0, 1).map((x) => ({
         name: "accountRefresh's Temporal shape alone (same commands, no-op activities: 1 activity + 3 local, signal, 5 search-attribute + 2 memo upserts)",
