@@ -1,5 +1,6 @@
 import { Context } from '@temporalio/activity';
 import { slipToRows } from '../lib/bet-rows';
+import { insertSlipRows } from '../lib/load-packages';
 import { log } from '../lib/log';
 import { insertRows, queryRows, type Warehouse } from '../lib/warehouse/client';
 import { BetSlipSchema, paginated } from '../schemas/sharpsports';
@@ -83,8 +84,7 @@ export function createBackfillActivities({ clickhouse, http }: ActivityDeps) {
       else counts.unchanged += 1;
       return before !== r.slip.content_hash;
     });
-    await insertRows(clickhouse, 'bets', changed.flatMap((r) => r.bets), `bf:${key}:bets`);
-    await insertRows(clickhouse, 'bet_slips', changed.map((r) => r.slip), `bf:${key}:slips`);
+    await insertSlipRows(clickhouse, changed, `bf:${key}`);
     await insertRows(clickhouse, 'load_markers', [{ kind: 'backfill_page', key, slips: counts.slips, bets: counts.bets, detail: JSON.stringify(counts) }]);
     return { counts, totalPages: page.totalPages };
   }

@@ -3,8 +3,8 @@ import { Context } from '@temporalio/activity';
 import { BetSlipSchema, paginated } from '../schemas/sharpsports';
 import { slipToRows } from '../lib/bet-rows';
 import { failpoint } from '../lib/failpoints';
-import { loadLanded, responseFromBody } from '../lib/load-packages';
-import { appendRows, insertRows, lookupByKey, queryRows, type Warehouse } from '../lib/warehouse/client';
+import { insertSlipRows, loadLanded, responseFromBody } from '../lib/load-packages';
+import { appendRows, lookupByKey, queryRows, type Warehouse } from '../lib/warehouse/client';
 import type { BetSlip } from '../schemas/sharpsports';
 import type { RefreshResponseRef } from '../workflows/messages';
 import { classify } from './refresh-requests';
@@ -17,13 +17,11 @@ function listingDigest(slips: BetSlip[]): string {
   return crypto.createHash('sha256').update(slips.map((s) => s.id).join('\n')).digest('hex').slice(0, 16);
 }
 
-/** Upserts slips and their bets (bets first: a slip row never points at missing bets). */
+/** Upserts slips and their bets (lib/load-packages.ts insertSlipRows). */
 export async function upsertSlips(ch: Warehouse, slips: BetSlip[], ctx: { refreshResponseId: string; refreshResponseTime: string; bettorId?: string | null }, token: string) {
   const rows = slips.map((s) => slipToRows(s, ctx));
-  const bets = rows.flatMap((r) => r.bets);
-  await insertRows(ch, 'bets', bets, `${token}:bets`);
-  await insertRows(ch, 'bet_slips', rows.map((r) => r.slip), `${token}:slips`);
-  return { slips: rows.length, bets: bets.length };
+  await insertSlipRows(ch, rows, token);
+  return { slips: rows.length, bets: rows.reduce((n, r) => n + r.bets.length, 0) };
 }
 
 export function createRefreshLoadingActivities({ clickhouse, http }: ActivityDeps) {

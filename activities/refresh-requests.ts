@@ -2,10 +2,11 @@ import { ApplicationFailure, Context } from '@temporalio/activity';
 import { RefreshRequestResponseSchema, normalizeRefreshResponse, paginated, RefreshResponseSchema } from '../schemas/sharpsports';
 import { LANDED_REF_COLUMNS, landDelivery, refFromLandedRow, refFromResponse } from '../lib/landing';
 import { appendRows, lookupByKey, queryRows } from '../lib/warehouse/client';
-import { loadedFor } from '../lib/load-packages';
+import { loadedFor, markerState } from '../lib/load-packages';
 import { log } from '../lib/log';
 import { MissingSettingError, SharpSportsHttpError } from '../lib/sharpsports-client';
 import { dispatchRefreshResponse } from '../lib/temporal/dispatch';
+import { DEFAULT_MAX_DEFER_MS } from '../lib/webhook/dispatcher';
 import type { ImmediateOutcome, RefreshRequestResult, RefreshResponseRef } from '../workflows/messages';
 import type { ActivityDeps } from './deps';
 
@@ -33,8 +34,8 @@ export function classify(err: unknown): never {
 /** How far back the polling path looks for responses nobody is waiting for. */
 const ORPHAN_WINDOW_MS = 24 * 3_600_000;
 const ORPHAN_PAGE_SIZE = 50;
-/** A landed 200 this young without a load marker is still the receiver's to load and hand over. */
-const RECEIVER_HAND_OVER_SECONDS = 30;
+/** A landed 200 this young without a load marker is still the receiver's to load and hand over (it holds hand-overs this long at most). */
+const RECEIVER_HAND_OVER_SECONDS = DEFAULT_MAX_DEFER_MS / 1000;
 const RefreshResponsePage = paginated(RefreshResponseSchema);
 
 export function createRefreshRequestActivities({ clickhouse, http, config, temporal }: ActivityDeps) {
@@ -156,12 +157,8 @@ export function createRefreshRequestActivities({ clickhouse, http, config, tempo
       if (!rows[0]) return null;
       const ref = refFromLandedRow(rows[0]);
       if (ref.status !== 200) return ref;
-      const [marker] = await queryRows<{ slips: number; bets: number; detail: string }>(
-        clickhouse,
-        "SELECT slips, bets, detail FROM load_markers FINAL WHERE kind = 'refresh_response' AND key = {k:String}",
-        { k: ref.refreshResponseId },
-      );
-      if (marker) return { ...ref, loaded: { slips: Number(marker.slips), bets: Number(marker.bets), skipped: !loadedFor(marker.detail, '') } };
+      const marker = (await markerState(clickhouse, [ref.refreshResponseId])).loaded.get(ref.refreshResponseId);
+      if (marker) return { ...ref, loaded: { slips: marker.slips, bets: marker.bets, skipped: !loadedFor(marker.detail, '') } };
       return Number(rows[0].young) ? null : ref;
     },
 

@@ -267,33 +267,35 @@ async function measure(o: MeasureOptions): Promise<BenchSection[]> {
 
   const deadlineFor = () => Date.now() + Math.max(30, o.budget - (performance.now() - t0) / 1000) * 1000;
 
-  const ceiling = async (label: string, n: number): Promise<RunResult> => {
-    const kind = `bench-trivial-${label}`;
+  /** Starts one workflow per item (START_CONCURRENCY at a time), waits until `query` counts them closed, and times it. */
+  const timedRun = async <T>(items: readonly T[], start: (item: T, i: number) => Promise<unknown>, query: string): Promise<RunResult> => {
+    const n = items.length;
     const cpu0 = cpuSeconds();
     const th0 = threadCpu();
-    const start = Date.now();
-    await pool([...Array(n).keys()], START_CONCURRENCY, (i) =>
-      client.workflow.start('benchTrivial', { workflowId: `${kind}-${i}`, taskQueue: TRIVIAL_QUEUE, args: [i], typedSearchAttributes: [{ key: SA_KIND, value: kind }] }),
-    );
-    const done = await awaitClosed(client, `LinehouseKind = '${kind}'`, n, deadlineFor());
+    const t = Date.now();
+    await pool([...items.keys()], START_CONCURRENCY, (i) => start(items[i], i));
+    const done = await awaitClosed(client, query, n, deadlineFor());
     const cpu1 = cpuSeconds();
     const threads = threadDiff(th0, threadCpu(), n);
-    const seconds = (done.lastCloseMs - start) / 1000;
+    const seconds = (done.lastCloseMs - t) / 1000;
     return { n, seconds, rate: done.completed / seconds, completed: done.completed, failed: done.failed, cpu: { node: (cpu1.node - cpu0.node) / n, temporal: (cpu1.temporal - cpu0.temporal) / n }, threads };
   };
 
-  const reference = async (accounts: string[]): Promise<RunResult> => {
-    const cpu0 = cpuSeconds();
-    const th0 = threadCpu();
-    const start = Date.now();
-    await pool(accounts, START_CONCURRENCY, (accountId) =>
-      client.workflow.start('accountRefresh', { workflowId: accountWorkflowId(accountId), taskQueue: REFERENCE_QUEUE, args: [{ accountId, mode: 'request', policy: stack.run.policy }] }),
+  const ceiling = (label: string, n: number): Promise<RunResult> => {
+    const kind = `bench-trivial-${label}`;
+    return timedRun(
+      [...Array(n).keys()],
+      (i) => client.workflow.start('benchTrivial', { workflowId: `${kind}-${i}`, taskQueue: TRIVIAL_QUEUE, args: [i], typedSearchAttributes: [{ key: SA_KIND, value: kind }] }),
+      `LinehouseKind = '${kind}'`,
     );
-    const done = await awaitClosed(client, `WorkflowType = 'accountRefresh' AND TaskQueue = '${REFERENCE_QUEUE}'`, accounts.length, deadlineFor());
-    const cpu1 = cpuSeconds();
-    const seconds = (done.lastCloseMs - start) / 1000;
-    return { n: accounts.length, seconds, rate: done.completed / seconds, completed: done.completed, failed: done.failed, cpu: { node: (cpu1.node - cpu0.node) / accounts.length, temporal: (cpu1.temporal - cpu0.temporal) / accounts.length }, threads: threadDiff(th0, threadCpu(), accounts.length) };
   };
+
+  const reference = (accounts: string[]): Promise<RunResult> =>
+    timedRun(
+      accounts,
+      (accountId) => client.workflow.start('accountRefresh', { workflowId: accountWorkflowId(accountId), taskQueue: REFERENCE_QUEUE, args: [{ accountId, mode: 'request', policy: stack.run.policy }] }),
+      `WorkflowType = 'accountRefresh' AND TaskQueue = '${REFERENCE_QUEUE}'`,
+    );
 
   const truth = new Map<string, { slips: number; bets: number }>();
   const refresh = async (accounts: string[]): Promise<RunResult & { verified: number; problems: string[]; webhooks: number; polled: number; sql: string; idle: string }> => {

@@ -1,6 +1,6 @@
 import crypto from 'node:crypto';
 import { normalizeRefreshResponse, type NormalizedRefreshResponse } from '../schemas/sharpsports';
-import { slipToRows } from './bet-rows';
+import { slipToRows, type SlipRows } from './bet-rows';
 import { failpoint } from './failpoints';
 import { coalescerFor, coalescing } from './warehouse/coalesce';
 import { appendRows, insertRows, queryRows, type Warehouse } from './warehouse/client';
@@ -93,13 +93,14 @@ export function loadedFor(detail: string, loader: string): boolean {
   return loader !== RECEIVER_LOADER && (detail.endsWith(` loader=${RECEIVER_LOADER}`) || detail.endsWith(` loader=${REPLAY_LOADER}`));
 }
 
-interface MarkerState {
+export interface MarkerState {
   loaded: Map<string, { slips: number; bets: number; detail: string }>;
   /** Response id → the package that intends to load it. */
   intents: Map<string, string>;
 }
 
-async function markerState(ch: Warehouse, ids: readonly string[]): Promise<MarkerState> {
+/** The load markers and load-package intents of these responses. */
+export async function markerState(ch: Warehouse, ids: readonly string[]): Promise<MarkerState> {
   const rows = await queryRows<{ kind: string; key: string; slips: number; bets: number; detail: string }>(
     ch,
     "SELECT kind, key, slips, bets, detail FROM load_markers FINAL WHERE kind IN ('refresh_response', 'load_package') AND key IN {ids:Array(String)}",
@@ -125,22 +126,14 @@ async function writePackage(ch: Warehouse, members: readonly LandedResponse[], p
     ...members.map((m) => ({ kind: 'load_package', key: m.rr.id, slips: 0, bets: 0, detail: pkg })),
   ]);
   const counts = new Map<string, { slips: number; bets: number }>();
-  const slips: Record<string, unknown>[] = [];
-  const bets: Record<string, unknown>[] = [];
+  const rows: SlipRows[] = [];
   for (const { rr } of members) {
     const ctx = { refreshResponseId: rr.id, refreshResponseTime: rr.timeCreated ?? new Date().toISOString(), bettorId: rr.bettorId };
-    let n = 0;
-    for (const s of rr.betSlips) {
-      const rows = slipToRows(s, ctx);
-      slips.push(rows.slip);
-      bets.push(...rows.bets);
-      n += rows.bets.length;
-    }
-    counts.set(rr.id, { slips: rr.betSlips.length, bets: n });
+    const own = rr.betSlips.map((slip) => slipToRows(slip, ctx));
+    rows.push(...own);
+    counts.set(rr.id, { slips: own.length, bets: own.reduce((n, r) => n + r.bets.length, 0) });
   }
-  // Bets first: a slip row never points at missing bets.
-  await insertRows(ch, 'bets', bets, `${pkg}:bets`);
-  await insertRows(ch, 'bet_slips', slips, `${pkg}:slips`);
+  await insertSlipRows(ch, rows, pkg);
   failpoint('after_rows_before_marker:landed');
   await appendRows(
     ch,
@@ -148,6 +141,12 @@ async function writePackage(ch: Warehouse, members: readonly LandedResponse[], p
     members.map((m) => ({ kind: 'refresh_response', key: m.rr.id, ...counts.get(m.rr.id)!, detail: m.loader ? `${m.deliveryId} loader=${m.loader}` : m.deliveryId })),
   );
   return counts;
+}
+
+/** Inserts slips and their bets, each under `<token>:bets` / `<token>:slips`; bets first, so a slip row never points at missing bets. */
+export async function insertSlipRows(ch: Warehouse, rows: readonly SlipRows[], token: string): Promise<void> {
+  await insertRows(ch, 'bets', rows.flatMap((r) => r.bets), `${token}:bets`);
+  await insertRows(ch, 'bet_slips', rows.map((r) => r.slip), `${token}:slips`);
 }
 
 /** Finishes a package whose writer died between its intent and its markers. */

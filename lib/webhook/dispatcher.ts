@@ -49,6 +49,9 @@ export interface Dispatcher {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms).unref?.());
 
+/** The longest a hand-over waits while ingest is busy, unless `maxDeferMs` says otherwise. */
+export const DEFAULT_MAX_DEFER_MS = 30_000;
+
 /**
  * Hands landed deliveries to Temporal off the acknowledgement path. The receiver answers 200 once
  * a delivery is durably landed; the signal follows with bounded concurrency and retries. A
@@ -69,7 +72,7 @@ export function createDispatcher(opts: DispatcherOptions): Dispatcher {
   const handedOver = new Set<string>();
   const HANDED_OVER_MAX = 200_000;
   let active = 0;
-  const maxDeferMs = opts.maxDeferMs ?? 30_000;
+  const maxDeferMs = opts.maxDeferMs ?? DEFAULT_MAX_DEFER_MS;
   let pumpTimer: NodeJS.Timeout | undefined;
   let stopped = false;
   let abandoned = false;

@@ -3,11 +3,19 @@ import os from 'node:os';
 import path from 'node:path';
 import { loadConfig } from '../../lib/config';
 import { freePort, startStack, type Stack, type StackOptions } from '../../lib/stack';
-import { queryRows } from '../../lib/warehouse/client';
+import { createWarehouse, queryRows, type Warehouse } from '../../lib/warehouse/client';
+import { migrate } from '../../lib/warehouse/migrate';
 import { quietRuntime, workflowBundle } from './time-skipping';
 
 export function tempDir(prefix: string): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), `linehouse-${prefix}-`));
+}
+
+/** An embedded warehouse on a fresh data dir with every migration applied; the caller closes it. */
+export async function migratedWarehouse(prefix: string): Promise<Warehouse> {
+  const ch = await createWarehouse({ dataDir: tempDir(prefix), clickhouse: { user: 'default', password: '', database: 'linehouse' } });
+  await migrate(ch);
+  return ch;
 }
 
 /**

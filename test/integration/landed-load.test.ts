@@ -3,18 +3,16 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRefreshLoadingActivities } from '../../activities/refresh-loading';
 import type { ActivityDeps } from '../../activities/deps';
 import { landDelivery } from '../../lib/landing';
-import { createWarehouse, queryRows, type Warehouse } from '../../lib/warehouse/client';
-import { migrate } from '../../lib/warehouse/migrate';
+import { queryRows, type Warehouse } from '../../lib/warehouse/client';
 import { normalizeRefreshResponse } from '../../schemas/sharpsports';
-import { tempDir } from '../helpers/stack';
+import { migratedWarehouse } from '../helpers/stack';
 
 const fixture = (name: string) => JSON.parse(fs.readFileSync(new URL(`../fixtures/sharpsports/${name}`, import.meta.url), 'utf8'));
 
 let ch: Warehouse;
 let acts: ReturnType<typeof createRefreshLoadingActivities>;
 beforeAll(async () => {
-  ch = await createWarehouse({ dataDir: tempDir('landed-load'), clickhouse: { user: 'default', password: '', database: 'linehouse' } });
-  await migrate(ch);
+  ch = await migratedWarehouse('landed-load');
   // loadLandedResponse reads only the warehouse.
   acts = createRefreshLoadingActivities({ clickhouse: ch } as ActivityDeps);
 });

@@ -2,9 +2,8 @@ import fs from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { landDelivery } from '../../lib/landing';
 import { loadLanded, loadLandedResponses, responseFromBody, type LandedResponse } from '../../lib/load-packages';
-import { createWarehouse, insertRows, queryRows, type Warehouse } from '../../lib/warehouse/client';
-import { migrate } from '../../lib/warehouse/migrate';
-import { tempDir } from '../helpers/stack';
+import { insertRows, queryRows, type Warehouse } from '../../lib/warehouse/client';
+import { migratedWarehouse } from '../helpers/stack';
 
 /**
  * lib/load-packages.ts on chDB: several landed responses load as one package, each exactly once,
@@ -15,8 +14,7 @@ const fixture = (name: string) => JSON.parse(fs.readFileSync(new URL(`../fixture
 
 let ch: Warehouse;
 beforeAll(async () => {
-  ch = await createWarehouse({ dataDir: tempDir('load-packages'), clickhouse: { user: 'default', password: '', database: 'linehouse' } });
-  await migrate(ch);
+  ch = await migratedWarehouse('load-packages');
 });
 afterAll(async () => {
   await ch?.close();

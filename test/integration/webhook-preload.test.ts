@@ -4,15 +4,15 @@ import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRefreshRequestActivities } from '../../activities/refresh-requests';
 import type { ActivityDeps } from '../../activities/deps';
-import { landDelivery, unloadedDeliveries } from '../../lib/landing';
+import { landDelivery, refFromResponse, unloadedDeliveries } from '../../lib/landing';
 import { responseFromBody } from '../../lib/load-packages';
 import { listen } from '../../lib/net';
-import { createWarehouse, insertRows, queryRows, type Warehouse } from '../../lib/warehouse/client';
-import { migrate } from '../../lib/warehouse/migrate';
+import { insertRows, queryRows, type Warehouse } from '../../lib/warehouse/client';
 import { signHookHmac } from '../../lib/webhook/hmac';
+import { createPreloader } from '../../lib/webhook/preloader';
 import { createWebhookServer, type WebhookServer } from '../../lib/webhook/receiver';
 import type { RefreshResponseRef } from '../../workflows/messages';
-import { eventually, tempDir } from '../helpers/stack';
+import { eventually, migratedWarehouse } from '../helpers/stack';
 
 /**
  * The receiver's load stage (lib/webhook/preloader.ts) on chDB, without Temporal: `dispatch`
@@ -26,8 +26,7 @@ const secret = 'whsec-preload-0123456789';
 let ch: Warehouse;
 const servers: WebhookServer[] = [];
 beforeAll(async () => {
-  ch = await createWarehouse({ dataDir: tempDir('webhook-preload'), clickhouse: { user: 'default', password: '', database: 'linehouse' } });
-  await migrate(ch);
+  ch = await migratedWarehouse('webhook-preload');
 });
 afterAll(async () => {
   for (const s of servers) await new Promise<void>((r) => s.close(() => r()));
@@ -97,6 +96,27 @@ describe('the receiver loads landed refresh responses while busy', () => {
     expect(handedOver[0].loaded).toBeUndefined();
     expect(await slipRows(['SLIP_pre_idle'])).toBe(0);
     expect(await marker('RRES_pre_idle')).toBeUndefined();
+  });
+
+  it('past its byte cap, the preloader hands a delivery over bare at once instead of holding its body', async () => {
+    const handedOver: RefreshResponseRef[] = [];
+    const preloader = createPreloader({ ch, handOver: (ref) => void handedOver.push(ref), maxQueuedBytes: 1_000 });
+    const refs = await Promise.all(
+      ['RRES_cap_1', 'RRES_cap_2'].map(async (rrId, i) => {
+        const body = JSON.stringify(webhook(rrId, `BACT_cap_${i}`, [`SLIP_cap_${i}`]));
+        const rr = responseFromBody(body);
+        await landDelivery(ch, { deliveryId: `dlv-${rrId}`, source: 'webhook', event: 'refreshresponse.created', subscription: '', body, refreshResponse: rr });
+        return { ref: refFromResponse(`dlv-${rrId}`, 'webhook', rr), rr };
+      }),
+    );
+    preloader.submit(refs[0].ref, refs[0].rr, 800);
+    preloader.submit(refs[1].ref, refs[1].rr, 800);
+    // The second did not fit beside the first: handed over at once, bare, for its workflow to load.
+    expect(handedOver.map((r) => [r.refreshResponseId, r.loaded])).toEqual([['RRES_cap_2', undefined]]);
+    await preloader.idle();
+    expect(handedOver.map((r) => [r.refreshResponseId, r.loaded?.slips])).toEqual([['RRES_cap_2', undefined], ['RRES_cap_1', 1]]);
+    expect(preloader.stats).toEqual({ loaded: 1, failed: 0, bypassed: 1 });
+    expect(await slipRows(['SLIP_cap_0', 'SLIP_cap_1'])).toBe(1);
   });
 
   it('findLandedResponse leaves a 200 landed moments ago and not loaded to the receiver, and returns other statuses at once', async () => {
