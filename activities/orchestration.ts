@@ -1,6 +1,7 @@
 import { Context } from '@temporalio/activity';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { accountWorkflowId, type AccountRefreshInput, type AccountRefreshResult } from '../workflows/messages';
+import { refreshStartAttributes } from '../lib/temporal/search-attributes';
 import type { ActivityDeps } from './deps';
 
 const RETRYABLE = (status: number) => status === 429 || status === 424 || status >= 500;
@@ -9,7 +10,7 @@ export function createOrchestrationActivities({ temporal }: ActivityDeps) {
   async function startOrAttach(workflowId: string, input: AccountRefreshInput, ctx: Context): Promise<AccountRefreshResult> {
     let handle;
     try {
-      handle = await temporal!.client.workflow.start('accountRefresh', { workflowId, taskQueue: temporal!.taskQueue, args: [input], workflowIdConflictPolicy: 'USE_EXISTING' });
+      handle = await temporal!.client.workflow.start('accountRefresh', { workflowId, taskQueue: temporal!.taskQueue, args: [input], typedSearchAttributes: refreshStartAttributes(input.accountId, input), workflowIdConflictPolicy: 'USE_EXISTING' });
     } catch (err) {
       if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
       handle = temporal!.client.workflow.getHandle(workflowId);

@@ -22,9 +22,9 @@ export interface BenchShape {
    * accountRefresh does since patched('refresh-lean-steps').
    */
   local: boolean | 'warehouse';
-  /** search-attribute upserts (accountRefresh: 7 before refresh-lean-steps, 5 after) */
+  /** search-attribute upserts (accountRefresh: 7 before refresh-lean-steps, 5 after it, 2 since refresh-lean-2) */
   upserts: number;
-  /** memo upserts (accountRefresh: 2) */
+  /** memo upserts (accountRefresh: 2, 1 since refresh-lean-2) */
   memos: number;
 }
 

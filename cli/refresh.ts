@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../lib/config';
+import { refreshStartAttributes } from '../lib/temporal/search-attributes';
 import { accountWorkflowId, bettorWorkflowId, type AccountRefreshResult, type BettorRefreshResult } from '../workflows/messages';
 import { clientFor } from './temporal-client';
 
@@ -26,7 +27,7 @@ export async function run(argv: string[]): Promise<number> {
     const handles = [
       ...(await Promise.all(
         accounts.map((accountId) =>
-          client.workflow.start('accountRefresh', { workflowId: accountWorkflowId(accountId), taskQueue, args: [{ accountId, mode: 'request', policy }], workflowIdConflictPolicy: 'USE_EXISTING' }),
+          client.workflow.start('accountRefresh', { workflowId: accountWorkflowId(accountId), taskQueue, args: [{ accountId, mode: 'request', policy }], typedSearchAttributes: refreshStartAttributes(accountId), workflowIdConflictPolicy: 'USE_EXISTING' }),
         ),
       )).map((h) => ({ kind: 'account' as const, h })),
       ...(await Promise.all(

@@ -59,6 +59,15 @@ const requestApi = proxyActivities<Activities>({
   retry: { initialInterval: '5s', backoffCoefficient: 2, maximumAttempts: 3 },
 });
 
+// The POST as a local activity (patched 'refresh-lean-2'): SharpSports answers it at once (the
+// refresh itself runs on their side and comes back by webhook), and a remote activity's task
+// round trip was the costliest command of the refresh's Temporal shape (bench/refresh.ts
+// --shapes). The same timeout and the same few spaced retries as requestApi.
+const localRequestApi = proxyLocalActivities<Activities>({
+  startToCloseTimeout: '45 seconds',
+  retry: { initialInterval: '5s', backoffCoefficient: 2, maximumAttempts: 3 },
+});
+
 // The warehouse steps (a lookup, a load, a marker, a run row) as local activities: no task queue
 // round trip, no events of their own beyond a marker — half the server work per refresh
 // (bench/RESULTS.md, refresh throughput). They are idempotent like every activity.
@@ -71,6 +80,9 @@ const warehouseSteps = proxyLocalActivities<Activities>({
 const WAITING_PHASES = new Set<RefreshPhase>(['spacing', 'awaiting-webhook', 'polling', 'awaiting-otp', 'paging', 'backoff-429', 'backoff-424', 'backoff-500', 'loading-other']);
 
 const TERMINAL = new Set([401, 403, 406]);
+
+/** How long a refresh waits for its webhook before it shows the wait (phase, memo) and looks for a landed response. */
+const QUIET_WAIT = '2 seconds';
 
 /** Passes over a paged response whose listing keeps changing before the run says slips may be missing. */
 const MAX_PAGING_PASSES = 4;
@@ -87,7 +99,12 @@ export async function accountRefresh(input: AccountRefreshInput): Promise<Accoun
   const { accountId, policy } = input;
   const info = workflowInfo();
   // Runs started before this version replay with remote activities and an upsert per phase.
-  const lean = patched('refresh-lean-steps');
+  // Runs started before refresh-lean-2 POST through a remote activity, upsert each attribute as it
+  // changes and note the request in the memo before any wait. A new run checks one patch, not
+  // two: each patch a run takes is a marker and a TemporalChangeVersion upsert.
+  const lean2 = patched('refresh-lean-2');
+  // Before refresh-lean-steps: remote activities for the warehouse steps and an upsert per phase.
+  const lean = lean2 || patched('refresh-lean-steps');
   const steps = lean ? warehouseSteps : api;
   const carried: CarriedState = input.carried ?? {
     result: {
@@ -135,16 +152,36 @@ export async function accountRefresh(input: AccountRefreshInput): Promise<Accoun
   }));
 
   let indexed: Record<string, string | number> = {};
+  // What the starter set (lib/temporal/search-attributes.ts refreshStartAttributes) is not upserted again.
+  if (lean2) {
+    for (const [name, key] of Object.entries(SEARCH_ATTRIBUTES)) {
+      const value = info.typedSearchAttributes.get(key);
+      if (value !== undefined) indexed[name] = value as string | number;
+    }
+  }
+  /** lean2: changes wait here and go out as one upsert before the run waits or ends. */
+  let unindexed: Record<string, string | number> = {};
+  const upsert = (entries: Array<[string, string | number]>) =>
+    upsertSearchAttributes(entries.map(([k, v]) => ({ key: SEARCH_ATTRIBUTES[k], value: v })) as Parameters<typeof upsertSearchAttributes>[0]);
   /** Upserts only the search attributes whose value changed (each upsert is an event and server work). */
   const index = (values: Record<string, string | number>) => {
     const changed = Object.entries(values).filter(([k, v]) => !lean || indexed[k] !== v);
     if (changed.length === 0) return;
     indexed = { ...indexed, ...Object.fromEntries(changed) };
-    upsertSearchAttributes(changed.map(([k, v]) => ({ key: SEARCH_ATTRIBUTES[k], value: v })) as Parameters<typeof upsertSearchAttributes>[0]);
+    if (lean2) Object.assign(unindexed, Object.fromEntries(changed));
+    else upsert(changed);
+  };
+  const flushIndex = () => {
+    const entries = Object.entries(unindexed);
+    unindexed = {};
+    if (entries.length > 0) upsert(entries);
   };
   const setPhase = (p: RefreshPhase) => {
     phase = p;
-    if (!lean || WAITING_PHASES.has(p)) index({ phase: p });
+    if (!lean || WAITING_PHASES.has(p)) {
+      index({ phase: p });
+      flushIndex();
+    }
   };
   const identify = (ref?: RefreshResponseRef) => {
     if (ref?.bettorId) bettorId = ref.bettorId;
@@ -259,6 +296,12 @@ export async function accountRefresh(input: AccountRefreshInput): Promise<Accoun
 
   /** Webhook first; a response that never comes by webhook is fetched by polling. */
   async function awaitResponse(requestId: string): Promise<RefreshResponseRef | null> {
+    if (lean2) {
+      // The webhook usually lands while the POST's answer is on its way: a moment's wait, nothing shown.
+      const arrived = () => inbox.some((r) => r.requestId === requestId);
+      if (arrived() || (await condition(arrived, QUIET_WAIT))) return takeFromInbox(requestId)!;
+      upsertMemo({ requestId, attempts: result.attempts });
+    }
     setPhase('awaiting-webhook');
     const early = takeFromInbox(requestId) ?? (await steps.findLandedResponse({ accountId, requestId }));
     if (early) return early;
@@ -318,12 +361,13 @@ export async function accountRefresh(input: AccountRefreshInput): Promise<Accoun
           await sleep(wait);
         }
         setPhase('requesting');
-        request = await requestApi.requestAccountRefresh({ accountId, workflowId: info.workflowId, attempt: result.attempts });
+        request = await (lean2 ? localRequestApi : requestApi).requestAccountRefresh({ accountId, workflowId: info.workflowId, attempt: result.attempts });
       }
       result.requestId = request.requestId;
-      upsertMemo({ requestId: request.requestId, attempts: result.attempts });
+      if (!lean2) upsertMemo({ requestId: request.requestId, attempts: result.attempts });
 
       if (request.outcome === 'otpRequired') {
+        if (lean2) upsertMemo({ requestId: request.requestId, attempts: result.attempts });
         setPhase('awaiting-otp');
         if (!(await condition(() => otpCode !== null, `${policy.otpWaitSeconds}s`)) || !request.cid) {
           finish(406, request.cid ? 'no one-time password was submitted in time' : 'OTP required but SharpSports returned no cid');
@@ -380,6 +424,7 @@ export async function accountRefresh(input: AccountRefreshInput): Promise<Accoun
   if (lean) {
     phase = 'done';
     index({ phase: 'done', ...(result.status !== null ? { status: result.status } : {}) });
+    flushIndex();
   } else {
     setPhase('done');
     if (result.status !== null) upsertSearchAttributes([{ key: SA_STATUS, value: result.status }]);

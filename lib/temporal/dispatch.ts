@@ -1,5 +1,6 @@
 import type { Client } from '@temporalio/client';
 import type { RefreshPolicy } from '../config';
+import { refreshStartAttributes } from './search-attributes';
 import { accountWorkflowId, refreshResponseCreated, type RefreshResponseRef } from '../../workflows/messages';
 
 /**
@@ -13,6 +14,7 @@ export async function dispatchRefreshResponse(temporal: { client: Client; taskQu
     workflowId: accountWorkflowId(ref.bettorAccountId),
     taskQueue: temporal.taskQueue,
     args: [{ accountId: ref.bettorAccountId, bettorId: ref.bettorId ?? undefined, bookAbbr: ref.bookAbbr ?? undefined, mode: 'deliveries', policy }],
+    typedSearchAttributes: refreshStartAttributes(ref.bettorAccountId, ref),
     signal: refreshResponseCreated,
     signalArgs: [ref],
   });

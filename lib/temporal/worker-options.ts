@@ -7,9 +7,11 @@ import type { WorkerOptions } from '@temporalio/worker';
  */
 export const MAIN_WORKER_TUNING = {
   maxConcurrentActivityTaskExecutions: 64,
-  // Loads (local activities: lookups, slip inserts) run at most 8 at a time. Unbounded, a webhook
-  // flood started ~100 loads at once, whose statements and JSON starved the receiver sharing
-  // the process: at 500 req/s offered it acknowledged 53 req/s (p99 1.3 s) instead of 319–358
-  // (p99 228–254 ms). Coalesced statements keep 8 loads busy enough (bench/RESULTS.md).
-  maxConcurrentLocalActivityExecutions: 8,
+  // Local activities (the refresh's warehouse steps and its POST) run at most 64 at a time. At 8,
+  // the refresh bench's loads queued for slots and their statements went out in batches of one
+  // or two (17 refreshes/s; 64 with the coalescer's linger: 24/s, chDB CPU per refresh a third,
+  // bench/RESULTS.md 2026-12-07 morning). The cap of 8 once kept a webhook flood's ~100
+  // concurrent loads from starving the receiver; in a flood the receiver now loads in packages
+  // itself (lib/webhook/preloader.ts) and the workflows only record their runs.
+  maxConcurrentLocalActivityExecutions: 64,
 } satisfies Partial<WorkerOptions>;

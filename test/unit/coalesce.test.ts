@@ -1,5 +1,5 @@
-import { describe, expect, it } from 'vitest';
-import { coalescing } from '../../lib/warehouse/coalesce';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { coalescing, LINGER_MS } from '../../lib/warehouse/coalesce';
 
 /** A batch runner that records each batch and finishes when told to. */
 function recorder(fail: (x: number) => boolean = () => false) {
@@ -59,5 +59,71 @@ describe('coalescing', () => {
     expect(r.batches).toEqual([[1], [2]]);
     await r.releaseAll();
     expect(await b).toBe(20);
+  });
+
+  describe('lingering', () => {
+    afterEach(() => {
+      vi.useRealTimers();
+    });
+
+    /** Calls 1–3 concurrently and lets them finish: the runner has now seen concurrent callers. */
+    async function afterABurst() {
+      vi.useFakeTimers({ toFake: ['setTimeout', 'Date'] });
+      const r = recorder();
+      const call = coalescing(r.run);
+      const burst = [1, 2, 3].map((x) => call(x));
+      await r.releaseAll();
+      await Promise.all(burst);
+      expect(r.batches).toEqual([[1], [2, 3]]);
+      return { r, call };
+    }
+
+    it('after concurrent calls, the next batch gathers for LINGER_MS before it goes', async () => {
+      const { r, call } = await afterABurst();
+      const later = [4, 5].map((x) => call(x));
+      await r.releaseAll();
+      expect(r.batches).toHaveLength(2);
+      vi.advanceTimersByTime(LINGER_MS - 1);
+      const last = call(6);
+      expect(r.batches).toHaveLength(2);
+      vi.advanceTimersByTime(1);
+      expect(r.batches[2]).toEqual([4, 5, 6]);
+      await r.releaseAll();
+      expect(await Promise.all([...later, last])).toEqual([40, 50, 60]);
+    });
+
+    it('a lone caller never waits: each of its calls goes at once', async () => {
+      vi.useFakeTimers({ toFake: ['setTimeout', 'Date'] });
+      const r = recorder();
+      const call = coalescing(r.run);
+      for (const x of [1, 2, 3]) {
+        const p = call(x);
+        expect(r.batches.at(-1)).toEqual([x]);
+        await r.releaseAll();
+        expect(await p).toBe(x * 10);
+      }
+    });
+
+    it('after a quiet second the runner is idle again: the next call goes at once', async () => {
+      const { r, call } = await afterABurst();
+      vi.advanceTimersByTime(1_000);
+      const p = call(7);
+      expect(r.batches.at(-1)).toEqual([7]);
+      await r.releaseAll();
+      expect(await p).toBe(70);
+    });
+
+    it('lingerMs 0 turns it off', async () => {
+      vi.useFakeTimers({ toFake: ['setTimeout', 'Date'] });
+      const r = recorder();
+      const call = coalescing(r.run, { lingerMs: 0 });
+      const burst = [1, 2, 3].map((x) => call(x));
+      await r.releaseAll();
+      await Promise.all(burst);
+      const p = call(4);
+      expect(r.batches.at(-1)).toEqual([4]);
+      await r.releaseAll();
+      expect(await p).toBe(40);
+    });
   });
 });

@@ -1,7 +1,9 @@
 import { Worker } from '@temporalio/worker';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import proto from '@temporalio/proto';
 import { defaultPolicy } from '../../lib/config';
+import { refreshStartAttributes } from '../../lib/temporal/search-attributes';
 import { accountWorkflowId, refreshResponseCreated, submitOtp, type AccountRefreshInput, type AccountRefreshResult } from '../../workflows/messages';
 import { createTimeSkippingEnv, workflowBundle } from '../helpers/time-skipping';
 import { FakeSharpSports, type Attempt } from './fake-sharpsports';
@@ -22,7 +24,7 @@ afterAll(async () => {
 async function runRefresh(script: Attempt[], input: Partial<AccountRefreshInput> = {}, during?: (fake: FakeSharpSports) => Promise<void>) {
   const accountId = `BACT_wf${++n}`;
   const taskQueue = `tq-${n}`;
-  const fake = new FakeSharpSports(env.client, accountId, script);
+  const fake = new FakeSharpSports(env.client, accountId, script, () => env.currentTimeMs());
   const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: await workflowBundle(), activities: fake.activities() });
   const result = await worker.runUntil(async () => {
     const handle = await env.client.workflow.start('accountRefresh', { workflowId: accountWorkflowId(accountId), taskQueue, args: [{ accountId, mode: 'request', policy, ...input }] });
@@ -148,7 +150,7 @@ describe('accountRefresh state machine (time-skipping)', () => {
   it('otpRequired with a code submitted: 200', async () => {
     const accountId = `BACT_wf${++n}`;
     const taskQueue = `tq-${n}`;
-    const fake = new FakeSharpSports(env.client, accountId, [{ outcome: 'otpRequired', status: 200 }]);
+    const fake = new FakeSharpSports(env.client, accountId, [{ outcome: 'otpRequired', status: 200 }], () => env.currentTimeMs());
     const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: await workflowBundle(), activities: fake.activities() });
     const result = await worker.runUntil(async () => {
       const handle = await env.client.workflow.start('accountRefresh', { workflowId: accountWorkflowId(accountId), taskQueue, args: [{ accountId, mode: 'request', policy }] });
@@ -189,7 +191,7 @@ describe('accountRefresh state machine (time-skipping)', () => {
   it('keeps the 1-per-minute rule across runs: an attempt 10 s ago delays the request by the rest of the minute', async () => {
     const accountId = `BACT_wf${++n}`;
     const taskQueue = `tq-${n}`;
-    const fake = new FakeSharpSports(env.client, accountId, [{ status: 200 }]);
+    const fake = new FakeSharpSports(env.client, accountId, [{ status: 200 }], () => env.currentTimeMs());
     const start = (await env.currentTimeMs?.()) ?? Date.now();
     fake.lastAttemptAt = start - 10_000;
     const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: await workflowBundle(), activities: fake.activities() });
@@ -225,7 +227,7 @@ describe('accountRefresh state machine (time-skipping)', () => {
   it('deliveries mode: loads the signalled response without requesting a refresh', async () => {
     const accountId = `BACT_wf${++n}`;
     const taskQueue = `tq-${n}`;
-    const fake = new FakeSharpSports(env.client, accountId, [{ status: 200 }]);
+    const fake = new FakeSharpSports(env.client, accountId, [{ status: 200 }], () => env.currentTimeMs());
     const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: await workflowBundle(), activities: fake.activities() });
     const result = await worker.runUntil(async () => {
       const handle = await env.client.workflow.signalWithStart('accountRefresh', {
@@ -240,5 +242,61 @@ describe('accountRefresh state machine (time-skipping)', () => {
     expect(fake.requests).toEqual([]);
     expect(fake.loads).toEqual(['dlv-grade-1']);
     expect(result).toMatchObject({ status: 200, refreshResponseId: 'RRES_grade-1' });
+  });
+});
+
+/** Event type names and, for upserts and memo changes, the fields they wrote, in history order. */
+function shapeOf(history: proto.temporal.api.history.v1.IHistory) {
+  // binary/null payloads (a memo field set to null) carry no data.
+  const decode = (p: proto.temporal.api.common.v1.IPayload) => (p.data?.length ? JSON.parse(Buffer.from(p.data).toString()) : null);
+  return (history.events ?? []).map((e) => {
+    const type = String(proto.temporal.api.enums.v1.EventType[e.eventType ?? 0]).replace(/^EVENT_TYPE_/, '');
+    const sa = e.upsertWorkflowSearchAttributesEventAttributes?.searchAttributes?.indexedFields;
+    const memo = e.workflowPropertiesModifiedEventAttributes?.upsertedMemo?.fields;
+    const fields = sa ?? memo;
+    return { type, fields: fields ? Object.fromEntries(Object.entries(fields).map(([k, v]) => [k, decode(v)])) : undefined };
+  });
+}
+
+describe("accountRefresh's Temporal shape (patched 'refresh-lean-2')", () => {
+  async function refreshStartedWithAttributes(script: Attempt[]) {
+    const accountId = `BACT_wf${++n}`;
+    const taskQueue = `tq-${n}`;
+    const fake = new FakeSharpSports(env.client, accountId, script, () => env.currentTimeMs());
+    const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: await workflowBundle(), activities: fake.activities() });
+    const handle = await worker.runUntil(async () => {
+      const h = await env.client.workflow.start('accountRefresh', { workflowId: accountWorkflowId(accountId), taskQueue, args: [{ accountId, mode: 'request', policy }], typedSearchAttributes: refreshStartAttributes(accountId) });
+      await h.result();
+      return h;
+    });
+    const events = shapeOf(await handle.fetchHistory());
+    return { accountId, fake, events, description: await handle.describe() };
+  }
+
+  it('200 with the webhook on time: the POST is a local activity, attributes set at start are not upserted, one upsert and one memo at the end', async () => {
+    const { accountId, fake, events, description } = await refreshStartedWithAttributes([{ status: 200 }]);
+    expect(fake.runs).toEqual([{ requestId: 'req-1', status: 200, origin: 'linehouse' }]);
+    expect(events.filter((e) => e.type === 'ACTIVITY_TASK_SCHEDULED')).toEqual([]);
+    const upserts = events.filter((e) => e.type === 'UPSERT_WORKFLOW_SEARCH_ATTRIBUTES').map((e) => e.fields!);
+    // The patch's own TemporalChangeVersion, then everything the run learnt, in one upsert.
+    expect(upserts).toEqual([{ TemporalChangeVersion: ['refresh-lean-2'] }, { LinehouseBettor: 'BTTR_test', LinehouseBook: 'dk', LinehousePhase: 'done', LinehouseStatus: 200 }]);
+    const memos = events.filter((e) => e.type === 'WORKFLOW_PROPERTIES_MODIFIED').map((e) => e.fields!);
+    expect(memos).toEqual([expect.objectContaining({ status: 200, slips: 3, bets: 4, attempts: 1 })]);
+    expect(events.at(-1)?.type).toBe('WORKFLOW_EXECUTION_COMPLETED');
+    const sa = description.typedSearchAttributes;
+    expect([sa.get(refreshStartAttributes(accountId)[0].key), sa.get(refreshStartAttributes(accountId)[1].key)]).toEqual(['refresh', accountId]);
+  });
+
+  it('a webhook that does not come at once: the wait is shown (phase awaiting-webhook, the requestId in the memo) before polling', async () => {
+    const { events } = await refreshStartedWithAttributes([{ status: 200, delivery: 'poll-only' }]);
+    const shown = events.filter((e) => e.type === 'UPSERT_WORKFLOW_SEARCH_ATTRIBUTES' || e.type === 'WORKFLOW_PROPERTIES_MODIFIED').map((e) => e.fields!);
+    expect(shown).toEqual([
+      { TemporalChangeVersion: ['refresh-lean-2'] },
+      { requestId: 'req-1', attempts: 1 },
+      { LinehousePhase: 'awaiting-webhook' },
+      { LinehousePhase: 'polling' },
+      { LinehouseBettor: 'BTTR_test', LinehouseBook: 'dk', LinehousePhase: 'done', LinehouseStatus: 200 },
+      expect.objectContaining({ status: 200, slips: 3 }),
+    ]);
   });
 });

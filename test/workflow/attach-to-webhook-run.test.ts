@@ -21,7 +21,7 @@ it('a bettor-level refresh whose 500 was loaded by a webhook-started run still g
   const accountId = 'BACT_attach';
   const taskQueue = 'tq-attach';
   // Attempt 1 is the bettor-level POST (its 500 arrives by webhook first); later attempts: 500, then 200.
-  const fake = new FakeSharpSports(env.client, accountId, [{ status: 500 }, { status: 500 }, { status: 200 }]);
+  const fake = new FakeSharpSports(env.client, accountId, [{ status: 500 }, { status: 500 }, { status: 200 }], () => env.currentTimeMs());
   const activities = fake.activities();
   const record = activities.recordRefreshRun!;
   // Keep the webhook-started run busy (recording its 500) long enough for the bettor's activity to attach to it.

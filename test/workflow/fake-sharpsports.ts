@@ -33,10 +33,15 @@ export class FakeSharpSports {
   private landed = new Map<string, RefreshResponseRef>();
   private pollable = new Map<string, RefreshResponseRef>();
 
+  /**
+   * `now` is the test server's clock: the POST runs as a local activity, whose scheduled time is
+   * the machine's clock, not the time the server has skipped to.
+   */
   constructor(
     private readonly client: Client,
     readonly accountId: string,
     private readonly script: Attempt[],
+    private readonly now: () => Promise<number> = async () => Context.current().info.scheduledTimestampMs,
   ) {}
 
   ref(requestId: string, a: Attempt, n: number, deliverySuffix = ''): RefreshResponseRef {
@@ -62,7 +67,7 @@ export class FakeSharpSports {
         return this.lastAttemptAt;
       },
       requestAccountRefresh: async ({ attempt }) => {
-        const at = Context.current().info.scheduledTimestampMs;
+        const at = await this.now();
         const requestId = `req-${attempt}`;
         const a = this.script[Math.min(attempt, this.script.length) - 1];
         this.requests.push({ attempt, requestId, at });

@@ -1,5 +1,6 @@
 import type { Stack } from '../../../lib/stack';
 import type { ScenarioOverrides } from '../../../sandbox/sharpsports';
+import { refreshStartAttributes } from '../../../lib/temporal/search-attributes';
 import { queryRows } from '../../../lib/warehouse/client';
 import { accountWorkflowId, type AccountRefreshResult } from '../../../workflows/messages';
 import { count } from '../../helpers/stack';
@@ -14,12 +15,15 @@ export const PLAIN: Partial<ScenarioOverrides> = {
 export async function refreshAccount(stack: Stack, accountId: string): Promise<AccountRefreshResult> {
   const handle = await stack.client.workflow.start('accountRefresh', {
     workflowId: accountWorkflowId(accountId), taskQueue: stack.run.taskQueue, args: [{ accountId, mode: 'request', policy: stack.run.policy }],
-    workflowIdConflictPolicy: 'USE_EXISTING',
+    typedSearchAttributes: refreshStartAttributes(accountId), workflowIdConflictPolicy: 'USE_EXISTING',
   });
   return (await handle.result()) as AccountRefreshResult;
 }
 
-/** Highest attempt number Temporal recorded per activity type in the account workflow's last run. */
+/**
+ * The attempt numbers Temporal recorded per activity type in the account workflow's last run: a
+ * remote activity's started events, and a local activity's marker (the attempt that finished).
+ */
 export async function activityAttempts(stack: Stack, accountId: string): Promise<Record<string, number[]>> {
   const history = await stack.client.workflow.getHandle(accountWorkflowId(accountId)).fetchHistory();
   const typeOf = new Map<string, string>();
@@ -29,6 +33,12 @@ export async function activityAttempts(stack: Stack, accountId: string): Promise
     if (s) typeOf.set(String(e.eventId), s.activityType?.name ?? '?');
     const st = e.activityTaskStartedEventAttributes;
     if (st) (out[typeOf.get(String(st.scheduledEventId)) ?? '?'] ??= []).push(st.attempt ?? 1);
+    const marker = e.markerRecordedEventAttributes;
+    const data = marker?.markerName === 'core_local_activity' ? marker.details?.data?.payloads?.[0]?.data : undefined;
+    if (data) {
+      const la = JSON.parse(Buffer.from(data).toString()) as { activity_type: string; attempt: number };
+      (out[la.activity_type] ??= []).push(la.attempt);
+    }
   }
   return out;
 }
