@@ -3,10 +3,11 @@ import { Context } from '@temporalio/activity';
 import { BetSlipSchema, paginated } from '../schemas/sharpsports';
 import { slipToRows } from '../lib/bet-rows';
 import { failpoint } from '../lib/failpoints';
-import { insertSlipRows, loadLanded, responseFromBody } from '../lib/load-packages';
+import { recentlyLanded } from '../lib/landed-responses';
+import { insertSlipRows, loadLanded, responseFromBody, type ResponseLoad } from '../lib/load-packages';
 import { appendRows, lookupByKey, queryRows, type Warehouse } from '../lib/warehouse/client';
 import type { BetSlip } from '../schemas/sharpsports';
-import type { RefreshResponseRef } from '../workflows/messages';
+import type { RefreshResponseRef, RefreshRunRecord } from '../workflows/messages';
 import { classify } from './refresh-requests';
 import type { ActivityDeps } from './deps';
 
@@ -25,22 +26,29 @@ export async function upsertSlips(ch: Warehouse, slips: BetSlip[], ctx: { refres
 }
 
 export function createRefreshLoadingActivities({ clickhouse, http }: ActivityDeps) {
+  /**
+   * 200: the slips are in the landed delivery. Concurrent loads of this process share load
+   * packages; idempotent via the load marker and the package's insert tokens (lib/load-packages.ts).
+   * `loader` (the workflow run) tells a load this run already did — a local activity runs again
+   * when its workflow task is retried — from one done by another run or delivery.
+   */
+  async function loadLandedDelivery(deliveryId: string, loader: string): Promise<ResponseLoad> {
+    // Landed by this process's receiver moments ago: no lookup, no second parse (lib/landed-responses.ts).
+    const recent = recentlyLanded(deliveryId);
+    if (recent) return loadLanded(clickhouse, { deliveryId, rr: recent, loader });
+    const landed = await lookupByKey<{ lookup_key: string; body: string }>(
+      clickhouse,
+      'SELECT delivery_id AS lookup_key, body FROM webhook_deliveries WHERE delivery_id IN {keys:Array(String)} LIMIT 1 BY delivery_id',
+      deliveryId,
+    );
+    if (!landed) throw new Error(`delivery ${deliveryId} is not in webhook_deliveries: it was signalled but never landed`);
+    return loadLanded(clickhouse, { deliveryId, rr: responseFromBody(landed.body), loader });
+  }
+
   return {
-    /**
-     * 200: the slips are in the landed delivery. Not called for a response the receiver loaded
-     * during a burst (RefreshResponseRef.loaded). Concurrent loads of this process share load
-     * packages; idempotent via the load marker and the package's insert tokens (lib/load-packages.ts).
-     */
+    /** A landed 200 (not one the receiver loaded during a burst: RefreshResponseRef.loaded). */
     async loadLandedResponse({ deliveryId, loader }: { deliveryId: string; loader?: string }) {
-      const landed = await lookupByKey<{ lookup_key: string; body: string }>(
-        clickhouse,
-        'SELECT delivery_id AS lookup_key, body FROM webhook_deliveries WHERE delivery_id IN {keys:Array(String)} LIMIT 1 BY delivery_id',
-        deliveryId,
-      );
-      if (!landed) throw new Error(`delivery ${deliveryId} is not in webhook_deliveries: it was signalled but never landed`);
-      // `loader` (the workflow run) tells a load this run already did — a local activity runs again
-      // when its workflow task is retried — from one done by another run or delivery.
-      return loadLanded(clickhouse, { deliveryId, rr: responseFromBody(landed.body), loader: loader ?? '' });
+      return loadLandedDelivery(deliveryId, loader ?? '');
     },
 
     /** 202: one page of GET /v1/betSlips?refreshResponse=…; each page is its own durable unit. */
@@ -78,30 +86,40 @@ export function createRefreshLoadingActivities({ clickhouse, http }: ActivityDep
       return distinct;
     },
 
-    async recordRefreshRun(r: {
-      workflowId: string; bettorAccountId: string; bettorId: string | null; bookAbbr: string | null; requestId: string; refreshResponseId: string;
-      type: string; origin: string; status: number; detail: string | null; attempts: number; pages: number; slips: number; bets: number; startedAtMs: number; finishedAtMs: number;
-    }) {
-      await appendRows(clickhouse, 'refresh_runs', [
-        {
-          workflow_id: r.workflowId,
-          bettor_account_id: r.bettorAccountId,
-          bettor_id: r.bettorId ?? '',
-          book_abbr: r.bookAbbr ?? '',
-          request_id: r.requestId,
-          refresh_response_id: r.refreshResponseId,
-          refresh_type: r.type,
-          origin: r.origin,
-          status: r.status,
-          detail: r.detail ?? '',
-          attempts: r.attempts,
-          pages: r.pages,
-          slips: r.slips,
-          bets: r.bets,
-          started_at: new Date(r.startedAtMs).toISOString(),
-          finished_at: new Date(r.finishedAtMs).toISOString(),
-        },
-      ]);
+    async recordRefreshRun(r: RefreshRunRecord) {
+      await appendRows(clickhouse, 'refresh_runs', [runRow(r)]);
     },
+
+    /**
+     * A landed 200 loaded and its run recorded in one local activity (accountRefresh since
+     * refresh-lean-2; each local activity is a round trip through the worker). Idempotent like
+     * the two it replaces: the load through its marker, the run row through the table's key.
+     */
+    async loadLandedAndRecord({ deliveryId, loader, run }: { deliveryId: string; loader: string; run: Omit<RefreshRunRecord, 'slips' | 'bets'> }): Promise<ResponseLoad> {
+      const loaded = await loadLandedDelivery(deliveryId, loader);
+      await appendRows(clickhouse, 'refresh_runs', [runRow({ ...run, slips: loaded.slips, bets: loaded.bets })]);
+      return loaded;
+    },
+  };
+}
+
+function runRow(r: RefreshRunRecord) {
+  return {
+    workflow_id: r.workflowId,
+    bettor_account_id: r.bettorAccountId,
+    bettor_id: r.bettorId ?? '',
+    book_abbr: r.bookAbbr ?? '',
+    request_id: r.requestId,
+    refresh_response_id: r.refreshResponseId,
+    refresh_type: r.type,
+    origin: r.origin,
+    status: r.status,
+    detail: r.detail ?? '',
+    attempts: r.attempts,
+    pages: r.pages,
+    slips: r.slips,
+    bets: r.bets,
+    started_at: new Date(r.startedAtMs).toISOString(),
+    finished_at: new Date(r.finishedAtMs).toISOString(),
   };
 }

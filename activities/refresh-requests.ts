@@ -7,7 +7,7 @@ import { log } from '../lib/log';
 import { MissingSettingError, SharpSportsHttpError } from '../lib/sharpsports-client';
 import { dispatchRefreshResponse } from '../lib/temporal/dispatch';
 import { DEFAULT_MAX_DEFER_MS } from '../lib/webhook/dispatcher';
-import type { ImmediateOutcome, RefreshRequestResult, RefreshResponseRef } from '../workflows/messages';
+import type { ImmediateOutcome, RefreshNotDue, RefreshRequestResult, RefreshResponseRef } from '../workflows/messages';
 import type { ActivityDeps } from './deps';
 
 const OUTCOME_ORDER: ImmediateOutcome[] = ['noAccess', 'isUnverifiable', 'unverified', 'bookInactive', 'bookRegionInactive', 'rateLimited', 'otpRequired', 'refresh'];
@@ -89,28 +89,47 @@ export function createRefreshRequestActivities({ clickhouse, http, config, tempo
     });
   }
 
-  return {
-    async lastRefreshAttemptAt({ accountId }: { accountId: string }): Promise<number | null> {
-      const row = await lookupByKey<{ lookup_key: string; last: number }>(
-        clickhouse,
-        'SELECT bettor_account_id AS lookup_key, toUnixTimestamp64Milli(max(requested_at)) AS last FROM refresh_attempts WHERE bettor_account_id IN {keys:Array(String)} GROUP BY bettor_account_id',
-        accountId,
-      );
-      return row ? Number(row.last) : null;
-    },
+  async function lastRefreshAttemptAt({ accountId }: { accountId: string }): Promise<number | null> {
+    const row = await lookupByKey<{ lookup_key: string; last: number }>(
+      clickhouse,
+      'SELECT bettor_account_id AS lookup_key, toUnixTimestamp64Milli(max(requested_at)) AS last FROM refresh_attempts WHERE bettor_account_id IN {keys:Array(String)} GROUP BY bettor_account_id',
+      accountId,
+    );
+    return row ? Number(row.last) : null;
+  }
 
-    async requestAccountRefresh({ accountId, workflowId, attempt }: { accountId: string; workflowId: string; attempt: number }): Promise<RefreshRequestResult> {
-      await recoverBeforeRetry(accountResponses(accountId));
-      const requestedAtMs = Date.now();
-      // Recorded before the request leaves, so the rate-limit spacing holds even if we crash here.
-      await appendRows(clickhouse, 'refresh_attempts', [{ bettor_account_id: accountId, workflow_id: workflowId, attempt, requested_at: new Date(requestedAtMs).toISOString(), request_id: '', outcome: 'sent' }]);
-      const raw = await http.post(`/v1/bettorAccounts/${encodeURIComponent(accountId)}/refresh`).catch(classify);
-      const parsed = RefreshRequestResponseSchema.parse(raw);
-      const outcome = outcomeFor(accountId, parsed as Record<string, unknown>);
-      // SharpSports starts its window somewhere between our send and its answer: count from the
-      // answer, so the next attempt can never land inside the window.
-      await appendRows(clickhouse, 'refresh_attempts', [{ bettor_account_id: accountId, workflow_id: workflowId, attempt, requested_at: new Date().toISOString(), request_id: parsed.requestId, outcome }]);
-      return { requestId: parsed.requestId, outcome, cid: parsed.cid ?? null, requestedAtMs };
+  async function requestAccountRefresh({ accountId, workflowId, attempt }: { accountId: string; workflowId: string; attempt: number }): Promise<RefreshRequestResult> {
+    await recoverBeforeRetry(accountResponses(accountId));
+    const requestedAtMs = Date.now();
+    // Recorded before the request leaves, so the rate-limit spacing holds even if we crash here.
+    await appendRows(clickhouse, 'refresh_attempts', [{ bettor_account_id: accountId, workflow_id: workflowId, attempt, requested_at: new Date(requestedAtMs).toISOString(), request_id: '', outcome: 'sent' }]);
+    const raw = await http.post(`/v1/bettorAccounts/${encodeURIComponent(accountId)}/refresh`).catch(classify);
+    const parsed = RefreshRequestResponseSchema.parse(raw);
+    const outcome = outcomeFor(accountId, parsed as Record<string, unknown>);
+    // SharpSports starts its window somewhere between our send and its answer: count from the
+    // answer, so the next attempt can never land inside the window.
+    await appendRows(clickhouse, 'refresh_attempts', [{ bettor_account_id: accountId, workflow_id: workflowId, attempt, requested_at: new Date().toISOString(), request_id: parsed.requestId, outcome }]);
+    return { requestId: parsed.requestId, outcome, cid: parsed.cid ?? null, requestedAtMs };
+  }
+
+  return {
+    lastRefreshAttemptAt,
+    requestAccountRefresh,
+
+    /**
+     * SharpSports allows one refresh per account per minute, whoever asked: POSTs the refresh when
+     * the account's last attempt (any run's) is at least `minSpacingMs` old, and otherwise sends
+     * nothing and says how long to wait. One local activity where the spacing lookup and the POST
+     * were two (accountRefresh since refresh-lean-2).
+     */
+    async requestRefreshIfDue(req: { accountId: string; workflowId: string; attempt: number; minSpacingMs: number }): Promise<RefreshRequestResult | RefreshNotDue> {
+      // A retry follows a POST that may have reached SharpSports (its attempt row is ours): it goes
+      // out again at once, as a retried requestAccountRefresh always did.
+      if (Context.current().info.attempt > 1) return requestAccountRefresh(req);
+      const last = await lastRefreshAttemptAt(req);
+      const waitMs = last === null ? 0 : last + req.minSpacingMs - Date.now();
+      if (waitMs > 0) return { waitMs };
+      return requestAccountRefresh(req);
     },
 
     async requestBettorRefresh({ bettor, workflowId }: { bettor: string; workflowId: string }) {

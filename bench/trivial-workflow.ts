@@ -15,7 +15,7 @@ export async function benchTrivial(n: number): Promise<number> {
 export const benchGo = defineSignal<[string]>('benchGo');
 
 export interface BenchShape {
-  /** no-op activities (accountRefresh's 200 path runs 4: lastRefreshAttemptAt, requestAccountRefresh, loadLandedResponse, recordRefreshRun) */
+  /** no-op activities (accountRefresh's 200 path: 4 before refresh-lean-2 — lastRefreshAttemptAt, requestAccountRefresh, loadLandedResponse, recordRefreshRun —, 2 since: requestRefreshIfDue, loadLandedAndRecord) */
   activities: number;
   /**
    * Which run as local activities: all, none, or 'warehouse' — every one but the request, as

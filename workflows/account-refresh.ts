@@ -25,6 +25,7 @@ import {
   type RefreshPhase,
   type RefreshRequestResult,
   type RefreshResponseRef,
+  type RefreshRunRecord,
 } from './messages';
 
 /** index()'s keys: the search attributes a refresh sets. */
@@ -199,6 +200,24 @@ export async function accountRefresh(input: AccountRefreshInput): Promise<Accoun
       carried: { result, inbox, handled: [...handled].slice(-500), ownDone: carried.ownDone, paging, startedAtMs: carried.startedAtMs },
     });
 
+  /** The run row of a loaded response, but its slips and bets. */
+  const runRecord = (ref: RefreshResponseRef, own: boolean, detail: string | null, pages: number): Omit<RefreshRunRecord, 'slips' | 'bets'> => ({
+    workflowId: info.workflowId,
+    bettorAccountId: accountId,
+    bettorId,
+    bookAbbr,
+    attempts: result.attempts,
+    finishedAtMs: Date.now(),
+    requestId: ref.requestId,
+    refreshResponseId: ref.refreshResponseId,
+    type: ref.type,
+    origin: own ? 'linehouse' : 'sharpsports',
+    status: ref.status,
+    detail,
+    pages,
+    startedAtMs: carried.startedAtMs,
+  });
+
   async function record(row: { requestId: string; refreshResponseId: string; type: string; origin: string; status: number; detail: string | null; pages: number; slips: number; bets: number; startedAtMs: number }) {
     await steps.recordRefreshRun({
       workflowId: info.workflowId,
@@ -218,6 +237,7 @@ export async function accountRefresh(input: AccountRefreshInput): Promise<Accoun
     identify(ref);
     let loaded: LoadedResponse;
     let listingChanged: string | null = null;
+    let recorded = false;
     if (ref.status === 202) {
       setPhase(own ? 'paging' : 'loading-other');
       const cursor: PagingCursor = resume ?? { ref, nextPage: 1, totalPages: 1, slips: 0, bets: 0, pages: 0 };
@@ -265,8 +285,15 @@ export async function accountRefresh(input: AccountRefreshInput): Promise<Accoun
       loaded = { refreshResponseId: ref.refreshResponseId, requestId: ref.requestId, status: ref.status, type: ref.type, pages: cursor.pages, slips: cursor.slips, bets: cursor.bets, skipped: false };
     } else if (ref.status === 200) {
       setPhase(own ? 'loading' : 'loading-other');
+      const loader = `${info.workflowId}/${info.runId}`;
+      let r = ref.loaded;
+      if (!r && lean2) {
+        // The load and the run row in one local activity.
+        r = await steps.loadLandedAndRecord({ deliveryId: ref.deliveryId, loader, run: runRecord(ref, own, ref.detail, 0) });
+        recorded = true;
+      }
       // Histories from before the receiver loaded carry no `loaded`, so they replay the same commands.
-      const r = ref.loaded ?? (await steps.loadLandedResponse({ deliveryId: ref.deliveryId, ...(lean ? { loader: `${info.workflowId}/${info.runId}` } : {}) }));
+      r ??= await steps.loadLandedResponse({ deliveryId: ref.deliveryId, ...(lean ? { loader } : {}) });
       loaded = { refreshResponseId: ref.refreshResponseId, requestId: ref.requestId, status: ref.status, type: ref.type, pages: 0, slips: r.slips, bets: r.bets, skipped: r.skipped };
     } else {
       loaded = { refreshResponseId: ref.refreshResponseId, requestId: ref.requestId, status: ref.status, type: ref.type, pages: 0, slips: 0, bets: 0, skipped: false };
@@ -274,18 +301,7 @@ export async function accountRefresh(input: AccountRefreshInput): Promise<Accoun
     result.loaded.push(loaded);
     result.slips += loaded.slips;
     result.bets += loaded.bets;
-    await record({
-      requestId: ref.requestId,
-      refreshResponseId: ref.refreshResponseId,
-      type: ref.type,
-      origin: own ? 'linehouse' : 'sharpsports',
-      status: ref.status,
-      detail: listingChanged ?? ref.detail,
-      pages: loaded.pages,
-      slips: loaded.slips,
-      bets: loaded.bets,
-      startedAtMs: carried.startedAtMs,
-    });
+    if (!recorded) await steps.recordRefreshRun({ ...runRecord(ref, own, listingChanged ?? ref.detail, loaded.pages), slips: loaded.slips, bets: loaded.bets });
     return loaded;
   }
 
@@ -317,6 +333,17 @@ export async function accountRefresh(input: AccountRefreshInput): Promise<Accoun
   }
 
   const jitter = (seconds: number) => seconds * 1000 * (1 + Math.random() * 0.25);
+
+  /** lean2: the spacing check and the POST in one local activity, which sends nothing inside the window. */
+  async function requestWhenDue(): Promise<RefreshRequestResult> {
+    for (;;) {
+      setPhase('requesting');
+      const step = await localRequestApi.requestRefreshIfDue({ accountId, workflowId: info.workflowId, attempt: result.attempts, minSpacingMs: policy.minSpacingSeconds * 1000 });
+      if (!('waitMs' in step)) return step;
+      setPhase('spacing');
+      await sleep(step.waitMs);
+    }
+  }
 
   async function refreshOwn(): Promise<void> {
     let rateLimited = input.prior?.status === 429 ? 1 : 0;
@@ -352,6 +379,8 @@ export async function accountRefresh(input: AccountRefreshInput): Promise<Accoun
       let request: RefreshRequestResult;
       if (input.preset && result.attempts === 1 && !input.prior) {
         request = input.preset;
+      } else if (lean2) {
+        request = await requestWhenDue();
       } else {
         // SharpSports allows one refresh per account per minute; count attempts by any run.
         const last = await steps.lastRefreshAttemptAt({ accountId });
@@ -361,7 +390,7 @@ export async function accountRefresh(input: AccountRefreshInput): Promise<Accoun
           await sleep(wait);
         }
         setPhase('requesting');
-        request = await (lean2 ? localRequestApi : requestApi).requestAccountRefresh({ accountId, workflowId: info.workflowId, attempt: result.attempts });
+        request = await requestApi.requestAccountRefresh({ accountId, workflowId: info.workflowId, attempt: result.attempts });
       }
       result.requestId = request.requestId;
       if (!lean2) upsertMemo({ requestId: request.requestId, attempts: result.attempts });

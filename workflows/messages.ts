@@ -43,6 +43,31 @@ export interface RefreshRequestResult {
   requestedAtMs: number;
 }
 
+/** requestRefreshIfDue's answer inside the account's one-per-minute window: nothing was sent, ask again after waitMs. */
+export interface RefreshNotDue {
+  waitMs: number;
+}
+
+/** A refresh_runs row as the workflow knows it (recordRefreshRun); loadLandedAndRecord fills slips and bets from its load. */
+export interface RefreshRunRecord {
+  workflowId: string;
+  bettorAccountId: string;
+  bettorId: string | null;
+  bookAbbr: string | null;
+  requestId: string;
+  refreshResponseId: string;
+  type: string;
+  origin: string;
+  status: number;
+  detail: string | null;
+  attempts: number;
+  pages: number;
+  slips: number;
+  bets: number;
+  startedAtMs: number;
+  finishedAtMs: number;
+}
+
 export interface AccountRefreshInput {
   accountId: string;
   bettorId?: string;

@@ -16,6 +16,7 @@ import type { RefreshResponseRef } from '../../workflows/messages';
 import { createLandingCommitter, type LandingCommitter } from './committer';
 import { createDispatcher, type Dispatcher } from './dispatcher';
 import { createPreloader, type Preloader } from './preloader';
+import { rememberLanded } from '../landed-responses';
 import { sharedLandingStore, type LandingStore } from './landing-store';
 import { verifyHookHmac } from './hmac';
 
@@ -175,7 +176,11 @@ export function createWebhookServer(opts: ReceiverOptions): WebhookServer {
         // While ingest is busy, hand-overs wait (dispatcher.ts) and loading here in packages is far
         // cheaper than a load per workflow; otherwise the workflow is told at once and loads it.
         if (preloader && rr.status === 200 && busy()) preloader.submit(ref, rr, raw.length);
-        else dispatcher.enqueue(ref);
+        else {
+          // The workflow's load takes it from memory when it runs in this process.
+          if (rr.status === 200 && !seen) rememberLanded(deliveryId, rr, raw.length);
+          dispatcher.enqueue(ref);
+        }
         log.info('webhook.accepted', { hookEvent: event, delivery: deliveryId, refreshResponse: rr.id, account: rr.bettorAccountId, status: rr.status, slips: rr.betSlips.length, duplicate: seen });
         send(res, 200, { ok: true, deliveryId, duplicate: seen });
         return;

@@ -81,7 +81,8 @@ describe('slow responses beyond SHARPSPORTS_TIMEOUT_SECONDS', () => {
     const id = acct.slowPost;
     const r = results.get('slowPost')!;
     expect(r.status).toBe(200);
-    expect((await activityAttempts(stack, id)).requestAccountRefresh).toEqual([2]);
+    // The POST runs in requestRefreshIfDue (a local activity, since refresh-lean-2).
+    expect((await activityAttempts(stack, id)).requestRefreshIfDue).toEqual([2]);
     // SharpSports accepted both POSTs (the first one's answer was lost to the timeout).
     expect(posts(id).map((e) => e.outcome)).toEqual(['refresh', 'refresh']);
     const loads = await loadsPerResponse(stack, id);
@@ -93,7 +94,7 @@ describe('slow responses beyond SHARPSPORTS_TIMEOUT_SECONDS', () => {
 
   it('negative control: an answer inside the timeout (200 ms) is not retried, so the retry check fails', async () => {
     const attempts = await activityAttempts(stack, acct.slowPostControl);
-    expect(attempts.requestAccountRefresh).toEqual([1]);
+    expect(attempts.requestRefreshIfDue).toEqual([1]);
     expect(posts(acct.slowPostControl)).toHaveLength(1);
   });
 

@@ -62,9 +62,15 @@ export class FakeSharpSports {
   }
 
   activities(): Partial<Activities> {
-    return {
+    const activities: Pick<Activities, 'lastRefreshAttemptAt' | 'requestRefreshIfDue' | 'requestAccountRefresh' | 'submitOtpCode' | 'findLandedResponse' | 'pollRefreshResponse' | 'loadLandedResponse' | 'loadBetSlipPage' | 'markResponseLoaded' | 'recordRefreshRun' | 'loadLandedAndRecord'> = {
       lastRefreshAttemptAt: async () => {
         return this.lastAttemptAt;
+      },
+      // The real one's rule (activities/refresh-requests.ts) on the test server's clock.
+      requestRefreshIfDue: async (req) => {
+        const now = await this.now();
+        if (Context.current().info.attempt === 1 && this.lastAttemptAt !== null && this.lastAttemptAt + req.minSpacingMs > now) return { waitMs: this.lastAttemptAt + req.minSpacingMs - now };
+        return activities.requestAccountRefresh(req);
       },
       requestAccountRefresh: async ({ attempt }) => {
         const at = await this.now();
@@ -111,6 +117,12 @@ export class FakeSharpSports {
         this.runs.push({ requestId: r.requestId, status: r.status, origin: r.origin });
         this.details.push(r.detail);
       },
+      loadLandedAndRecord: async ({ deliveryId, run }) => {
+        const loaded = await activities.loadLandedResponse({ deliveryId });
+        await activities.recordRefreshRun({ ...run, ...loaded });
+        return loaded;
+      },
     };
+    return activities;
   }
 }

@@ -27,7 +27,8 @@ export interface AccountLog {
 
 export class ScriptedSharpSports {
   readonly log = new Map<string, AccountLog>();
-  constructor(private readonly client: Client, private readonly decide: Decide) {}
+  /** `now`: the test server's (skipped) clock; the POST is a local activity, whose scheduled time is the machine's. */
+  constructor(private readonly client: Client, private readonly decide: Decide, private readonly now: () => Promise<number>) {}
 
   private acc(id: string): AccountLog {
     let l = this.log.get(id);
@@ -36,10 +37,17 @@ export class ScriptedSharpSports {
   }
 
   activities(): Partial<Activities> {
-    return {
+    const activities: Pick<Activities, 'lastRefreshAttemptAt' | 'requestRefreshIfDue' | 'requestAccountRefresh' | 'findLandedResponse' | 'pollRefreshResponse' | 'loadLandedResponse' | 'markResponseLoaded' | 'recordRefreshRun' | 'loadLandedAndRecord'> = {
       lastRefreshAttemptAt: async ({ accountId }) => this.acc(accountId).requests.at(-1)?.at ?? null,
+      // The real one's rule (activities/refresh-requests.ts) on the test server's clock.
+      requestRefreshIfDue: async (req) => {
+        const last = this.acc(req.accountId).requests.at(-1)?.at ?? null;
+        const now = await this.now();
+        if (Context.current().info.attempt === 1 && last !== null && last + req.minSpacingMs > now) return { waitMs: last + req.minSpacingMs - now };
+        return activities.requestAccountRefresh(req);
+      },
       requestAccountRefresh: async ({ accountId, attempt }) => {
-        const at = Context.current().info.scheduledTimestampMs;
+        const at = await this.now();
         const l = this.acc(accountId);
         const first = l.requests[0]?.at ?? at;
         const a = this.decide(accountId, attempt, at - first);
@@ -66,14 +74,20 @@ export class ScriptedSharpSports {
       recordRefreshRun: async (r) => {
         this.acc(r.bettorAccountId).runs.push({ requestId: r.requestId, status: r.status, attempts: r.attempts });
       },
+      loadLandedAndRecord: async ({ deliveryId, run }) => {
+        const loaded = await activities.loadLandedResponse({ deliveryId });
+        await activities.recordRefreshRun({ ...run, ...loaded });
+        return loaded;
+      },
     };
+    return activities;
   }
 }
 
 let q = 0;
 /** Runs one accountRefresh per account concurrently on one worker; returns each result. */
 export async function runStorm(env: TestWorkflowEnvironment, accounts: string[], policy: RefreshPolicy, decide: Decide) {
-  const fake = new ScriptedSharpSports(env.client, decide);
+  const fake = new ScriptedSharpSports(env.client, decide, () => env.currentTimeMs());
   const taskQueue = `storm-${process.pid}-${++q}`;
   const worker = await Worker.create({
     connection: env.nativeConnection, taskQueue, workflowBundle: await workflowBundle(), activities: fake.activities(), maxConcurrentActivityTaskExecutions: 64,
