@@ -20,6 +20,8 @@ export interface DeliveryMeta { refreshResponseId?: string; accountId?: string }
 export class ThornSender {
   private readonly records: DeliveryRecord[] = [];
   private readonly inflight = new Set<http.ClientRequest>();
+  // Connections are reused across deliveries, as a webhook service's sender pool does.
+  private readonly agents = { 'http:': new http.Agent({ keepAlive: true, maxSockets: 64 }), 'https:': new https.Agent({ keepAlive: true, maxSockets: 64 }) };
   /** Hook-Subscription: one fixed subscription id per sandbox */
   readonly subscription = randomUUID();
 
@@ -51,6 +53,8 @@ export class ThornSender {
   close(): void {
     for (const req of this.inflight) req.destroy();
     this.inflight.clear();
+    this.agents['http:'].destroy();
+    this.agents['https:'].destroy();
   }
 
   private async retry(deliveryId: string, event: string, body: string, meta: DeliveryMeta): Promise<void> {
@@ -91,7 +95,7 @@ export class ThornSender {
       const req = mod.request(target, {
         method: 'POST',
         headers: { ...headers, 'Content-Length': Buffer.byteLength(body), 'User-Agent': 'SharpSports-Sandbox-Thorn/1.0' },
-        agent: false,
+        agent: target.protocol === 'https:' ? this.agents['https:'] : this.agents['http:'],
       }, (res) => {
         res.resume();
         res.on('end', () => { this.inflight.delete(req); resolve(res.statusCode ?? 0); });
