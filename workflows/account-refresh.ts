@@ -458,6 +458,7 @@ export async function accountRefresh(input: AccountRefreshInput): Promise<Accoun
     setPhase('done');
     if (result.status !== null) upsertSearchAttributes([{ key: SA_STATUS, value: result.status }]);
   }
-  upsertMemo({ slips: result.slips, bets: result.bets, pages: result.pages, attempts: result.attempts, status: result.status, detail: result.detail });
+  // lean2 notes the request here (a run that never waited noted nothing before).
+  upsertMemo({ ...(lean2 ? { requestId: result.requestId } : {}), slips: result.slips, bets: result.bets, pages: result.pages, attempts: result.attempts, status: result.status, detail: result.detail });
   return result;
 }

@@ -281,7 +281,7 @@ describe("accountRefresh's Temporal shape (patched 'refresh-lean-2')", () => {
     // The patch's own TemporalChangeVersion, then everything the run learnt, in one upsert.
     expect(upserts).toEqual([{ TemporalChangeVersion: ['refresh-lean-2'] }, { LinehouseBettor: 'BTTR_test', LinehouseBook: 'dk', LinehousePhase: 'done', LinehouseStatus: 200 }]);
     const memos = events.filter((e) => e.type === 'WORKFLOW_PROPERTIES_MODIFIED').map((e) => e.fields!);
-    expect(memos).toEqual([expect.objectContaining({ status: 200, slips: 3, bets: 4, attempts: 1 })]);
+    expect(memos).toEqual([expect.objectContaining({ requestId: 'req-1', status: 200, slips: 3, bets: 4, attempts: 1 })]);
     expect(events.at(-1)?.type).toBe('WORKFLOW_EXECUTION_COMPLETED');
     const sa = description.typedSearchAttributes;
     expect([sa.get(refreshStartAttributes(accountId)[0].key), sa.get(refreshStartAttributes(accountId)[1].key)]).toEqual(['refresh', accountId]);
