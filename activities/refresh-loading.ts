@@ -34,7 +34,7 @@ export function createRefreshLoadingActivities({ clickhouse, http }: ActivityDep
    */
   async function loadLandedDelivery(deliveryId: string, loader: string): Promise<ResponseLoad> {
     // Landed by this process's receiver moments ago: no lookup, no second parse (lib/landed-responses.ts).
-    const recent = recentlyLanded(deliveryId);
+    const recent = recentlyLanded(clickhouse, deliveryId);
     if (recent) return loadLanded(clickhouse, { deliveryId, rr: recent, loader });
     const landed = await lookupByKey<{ lookup_key: string; body: string }>(
       clickhouse,

@@ -178,7 +178,7 @@ export function createWebhookServer(opts: ReceiverOptions): WebhookServer {
         if (preloader && rr.status === 200 && busy()) preloader.submit(ref, rr, raw.length);
         else {
           // The workflow's load takes it from memory when it runs in this process.
-          if (rr.status === 200 && !seen) rememberLanded(deliveryId, rr, raw.length);
+          if (rr.status === 200 && !seen) rememberLanded(opts.clickhouse, deliveryId, rr, raw.length);
           dispatcher.enqueue(ref);
         }
         log.info('webhook.accepted', { hookEvent: event, delivery: deliveryId, refreshResponse: rr.id, account: rr.bettorAccountId, status: rr.status, slips: rr.betSlips.length, duplicate: seen });
