@@ -200,14 +200,12 @@ export async function accountRefresh(input: AccountRefreshInput): Promise<Accoun
       carried: { result, inbox, handled: [...handled].slice(-500), ownDone: carried.ownDone, paging, startedAtMs: carried.startedAtMs },
     });
 
+  /** What every refresh_runs row of this run says about the run itself. */
+  const runFields = () => ({ workflowId: info.workflowId, bettorAccountId: accountId, bettorId, bookAbbr, attempts: result.attempts, finishedAtMs: Date.now() });
+
   /** The run row of a loaded response, but its slips and bets. */
   const runRecord = (ref: RefreshResponseRef, own: boolean, detail: string | null, pages: number): Omit<RefreshRunRecord, 'slips' | 'bets'> => ({
-    workflowId: info.workflowId,
-    bettorAccountId: accountId,
-    bettorId,
-    bookAbbr,
-    attempts: result.attempts,
-    finishedAtMs: Date.now(),
+    ...runFields(),
     requestId: ref.requestId,
     refreshResponseId: ref.refreshResponseId,
     type: ref.type,
@@ -218,16 +216,8 @@ export async function accountRefresh(input: AccountRefreshInput): Promise<Accoun
     startedAtMs: carried.startedAtMs,
   });
 
-  async function record(row: { requestId: string; refreshResponseId: string; type: string; origin: string; status: number; detail: string | null; pages: number; slips: number; bets: number; startedAtMs: number }) {
-    await steps.recordRefreshRun({
-      workflowId: info.workflowId,
-      bettorAccountId: accountId,
-      bettorId,
-      bookAbbr,
-      attempts: result.attempts,
-      finishedAtMs: Date.now(),
-      ...row,
-    });
+  async function record(row: Omit<RefreshRunRecord, keyof ReturnType<typeof runFields>>) {
+    await steps.recordRefreshRun({ ...runFields(), ...row });
   }
 
   /** Loads one response (slips in the landed delivery, or every page for a 202). */
