@@ -8,6 +8,8 @@ import { CLUSTER_SESSION_SETTINGS } from './cluster-ddl';
 import { failpoint, failpointArmed } from '../failpoints';
 import { openStaging, writeStagedFile } from './staging';
 import { coalescerFor, coalescing } from './coalesce';
+import { shieldEngineFromStdin } from './engine-stdin';
+import { describeStatement, warehouseError } from './errors';
 
 export type Warehouse = ClickHouseClient;
 
@@ -29,6 +31,10 @@ export const clusterOf = (ch: Warehouse): string | undefined => clusters.get(ch)
  * insert do), never in a per-call `clickhouse_settings` on the embedded warehouse.
  */
 const SESSION_SETTINGS = {
+  // Synchronous inserts, whatever the engine's default (1 since ClickHouse 26): linehouse batches
+  // its own inserts, and a load is acknowledged only once its block is stored under its
+  // deduplication token, which is what the exactly-once tests count.
+  async_insert: 0,
   date_time_input_format: 'best_effort',
   // JSON rows may carry fields a table lacks (raw provider objects); extra keys are not an error.
   input_format_skip_unknown_fields: 1,
@@ -47,7 +53,10 @@ export function chdbPath(config: Pick<Config, 'dataDir'>): string {
 export async function createWarehouse(config: Pick<Config, 'clickhouse' | 'dataDir'>): Promise<Warehouse> {
   const { url, user, password, database } = config.clickhouse;
   if (url) {
-    const bootstrap = createClient({ url, username: user, password, clickhouse_settings: SESSION_SETTINGS });
+    const bootstrap = nameFailures(createClient({ url, username: user, password, clickhouse_settings: SESSION_SETTINGS }), {
+      embedded: false,
+      location: serverLocation(url, database),
+    });
     try {
       await bootstrap.command({ query: `CREATE DATABASE IF NOT EXISTS ${database}` });
     } finally {
@@ -58,7 +67,7 @@ export async function createWarehouse(config: Pick<Config, 'clickhouse' | 'dataD
     const settings = config.clickhouse.cluster ? { ...SESSION_SETTINGS, ...CLUSTER_SESSION_SETTINGS } : SESSION_SETTINGS;
     const client = createClient({ url, username: user, password, database, clickhouse_settings: settings, request_timeout: 300_000 });
     if (config.clickhouse.cluster) clusters.set(client, config.clickhouse.cluster);
-    return client;
+    return nameFailures(client, { embedded: false, location: serverLocation(url, database) });
   }
   fs.mkdirSync(chdbPath(config), { recursive: true });
   const client = openEmbeddedSession(config);
@@ -82,12 +91,59 @@ export async function createWarehouse(config: Pick<Config, 'clickhouse' | 'dataD
  * The caller selects the database (`USE`).
  */
 export function openEmbeddedSession(config: Pick<Config, 'dataDir'>): Warehouse {
+  shieldEngineFromStdin();
+  const where = { embedded: true, location: chdbPath(config) };
+  let chdb: ReturnType<typeof createChdbConnection>;
+  try {
+    chdb = createChdbConnection({ path: chdbPath(config) });
+  } catch (err) {
+    throw warehouseError(err, 'opening the warehouse', '', where);
+  }
   // chdb/connection is typed against its own copy of @clickhouse/client-common; the runtime
   // interface is the same, so the cast only bridges the duplicate type declarations.
-  const chdb = createChdbConnection({ path: chdbPath(config) });
   const connection = chdb as unknown as NonNullable<Parameters<typeof createClient>[0]>['connection'];
-  const client = createClient({ connection, clickhouse_settings: SESSION_SETTINGS });
-  rawInserters.set(client, (params) => chdb.chdb.rawInsert(params));
+  const client = nameFailures(createClient({ connection, clickhouse_settings: SESSION_SETTINGS }), where);
+  rawInserters.set(client, async (params) => {
+    try {
+      return await chdb.chdb.rawInsert(params);
+    } catch (err) {
+      throw warehouseError(err, `insert into ${params.table}`, `INSERT INTO ${params.table} FORMAT ${params.format}`, where);
+    }
+  });
+  return client;
+}
+
+const serverLocation = (url: string, database: string): string => {
+  try {
+    const u = new URL(url);
+    return `${u.protocol}//${u.host} (database ${database})`;
+  } catch {
+    return `${url} (database ${database})`;
+  }
+};
+
+/**
+ * Every statement's failure becomes a WarehouseError naming the statement, the warehouse and the
+ * next step (lib/warehouse/errors.ts), whichever call sent it: the helpers here, the migrations,
+ * the reports' own queries.
+ */
+function nameFailures(client: Warehouse, where: { embedded: boolean; location: string }): Warehouse {
+  const guard =
+    <P>(send: (p: P) => Promise<unknown>, what: (p: P) => { statement: string; sql: string }) =>
+    async (p: P) => {
+      try {
+        return await send(p);
+      } catch (err) {
+        const { statement, sql } = what(p);
+        throw warehouseError(err, statement, sql, where);
+      }
+    };
+  const bySql = (p: { query: string }) => ({ statement: describeStatement(p.query), sql: p.query });
+  client.query = guard(client.query.bind(client), bySql) as typeof client.query;
+  client.command = guard(client.command.bind(client), bySql) as typeof client.command;
+  client.exec = guard(client.exec.bind(client), bySql) as typeof client.exec;
+  const insert = client.insert.bind(client) as (p: { table: string }) => Promise<unknown>;
+  client.insert = guard(insert, (p) => ({ statement: `insert into ${p.table}`, sql: `INSERT INTO ${p.table}` })) as typeof client.insert;
   return client;
 }
 

@@ -1,4 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { request } from 'undici';
 import { REPO_ROOT } from '../../lib/paths';
@@ -12,14 +14,24 @@ export interface CliResult {
   stderr: string;
 }
 
-/** Runs `linehouse …` as a user would, in its own process. */
-export function linehouse(args: string[], env: Record<string, string>, timeoutMs = 120_000): Promise<CliResult> {
+/**
+ * Runs `linehouse …` as a user would, in its own process. `stdin`: bytes waiting on its standard
+ * input (a file, so they are all there before it starts), as a harness or a pipe leaves them.
+ */
+export function linehouse(args: string[], env: Record<string, string>, timeoutMs = 120_000, opts: { stdin?: string } = {}): Promise<CliResult> {
+  let input: number | 'ignore' = 'ignore';
+  if (opts.stdin !== undefined) {
+    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'linehouse-stdin-')), 'stdin');
+    fs.writeFileSync(file, opts.stdin);
+    input = fs.openSync(file, 'r');
+  }
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, ...env }, stdio: [input, 'pipe', 'pipe'] });
+    if (typeof input === 'number') fs.closeSync(input);
     let stdout = '';
     let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
+    child.stdout!.on('data', (d) => (stdout += d));
+    child.stderr!.on('data', (d) => (stderr += d));
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
       reject(new Error(`linehouse ${args.join(' ')} timed out; stderr: ${stderr.slice(-2000)}`));
