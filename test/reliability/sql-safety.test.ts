@@ -193,6 +193,7 @@ describe('SQL safety: static check', () => {
   });
 
   it('negative control: a planted interpolated value is found with its file:line', () => {
+    fs.mkdirSync(path.join(REPO_ROOT, 'test-results'), { recursive: true });
     const dir = fs.mkdtempSync(path.join(REPO_ROOT, 'test-results', 'sql-scan-'));
     try {
       fs.mkdirSync(path.join(dir, 'lib'));
