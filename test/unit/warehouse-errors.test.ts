@@ -26,7 +26,7 @@ describe('warehouseError', () => {
     const raw = new Error(
       'Code: 48. DB::Exception: Code: 48. DB::Exception: Processing async inserts with both inlined and external data (from stdin or infile) is not supported. (NOT_IMPLEMENTED) (version 26.7.2.1). (NOT_IMPLEMENTED)',
     );
-    const e = warehouseError(raw, 'insert into schema_migrations', 'INSERT INTO schema_migrations FORMAT JSONEachRow', chdb);
+    const e = warehouseError(raw, 'insert into schema_migrations', chdb);
     expect(e).toBeInstanceOf(WarehouseError);
     expect(e.message).toBe(
       'insert into schema_migrations failed on chDB at /data/.linehouse/chdb: Processing async inserts with both inlined and external data (from stdin or infile) is not supported. (engine code 48 NOT_IMPLEMENTED) Next: the engine read this process’s standard input as insert data; run the command with </dev/null and report it with the log.',
@@ -36,7 +36,7 @@ describe('warehouseError', () => {
   });
 
   it('reads the code and type of a server error', () => {
-    const e = warehouseError(new ClickHouseError({ message: 'Unknown table expression identifier bet_clv', code: '60', type: 'UNKNOWN_TABLE' }), 'select from bet_clv', 'SELECT 1', server);
+    const e = warehouseError(new ClickHouseError({ message: 'Unknown table expression identifier bet_clv', code: '60', type: 'UNKNOWN_TABLE' }), 'select from bet_clv', server);
     expect(e.message).toMatch(/^select from bet_clv failed on ClickHouse at http:\/\/ch:8123 \(database linehouse\): .* \(engine code 60 UNKNOWN_TABLE\) Next: run `linehouse migrate`/);
   });
 
@@ -50,16 +50,16 @@ describe('warehouseError', () => {
     [new Error('Code: 27. DB::Exception: Cannot parse input: expected \'"\' (CANNOT_PARSE_INPUT_ASSERTION_FAILED)'), chdb, /the rows did not fit the table/],
     [new Error('something new'), chdb, /report it with the structured log/],
   ])('next step for %#', (err, where, next) => {
-    expect(warehouseError(err, 'insert into bets', '', where).next).toMatch(next);
+    expect(warehouseError(err, 'insert into bets', where).next).toMatch(next);
   });
 
   it('tells an open failure of the data dir how to free it', () => {
-    const e = warehouseError(new Error("Failed to create connection for path '/data/.linehouse/chdb'"), 'opening the warehouse', '', chdb);
+    const e = warehouseError(new Error("Failed to create connection for path '/data/.linehouse/chdb'"), 'opening the warehouse', chdb);
     expect(e.message).toMatch(/^opening the warehouse failed on chDB at \/data\/.linehouse\/chdb: .*another process may hold/);
   });
 
   it('keeps an error that already names its statement', () => {
-    const inner = warehouseError(new Error('x'), 'insert into bets', '', chdb);
-    expect(warehouseError(inner, 'insert into other', '', server)).toBe(inner);
+    const inner = warehouseError(new Error('x'), 'insert into bets', chdb);
+    expect(warehouseError(inner, 'insert into other', server)).toBe(inner);
   });
 });
