@@ -1,5 +1,5 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
-import { RefreshRequestResponseSchema, normalizeRefreshResponse, paginated, RefreshResponseSchema } from '../schemas/sharpsports';
+import { RefreshRequestResponseSchema, normalizeRefreshResponse, paginated, RefreshResponseHeadSchema } from '../schemas/sharpsports';
 import { LANDED_REF_COLUMNS, landDelivery, refFromLandedRow, refFromResponse } from '../lib/landing';
 import { appendRows, lookupByKey, queryRows } from '../lib/warehouse/client';
 import { loadedFor, markerState } from '../lib/load-packages';
@@ -36,7 +36,7 @@ const ORPHAN_WINDOW_MS = 24 * 3_600_000;
 const ORPHAN_PAGE_SIZE = 50;
 /** A landed 200 this young without a load marker is still the receiver's to load and hand over (it holds hand-overs this long at most). */
 const RECEIVER_HAND_OVER_SECONDS = DEFAULT_MAX_DEFER_MS / 1000;
-const RefreshResponsePage = paginated(RefreshResponseSchema);
+const RefreshResponsePage = paginated(RefreshResponseHeadSchema);
 
 export function createRefreshRequestActivities({ clickhouse, http, config, temporal }: ActivityDeps) {
   /**

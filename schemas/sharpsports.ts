@@ -2,15 +2,18 @@
  * Zod schemas for the SharpSports payloads linehouse consumes: GET responses,
  * the immediate response of POST .../refresh, and webhook bodies.
  *
- * Policy: real payloads are sloppier than the docs, so we accept what is
- * harmless and reject what is unusable.
+ * Policy: real payloads are sloppier than the docs, so a rule refuses only
+ * what cannot be loaded, and refuses it record by record.
  *  - Every object is a `looseObject`: SharpSports adds fields over time
  *    (sportId, segmentId, sdioMarketId... are not in the field reference),
- *    and we keep them so raw rows can be stored losslessly.
- *  - Descriptive fields are `nullish`: the docs' own examples omit or null
- *    them at random (e.g. incomplete bets, older slips without `adjusted`).
- *  - Identity is strict: an object whose `id` is missing or carries the wrong
- *    prefix cannot be keyed or deduplicated, so it fails loudly.
+ *    and the raw landing copy keeps them.
+ *  - Needed to load: presence and type of keys, ids, timestamps, numbers.
+ *    A slip that breaks one is quarantined alone (`QuarantinedRecord`); the
+ *    slips beside it load.
+ *  - Cosmetic: the id prefixes the docs' examples show (`SLIP_`, `BET_`...)
+ *    and values outside the documented lists (a new slip `status`,
+ *    `outcome`, `type`). They load as they came and are counted as
+ *    `DataWarning`s (lib/data-warnings.ts), never refused.
  */
 import { z } from 'zod';
 
@@ -23,20 +26,20 @@ const describeValue = (v: unknown): string =>
   v === undefined ? 'nothing' : v === null ? 'null' : Array.isArray(v) ? 'an array' : `${typeof v} ${JSON.stringify(v)}`;
 
 /**
- * A SharpSports id such as `BACT_...`. The suffix is not a fixed format:
- * doc examples mix 32-hex ids with base64-ish ones containing `+`, so only
- * the prefix and non-emptiness are checked.
+ * A SharpSports id such as `BACT_...`: needed as a non-empty string (it keys
+ * and deduplicates the row). The prefix the docs show is not needed to load,
+ * so a different one is a warning (`ID_PREFIXES`), not a refusal; the suffix
+ * has no fixed format either (doc examples mix 32-hex and base64-ish ids).
  */
 function prefixedId(prefix: string, field = 'id') {
   return z
     .string({
       error: (iss) =>
         iss.input === undefined
-          ? `${field} is required (expected a string starting with "${prefix}")`
-          : `${field} must be a string starting with "${prefix}", got ${describeValue(iss.input)}`,
+          ? `${field} is required (expected a string such as "${prefix}…")`
+          : `${field} must be a string such as "${prefix}…", got ${describeValue(iss.input)}`,
     })
-    .startsWith(prefix, { error: (iss) => `${field} must start with "${prefix}", got ${describeValue(iss.input)}` })
-    .min(prefix.length + 1, { error: `${field} must have characters after "${prefix}"` });
+    .min(1, { error: `${field} must not be empty` });
 }
 
 /**
@@ -222,70 +225,182 @@ const refreshResponseFields = {
   betSlips: list(BetSlipSchema, 'betSlips'),
 };
 
+/** A GET refreshResponse whose every slip is usable. */
 export const RefreshResponseSchema = z.looseObject({
   ...refreshResponseFields,
   bettorAccount: RefreshResponseBettorAccountSchema,
 });
 
 /**
+ * What a response needs as a whole: its slips stay unparsed here, so that each is parsed on its
+ * own (usableSlips) and one bad slip refuses only itself.
+ */
+const responseHeadFields = { ...refreshResponseFields, betSlips: list(z.unknown(), 'betSlips') };
+export const RefreshResponseHeadSchema = z.looseObject({ ...responseHeadFields, bettorAccount: RefreshResponseBettorAccountSchema });
+
+/**
  * Webhook `data` carries bettor and bettorAccount as id strings. Should it
  * arrive in the GET shape instead, the object is reduced to its id and its
  * bettor fills a missing top-level bettor.
  */
-export const RefreshResponseWebhookDataSchema = z.preprocess(
-  (v) => {
-    if (!isRecord(v) || !isRecord(v.bettorAccount)) return v;
-    const account = v.bettorAccount;
-    const bettor = v.bettor ?? account.bettor;
-    return { ...v, bettorAccount: account.id, ...(bettor === undefined ? {} : { bettor }) };
-  },
-  z.looseObject({
-    ...refreshResponseFields,
-    bettor: ref('BTTR_', 'bettor').nullish(),
-    bettorAccount: prefixedId('BACT_', 'bettorAccount'),
-  }),
-);
+function webhookData<F extends z.ZodRawShape>(fields: F) {
+  return z.preprocess(
+    (v) => {
+      if (!isRecord(v) || !isRecord(v.bettorAccount)) return v;
+      const account = v.bettorAccount;
+      const bettor = v.bettor ?? account.bettor;
+      return { ...v, bettorAccount: account.id, ...(bettor === undefined ? {} : { bettor }) };
+    },
+    z.looseObject({
+      ...fields,
+      bettor: ref('BTTR_', 'bettor').nullish(),
+      bettorAccount: prefixedId('BACT_', 'bettorAccount'),
+    }),
+  );
+}
+
+export const RefreshResponseWebhookDataSchema = webhookData(refreshResponseFields);
+const RefreshResponseWebhookHeadSchema = webhookData(responseHeadFields);
 
 /**
  * One shape for a refreshResponse whether it came from the webhook (string
- * bettorAccount) or a GET (object bettorAccount). Throws ZodError when unusable.
+ * bettorAccount) or a GET (object bettorAccount). Throws ZodError when the
+ * response as a whole is unusable (no id, status, time or account); a slip
+ * that is unusable is set aside in `quarantined` and the others load.
  */
 export function normalizeRefreshResponse(input: unknown): NormalizedRefreshResponse {
   // Only the object form carries the book, so route it to the schema that keeps it.
   if (isRecord(input) && isRecord(input.bettorAccount)) {
-    const r = RefreshResponseSchema.parse(input);
+    const r = RefreshResponseHeadSchema.parse(input);
     const topBettor = typeof r.bettor === 'string' ? r.bettor : null;
-    return {
+    const { slips, quarantined } = usableSlips(r.betSlips, 'betSlips');
+    return withWarnings({
       id: r.id,
       bettorId: r.bettorAccount.bettor ?? topBettor,
       bettorAccountId: r.bettorAccount.id,
-      bookAbbr: r.bettorAccount.book?.abbr ?? firstSlipBookAbbr(r.betSlips),
+      bookAbbr: r.bettorAccount.book?.abbr ?? firstSlipBookAbbr(slips),
       timeCreated: r.timeCreated,
       status: r.status,
       detail: r.detail ?? null,
       requestId: r.requestId ?? null,
       type: r.type ?? null,
-      betSlips: r.betSlips,
-    };
+      betSlips: slips,
+      quarantined,
+    });
   }
-  const w = RefreshResponseWebhookDataSchema.parse(input);
-  return {
+  const w = RefreshResponseWebhookHeadSchema.parse(input);
+  const { slips, quarantined } = usableSlips(w.betSlips, 'betSlips');
+  return withWarnings({
     id: w.id,
     bettorId: w.bettor ?? null,
     bettorAccountId: w.bettorAccount,
-    bookAbbr: firstSlipBookAbbr(w.betSlips),
+    bookAbbr: firstSlipBookAbbr(slips),
     timeCreated: w.timeCreated,
     status: w.status,
     detail: w.detail ?? null,
     requestId: w.requestId ?? null,
     type: w.type ?? null,
-    betSlips: w.betSlips,
-  };
+    betSlips: slips,
+    quarantined,
+  });
 }
 
 // A refresh covers exactly one bettorAccount, hence one book: any slip's book will do.
 function firstSlipBookAbbr(slips: BetSlip[]): string | null {
   return slips.find((s) => s.book?.abbr)?.book?.abbr ?? null;
+}
+
+/** A record that cannot be loaded, refused alone: the records beside it load. */
+export interface QuarantinedRecord {
+  /** Where it sat in the message, e.g. `betSlips[3]`. */
+  path: string;
+  /** Its id when it has a usable one (a replay or an operator finds it by it). */
+  id: string | null;
+  /** Which rule it broke, field by field. */
+  reason: string;
+  /** The record as it came. */
+  fragment: unknown;
+}
+
+/** The slips of a list that parse, and the others set aside with the reason. */
+export function usableSlips(items: readonly unknown[], path: string): { slips: BetSlip[]; quarantined: QuarantinedRecord[] } {
+  const slips: BetSlip[] = [];
+  const quarantined: QuarantinedRecord[] = [];
+  items.forEach((item, i) => {
+    const parsed = BetSlipSchema.safeParse(item);
+    if (parsed.success) slips.push(parsed.data);
+    else {
+      const id = isRecord(item) && typeof item.id === 'string' && item.id ? item.id : null;
+      quarantined.push({ path: `${path}[${i}]`, id, reason: z.prettifyError(parsed.error).replace(/\s*\n\s*/g, ' ').slice(0, 1000), fragment: item });
+    }
+  });
+  return { slips, quarantined };
+}
+
+// ---------------------------------------------------------------- cosmetic rules
+
+/** A cosmetic rule a record broke: it loaded as it came, and the warning is counted. */
+export interface DataWarning {
+  path: string;
+  rule: 'id_prefix' | 'unlisted_value';
+  field: string;
+  value: string;
+  expected: string;
+}
+
+/** The prefixes the docs' examples show for each kind of id. */
+export const ID_PREFIXES = {
+  refreshResponse: 'RRES_',
+  bettorAccount: 'BACT_',
+  bettor: 'BTTR_',
+  slip: 'SLIP_',
+  bet: 'BET_',
+  book: 'BOOK_',
+  event: 'EVNT_',
+  marketSelection: 'MRKT_',
+} as const;
+
+/** The values the field reference lists (BetSlip and Bet); anything else loads and is counted. */
+export const DOCUMENTED_VALUES = {
+  'slip.status': ['pending', 'completed'],
+  'slip.outcome': ['win', 'loss', 'push', 'void', 'cashout', 'halfwin', 'halfloss'],
+  'slip.type': ['single', 'parlay'],
+  'bet.status': ['pending', 'completed'],
+  'bet.outcome': ['win', 'loss', 'push', 'void', 'halfwin', 'halfloss'],
+} as const;
+
+function withWarnings(rr: Omit<NormalizedRefreshResponse, 'warnings'>): NormalizedRefreshResponse {
+  const warnings: DataWarning[] = [];
+  const prefix = (path: string, field: string, value: string | null | undefined, expected: string) => {
+    if (value && !value.startsWith(expected)) warnings.push({ path, rule: 'id_prefix', field, value: value.slice(0, 200), expected: `${expected}…` });
+  };
+  const listed = (path: string, field: keyof typeof DOCUMENTED_VALUES, value: string | null | undefined) => {
+    const known = DOCUMENTED_VALUES[field] as readonly string[];
+    if (value != null && value !== '' && !known.includes(value.toLowerCase())) warnings.push({ path, rule: 'unlisted_value', field, value: value.slice(0, 200), expected: known.join('|') });
+  };
+  prefix('', 'id', rr.id, ID_PREFIXES.refreshResponse);
+  prefix('', 'bettorAccount', rr.bettorAccountId, ID_PREFIXES.bettorAccount);
+  prefix('', 'bettor', rr.bettorId, ID_PREFIXES.bettor);
+  rr.betSlips.forEach((slip, i) => {
+    const at = `betSlips[${i}]`;
+    prefix(at, 'id', slip.id, ID_PREFIXES.slip);
+    prefix(at, 'bettor', slip.bettor, ID_PREFIXES.bettor);
+    prefix(at, 'bettorAccount', slip.bettorAccount, ID_PREFIXES.bettorAccount);
+    prefix(at, 'refreshResponse', slip.refreshResponse, ID_PREFIXES.refreshResponse);
+    prefix(at, 'book.id', slip.book?.id, ID_PREFIXES.book);
+    listed(at, 'slip.status', slip.status);
+    listed(at, 'slip.outcome', slip.outcome);
+    listed(at, 'slip.type', slip.type);
+    slip.bets.forEach((bet, j) => {
+      const leg = `${at}.bets[${j}]`;
+      prefix(leg, 'id', bet.id, ID_PREFIXES.bet);
+      prefix(leg, 'event.id', bet.event?.id, ID_PREFIXES.event);
+      prefix(leg, 'marketSelection', bet.marketSelection, ID_PREFIXES.marketSelection);
+      listed(leg, 'bet.status', bet.status);
+      listed(leg, 'bet.outcome', bet.outcome);
+    });
+  });
+  return { ...rr, warnings };
 }
 
 // ---------------------------------------------------------------- lists
@@ -413,7 +528,11 @@ export type BetSlip = z.infer<typeof BetSlipSchema>;
 export type RefreshRequestResponse = z.infer<typeof RefreshRequestResponseSchema>;
 export type RefreshResponse = z.infer<typeof RefreshResponseSchema>;
 /** Output of normalizeRefreshResponse: identity pulled out of either form, optional strings as null. */
-export type NormalizedRefreshResponse = Pick<RefreshResponse, 'id' | 'timeCreated' | 'status' | 'betSlips'> & {
+export type NormalizedRefreshResponse = Pick<RefreshResponse, 'id' | 'timeCreated' | 'status'> & {
+  /** The usable slips; the others are in `quarantined`. */
+  betSlips: BetSlip[];
+  quarantined: QuarantinedRecord[];
+  warnings: DataWarning[];
   bettorId: string | null;
   bettorAccountId: string;
   bookAbbr: string | null;
