@@ -3,13 +3,16 @@ import { slipToRows } from '../lib/bet-rows';
 import { insertSlipRows } from '../lib/load-packages';
 import { log } from '../lib/log';
 import { insertRows, queryRows, type Warehouse } from '../lib/warehouse/client';
-import { BetSlipSchema, paginated } from '../schemas/sharpsports';
+import { paginated, readSlips } from '../schemas/sharpsports';
+import { z } from 'zod';
+import { recordFindings } from '../lib/quarantine';
 import type { BackfillScope, BackfillWindow, BackfillCounts, PendingAccount, PendingSlipQuery } from '../workflows/backfill-messages';
 import { emptyCounts, addCounts } from '../workflows/backfill-messages';
 import { classify } from './refresh-requests';
 import type { ActivityDeps } from './deps';
 
-const PageSchema = paginated(BetSlipSchema);
+// Slips are read one by one (readSlips), so one unusable slip refuses only itself.
+const PageSchema = paginated(z.unknown());
 
 /** Where a window's slips are listed: all of the key's, one bettor's, or one account's. */
 export function slipsPath(scope: BackfillScope): string {
@@ -66,11 +69,19 @@ export function createBackfillActivities({ clickhouse, http }: ActivityDeps) {
     const page = PageSchema.parse(raw);
     const done = await pageMarker(clickhouse, key);
     if (done) return { counts: done, totalPages: page.totalPages };
-    const inWindow = page.objects.filter((s) => {
+    const seenAt = new Date().toISOString();
+    const read = readSlips(page.objects, 'objects');
+    await recordFindings(clickhouse, {
+      source: 'sharpsports-backfill',
+      messageId: `backfill:${key}`,
+      quarantined: read.quarantined,
+      warnings: read.warnings,
+      context: { refreshResponseId: `backfill:${backfillId}`, refreshResponseTime: seenAt, bettorId: null, origin: 'backfill' },
+    });
+    const inWindow = read.slips.filter((s) => {
       const t = Date.parse(String(s.timePlaced ?? ''));
       return t >= w.startMs && t < w.endMs;
     });
-    const seenAt = new Date().toISOString();
     const rows = inWindow.map((s) => slipToRows(s, { refreshResponseId: `backfill:${backfillId}`, refreshResponseTime: seenAt }));
     const stored = await storedHashes(clickhouse, rows.map((r) => String(r.slip.id)));
     const counts = emptyCounts();

@@ -1,6 +1,8 @@
 import crypto from 'node:crypto';
 import { Context } from '@temporalio/activity';
-import { BetSlipSchema, paginated } from '../schemas/sharpsports';
+import { paginated, readSlips } from '../schemas/sharpsports';
+import { z } from 'zod';
+import { recordFindings } from '../lib/quarantine';
 import { slipToRows } from '../lib/bet-rows';
 import { failpoint } from '../lib/failpoints';
 import { recentlyLanded } from '../lib/landed-responses';
@@ -11,7 +13,8 @@ import type { RefreshResponseRef, RefreshRunRecord } from '../workflows/messages
 import { classify } from './refresh-requests';
 import type { ActivityDeps } from './deps';
 
-const PageSchema = paginated(BetSlipSchema);
+// Slips are read one by one (readSlips), so one unusable slip refuses only itself.
+const PageSchema = paginated(z.unknown());
 
 /** Which slips a page listed, in order: two passes over a listing agree when every page's digest does. */
 function listingDigest(slips: BetSlip[]): string {
@@ -56,16 +59,25 @@ export function createRefreshLoadingActivities({ clickhouse, http }: ActivityDep
       const ctx = Context.current();
       ctx.heartbeat({ pageNum, stage: 'fetch' });
       const raw = await http.get('/v1/betSlips', { refreshResponse: ref.refreshResponseId, pageSize, pageNum }).catch(classify);
-      const page = PageSchema.parse(raw);
-      ctx.heartbeat({ pageNum, stage: 'load', slips: page.objects.length });
+      const listed = PageSchema.parse(raw);
       // A later pass over a changed listing fetches other slips under the same page number: its own
       // insert token, or the insert would be deduplicated against the first pass's page.
       const again = pass > 1 ? `:r${pass}` : '';
-      const counts = await upsertSlips(clickhouse, page.objects, { refreshResponseId: ref.refreshResponseId, refreshResponseTime: ref.timeCreated, bettorId: ref.bettorId }, `rr:${ref.refreshResponseId}:p${pageSize}:${pageNum}${again}`);
+      const pageKey = `${ref.refreshResponseId}/${pageSize}/${pageNum}${again.replace(':', '/')}`;
+      const page = { ...listed, ...readSlips(listed.objects, 'objects') };
+      ctx.heartbeat({ pageNum, stage: 'load', slips: page.slips.length, refused: page.quarantined.length });
+      await recordFindings(clickhouse, {
+        source: 'sharpsports-page',
+        messageId: `page:${pageKey}`,
+        quarantined: page.quarantined,
+        warnings: page.warnings,
+        context: { refreshResponseId: ref.refreshResponseId, refreshResponseTime: ref.timeCreated, bettorId: ref.bettorId ?? null, origin: 'page' },
+      });
+      const counts = await upsertSlips(clickhouse, page.slips, { refreshResponseId: ref.refreshResponseId, refreshResponseTime: ref.timeCreated, bettorId: ref.bettorId }, `rr:${ref.refreshResponseId}:p${pageSize}:${pageNum}${again}`);
       failpoint('after_rows_before_marker:page');
-      await appendRows(clickhouse, 'load_markers', [{ kind: 'refresh_response_page', key: `${ref.refreshResponseId}/${pageSize}/${pageNum}${again.replace(':', '/')}`, slips: counts.slips, bets: counts.bets, detail: `totalPages=${page.totalPages}` }]);
+      await appendRows(clickhouse, 'load_markers', [{ kind: 'refresh_response_page', key: pageKey, slips: counts.slips, bets: counts.bets, detail: `totalPages=${page.totalPages}${page.quarantined.length ? ` refused=${page.quarantined.length}` : ''}` }]);
       failpoint('after_marker_before_complete:page');
-      return { ...counts, totalPages: page.totalPages, digest: listingDigest(page.objects) };
+      return { ...counts, totalPages: page.totalPages, digest: listingDigest(page.slips) };
     },
 
     /**

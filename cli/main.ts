@@ -15,6 +15,8 @@ Usage:
   linehouse schedule create cadence [--every <s>] [--catchup <s>] [--overlap skip|buffer-one] [--fan-out N] [--replace]
   linehouse schedule list | pause|unpause|trigger|delete cadence
   linehouse backfill bets --from <date> --to <date> [--bettor <id> | --account <BACT_…>] [--window-hours N] [--detach]
+  linehouse rejected list [--source S] [--reason R] [--since 24h|<ISO>] [--id ID]   refused messages and records
+  linehouse rejected replay [--source S] [--reason R] [--since …] [--id ID]   load them through today's code, once
   linehouse clv [--by bettor|book|league|market|month] [--sharp-book pinnacle]
                 [--devig multiplicative|additive|power|shin] [--rows legs|wagers|all]
                 [--format table|json|html] [--out clv-report.html]
@@ -32,6 +34,7 @@ const commands: Record<string, () => Promise<{ run(argv: string[]): Promise<numb
   status: () => import('./status'),
   schedule: () => import('./schedule'),
   backfill: () => import('./backfill'),
+  rejected: () => import('./rejected'),
 };
 
 async function main(): Promise<number> {

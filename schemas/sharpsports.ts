@@ -66,6 +66,24 @@ function looseNumber(field: string) {
   );
 }
 
+/**
+ * A time the warehouse stores as DateTime64: one that does not parse would fail the insert of
+ * every record beside it, so it is needed to load (its record is refused alone).
+ */
+function timestamp(field: string) {
+  return z
+    .string({ error: (iss) => `${field} must be a timestamp string, got ${describeValue(iss.input)}` })
+    .refine((v) => !Number.isNaN(Date.parse(v)), { error: (iss) => `${field} must be a timestamp such as "2024-03-09T01:00:00Z", got ${describeValue(iss.input)}` })
+    .nullish();
+}
+
+const INT32_MAX = 2 ** 31 - 1;
+
+/** American odds are stored as Int32: a value beyond it cannot be stored (and is no real price). */
+function americanOdds(field: string) {
+  return looseNumber(field).refine((v) => Math.abs(v) <= INT32_MAX, { error: `${field} is beyond any American price (it must fit in ±${INT32_MAX})` }).nullish();
+}
+
 /** Third-party ids: the Event example sends sportsdataioId as 22558, others as "20020841". */
 const externalId = z.union([z.string(), z.number()]).nullish();
 
@@ -113,7 +131,7 @@ export const EventSchema = z.looseObject({
   league: str,
   name: str,
   nameSpecial: str,
-  startTime: str,
+  startTime: timestamp('event.startTime'),
   startDate: str,
   sportId: str,
   leagueId: str,
@@ -147,7 +165,7 @@ export const BetSchema = z.looseObject({
   segmentId: str,
   position: str,
   line: looseNumber('line').nullish(),
-  oddsAmerican: looseNumber('oddsAmerican').nullish(),
+  oddsAmerican: americanOdds('oddsAmerican'),
   status: str,
   outcome: str,
   live: bool,
@@ -170,11 +188,11 @@ export const BetSlipSchema = z.looseObject({
   // The book's own reference; a long numeric one would lose digits as a
   // JSON number, so it is kept as text whatever form it arrives in.
   bookRef: z.union([z.string(), z.number()]).transform(String).nullish(),
-  timePlaced: str,
+  timePlaced: timestamp('timePlaced'),
   type: str,
   subtype: str,
   typeSpecial: str,
-  oddsAmerican: looseNumber('oddsAmerican').nullish(),
+  oddsAmerican: americanOdds('oddsAmerican'),
   atRisk: looseNumber('atRisk').nullish(),
   toWin: looseNumber('toWin').nullish(),
   status: str,
@@ -216,7 +234,9 @@ const RefreshResponseBettorAccountSchema = z.looseObject({
 const refreshResponseFields = {
   id: prefixedId('RRES_'),
   // Slips are snapshots "as of" this refresh; without the time they cannot be ordered.
-  timeCreated: z.string({ error: (iss) => `timeCreated must be a string, got ${describeValue(iss.input)}` }),
+  timeCreated: z
+    .string({ error: (iss) => `timeCreated must be a string, got ${describeValue(iss.input)}` })
+    .refine((v) => !Number.isNaN(Date.parse(v)), { error: (iss) => `timeCreated must be a timestamp, got ${describeValue(iss.input)}` }),
   status: statusCode,
   detail: str,
   requestId: str,
@@ -273,7 +293,7 @@ export function normalizeRefreshResponse(input: unknown): NormalizedRefreshRespo
   if (isRecord(input) && isRecord(input.bettorAccount)) {
     const r = RefreshResponseHeadSchema.parse(input);
     const topBettor = typeof r.bettor === 'string' ? r.bettor : null;
-    const { slips, quarantined } = usableSlips(r.betSlips, 'betSlips');
+    const { slips, quarantined, positions } = usableSlips(r.betSlips, 'betSlips');
     return withWarnings({
       id: r.id,
       bettorId: r.bettorAccount.bettor ?? topBettor,
@@ -286,10 +306,10 @@ export function normalizeRefreshResponse(input: unknown): NormalizedRefreshRespo
       type: r.type ?? null,
       betSlips: slips,
       quarantined,
-    });
+    }, positions);
   }
   const w = RefreshResponseWebhookHeadSchema.parse(input);
-  const { slips, quarantined } = usableSlips(w.betSlips, 'betSlips');
+  const { slips, quarantined, positions } = usableSlips(w.betSlips, 'betSlips');
   return withWarnings({
     id: w.id,
     bettorId: w.bettor ?? null,
@@ -302,7 +322,7 @@ export function normalizeRefreshResponse(input: unknown): NormalizedRefreshRespo
     type: w.type ?? null,
     betSlips: slips,
     quarantined,
-  });
+  }, positions);
 }
 
 // A refresh covers exactly one bettorAccount, hence one book: any slip's book will do.
@@ -323,18 +343,21 @@ export interface QuarantinedRecord {
 }
 
 /** The slips of a list that parse, and the others set aside with the reason. */
-export function usableSlips(items: readonly unknown[], path: string): { slips: BetSlip[]; quarantined: QuarantinedRecord[] } {
+export function usableSlips(items: readonly unknown[], path: string): { slips: BetSlip[]; quarantined: QuarantinedRecord[]; positions: number[] } {
   const slips: BetSlip[] = [];
+  const positions: number[] = [];
   const quarantined: QuarantinedRecord[] = [];
   items.forEach((item, i) => {
     const parsed = BetSlipSchema.safeParse(item);
-    if (parsed.success) slips.push(parsed.data);
-    else {
+    if (parsed.success) {
+      slips.push(parsed.data);
+      positions.push(i);
+    } else {
       const id = isRecord(item) && typeof item.id === 'string' && item.id ? item.id : null;
       quarantined.push({ path: `${path}[${i}]`, id, reason: z.prettifyError(parsed.error).replace(/\s*\n\s*/g, ' ').slice(0, 1000), fragment: item });
     }
   });
-  return { slips, quarantined };
+  return { slips, quarantined, positions };
 }
 
 // ---------------------------------------------------------------- cosmetic rules
@@ -369,37 +392,52 @@ export const DOCUMENTED_VALUES = {
   'bet.outcome': ['win', 'loss', 'push', 'void', 'halfwin', 'halfloss'],
 } as const;
 
-function withWarnings(rr: Omit<NormalizedRefreshResponse, 'warnings'>): NormalizedRefreshResponse {
-  const warnings: DataWarning[] = [];
-  const prefix = (path: string, field: string, value: string | null | undefined, expected: string) => {
-    if (value && !value.startsWith(expected)) warnings.push({ path, rule: 'id_prefix', field, value: value.slice(0, 200), expected: `${expected}…` });
-  };
-  const listed = (path: string, field: keyof typeof DOCUMENTED_VALUES, value: string | null | undefined) => {
-    const known = DOCUMENTED_VALUES[field] as readonly string[];
-    if (value != null && value !== '' && !known.includes(value.toLowerCase())) warnings.push({ path, rule: 'unlisted_value', field, value: value.slice(0, 200), expected: known.join('|') });
-  };
-  prefix('', 'id', rr.id, ID_PREFIXES.refreshResponse);
-  prefix('', 'bettorAccount', rr.bettorAccountId, ID_PREFIXES.bettorAccount);
-  prefix('', 'bettor', rr.bettorId, ID_PREFIXES.bettor);
-  rr.betSlips.forEach((slip, i) => {
-    const at = `betSlips[${i}]`;
-    prefix(at, 'id', slip.id, ID_PREFIXES.slip);
-    prefix(at, 'bettor', slip.bettor, ID_PREFIXES.bettor);
-    prefix(at, 'bettorAccount', slip.bettorAccount, ID_PREFIXES.bettorAccount);
-    prefix(at, 'refreshResponse', slip.refreshResponse, ID_PREFIXES.refreshResponse);
-    prefix(at, 'book.id', slip.book?.id, ID_PREFIXES.book);
-    listed(at, 'slip.status', slip.status);
-    listed(at, 'slip.outcome', slip.outcome);
-    listed(at, 'slip.type', slip.type);
-    slip.bets.forEach((bet, j) => {
-      const leg = `${at}.bets[${j}]`;
-      prefix(leg, 'id', bet.id, ID_PREFIXES.bet);
-      prefix(leg, 'event.id', bet.event?.id, ID_PREFIXES.event);
-      prefix(leg, 'marketSelection', bet.marketSelection, ID_PREFIXES.marketSelection);
-      listed(leg, 'bet.status', bet.status);
-      listed(leg, 'bet.outcome', bet.outcome);
-    });
+type WarningSink = DataWarning[];
+
+function checkPrefix(out: WarningSink, path: string, field: string, value: string | null | undefined, expected: string) {
+  if (value && !value.startsWith(expected)) out.push({ path, rule: 'id_prefix', field, value: value.slice(0, 200), expected: `${expected}…` });
+}
+
+function checkListed(out: WarningSink, path: string, field: keyof typeof DOCUMENTED_VALUES, value: string | null | undefined) {
+  const known = DOCUMENTED_VALUES[field] as readonly string[];
+  if (value != null && value !== '' && !known.includes(value.toLowerCase())) out.push({ path, rule: 'unlisted_value', field, value: value.slice(0, 200), expected: known.join('|') });
+}
+
+/** The cosmetic rules a loaded slip and its bets broke; `at` is where the slip sat (`betSlips[2]`). */
+export function slipWarnings(slip: BetSlip, at: string, out: WarningSink = []): DataWarning[] {
+  checkPrefix(out, at, 'id', slip.id, ID_PREFIXES.slip);
+  checkPrefix(out, at, 'bettor', slip.bettor, ID_PREFIXES.bettor);
+  checkPrefix(out, at, 'bettorAccount', slip.bettorAccount, ID_PREFIXES.bettorAccount);
+  checkPrefix(out, at, 'refreshResponse', slip.refreshResponse, ID_PREFIXES.refreshResponse);
+  checkPrefix(out, at, 'book.id', slip.book?.id, ID_PREFIXES.book);
+  checkListed(out, at, 'slip.status', slip.status);
+  checkListed(out, at, 'slip.outcome', slip.outcome);
+  checkListed(out, at, 'slip.type', slip.type);
+  slip.bets.forEach((bet, j) => {
+    const leg = `${at}.bets[${j}]`;
+    checkPrefix(out, leg, 'id', bet.id, ID_PREFIXES.bet);
+    checkPrefix(out, leg, 'event.id', bet.event?.id, ID_PREFIXES.event);
+    checkPrefix(out, leg, 'marketSelection', bet.marketSelection, ID_PREFIXES.marketSelection);
+    checkListed(out, leg, 'bet.status', bet.status);
+    checkListed(out, leg, 'bet.outcome', bet.outcome);
   });
+  return out;
+}
+
+/** A list's usable slips with their warnings, each slip path `<path>[i]` as it sat in the list. */
+export function readSlips(items: readonly unknown[], path: string): { slips: BetSlip[]; quarantined: QuarantinedRecord[]; warnings: DataWarning[] } {
+  const { slips, quarantined, positions } = usableSlips(items, path);
+  const warnings: DataWarning[] = [];
+  slips.forEach((slip, k) => slipWarnings(slip, `${path}[${positions[k]}]`, warnings));
+  return { slips, quarantined, warnings };
+}
+
+function withWarnings(rr: Omit<NormalizedRefreshResponse, 'warnings'>, positions: readonly number[]): NormalizedRefreshResponse {
+  const warnings: DataWarning[] = [];
+  checkPrefix(warnings, '', 'id', rr.id, ID_PREFIXES.refreshResponse);
+  checkPrefix(warnings, '', 'bettorAccount', rr.bettorAccountId, ID_PREFIXES.bettorAccount);
+  checkPrefix(warnings, '', 'bettor', rr.bettorId, ID_PREFIXES.bettor);
+  rr.betSlips.forEach((slip, k) => slipWarnings(slip, `betSlips[${positions[k]}]`, warnings));
   return { ...rr, warnings };
 }
 

@@ -46,8 +46,8 @@ export const SHARDING_KEYS: Record<string, string> = {
   // Landing and rejects: the row identity; rejected_messages is append-only, the hash only spreads it.
   webhook_deliveries: 'cityHash64(delivery_id)',
   rejected_messages: 'cityHash64(source, reason, rejected_at)',
-  // Warnings by the message they came in; a rejection's replays by the rejection (one row wins).
-  data_warnings: 'cityHash64(message_id)',
+  // Warnings by what they count; a rejection's replays by the rejection (one row wins).
+  data_warnings: 'cityHash64(source, rule, field)',
   rejection_replays: 'cityHash64(rejection_id)',
   // A slip and its legs hash the same value (bet_slips.id = bets.bet_slip_id): one shard holds both.
   bet_slips: 'cityHash64(id)',

@@ -11,6 +11,7 @@ import {
 import { refFromResponse, unloadedDeliveries } from '../landing';
 import { log } from '../log';
 import { recordRejection } from '../rejections';
+import { recordFindings } from '../quarantine';
 import { insertRows, type Warehouse } from '../warehouse/client';
 import type { RefreshResponseRef } from '../../workflows/messages';
 import { createLandingCommitter, type LandingCommitter } from './committer';
@@ -170,6 +171,17 @@ export function createWebhookServer(opts: ReceiverOptions): WebhookServer {
           throw new Refusal(422, 'schema', `refreshresponse.created data is unusable: ${err instanceof z.ZodError ? z.prettifyError(err).slice(0, 500) : (err as Error).message}`);
         }
         const { duplicate: seen } = await committer.land({ deliveryId, source: 'webhook', event, subscription, body, refreshResponse: rr });
+        // Before the 200, and on a redelivery too (the first attempt may have died before this):
+        // the refused slips' rows are what an operator replays; their tokens keep them single.
+        await recordFindings(opts.clickhouse, {
+          source: SOURCE,
+          // Keyed by the response: a redelivery under a new id, or its poll, records its slips once.
+          messageId: `response:${rr.id}`,
+          deliveryId,
+          quarantined: rr.quarantined,
+          warnings: rr.warnings,
+          context: { refreshResponseId: rr.id, refreshResponseTime: rr.timeCreated, bettorId: rr.bettorId, origin: 'webhook' },
+        });
         // Signalled even for a repeated delivery: the first attempt may have landed and then
         // died before signalling. The workflow ignores a refreshResponse it already has.
         const ref = refFromResponse(deliveryId, 'webhook', rr);
@@ -181,8 +193,8 @@ export function createWebhookServer(opts: ReceiverOptions): WebhookServer {
           if (rr.status === 200 && !seen) rememberLanded(opts.clickhouse, deliveryId, rr, raw.length);
           dispatcher.enqueue(ref);
         }
-        log.info('webhook.accepted', { hookEvent: event, delivery: deliveryId, refreshResponse: rr.id, account: rr.bettorAccountId, status: rr.status, slips: rr.betSlips.length, duplicate: seen });
-        send(res, 200, { ok: true, deliveryId, duplicate: seen });
+        log.info('webhook.accepted', { hookEvent: event, delivery: deliveryId, refreshResponse: rr.id, account: rr.bettorAccountId, status: rr.status, slips: rr.betSlips.length, refused: rr.quarantined.length, warnings: rr.warnings.length, duplicate: seen });
+        send(res, 200, { ok: true, deliveryId, duplicate: seen, ...(rr.quarantined.length ? { refusedRecords: rr.quarantined.map((q) => q.path) } : {}) });
         return;
       }
 

@@ -15,6 +15,8 @@ const EXPECTED_KEYS: Record<string, string> = {
   schema_migrations: 'cityHash64(version)',
   webhook_deliveries: 'cityHash64(delivery_id)',
   rejected_messages: 'cityHash64(source, reason, rejected_at)',
+  data_warnings: 'cityHash64(source, rule, field)',
+  rejection_replays: 'cityHash64(rejection_id)',
   bet_slips: 'cityHash64(id)',
   bets: 'cityHash64(bet_slip_id)',
   refresh_runs: 'cityHash64(bettor_account_id)',
