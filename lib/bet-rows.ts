@@ -1,5 +1,5 @@
 import crypto from 'node:crypto';
-import type { BetSlip } from '../schemas/sharpsports';
+import { DOCUMENTED_VALUES, type BetSlip } from '../schemas/sharpsports';
 
 /**
  * SharpSports betSlip -> `bet_slips` and `bets` rows (the normalize stage). `version` orders
@@ -19,6 +19,17 @@ const int = (v: unknown): number | null => {
 };
 const str = (v: unknown): string => (v === null || v === undefined ? '' : String(v));
 const optStr = (v: unknown): string | null => (v === null || v === undefined ? null : String(v));
+
+/**
+ * A documented value in another casing ("Completed") is that value: stored as listed, so every
+ * query that asks for status = 'completed' finds it. Any other value is stored as it came.
+ */
+function listed(field: keyof typeof DOCUMENTED_VALUES, v: unknown): string | null {
+  if (v === null || v === undefined) return null;
+  const text = String(v);
+  const lower = text.toLowerCase();
+  return (DOCUMENTED_VALUES[field] as readonly string[]).includes(lower) ? lower : text;
+}
 
 export interface SlipRows {
   slip: Record<string, unknown>;
@@ -54,8 +65,8 @@ export function slipToRows(slip: BetSlip, ctx: { refreshResponseId: string; refr
     position: optStr(b.position),
     line: num(b.line),
     odds_american: int(b.oddsAmerican),
-    status: str(b.status),
-    outcome: optStr(b.outcome),
+    status: listed('bet.status', b.status) ?? '',
+    outcome: listed('bet.outcome', b.outcome),
     live: Boolean(b.live),
     incomplete: Boolean(b.incomplete),
     book_description: str(b.bookDescription),
@@ -74,14 +85,14 @@ export function slipToRows(slip: BetSlip, ctx: { refreshResponseId: string; refr
       book_name: str(s.book?.name),
       book_ref: str(s.bookRef),
       time_placed: s.timePlaced ?? null,
-      type: str(s.type),
+      type: listed('slip.type', s.type) ?? '',
       subtype: optStr(s.subtype),
       type_special: optStr(s.typeSpecial),
       odds_american: int(s.oddsAmerican),
       at_risk: int(s.atRisk),
       to_win: int(s.toWin),
-      status: str(s.status),
-      outcome: optStr(s.outcome),
+      status: listed('slip.status', s.status) ?? '',
+      outcome: listed('slip.outcome', s.outcome),
       net_profit: int(s.netProfit),
       // A date per the reference; a full timestamp (seen as sloppiness) would fail the Date32 insert forever: keep its date part.
       date_closed: typeof s.dateClosed === 'string' && /^\d{4}-\d{2}-\d{2}/.test(s.dateClosed) ? s.dateClosed.slice(0, 10) : null,

@@ -87,7 +87,8 @@ describe('SharpSports contract: generated refreshResponses', () => {
           const rows = slipToRows(slip, { refreshResponseId: rr.id, refreshResponseTime: rr.timeCreated, bettorId: rr.bettorId });
           expect(rows.slip.id).toBe(slip.id);
           expect(rows.bets).toHaveLength(1);
-          expect(rows.slip.status).toBe(slip.status);
+          const status = String(slip.status);
+          expect(rows.slip.status).toBe(['completed', 'pending'].includes(status.toLowerCase()) ? status.toLowerCase() : status);
         }
         // Cosmetic breaks are warnings that point at loaded slips only.
         for (const w of rr.warnings) expect(w.path === '' || usable.some((i) => w.path.startsWith(`betSlips[${i}]`))).toBe(true);
