@@ -1,6 +1,7 @@
+import crypto from 'node:crypto';
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import { createLogger, type Logger } from '../lib/log';
-import { recordRejection } from '../lib/rejections';
+import { recordRejection, type RefusedRecord } from '../lib/rejections';
 import { createFeedSink, loadCheckpoint } from '../lib/feeds/sink';
 import { describeStoredOdds, storedSince, storedTickIds } from '../lib/feeds/stored';
 import type { FeedAdapter, FeedHealth } from '../lib/feeds/types';
@@ -62,10 +63,10 @@ export function createFeedActivities({ clickhouse, feeds }: ActivityDeps) {
         await adapter.run({
           checkpoint: resumed?.checkpoint ?? null,
           emit: (rows, checkpoint) => sink.emit(rows, checkpoint),
-          reject: async (raw, reason, detail) => {
+          reject: async (raw, reason, detail, record) => {
             health.rejected += 1;
             // Rejections name the provider (what sent it); checkpoints and gaps the consumer.
-            await recordRejection(clickhouse, { source, reason, detail, raw });
+            await recordRejection(clickhouse, { source, reason, detail, raw, record, rejectionId: record && refusedRecordId(source, raw, record) });
           },
           gap: async (gap) => {
             health.gaps += 1;
@@ -89,6 +90,15 @@ export function createFeedActivities({ clickhouse, feeds }: ActivityDeps) {
       return progress;
     },
   };
+}
+
+/**
+ * A refused record's id derives from the record: a feed replayed from its checkpoint after a crash
+ * refuses the same record again, and `linehouse rejected list|replay` go by rejection id, so the
+ * second copy is never listed or replayed twice (an identical insert block is also deduplicated).
+ */
+function refusedRecordId(source: string, raw: string, r: RefusedRecord): string {
+  return crypto.createHash('sha256').update([source, r.path, JSON.stringify(r.context), raw].join('\n')).digest('hex').slice(0, 32);
 }
 
 /**

@@ -6,6 +6,8 @@ import { loadLandedResponses } from './load-packages';
 import { log } from './log';
 import { recordFindings, SLIP_SOURCE, type SlipContext } from './quarantine';
 import { appendRows, queryRows, type Warehouse } from './warehouse/client';
+import { remapRefused } from './feeds/replay';
+import { writeCanonicalRows } from './feeds/write-rows';
 
 /**
  * `linehouse rejected list|replay`: refused messages and records run again through today's code
@@ -107,7 +109,7 @@ export function notReplayableBecause(r: Pick<RejectionRow, 'source' | 'reason' |
   if (r.raw_truncated || r.raw === '') return 'its raw text was not kept whole (oversized): ask the sender to deliver it again';
   if (r.source === SLIP_SOURCE) return r.context ? null : 'no context recorded with the slip';
   if (r.source === WEBHOOK_SOURCE) return REPLAYABLE_WEBHOOK_REASONS.includes(r.reason) ? null : `refused for ${r.reason}, which a replay cannot undo (it is checked before the body is trusted)`;
-  if (FEED_SOURCES.includes(r.source)) return 'FEED_REPLAY_PENDING';
+  if (FEED_SOURCES.includes(r.source)) return r.context ? null : 'a whole feed message: its records were never read, and the feed resumes from its checkpoint';
   return `source ${r.source} has no replay`;
 }
 
@@ -160,7 +162,11 @@ async function replayOne(ch: Warehouse, row: RejectionRow): Promise<OneReplay> {
     return { outcome: 'loaded', detail: `slip ${read.slips[0].id} of ${ctx.refreshResponseId}`, ...counts, feedRows: 0 };
   }
   if (row.source === WEBHOOK_SOURCE) return replayDelivery(ch, row, json, token);
-  return refused(`source ${row.source} has no replay`);
+  const at = new Date(`${row.rejected_time.replace(' ', 'T')}Z`);
+  const mapped = remapRefused(row.source, row.raw, JSON.parse(row.context) as Record<string, unknown>, (Number.isNaN(at.getTime()) ? new Date() : at).toISOString());
+  if (mapped.refused.length > 0) return refused(mapped.refused.map((r) => `${r.reason}: ${r.detail}`).join('; '));
+  const feedRows = await writeCanonicalRows(ch, mapped.rows, token);
+  return { outcome: 'loaded', detail: `${feedRows} feed row(s)`, slips: 0, bets: 0, feedRows };
 }
 
 /** A refused delivery: landed as it would have been, then loaded exactly once by its response's marker. */

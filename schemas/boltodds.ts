@@ -2,12 +2,15 @@
  * Zod schemas for the BoltOdds odds WebSocket (reference: boltodds-websocket-api.txt,
  * "Message Types"). Objects are loose: the doc warns that "message format can be changed or
  * modified in the future", so unknown fields pass through. What the adapter keys on (action,
- * timestamp, sportsbook, game, outcome names) is strict, so an unusable message fails loudly.
+ * timestamp, sportsbook, game, outcome names) is strict, so an unusable message fails loudly;
+ * descriptive fields it reads only when they are strings (teams, `when`, links) take any value.
+ * Outcomes are checked one by one (BoltOddsOutcomeSchema, in state.ts): one bad outcome is
+ * refused alone and the rest of its game loads.
  */
 import { z } from 'zod';
 
 const isoTime = z.string().refine((s) => !Number.isNaN(Date.parse(s)), 'must be an ISO-8601 timestamp');
-const NUMERIC = /^[+-]?(\d+(\.\d*)?|\.\d+)$/;
+const NUMERIC = /^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/;
 
 /** The clear messages put `{}` where a game message has a string (game, info, home_team…). */
 const placeholder = z.union([z.string(), z.record(z.string(), z.unknown()), z.null()]).optional();
@@ -15,8 +18,9 @@ const placeholder = z.union([z.string(), z.record(z.string(), z.unknown()), z.nu
 export const BoltOddsOutcomeSchema = z.looseObject({
   /** American odds as a string ("+3300"); `None` (null) or '' while suspended, closed or unavailable. */
   odds: z.union([z.string(), z.number()]).nullish(),
-  link: z.string().nullish(),
-  outcome_name: z.string().min(1),
+  link: z.unknown().optional(),
+  /** The market (part of every tick's key): blank is as good as missing. */
+  outcome_name: z.string().refine((s) => s.trim() !== '', 'outcome_name must not be blank'),
   /** A number or a numeric string ("0.5" in parlay legs); null for moneylines. */
   outcome_line: z
     .union([z.number(), z.string().refine((s) => s.trim() === '' || NUMERIC.test(s.trim()), 'outcome_line must be numeric')])
@@ -28,10 +32,10 @@ export type BoltOddsOutcome = z.infer<typeof BoltOddsOutcomeSchema>;
 
 export const BoltOddsInfoSchema = z.looseObject({
   id: z.union([z.number(), z.string()]).nullish(),
-  game: z.string().nullish(),
-  /** Local (US Eastern) start, e.g. "2025-07-23, 01:09 PM". */
-  when: z.string().nullish(),
-  link: z.string().nullish(),
+  game: z.unknown().optional(),
+  /** Local (US Eastern) start, e.g. "2025-07-23, 01:09 PM"; read when it is a string in that form. */
+  when: z.unknown().optional(),
+  link: z.unknown().optional(),
   universal_id: z.string().nullish(),
 });
 
@@ -40,11 +44,12 @@ export const BoltOddsGameDataSchema = z.looseObject({
   sportsbook: z.string().min(1),
   /** "Home vs Away, YYYY-MM-DD, HH": the key the subscription's `games` filter uses. */
   game: z.string().min(1),
-  home_team: z.string().nullish(),
-  away_team: z.string().nullish(),
+  /** Read when a string; else the teams come from `game`. */
+  home_team: z.unknown().optional(),
+  away_team: z.unknown().optional(),
   universal_id: z.string().nullish(),
   info: BoltOddsInfoSchema.nullish(),
-  outcomes: z.record(z.string(), BoltOddsOutcomeSchema),
+  outcomes: z.record(z.string(), z.unknown()),
 });
 export type BoltOddsGameData = z.infer<typeof BoltOddsGameDataSchema>;
 
@@ -72,8 +77,8 @@ export const BookClearSchema = z.looseObject({
 
 export const SocketConnectedSchema = z.looseObject({ action: z.literal('socket_connected') });
 export const PingSchema = z.looseObject({ action: z.literal('ping') });
-export const ErrorMessageSchema = z.looseObject({ action: z.literal('error'), message: z.string().nullish() });
-export const SubscriptionUpdatedSchema = z.looseObject({ action: z.literal('subscription_updated'), message: z.string().nullish() });
+export const ErrorMessageSchema = z.looseObject({ action: z.literal('error'), message: z.unknown().optional() });
+export const SubscriptionUpdatedSchema = z.looseObject({ action: z.literal('subscription_updated'), message: z.unknown().optional() });
 
 export const BoltOddsMessageSchema = z.discriminatedUnion('action', [
   SocketConnectedSchema,

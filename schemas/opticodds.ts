@@ -3,13 +3,24 @@ import { z } from 'zod';
 /**
  * OpticOdds copilot odds stream (SSE) payloads, as in ../shared/reference/opticodds-copilot-odds-stream.txt.
  * Objects are loose: OpticOdds adds fields over time (real streams carry `sportsbook`, `is_live`, …)
- * and an unknown field must not turn a good message into a rejection.
+ * and an unknown field must not turn a good message into a rejection. Only what loading needs is
+ * checked (keys, ids, times, numbers); a field the mapping never reads takes any value.
  */
 
-/** Redis-stream style "<ms>-<seq>": the resume position (`last_entry_id`) and the dedupe key. */
-export const EntryIdSchema = z.string().regex(/^\d+-\d+$/, 'entry_id must look like "<ms>-<seq>"');
+/**
+ * The dedupe key and, in its documented Redis-stream form "<ms>-<seq>", the resume position
+ * (`last_entry_id`). Any other form still loads: events.ts just never resumes from it.
+ */
+export const EntryIdSchema = z.string().min(1);
 
 const nullableString = z.string().nullable().optional();
+/** Descriptive fields the mapping does not read, or reads only when they have the expected type. */
+const notRead = z.unknown().optional();
+const isoOrNull = z
+  .string()
+  .refine((s) => !Number.isNaN(Date.parse(s)), 'must be an ISO-8601 timestamp')
+  .nullable()
+  .optional();
 
 /** Fields every odd carries, in live, locked and settled events alike. */
 const oddFields = {
@@ -20,13 +31,13 @@ const oddFields = {
   sport: z.string(),
   market: z.string().min(1),
   name: z.string(),
-  odd_id: z.string().optional(),
-  player_id: nullableString,
-  team_id: nullableString,
+  odd_id: notRead,
+  player_id: notRead,
+  team_id: notRead,
   points: z.number().nullable().optional(),
   selection: nullableString,
   selection_line: nullableString,
-  version_id: z.number().optional(),
+  version_id: notRead,
   /** Not in the doc example; present on real streams. */
   sportsbook: nullableString,
 };
@@ -34,13 +45,15 @@ const oddFields = {
 /** One odd inside `copilot-odds` / `copilot-locked-odds`. */
 export const CopilotOddSchema = z.looseObject({
   ...oddFields,
-  grouping_key: nullableString,
-  is_main: z.boolean().nullable().optional(),
+  grouping_key: notRead,
+  /** Read when boolean; anything else is "not said" (null). */
+  is_main: notRead,
   /** American; validated later with parseAmerican so a bad price rejects with a price reason. */
   price: z.union([z.number(), z.string()]).nullable().optional(),
   /** Epoch seconds (the doc sends integers; fixture-status sends fractions). */
   timestamp: z.number(),
-  is_live: z.boolean().nullable().optional(),
+  /** Read when boolean; anything else falls back to the fixture's status or start. */
+  is_live: notRead,
 });
 export type CopilotOdd = z.infer<typeof CopilotOddSchema>;
 
@@ -48,8 +61,9 @@ export type CopilotOdd = z.infer<typeof CopilotOddSchema>;
 export const CopilotSettledOddSchema = z.looseObject({
   ...oddFields,
   timestamp: z.number(),
+  /** Kept as the provider says it (Won, Half Lost, a value not yet seen …). */
   settlement: z.string().min(1),
-  settled_at: nullableString,
+  settled_at: isoOrNull,
 });
 export type CopilotSettledOdd = z.infer<typeof CopilotSettledOddSchema>;
 
@@ -60,28 +74,22 @@ export type CopilotSettledOdd = z.infer<typeof CopilotSettledOddSchema>;
 export const CopilotEntrySchema = z.looseObject({
   entry_id: EntryIdSchema,
   data: z.array(z.unknown()),
-  type: z.string().optional(),
+  type: notRead,
 });
 export type CopilotEntry = z.infer<typeof CopilotEntrySchema>;
-
-const isoOrNull = z
-  .string()
-  .refine((s) => !Number.isNaN(Date.parse(s)), 'must be an ISO-8601 timestamp')
-  .nullable()
-  .optional();
 
 export const FixtureStatusSchema = z.looseObject({
   entry_id: EntryIdSchema,
   data: z.looseObject({
     fixture: z
       .looseObject({
-        id: z.string().optional(),
-        game_id: z.string().optional(),
+        id: notRead,
+        game_id: notRead,
         home_team_display: nullableString,
         away_team_display: nullableString,
         start_date: isoOrNull,
       })
-      .optional(),
+      .nullish(),
     fixture_id: z.string().min(1),
     game_id: z.string().min(1),
     league: z.string(),

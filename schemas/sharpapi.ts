@@ -3,10 +3,23 @@ import { z } from 'zod';
 /**
  * SharpAPI `GET /api/v1/odds/delta` payloads, as in ../shared/reference/sharpapi-odds-delta.txt.
  * Objects are loose: SharpAPI adds fields over time (`sportsbook_name`, deep links, …) and an
- * unknown field must not turn a good response into a rejection.
+ * unknown field must not turn a good response into a rejection. Only what loading needs is
+ * checked (ids, times, prices, paging); descriptive fields take any value and are read when they
+ * have the documented type.
  */
 
 const isoTime = z.string().refine((s) => !Number.isNaN(Date.parse(s)), 'must be an ISO-8601 timestamp');
+
+const notRead = z.unknown().optional();
+/** A cross-check only (the price is `odds_american`): a number, a numeric string, or ignored. */
+const crossCheck = z.unknown().optional().transform((v): number | null => {
+  if (typeof v === 'number') return Number.isFinite(v) ? v : null;
+  if (typeof v === 'string' && v.trim() !== '' && Number.isFinite(Number(v))) return Number(v);
+  return null;
+});
+/** true / "true" in any casing; anything else is false. */
+const flag = z.unknown().optional().transform((v) => v === true || (typeof v === 'string' && v.trim().toLowerCase() === 'true'));
+const textOrEmpty = z.unknown().optional().transform((v) => (typeof v === 'string' ? v : ''));
 
 /** One odds object: "the same odds format as /odds". */
 export const SharpApiOddsSchema = z.looseObject({
@@ -16,20 +29,24 @@ export const SharpApiOddsSchema = z.looseObject({
   event_id: z.union([z.string().min(1), z.number()]).transform(String),
   sport: z.string(),
   league: z.string(),
-  home_team: z.string(),
-  away_team: z.string(),
-  market_type: z.string().min(1),
+  /** Descriptive (futures and outrights may have none): '' unless a string. */
+  home_team: textOrEmpty,
+  away_team: textOrEmpty,
+  /** The market (part of every tick's key): blank is as good as missing. */
+  market_type: z.string().refine((s) => s.trim() !== '', 'market_type must not be blank'),
   selection: z.string(),
-  selection_type: z.string().nullable().optional(),
+  /** home / away / over / under / draw / a value not yet seen; read lower-cased when a string. */
+  selection_type: z.unknown().optional().transform((v) => (typeof v === 'string' ? v : null)),
   /** Validated later with parseAmerican, so a bad price rejects with a price reason. */
   odds_american: z.union([z.number(), z.string()]).nullable(),
-  odds_decimal: z.number().nullable().optional(),
-  odds_probability: z.number().nullable().optional(),
+  odds_decimal: crossCheck,
+  odds_probability: crossCheck,
   line: z.number().nullable().optional(),
   event_start_time: isoTime.nullable().optional(),
   last_seen_at: isoTime,
-  is_live: z.boolean().optional(),
-  status: z.string().nullable().optional(),
+  is_live: flag,
+  /** upcoming / live / …: not read. */
+  status: notRead,
 });
 export type SharpApiOdds = z.infer<typeof SharpApiOddsSchema>;
 
@@ -40,34 +57,36 @@ export type SharpApiOdds = z.infer<typeof SharpApiOddsSchema>;
  */
 export const RemovedEntrySchema = z.union([z.string().min(1), z.looseObject({ id: z.string().min(1) }).transform((o) => o.id)]);
 
+/** `has_more` decides whether a window is complete, so it is needed; the rest is not read. */
 export const SharpApiPaginationSchema = z.looseObject({
-  limit: z.number().int(),
-  offset: z.number().int(),
+  limit: notRead,
+  offset: notRead,
   has_more: z.boolean(),
-  next_offset: z.number().int().nullable().optional(),
+  next_offset: notRead,
 });
 
 export const SharpApiDeltaMetaSchema = z.looseObject({
-  count: z.number().int().optional(),
-  total: z.number().int().optional(),
+  count: notRead,
+  /** Only a fallback for a page without `pagination`: an unusable one is as good as absent. */
+  total: z.number().int().optional().catch(undefined),
   /** The next request's `since`. */
   server_time: isoTime,
-  books_changed: z.array(z.string()).optional(),
+  books_changed: notRead,
   pagination: SharpApiPaginationSchema.optional(),
-  filters: z.record(z.string(), z.unknown()).optional(),
+  filters: notRead,
 });
 
 /**
- * Success (200) envelope. `data` items are validated one by one (see the adapter) so one bad odd
- * is rejected without losing the rest of the page.
+ * Success (200) envelope. `data` items and `removed` entries are validated one by one (see the
+ * adapter) so one bad odd or removal is refused without losing the rest of the page.
  */
 export const SharpApiDeltaResponseSchema = z.looseObject({
-  success: z.boolean().optional().refine((v) => v !== false, 'success is false'),
+  success: z.unknown().optional().refine((v) => v !== false && v !== 'false', 'success is false'),
   data: z.array(z.unknown()),
   meta: SharpApiDeltaMetaSchema,
-  removed: z.array(RemovedEntrySchema).optional(),
-  removed_truncated: z.boolean().optional(),
-  since_clamped: z.boolean().optional(),
+  removed: z.array(z.unknown()).optional(),
+  removed_truncated: flag,
+  since_clamped: flag,
 });
 export type SharpApiDeltaResponse = z.infer<typeof SharpApiDeltaResponseSchema>;
 

@@ -1,5 +1,6 @@
 import type { CanonicalRows, FeedSource, OddsTick } from '../../schemas/odds';
 import type { Logger } from '../log';
+import type { RefusedRecord } from '../rejections';
 
 /**
  * The contract between a provider adapter (extract + normalize) and the shared sink (load).
@@ -40,7 +41,12 @@ export interface FeedRunContext {
   /** Where to resume from (null: start fresh). */
   checkpoint: FeedCheckpoint | null;
   emit(rows: Partial<CanonicalRows>, checkpoint: FeedCheckpoint): Promise<void>;
-  reject(raw: string, reason: string, detail: string): Promise<void>;
+  /**
+   * Records a refusal. `record` names the one record of a message that was refused while the rest
+   * loaded (its path, id and what lib/feeds/replay.ts needs to map it alone); absent when the
+   * message as a whole was unusable.
+   */
+  reject(raw: string, reason: string, detail: string, record?: RefusedRecord): Promise<void>;
   gap(gap: FeedGap): Promise<void>;
   health(update: Partial<FeedHealth>): void;
   signal: AbortSignal;

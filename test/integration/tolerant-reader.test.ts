@@ -139,4 +139,17 @@ describe('a tolerant reader', () => {
     expect(s).toMatchObject({ considered: 1, loaded: 0, notReplayable: 1 });
     expect(await slipsOf('acct-forged')).toBe(0);
   });
+  it('a feed odd refused alone by a rule since relaxed replays once into odds_ticks', async () => {
+    const odd = { fixture_id: 'FX-REPLAY', game_id: 'g-replay-1', id: '1:-1:FX-REPLAY:moneyline:home', league: 'NBA', market: 'Moneyline', name: 'Home', price: -120, sport: 'basketball', timestamp: 1764590000, sportsbook: 'Pinnacle' };
+    await recordRejection(stack.clickhouse, {
+      source: 'opticodds', reason: 'schema', detail: 'copilot-odds 1764590000000-0: an old rule', raw: JSON.stringify(odd), rejectionId: 'old-rejection-odd',
+      record: { path: 'data[3]', id: odd.id, context: { event: 'copilot-odds', entry_id: '1764590000000-0' } },
+    });
+    const ticks = () => count(stack, "SELECT count() AS n FROM odds_ticks WHERE event_key = 'g-replay-1'");
+    expect(await replayRejections(stack.clickhouse, { id: 'old-rejection-odd' })).toMatchObject({ considered: 1, loaded: 1, feedRows: 1 });
+    expect(await replayRejections(stack.clickhouse, { source: 'opticodds' })).toMatchObject({ loaded: 0 });
+    expect(await ticks()).toBe(1);
+    const [tick] = await queryRows<{ price_american: number; market: string }>(stack.clickhouse, "SELECT price_american, market FROM odds_ticks WHERE event_key = 'g-replay-1'");
+    expect(tick).toEqual({ price_american: -120, market: 'moneyline' });
+  });
 });

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { isBoltOddsOutcome } from '../../lib/feeds/boltodds/fast';
 import { isCopilotEntry, isCopilotOdd } from '../../lib/feeds/opticodds/fast';
+import { BoltOddsOutcomeSchema } from '../../schemas/boltodds';
 import { FixtureCache, mapOpticOddsEvent } from '../../lib/feeds/opticodds';
 import { CopilotEntrySchema, CopilotOddSchema } from '../../schemas/opticodds';
 import { isOddsTick, OddsTickSchema, type OddsTick } from '../../schemas/odds';
@@ -14,6 +16,7 @@ const tick: OddsTick = {
   home_team: '', away_team: '', start_time: null, market: 'total', market_raw: 'Total Points', selection: 'Over', line: 200.5, price_american: -110,
   price_decimal: 1.909, implied_prob: 0.52, is_main: true, is_live: false, locked: false, removed: false, ts: '2026-11-21T18:00:00.000Z', received_at: '2026-11-21T18:00:01.000Z',
 };
+const outcome = { odds: '+3300', link: 'https://x', outcome_name: 'Spread', outcome_line: '-1.5', outcome_over_under: null, outcome_target: 'New York Mets' };
 const WRONG: unknown[] = [undefined, null, '', 'text', 0, -1.5, NaN, Infinity, 2 ** 53, true, [], {}, '2026-13-45T99:00:00Z'];
 
 /** Every field of `base` replaced by every wrong value, and removed. */
@@ -30,6 +33,7 @@ describe('schema fast paths', () => {
     expect(isCopilotOdd(odd)).toBe(true);
     expect(isCopilotEntry({ entry_id: '1-0', data: [odd], type: 'copilot-odds' })).toBe(true);
     expect(isOddsTick(tick)).toBe(true);
+    expect(isBoltOddsOutcome(outcome)).toBe(true);
   });
 
   it('never pass what the schemas refuse (the schema has the last word on everything else)', () => {
@@ -46,7 +50,12 @@ describe('schema fast paths', () => {
       if (isCopilotEntry(m)) expect(CopilotEntrySchema.safeParse(m).success, JSON.stringify(m)).toBe(true);
       checked++;
     }
+    for (const m of mutations(outcome)) {
+      if (isBoltOddsOutcome(m)) expect(BoltOddsOutcomeSchema.safeParse(m).success, JSON.stringify(m)).toBe(true);
+      checked++;
+    }
     for (const m of [null, [], 'x', 1, [odd]]) {
+      expect(isBoltOddsOutcome(m)).toBe(false);
       expect(isCopilotOdd(m)).toBe(false);
       expect(isCopilotEntry(m)).toBe(false);
     }
@@ -59,6 +68,13 @@ describe('schema fast paths', () => {
     const m = mapOpticOddsEvent('copilot-odds', data, '2026-11-21T18:00:01.000Z', new FixtureCache());
     if (!m.ok) throw new Error('the envelope was fine');
     expect(m.entry.rows.ticks.map((t) => t.provider_odd_id)).toEqual([odd.id]);
-    expect(m.entry.rejects).toEqual([{ raw: JSON.stringify(bad), reason: 'schema', detail: expect.stringMatching(/^copilot-odds 5-0: timestamp: .*number/i) }]);
+    expect(m.entry.rejects).toEqual([
+      {
+        raw: JSON.stringify(bad),
+        reason: 'schema',
+        detail: expect.stringMatching(/^copilot-odds 5-0: timestamp: .*number/i),
+        record: { path: 'data[1]', id: 'bad', context: { event: 'copilot-odds', entry_id: '5-0' } },
+      },
+    ]);
   });
 });

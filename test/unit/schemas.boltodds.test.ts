@@ -2,6 +2,7 @@ import { readdirSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
   BoltOddsMessageSchema,
+  BoltOddsOutcomeSchema,
   BookClearSchema,
   ErrorMessageSchema,
   GameRemovedSchema,
@@ -39,8 +40,8 @@ describe('doc examples (test/fixtures/boltodds)', () => {
 
   it('game-update.json has the same shape as initial_state', () => {
     const m = GameUpdateSchema.parse(fixture('game-update'));
-    expect(m.data.outcomes['New York Mets Moneyline'].odds).toBe('-3333');
-    expect(m.data.outcomes['Los Angeles Angels Moneyline'].odds).toBe('+900');
+    expect(BoltOddsOutcomeSchema.parse(m.data.outcomes['New York Mets Moneyline']).odds).toBe('-3333');
+    expect(BoltOddsOutcomeSchema.parse(m.data.outcomes['Los Angeles Angels Moneyline']).odds).toBe('+900');
   });
 
   it('game-removed.json carries the game and no outcomes', () => {
@@ -52,7 +53,7 @@ describe('doc examples (test/fixtures/boltodds)', () => {
   it('line-update.json carries a single outcome', () => {
     const m = LineUpdateSchema.parse(fixture('line-update'));
     expect(Object.keys(m.data.outcomes)).toEqual(['New York Mets Moneyline']);
-    expect(m.data.outcomes['New York Mets Moneyline'].odds).toBe('-1250');
+    expect(BoltOddsOutcomeSchema.parse(m.data.outcomes['New York Mets Moneyline']).odds).toBe('-1250');
   });
 
   it("sport-clear.json and book-clear.json accept the {} placeholders", () => {
@@ -91,18 +92,21 @@ describe('what the schemas accept and refuse', () => {
       const m = base();
       m.data.outcomes['New York Mets Moneyline'].odds = odds;
       expect(issues(LineUpdateSchema, m)).toEqual([]);
+      expect(issues(BoltOddsOutcomeSchema, m.data.outcomes['New York Mets Moneyline'])).toEqual([]);
     }
   });
 
-  it('outcome_line may be a number or a numeric string, not text', () => {
+  it('outcome_line may be a number or a numeric string, not text; the message is checked apart from its outcomes', () => {
     const m = base();
     const o = m.data.outcomes['New York Mets Moneyline'];
     o.outcome_line = '0.5';
-    expect(issues(LineUpdateSchema, m)).toEqual([]);
+    expect(issues(BoltOddsOutcomeSchema, o)).toEqual([]);
     o.outcome_line = -1.5;
-    expect(issues(LineUpdateSchema, m)).toEqual([]);
+    expect(issues(BoltOddsOutcomeSchema, o)).toEqual([]);
     o.outcome_line = 'minus one';
-    expect(issues(LineUpdateSchema, m)).toEqual(['data.outcomes.New York Mets Moneyline.outcome_line: outcome_line must be numeric']);
+    expect(issues(BoltOddsOutcomeSchema, o)).toEqual(['outcome_line: outcome_line must be numeric']);
+    // One bad outcome never refuses its message: state.ts refuses that outcome alone.
+    expect(issues(LineUpdateSchema, m)).toEqual([]);
   });
 
   it('refuses a game message without sportsbook, outcomes or a valid timestamp', () => {
@@ -120,7 +124,7 @@ describe('what the schemas accept and refuse', () => {
   it('refuses an outcome without outcome_name and an unknown action', () => {
     const m = base();
     delete m.data.outcomes['New York Mets Moneyline'].outcome_name;
-    expect(issues(LineUpdateSchema, m)).toHaveLength(1);
+    expect(issues(BoltOddsOutcomeSchema, m.data.outcomes['New York Mets Moneyline'])).toHaveLength(1);
     expect(BoltOddsMessageSchema.safeParse({ action: 'score_update' }).success).toBe(false);
   });
 

@@ -183,10 +183,12 @@ describe('doc examples (test/fixtures/opticodds)', () => {
 describe('schemas reject what they must', () => {
   const odd = () => JSON.parse(fixture('copilot-odds').data).data[0];
 
-  it('entry_id must be "<ms>-<seq>"', () => {
-    expect(CopilotEntrySchema.safeParse({ entry_id: '1678113258940', data: [] }).success).toBe(false);
-    expect(CopilotEntrySchema.safeParse({ entry_id: 'abc-1', data: [] }).success).toBe(false);
+  it('entry_id must be a non-empty string; its "<ms>-<seq>" form is not required to load', () => {
+    expect(CopilotEntrySchema.safeParse({ entry_id: '1678113258940', data: [] }).success).toBe(true);
+    expect(CopilotEntrySchema.safeParse({ entry_id: 'abc-1', data: [] }).success).toBe(true);
     expect(CopilotEntrySchema.safeParse({ entry_id: '1-0', data: [] }).success).toBe(true);
+    expect(CopilotEntrySchema.safeParse({ entry_id: '', data: [] }).success).toBe(false);
+    expect(CopilotEntrySchema.safeParse({ entry_id: 17, data: [] }).success).toBe(false);
   });
 
   it('an odd needs game_id, id, market and a numeric timestamp; unknown fields are kept', () => {
@@ -215,8 +217,9 @@ describe('schemas reject what they must', () => {
     const cache = new FixtureCache();
     const bad = mapOpticOddsEvent('copilot-odds', '{"entry_id": "1-0", "data": [', RECEIVED, cache);
     expect(!bad.ok && bad.reject.reason).toBe('malformed_json');
-    const env = mapOpticOddsEvent('copilot-odds', JSON.stringify({ entry_id: 'x', data: [] }), RECEIVED, cache);
+    const env = mapOpticOddsEvent('copilot-odds', JSON.stringify({ entry_id: 'x', data: {} }), RECEIVED, cache);
     expect(!env.ok && env.reject.reason).toBe('schema');
+    expect(!env.ok && env.reject.record).toBeUndefined();
     const good = odd();
     const noGame = { ...odd(), id: 'other', game_id: undefined };
     const badPrice = { ...odd(), id: 'p50', price: 50 };
@@ -229,6 +232,10 @@ describe('schemas reject what they must', () => {
     ]);
     expect(r.entry.rejects.map((x) => x.reason)).toEqual(['schema', 'bad_price']);
     expect(r.entry.rejects[1].detail).toContain('p50');
+    expect(r.entry.rejects.map((x) => x.record)).toEqual([
+      { path: 'data[1]', id: 'other', context: { event: 'copilot-odds', entry_id: '5-1' } },
+      { path: 'data[2]', id: 'p50', context: { event: 'copilot-odds', entry_id: '5-1' } },
+    ]);
   });
 
   it('a copilot-odds item without a price is a locked quote, not a rejection', () => {

@@ -31,7 +31,7 @@ describe('doc examples (test/fixtures/sharpapi)', () => {
     expect(body.meta.pagination).toEqual({ limit: 50, offset: 0, has_more: false, next_offset: null });
     expect(body.meta.books_changed).toEqual(['draftkings']);
     expect(body.removed).toBeUndefined();
-    expect(body.since_clamped).toBeUndefined();
+    expect(body.since_clamped).toBe(false);
     const odds = SharpApiOddsSchema.parse(body.data[0]);
     expect(odds).toMatchObject({ id: 'draftkings_33483153_moneyline_PHO', event_id: '33483153', odds_american: -150, line: null, is_live: false });
   });

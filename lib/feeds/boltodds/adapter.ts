@@ -1,8 +1,10 @@
 // createBoltOddsAdapter: one run reconnects (within the connection budget) and turns frames into ticks.
-import { BoltOddsMessageSchema, BOLTODDS_ACTIONS, type BoltOddsFilters, type BoltOddsMessage } from '../../../schemas/boltodds';
+import type { BoltOddsFilters, BoltOddsMessage } from '../../../schemas/boltodds';
 import { registerSecret } from '../../log';
+import type { RefusedRecord } from '../../rejections';
 import type { FeedGap, FeedHealth, FeedRunContext } from '../types';
 import { ConnectionWindow } from './connection-window';
+import { parseBoltOddsMessage } from './message';
 import { connectOnce, type ConnectOptions } from './connection';
 import type { Frame } from './frame-queue';
 import { CONNECTIONS_PER_MINUTE, RESUBSCRIBE_INTERVAL_MS, isAll, resolveFilters, type BoltOddsAdapter, type BoltOddsAdapterOptions } from './options';
@@ -68,10 +70,10 @@ export function createBoltOddsAdapter(opts: BoltOddsAdapterOptions): BoltOddsAda
       ? { reason: 'reconnect', from: position, detail: 'restarted from a checkpoint: moves between the checkpoint and the new initial_state were not observed' }
       : null;
 
-    const reject = async (raw: string, reason: string, detail: string) => {
+    const reject = async (raw: string, reason: string, detail: string, record?: RefusedRecord) => {
       setHealth({ rejected: health.rejected + 1 });
-      ctx.log.warn('boltodds.rejected', { reason, detail });
-      await ctx.reject(raw, reason, detail);
+      ctx.log.warn('boltodds.rejected', { reason, detail, record: record?.path });
+      await ctx.reject(raw, reason, detail, record);
     };
     const gap = async (g: FeedGap) => {
       setHealth({ gaps: health.gaps + 1 });
@@ -91,7 +93,7 @@ export function createBoltOddsAdapter(opts: BoltOddsAdapterOptions): BoltOddsAda
           return;
         case 'error':
           ctx.log.warn('boltodds.server_error', { message: msg.message });
-          if (/rate limit/i.test(msg.message ?? '')) session.onRateLimited();
+          if (typeof msg.message === 'string' && /rate limit/i.test(msg.message)) session.onRateLimited();
           return;
       }
       if (pendingGap) {
@@ -100,7 +102,7 @@ export function createBoltOddsAdapter(opts: BoltOddsAdapterOptions): BoltOddsAda
         await gap({ ...g, to: msg.timestamp });
       }
       const r = state.apply(msg, receivedAt);
-      for (const x of r.rejects) await reject(x.raw, x.reason, x.detail);
+      for (const x of r.rejects) await reject(x.raw, x.reason, x.detail, x.record);
       for (const g of r.gaps) await gap(g);
       if (r.swept) ctx.log.info('boltodds.swept', { outcomes: r.swept, detail: 'games missing from initial_state were withdrawn while disconnected' });
       position = msg.timestamp;
@@ -120,14 +122,12 @@ export function createBoltOddsAdapter(opts: BoltOddsAdapterOptions): BoltOddsAda
       for (const item of items) {
         setHealth({ messages: health.messages + 1, lastMessageAt: new Date().toISOString() });
         const raw = Array.isArray(parsed) ? JSON.stringify(item) : frame.text;
-        const r = BoltOddsMessageSchema.safeParse(item);
-        if (!r.success) {
-          const action = (item as { action?: unknown } | null)?.action;
-          const known = typeof action === 'string' && (BOLTODDS_ACTIONS as readonly string[]).includes(action);
-          await reject(raw, known ? 'schema' : 'unknown_action', r.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).slice(0, 5).join('; '));
+        const r = parseBoltOddsMessage(item);
+        if (!r.ok) {
+          await reject(raw, r.reason, r.detail);
           continue;
         }
-        await handleMessage(session, r.data, frame.receivedAt);
+        await handleMessage(session, r.msg, frame.receivedAt);
       }
     }
 

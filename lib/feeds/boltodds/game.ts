@@ -13,14 +13,17 @@ export function eventKeyOf(data: BoltOddsGameData): string {
   return data.universal_id || data.info?.universal_id || data.game;
 }
 
+const text = (v: unknown): string => (typeof v === 'string' ? v : '');
+
 export function gameMeta(data: BoltOddsGameData, eventKey: string): Omit<GameRec, 'outcomes'> {
   const teams = parseGame(data.game);
   const id = data.info?.id;
+  const when = data.info?.when;
   return {
     book: data.sportsbook, sport: data.sport, game: data.game, eventKey,
     providerEventId: id !== null && id !== undefined && String(id) !== '' ? String(id) : eventKey,
-    home: data.home_team || teams?.home || '', away: data.away_team || teams?.away || '',
-    start: parseWhen(data.info?.when),
+    home: text(data.home_team) || teams?.home || '', away: text(data.away_team) || teams?.away || '',
+    start: parseWhen(typeof when === 'string' ? when : null),
   };
 }
 

@@ -1,8 +1,10 @@
 // The diff engine: what a restart must remember, and which outcomes a message changed.
-import type { BoltOddsFilters, BoltOddsMessage } from '../../../schemas/boltodds';
+import { BoltOddsOutcomeSchema, type BoltOddsFilters, type BoltOddsMessage, type BoltOddsOutcome } from '../../../schemas/boltodds';
 import type { OddsTick } from '../../../schemas/odds';
 import { parseAmerican } from '../../odds/price';
+import type { RefusedRecord } from '../../rejections';
 import type { FeedGap, StoredOdd } from '../types';
+import { isBoltOddsOutcome } from './fast';
 import { buildTick, eventKeyOf, gameKey, gameMeta } from './game';
 import { allows } from './options';
 import { parseLine } from './parse';
@@ -11,13 +13,30 @@ import { BoltOddsStateSchema, type BoltOddsCheckpointState, type GameRec, type O
 export interface ApplyResult {
   ticks: OddsTick[];
   gaps: FeedGap[];
-  rejects: { raw: string; reason: string; detail: string }[];
+  rejects: { raw: string; reason: string; detail: string; record: RefusedRecord }[];
   /** Outcomes withdrawn because their game was missing from a post-reconnect initial_state. */
   swept: number;
 }
 
 type DataMessage = Extract<BoltOddsMessage, { timestamp: string }>;
 type GameMessage = Exclude<DataMessage, { action: 'sport_clear' | 'book_clear' }>;
+
+/**
+ * Where a refused outcome sat and what replay.ts needs to map it alone: the message around it
+ * (action, timestamp, game and its info) without the other outcomes.
+ */
+export function refusedOutcome(msg: GameMessage, okey: string): RefusedRecord {
+  const d = msg.data;
+  const info = d.info ? { id: d.info.id, when: d.info.when, universal_id: d.info.universal_id } : d.info;
+  return {
+    path: `outcomes[${JSON.stringify(okey)}]`,
+    id: okey,
+    context: {
+      action: msg.action, timestamp: msg.timestamp, sport: d.sport, sportsbook: d.sportsbook, game: d.game,
+      home_team: d.home_team, away_team: d.away_team, universal_id: d.universal_id, info, outcome_key: okey,
+    },
+  };
+}
 
 /**
  * The diff engine: provider messages in, changed outcomes out. Pure (no I/O) so it can be tested
@@ -157,17 +176,26 @@ export class BoltOddsState {
       delete g.cleared;
     }
     const seen = new Set<string>();
-    for (const [okey, o] of Object.entries(data.outcomes)) {
+    for (const [okey, raw] of Object.entries(data.outcomes)) {
+      // Refused outcomes count as seen: like a bad price, they keep their previous state.
       seen.add(okey);
+      const refuse = (reason: string, why: string) =>
+        out.rejects.push({ raw: JSON.stringify(raw) ?? 'null', reason, detail: `${data.sportsbook} / ${data.game} / ${okey}: ${why}; the outcome keeps its previous state`, record: refusedOutcome(msg, okey) });
+      let o: BoltOddsOutcome;
+      if (isBoltOddsOutcome(raw)) o = raw;
+      else {
+        const p = BoltOddsOutcomeSchema.safeParse(raw);
+        if (!p.success) {
+          refuse('schema', p.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).slice(0, 5).join('; '));
+          continue;
+        }
+        o = p.data;
+      }
       let price: number | null;
       try {
         price = parseAmerican(o.odds);
       } catch (err) {
-        out.rejects.push({
-          raw: JSON.stringify({ timestamp: msg.timestamp, action: msg.action, sportsbook: data.sportsbook, game: data.game, outcome: okey, data: o }),
-          reason: 'unparseable_price',
-          detail: `${data.sportsbook} / ${data.game} / ${okey}: ${(err as Error).message}; the outcome keeps its previous state`,
-        });
+        refuse('unparseable_price', (err as Error).message);
         continue;
       }
       const rec: OutcomeRec = {

@@ -64,7 +64,7 @@ export function createOpticOddsAdapter(opts: OpticOddsAdapterOptions): FeedAdapt
       const reject = (r: Rejection) =>
         serial(async () => {
           health.rejected++;
-          await ctx.reject(r.raw, r.reason, r.detail);
+          await ctx.reject(r.raw, r.reason, r.detail, r.record);
           ctx.health({ rejected: health.rejected });
         });
       const gap = (g: { reason: string; from: string | null; to: string | null; detail: string }) =>

@@ -3,12 +3,13 @@ import { createHash } from 'node:crypto';
 import type { CanonicalRows } from '../../../schemas/odds';
 import type { SseEvent } from '../sse';
 import type { FeedCheckpoint } from '../types';
-import { compareEntryIds, entryCreatedMs } from './ids';
-import { mapOpticOddsEvent } from './mapping';
+import { compareEntryIds, entryCreatedMs, parseEntryId } from './ids';
+import { eventName, mapOpticOddsEvent } from './mapping';
 import type { GroupState, StreamRun } from './run';
 
 const fingerprint = (ev: SseEvent): string => createHash('sha1').update(ev.event).update('\n').update(ev.data).digest('hex');
 const HANDLED_EVENTS = new Set(['copilot-odds', 'copilot-locked-odds', 'copilot-settled-odds', 'fixture-status']);
+const KNOWN_EVENTS = new Set(['connected', 'ping', ...HANDLED_EVENTS]);
 
 /**
  * The events already processed whose entry id is the current position (a replay may resend them,
@@ -48,28 +49,36 @@ export async function handle(
   for (const ev of events) {
     health.messages++;
     health.lastMessageAt = receivedAt;
-    if (ev.event === 'connected' || ev.event === 'ping') {
-      if (ev.event === 'connected') log.info('opticodds.connected', { group: st.group.key, resumeFrom: c.resumeFrom });
+    const name = KNOWN_EVENTS.has(ev.event) ? ev.event : eventName(ev.event);
+    if (name === 'connected' || name === 'ping') {
+      if (name === 'connected') log.info('opticodds.connected', { group: st.group.key, resumeFrom: c.resumeFrom });
       continue;
     }
-    if (!HANDLED_EVENTS.has(ev.event)) {
+    if (!HANDLED_EVENTS.has(name)) {
       await reject({ raw: ev.data, reason: 'unknown_event', detail: `unexpected SSE event "${ev.event}" on ${st.group.key}` });
       continue;
     }
-    const m = mapOpticOddsEvent(ev.event, ev.data, receivedAt, fixtures);
+    const m = mapOpticOddsEvent(name, ev.data, receivedAt, fixtures);
     if (!m.ok) {
       await reject(m.reject);
       continue;
     }
     const { entryId } = m.entry;
-    if (st.position !== null) {
+    // An entry id not in the "<ms>-<seq>" form still loads (its rows' ids are deterministic), but
+    // nothing can be ordered against it, so it is neither deduped on nor resumed from.
+    const positional = parseEntryId(entryId) !== null;
+    if (!positional && !st.warnedEntryId) {
+      st.warnedEntryId = true;
+      log.warn('opticodds.entry_id_unordered', { group: st.group.key, entryId, detail: 'not "<ms>-<seq>": loaded, but the resume position stays at the last ordered entry' });
+    }
+    if (positional && st.position !== null) {
       const cmp = compareEntryIds(entryId, st.position);
       if (cmp < 0 || (cmp === 0 && st.atPosition.has(ev))) {
         log.debug('opticodds.duplicate_entry', { group: st.group.key, entryId, position: st.position });
         continue;
       }
     }
-    if (!firstChecked && c.resumeFrom !== null && compareEntryIds(entryId, c.resumeFrom) > 0) {
+    if (positional && !firstChecked && c.resumeFrom !== null && compareEntryIds(entryId, c.resumeFrom) > 0) {
       firstChecked = true;
       const created = entryCreatedMs(entryId, m.entry.payloadTimeMs);
       if (created >= c.openedAt - c.tolerance) {
@@ -85,18 +94,20 @@ export async function handle(
       }
     }
     for (const r of m.entry.rejects) await reject(r);
-    if (st.position === null || compareEntryIds(entryId, st.position) !== 0) st.atPosition.clear();
-    st.position = entryId;
-    st.atPosition.add(ev);
+    if (positional) {
+      if (st.position === null || compareEntryIds(entryId, st.position) !== 0) st.atPosition.clear();
+      st.position = entryId;
+      st.atPosition.add(ev);
+    }
     advanced = true;
     rows.ticks.push(...m.entry.rows.ticks);
     rows.settlements.push(...m.entry.rows.settlements);
     rows.fixtures.push(...m.entry.rows.fixtures);
   }
   if (advanced) {
-    const position = st.position as string;
+    const position = st.position;
     await serial(async () => {
-      positions[st.group.key] = position;
+      if (position !== null) positions[st.group.key] = position;
       const checkpoint: FeedCheckpoint = { position: JSON.stringify(positions) };
       await ctx.emit(rows, checkpoint);
     });

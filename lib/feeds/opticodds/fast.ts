@@ -10,20 +10,17 @@ const str = (v: unknown): boolean => typeof v === 'string';
 /** `.nullable().optional()` of the given check. */
 const maybe = (v: unknown, check: (v: unknown) => boolean): boolean => v === undefined || v === null || check(v);
 const num = (v: unknown): boolean => typeof v === 'number' && Number.isFinite(v);
-const bool = (v: unknown): boolean => typeof v === 'boolean';
-const ENTRY_ID = /^\d+-\d+$/;
 
 /** CopilotEntrySchema. */
-export function isCopilotEntry(v: unknown): v is { entry_id: string; data: unknown[]; type?: string } {
-  return isObj(v) && typeof v.entry_id === 'string' && ENTRY_ID.test(v.entry_id) && Array.isArray(v.data) && (v.type === undefined || str(v.type));
+export function isCopilotEntry(v: unknown): v is { entry_id: string; data: unknown[] } {
+  return isObj(v) && nonEmpty(v.entry_id) && Array.isArray(v.data);
 }
 
 /** CopilotOddSchema. */
 export function isCopilotOdd(v: unknown): v is CopilotOdd {
   return (
     isObj(v) && nonEmpty(v.id) && nonEmpty(v.fixture_id) && nonEmpty(v.game_id) && str(v.league) && str(v.sport) && nonEmpty(v.market) &&
-    str(v.name) && (v.odd_id === undefined || str(v.odd_id)) && maybe(v.player_id, str) && maybe(v.team_id, str) && maybe(v.points, num) &&
-    maybe(v.selection, str) && maybe(v.selection_line, str) && (v.version_id === undefined || num(v.version_id)) && maybe(v.sportsbook, str) &&
-    maybe(v.grouping_key, str) && maybe(v.is_main, bool) && maybe(v.price, (p) => num(p) || str(p)) && num(v.timestamp) && maybe(v.is_live, bool)
+    str(v.name) && maybe(v.points, num) && maybe(v.selection, str) && maybe(v.selection_line, str) && maybe(v.sportsbook, str) &&
+    maybe(v.price, (p) => num(p) || str(p)) && num(v.timestamp)
   );
 }

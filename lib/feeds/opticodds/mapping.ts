@@ -19,6 +19,7 @@ import {
   type Settlement,
 } from '../../../schemas/odds';
 import { fromAmerican, parseAmerican } from '../../odds/price';
+import type { RefusedRecord } from '../../rejections';
 import { opticSettlementId, opticTickId, opticUpdateId } from './ids';
 import { isCopilotEntry, isCopilotOdd } from './fast';
 import { bookOf, canonicalMarket, lineOf, selectionOf } from './normalize';
@@ -53,7 +54,7 @@ const bookOfOdd = (odd: CopilotOdd | CopilotSettledOdd): string => (odd.sportsbo
 const isoOrNull = (s: string | null | undefined): string | null => (s ? new Date(Date.parse(s)).toISOString() : null);
 
 /** What fixture-status told us about a fixture: odds entries carry no teams or start time. */
-interface FixtureInfo {
+export interface FixtureInfo {
   home: string;
   away: string;
   start: string | null;
@@ -76,6 +77,23 @@ export interface Rejection {
   raw: string;
   reason: string;
   detail: string;
+  /** Set when one record of an event was refused and the rest loaded. */
+  record?: RefusedRecord;
+}
+
+/** SSE event names compared as the reference spells them: another casing is the same event. */
+export const eventName = (event: string): string => event.trim().toLowerCase();
+
+/**
+ * Where a refused odd sat and what replay.ts needs to map it alone: the event (locked or not),
+ * the entry id (half of its tick id) and the fixture's teams and start when they were known.
+ */
+function refusedOdd(event: string, entryId: string, i: number, item: unknown, fixtures: FixtureCache): RefusedRecord {
+  const o = (typeof item === 'object' && item !== null ? item : {}) as Record<string, unknown>;
+  const fx = typeof o.fixture_id === 'string' ? fixtures.get(o.fixture_id) : undefined;
+  const context: Record<string, unknown> = { event, entry_id: entryId };
+  if (fx) context.fixture = fx;
+  return { path: `data[${i}]`, id: typeof o.id === 'string' && o.id !== '' ? o.id : null, context };
 }
 
 export interface MappedEntry {
@@ -120,8 +138,8 @@ function tickOf(odd: CopilotOdd, entryId: string, locked: boolean, receivedAt: s
     price_american: price.price_american,
     price_decimal: price.price_decimal,
     implied_prob: price.implied_prob,
-    is_main: odd.is_main ?? null,
-    is_live: odd.is_live ?? isLive(fx, ts),
+    is_main: typeof odd.is_main === 'boolean' ? odd.is_main : null,
+    is_live: typeof odd.is_live === 'boolean' ? odd.is_live : isLive(fx, ts),
     // A copilot-odds item without a price is quoted but not bettable: the same thing as locked.
     locked: locked || american === null,
     removed: false,
@@ -151,6 +169,13 @@ function settlementOf(odd: CopilotSettledOdd, entryId: string, receivedAt: strin
   };
 }
 
+/** A fixture-status is one record: the whole event is what replay.ts maps again. */
+function refusedFixture(json: unknown): RefusedRecord {
+  const o = (typeof json === 'object' && json !== null ? json : {}) as { entry_id?: unknown; data?: { fixture_id?: unknown } };
+  const id = typeof o.data?.fixture_id === 'string' && o.data.fixture_id !== '' ? o.data.fixture_id : null;
+  return { path: 'data', id, context: { event: 'fixture-status', entry_id: typeof o.entry_id === 'string' ? o.entry_id : null } };
+}
+
 /**
  * One SSE event → canonical rows. Returns a rejection (whole event) when the envelope is unusable,
  * else rows plus per-item rejections (one bad odd never costs the other odds of its entry).
@@ -172,7 +197,7 @@ export function mapOpticOddsEvent(
 
   if (event === 'fixture-status') {
     const p = FixtureStatusSchema.safeParse(json);
-    if (!p.success) return { ok: false, reject: { raw: data, reason: 'schema', detail: `fixture-status: ${issuesOf(p.error)}` } };
+    if (!p.success) return { ok: false, reject: { raw: data, reason: 'schema', detail: `fixture-status: ${issuesOf(p.error)}`, record: refusedFixture(json) } };
     const d = p.data.data;
     const prev = fixtures.get(d.fixture_id);
     const home = d.fixture?.home_team_display ?? prev?.home ?? '';
@@ -198,7 +223,7 @@ export function mapOpticOddsEvent(
     };
     const v = FixtureUpdateSchema.safeParse(row);
     if (v.success) rows.fixtures.push(v.data);
-    else rejects.push({ raw: data, reason: 'schema', detail: `fixture-status → FixtureUpdate: ${issuesOf(v.error)}` });
+    else rejects.push({ raw: data, reason: 'schema', detail: `fixture-status → FixtureUpdate: ${issuesOf(v.error)}`, record: refusedFixture(json) });
     return { ok: true, entry: { entryId: p.data.entry_id, rows, rejects, payloadTimeMs: d.timestamp * 1000 } };
   }
 
@@ -210,18 +235,22 @@ export function mapOpticOddsEvent(
     envelope = env.data;
   }
   const entryId = envelope.entry_id;
+  const items = envelope.data;
   let payloadTimeMs = 0;
-  for (const item of envelope.data) {
+  const refuse = (i: number, reason: string, detail: string) =>
+    rejects.push({ raw: JSON.stringify(items[i]) ?? 'null', reason, detail, record: refusedOdd(event, entryId, i, items[i], fixtures) });
+  for (let i = 0; i < items.length; i++) {
+    const item = items[i];
     if (event === 'copilot-settled-odds') {
       const p = CopilotSettledOddSchema.safeParse(item);
       if (!p.success) {
-        rejects.push({ raw: JSON.stringify(item), reason: 'schema', detail: `${event} ${entryId}: ${issuesOf(p.error)}` });
+        refuse(i, 'schema', `${event} ${entryId}: ${issuesOf(p.error)}`);
         continue;
       }
       payloadTimeMs = Math.max(payloadTimeMs, p.data.timestamp * 1000);
       const v = SettlementSchema.safeParse(settlementOf(p.data, entryId, receivedAt));
       if (v.success) rows.settlements.push(v.data);
-      else rejects.push({ raw: JSON.stringify(item), reason: 'schema', detail: `${event} ${entryId} → Settlement: ${issuesOf(v.error)}` });
+      else refuse(i, 'schema', `${event} ${entryId} → Settlement: ${issuesOf(v.error)}`);
       continue;
     }
     let odd: CopilotOdd;
@@ -229,7 +258,7 @@ export function mapOpticOddsEvent(
     else {
       const p = CopilotOddSchema.safeParse(item);
       if (!p.success) {
-        rejects.push({ raw: JSON.stringify(item), reason: 'schema', detail: `${event} ${entryId}: ${issuesOf(p.error)}` });
+        refuse(i, 'schema', `${event} ${entryId}: ${issuesOf(p.error)}`);
         continue;
       }
       odd = p.data;
@@ -239,7 +268,7 @@ export function mapOpticOddsEvent(
     try {
       tick = tickOf(odd, entryId, event === 'copilot-locked-odds', receivedAt, fixtures);
     } catch (e) {
-      rejects.push({ raw: JSON.stringify(item), reason: 'bad_price', detail: `${event} ${entryId} odd ${odd.id}: ${(e as Error).message}` });
+      refuse(i, 'bad_price', `${event} ${entryId} odd ${odd.id}: ${(e as Error).message}`);
       continue;
     }
     if (isOddsTick(tick)) {
@@ -248,7 +277,7 @@ export function mapOpticOddsEvent(
     }
     const v = OddsTickSchema.safeParse(tick);
     if (v.success) rows.ticks.push(v.data);
-    else rejects.push({ raw: JSON.stringify(item), reason: 'schema', detail: `${event} ${entryId} → OddsTick: ${issuesOf(v.error)}` });
+    else refuse(i, 'schema', `${event} ${entryId} → OddsTick: ${issuesOf(v.error)}`);
   }
   return { ok: true, entry: { entryId, rows, rejects, payloadTimeMs } };
 }

@@ -19,6 +19,8 @@ export interface GroupState {
   /** When the previous connection of this group ended (ms), for the replay check. */
   lostAt: number | null;
   everConnected: boolean;
+  /** An entry id outside the "<ms>-<seq>" form was logged once already. */
+  warnedEntryId?: boolean;
 }
 
 /**

@@ -1,6 +1,6 @@
 // Normalization: an odds object → a tick, a removed id → a removal tick, odds ids, market names.
 import type { OddsTick } from '../../../schemas/odds';
-import type { SharpApiOdds } from '../../../schemas/sharpapi';
+import { RemovedEntrySchema, SharpApiOddsSchema, type SharpApiOdds } from '../../../schemas/sharpapi';
 import { fromAmerican, parseAmerican, type NormalizedPrice } from '../../odds/price';
 import { canonicalMarket } from '../../odds/market';
 import { sharpApiRemovalTickId, sharpApiTickId } from './ids';
@@ -68,6 +68,27 @@ export function sharpApiOddsToTick(o: SharpApiOdds, receivedAt: string): OddsTic
     ts: iso(o.last_seen_at),
     received_at: receivedAt,
   };
+}
+
+export type MappedOdd = { ok: true; odd: SharpApiOdds; tick: OddsTick } | { ok: false; reason: 'schema' | 'price' | 'price_inconsistent'; detail: string };
+
+const issuesOf = (issues: readonly { path: PropertyKey[]; message: string }[]) => issues.map((i) => `${i.path.map(String).join('.') || '(root)'}: ${i.message}`).join('; ');
+
+/** One `data` row as the poller reads it (and a replay of that row): a tick, or why it is refused. */
+export function mapSharpApiOdd(raw: unknown, receivedAt: string): MappedOdd {
+  const parsed = SharpApiOddsSchema.safeParse(raw);
+  if (!parsed.success) return { ok: false, reason: 'schema', detail: issuesOf(parsed.error.issues) };
+  try {
+    return { ok: true, odd: parsed.data, tick: sharpApiOddsToTick(parsed.data, receivedAt) };
+  } catch (e) {
+    return { ok: false, reason: e instanceof PriceMismatchError ? 'price_inconsistent' : 'price', detail: e instanceof Error ? e.message : String(e) };
+  }
+}
+
+/** One `removed` entry → the odds id it removes, or why it names none. */
+export function removedIdOf(entry: unknown): { ok: true; id: string } | { ok: false; reason: 'schema'; detail: string } {
+  const r = RemovedEntrySchema.safeParse(entry);
+  return r.success ? { ok: true, id: r.data } : { ok: false, reason: 'schema', detail: `removed entry: ${issuesOf(r.error.issues) || 'not an odds id'}` };
 }
 
 /** What a removal tick can say about an odd: from its last quote, else from its id. */

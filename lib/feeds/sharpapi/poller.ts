@@ -1,9 +1,10 @@
 // The poller: one window after another from the checkpointed `since`, each request paced and retried.
 import { Agent, request } from 'undici';
 import type { OddsTick } from '../../../schemas/odds';
-import { SharpApiDeltaResponseSchema, SharpApiErrorSchema, SharpApiOddsSchema, parseRateLimitHeaders } from '../../../schemas/sharpapi';
+import { SharpApiDeltaResponseSchema, SharpApiErrorSchema, parseRateLimitHeaders } from '../../../schemas/sharpapi';
+import type { RefusedRecord } from '../../rejections';
 import type { FeedGap, FeedHealth, FeedRunContext } from '../types';
-import { PriceMismatchError, sharpApiOddsToTick, type KnownOdd } from './mapping';
+import { mapSharpApiOdd, removedIdOf, type KnownOdd } from './mapping';
 import {
   SHARPAPI_DEFAULT_LEAGUES, SHARPAPI_DEFAULT_MARKETS, SHARPAPI_DELTA_PATH, SHARPAPI_MAX_LIMIT, SHARPAPI_MAX_OFFSET,
   type SharpApiAdapterOptions,
@@ -99,20 +100,29 @@ export class SharpApiPoller {
     return start;
   }
 
-  async toTick(raw: unknown, receivedAt: string): Promise<OddsTick | null> {
-    const parsed = SharpApiOddsSchema.safeParse(raw);
-    if (!parsed.success) {
-      await this.reject(raw, 'schema', parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
+  /** Row `index` of a page's `data`: its tick, or null when it is refused (alone: the page loads). */
+  async toTick(raw: unknown, receivedAt: string, index: number): Promise<OddsTick | null> {
+    const m = mapSharpApiOdd(raw, receivedAt);
+    if (!m.ok) {
+      await this.reject(raw, m.reason, m.detail, { path: `data[${index}]`, id: idOf(raw), context: { kind: 'odds' } });
       return null;
     }
-    try {
-      const tick = sharpApiOddsToTick(parsed.data, receivedAt);
-      this.remember(parsed.data.id, tick);
-      return tick;
-    } catch (e) {
-      await this.reject(raw, e instanceof PriceMismatchError ? 'price_inconsistent' : 'price', e instanceof Error ? e.message : String(e));
-      return null;
+    this.remember(m.odd.id, m.tick);
+    return m.tick;
+  }
+
+  /**
+   * The odds ids a page's `removed` list names; an entry naming none is refused alone. Its replay
+   * needs the window's `since`, which its removal tick's id and time key on.
+   */
+  async removedIds(entries: readonly unknown[], windowSince: string): Promise<string[]> {
+    const ids: string[] = [];
+    for (const [i, entry] of entries.entries()) {
+      const r = removedIdOf(entry);
+      if (r.ok) ids.push(r.id);
+      else await this.reject(entry, r.reason, r.detail, { path: `removed[${i}]`, id: null, context: { kind: 'removed', window_since: windowSince } });
     }
+    return ids;
   }
 
   /** Removals of odds this run never quoted take the stored quote they removed: one at or before the window's since. */
@@ -234,16 +244,21 @@ export class SharpApiPoller {
     await this.ctx.gap(gap);
   }
 
-  private async reject(raw: unknown, reason: string, detail: string): Promise<void> {
+  private async reject(raw: unknown, reason: string, detail: string, record?: RefusedRecord): Promise<void> {
     this.setHealth({ rejected: this.health.rejected + 1 });
-    this.ctx.log.warn('sharpapi.rejected', { reason, detail });
-    await this.ctx.reject(typeof raw === 'string' ? raw : JSON.stringify(raw) ?? String(raw), reason, detail);
+    this.ctx.log.warn('sharpapi.rejected', { reason, detail, record: record?.path });
+    await this.ctx.reject(typeof raw === 'string' && !record ? raw : JSON.stringify(raw) ?? String(raw), reason, detail, record);
   }
 
   private setHealth(update: Partial<FeedHealth>): void {
     Object.assign(this.health, update);
     this.ctx.health({ ...this.health });
   }
+}
+
+function idOf(raw: unknown): string | null {
+  const id = (raw as { id?: unknown } | null)?.id;
+  return typeof id === 'string' && id !== '' ? id : null;
 }
 
 function safeJson(text: string): unknown {

@@ -23,7 +23,10 @@ export interface WindowPoller {
   /** Lowered if the server's offset cap turns out smaller than documented. */
   offsetCap: number;
   fetchPage(since: string, offset: number, notBefore: number): Promise<Page>;
-  toTick(raw: unknown, receivedAt: string): Promise<OddsTick | null>;
+  /** Row `index` of a page's data → its tick, or null when refused (the poller records it). */
+  toTick(raw: unknown, receivedAt: string, index: number): Promise<OddsTick | null>;
+  /** The usable ids of a page's `removed` list (the poller records the entries that name none). */
+  removedIds(entries: readonly unknown[], windowSince: string): Promise<string[]>;
   emit(ticks: OddsTick[], position: string): Promise<void>;
   flagOnce(flagged: Set<string>, gap: FeedGap): Promise<void>;
   gap(gap: FeedGap): Promise<void>;
@@ -64,19 +67,20 @@ export async function pollWindow(poller: WindowPoller, base: string, notBefore: 
     if (page.kind === 'ok') {
       body = page.body;
       serverTime = body.meta.server_time;
+      const removed = await poller.removedIds(body.removed ?? [], base);
       if (body.since_clamped) await poller.flagOnce(flagged, {
         reason: 'since_clamped', from: since, to: new Date(Date.parse(serverTime) - SHARPAPI_REMOVAL_RETENTION_MS).toISOString(),
         detail: `since ${since} is older than SharpAPI's 10-minute removal retention: odds removed before the "to" time are not reported`,
       });
       if (body.removed_truncated) await poller.flagOnce(flagged, {
         reason: 'removed_truncated', from: since, to: serverTime,
-        detail: `the removed list hit SharpAPI's cap (${body.removed?.length ?? 0} ids reported): more odds were removed than reported`,
+        detail: `the removed list hit SharpAPI's cap (${body.removed?.length ?? 0} entries reported): more odds were removed than reported`,
       });
       if (offset > 0) shifted = body.data.length === 0 || rowKey(body.data[0]) !== prevLastKey;
       const inData = new Set<string>();
       let pageLastMs: number | null = null;
-      for (const raw of body.data) {
-        const tick = await poller.toTick(raw, page.receivedAt);
+      for (const [i, raw] of body.data.entries()) {
+        const tick = await poller.toTick(raw, page.receivedAt, i);
         if (!tick) continue;
         inData.add(tick.provider_odd_id);
         const ms = Date.parse(tick.ts);
@@ -89,8 +93,8 @@ export async function pollWindow(poller: WindowPoller, base: string, notBefore: 
       if (!shifted && pageLastMs !== null) contiguousMs = pageLastMs;
       // A removed id that is also in `data` was re-listed after its removal: the quote is the newer
       // state, on this page and on the later ones (whose data no longer holds it).
-      for (const id of body.removed ?? []) if (inData.has(id)) emittedRemovals.add(id);
-      let pulled = (body.removed ?? []).filter((id) => !emittedRemovals.has(id));
+      for (const id of removed) if (inData.has(id)) emittedRemovals.add(id);
+      let pulled = removed.filter((id) => !emittedRemovals.has(id));
       if (replay && pulled.length) {
         // What was first described by a quote of this window's first run is not described the same
         // way now (that quote is gone from `data`): a second copy under other key columns would be a
