@@ -1,5 +1,5 @@
 import crypto from 'node:crypto';
-import type { DataWarning, QuarantinedRecord } from '../schemas/sharpsports';
+import type { DataWarning, NormalizedRefreshResponse, QuarantinedRecord } from '../schemas/sharpsports';
 import { log } from './log';
 import { rejectionRow } from './rejections';
 import { insertRows, type Warehouse } from './warehouse/client';
@@ -63,4 +63,19 @@ export async function recordFindings(ch: Warehouse, f: MessageFindings): Promise
     );
     log.info('records.warned', { source: f.source, message: f.messageId, warnings: f.warnings.length, rules: [...new Set(f.warnings.map((w) => `${w.rule}:${w.field}`))].slice(0, 10) });
   }
+}
+
+/**
+ * A webhook refresh response's findings (the receiver's, and a replayed delivery's). Keyed by the
+ * response, not the delivery: a redelivery under a new id, or its poll, records its slips once.
+ */
+export function recordResponseFindings(ch: Warehouse, rr: NormalizedRefreshResponse, deliveryId: string): Promise<void> {
+  return recordFindings(ch, {
+    source: 'sharpsports-webhook',
+    messageId: `response:${rr.id}`,
+    deliveryId,
+    quarantined: rr.quarantined,
+    warnings: rr.warnings,
+    context: { refreshResponseId: rr.id, refreshResponseTime: rr.timeCreated, bettorId: rr.bettorId, origin: 'webhook' },
+  });
 }

@@ -4,7 +4,7 @@ import { upsertSlips } from '../activities/refresh-loading';
 import { deliveryExists, landDelivery } from './landing';
 import { loadLandedResponses } from './load-packages';
 import { log } from './log';
-import { recordFindings, SLIP_SOURCE, type SlipContext } from './quarantine';
+import { recordResponseFindings, SLIP_SOURCE, type SlipContext } from './quarantine';
 import { appendRows, queryRows, type Warehouse } from './warehouse/client';
 import { remapRefused } from './feeds/replay';
 import { writeCanonicalRows } from './feeds/write-rows';
@@ -183,14 +183,7 @@ async function replayDelivery(ch: Warehouse, row: RejectionRow, json: unknown, t
   }
   const deliveryId = row.delivery_id || token;
   if (!(await deliveryExists(ch, deliveryId))) await landDelivery(ch, { deliveryId, source: 'webhook', event, subscription: '', body: row.raw, refreshResponse: rr });
-  await recordFindings(ch, {
-    source: WEBHOOK_SOURCE,
-    messageId: `response:${rr.id}`,
-    deliveryId,
-    quarantined: rr.quarantined,
-    warnings: rr.warnings,
-    context: { refreshResponseId: rr.id, refreshResponseTime: rr.timeCreated, bettorId: rr.bettorId, origin: 'webhook' },
-  });
+  await recordResponseFindings(ch, rr, deliveryId);
   if (rr.status !== 200) {
     return { outcome: 'landed', detail: `response ${rr.id} has status ${rr.status}: its slips are fetched by a refresh; run linehouse refresh --account ${rr.bettorAccountId}`, ...nothing };
   }

@@ -11,7 +11,7 @@ import {
 import { refFromResponse, unloadedDeliveries } from '../landing';
 import { log } from '../log';
 import { recordRejection } from '../rejections';
-import { recordFindings } from '../quarantine';
+import { recordResponseFindings } from '../quarantine';
 import { insertRows, type Warehouse } from '../warehouse/client';
 import type { RefreshResponseRef } from '../../workflows/messages';
 import { createLandingCommitter, type LandingCommitter } from './committer';
@@ -173,15 +173,7 @@ export function createWebhookServer(opts: ReceiverOptions): WebhookServer {
         const { duplicate: seen } = await committer.land({ deliveryId, source: 'webhook', event, subscription, body, refreshResponse: rr });
         // Before the 200, and on a redelivery too (the first attempt may have died before this):
         // the refused slips' rows are what an operator replays; their tokens keep them single.
-        await recordFindings(opts.clickhouse, {
-          source: SOURCE,
-          // Keyed by the response: a redelivery under a new id, or its poll, records its slips once.
-          messageId: `response:${rr.id}`,
-          deliveryId,
-          quarantined: rr.quarantined,
-          warnings: rr.warnings,
-          context: { refreshResponseId: rr.id, refreshResponseTime: rr.timeCreated, bettorId: rr.bettorId, origin: 'webhook' },
-        });
+        await recordResponseFindings(opts.clickhouse, rr, deliveryId);
         // Signalled even for a repeated delivery: the first attempt may have landed and then
         // died before signalling. The workflow ignores a refreshResponse it already has.
         const ref = refFromResponse(deliveryId, 'webhook', rr);
