@@ -16,18 +16,23 @@ COPY --from=deps /app/node_modules ./node_modules
 COPY package.json package-lock.json tsconfig.json ./
 COPY bin ./bin
 COPY cli ./cli
-COPY lib ./lib
+COPY platform ./platform
+COPY refresh ./refresh
+COPY feeds ./feeds
+COPY clv ./clv
+COPY odds ./odds
+COPY rejections ./rejections
 COPY activities ./activities
 COPY workflows ./workflows
 COPY workers ./workers
 COPY schemas ./schemas
 COPY sql ./sql
-# `up --sandbox` and `demo` need the simulators, and lib/stack.ts imports them.
+# `up --sandbox` and `demo` need the simulators, and workers/stack.ts imports them.
 COPY sandbox ./sandbox
-# The workflow bundle, built once into the image (lib/temporal/workflow-bundle.ts keeps it under a
+# The workflow bundle, built once into the image (platform/temporal/workflow-bundle.ts keeps it under a
 # hash of the sources): node_modules is not the node user's to write, so without this every
 # container start would webpack the workflows again.
-RUN node --import tsx --input-type=module -e "await (await import('./lib/temporal/workflow-bundle.ts')).cachedWorkflowBundle()"
+RUN node --import tsx --input-type=module -e "await (await import('./platform/temporal/workflow-bundle.ts')).cachedWorkflowBundle()"
 # Non-root: the image's `node` user (uid 1000) owns only the data dir (chDB in embedded mode, run files).
 RUN mkdir -p /var/lib/linehouse && chown node:node /var/lib/linehouse
 USER node

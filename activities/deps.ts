@@ -1,8 +1,8 @@
 import type { Client } from '@temporalio/client';
-import type { Config } from '../lib/config';
-import type { FeedAdapter } from '../lib/feeds/types';
-import type { SharpSportsClient } from '../lib/sharpsports-client';
-import type { Warehouse } from '../lib/warehouse/client';
+import type { Config } from '../platform/config';
+import type { FeedAdapter } from '../feeds/types';
+import type { SharpSportsClient } from '../refresh/sharpsports-client';
+import type { Warehouse } from '../platform/warehouse/client';
 
 /** Everything activities touch, injected (samples-typescript: activities-dependency-injection). */
 export interface ActivityDeps {

@@ -1,11 +1,11 @@
-import { createBackfillActivities } from './backfill';
-import { createCadenceActivities } from './cadence';
-import { createClvActivities } from './clv';
+import { createBackfillActivities } from './backfill/backfill';
+import { createCadenceActivities } from './refresh/cadence';
+import { createClvActivities } from './clv/clv';
 import type { ActivityDeps } from './deps';
-import { createFeedActivities } from './feeds';
-import { createOrchestrationActivities } from './orchestration';
-import { createRefreshLoadingActivities } from './refresh-loading';
-import { createRefreshRequestActivities } from './refresh-requests';
+import { createFeedActivities } from './feeds/feeds';
+import { createOrchestrationActivities } from './refresh/orchestration';
+import { createRefreshLoadingActivities } from './refresh/loading';
+import { createRefreshRequestActivities } from './refresh/requests';
 
 export type { ActivityDeps } from './deps';
 

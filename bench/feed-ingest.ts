@@ -12,7 +12,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import type { FeedRunResult, FeedRunSpec } from './feed-run';
-import { SINK_DEFAULTS } from '../lib/feeds/sink';
+import { SINK_DEFAULTS } from '../feeds/sink';
 import { fmt, machineLine, stats } from './machine';
 import { renderSection } from './print';
 import type { BenchGoal, BenchRow, BenchSection } from './section';

@@ -12,14 +12,14 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { FixtureCache } from '../lib/feeds/opticodds';
-import { EventsAtPosition, handle } from '../lib/feeds/opticodds/events';
-import type { GroupState, StreamRun } from '../lib/feeds/opticodds/run';
-import { SseParser } from '../lib/feeds/sse';
-import { createFeedSink, SINK_DEFAULTS } from '../lib/feeds/sink';
-import { log, setLogLevel } from '../lib/log';
-import { createWarehouse, type Warehouse } from '../lib/warehouse/client';
-import { migrate } from '../lib/warehouse/migrate';
+import { FixtureCache } from '../feeds/opticodds';
+import { EventsAtPosition, handle } from '../feeds/opticodds/events';
+import type { GroupState, StreamRun } from '../feeds/opticodds/run';
+import { SseParser } from '../feeds/sse';
+import { createFeedSink, SINK_DEFAULTS } from '../feeds/sink';
+import { log, setLogLevel } from '../platform/log';
+import { createWarehouse, type Warehouse } from '../platform/warehouse/client';
+import { migrate } from '../platform/warehouse/migrate';
 import { fastSse, ODDS_PER_ENTRY, T0 } from './feed-input';
 import { percentile } from './machine';
 

@@ -3,8 +3,8 @@
  *
  *   ceiling  — a trivial workflow (start → one no-op activity → complete) on its own worker and
  *              task queue (bench/trivial-workflow.ts, not in the product bundle), with the main
- *              worker's tuning (lib/temporal/worker-options.ts);
- *   refresh  — the real stack of `linehouse up --sandbox` (lib/stack.ts startStack: dev server,
+ *              worker's tuning (platform/temporal/worker-options.ts);
+ *   refresh  — the real stack of `linehouse up --sandbox` (workers/stack.ts startStack: dev server,
  *              chDB, worker, webhook receiver, SharpSports sandbox over loopback): one
  *              accountRefresh per account, mode 'request', as `linehouse refresh --account` starts
  *              it: POST refresh → the sandbox creates the refreshResponse → Thorn-signed webhook →
@@ -43,7 +43,7 @@ import type { BenchShape } from './trivial-workflow';
 import { fmt, machineLine, pool, stats } from './machine';
 import { renderSection } from './print';
 import type { Activities } from '../activities';
-import type { SharpSportsClient } from '../lib/sharpsports-client';
+import type { SharpSportsClient } from '../refresh/sharpsports-client';
 
 const TRIVIAL_QUEUE = 'bench-trivial';
 const REFERENCE_QUEUE = 'bench-reference';
@@ -53,7 +53,7 @@ const REFERENCE_QUEUE = 'bench-reference';
  * (no attempt rows, no spacing lookup: the accounts are fresh), and no-op warehouse steps.
  */
 async function warehouseFreeActivities(http: SharpSportsClient): Promise<Partial<Activities>> {
-  const { outcomeFor } = await import('../activities/refresh-requests');
+  const { outcomeFor } = await import('../activities/refresh/requests');
   const { RefreshRequestResponseSchema } = await import('../schemas/sharpsports');
   const post = async (accountId: string) => {
     const parsed = RefreshRequestResponseSchema.parse(await http.post(`/v1/bettorAccounts/${encodeURIComponent(accountId)}/refresh`));
@@ -223,17 +223,17 @@ async function awaitClosed(client: Client, query: string, target: number, deadli
 
 async function measure(o: MeasureOptions): Promise<BenchSection[]> {
   const t0 = performance.now();
-  const { loadConfig } = await import('../lib/config');
-  const { freePort, startStack } = await import('../lib/stack');
-  const { setLogLevel } = await import('../lib/log');
-  const { connectWorker } = await import('../lib/temporal/connect');
-  const { MAIN_WORKER_TUNING } = await import('../lib/temporal/worker-options');
-  const { queryRows } = await import('../lib/warehouse/client');
-  const { accountWorkflowId } = await import('../workflows/messages');
-  const { SA_BOOK, SA_KIND, refreshStartAttributes } = await import('../lib/temporal/search-attributes');
+  const { loadConfig } = await import('../platform/config');
+  const { freePort, startStack } = await import('../workers/stack');
+  const { setLogLevel } = await import('../platform/log');
+  const { connectWorker } = await import('../platform/temporal/connect');
+  const { MAIN_WORKER_TUNING } = await import('../platform/temporal/worker-options');
+  const { queryRows } = await import('../platform/warehouse/client');
+  const { accountWorkflowId } = await import('../workflows/refresh/messages');
+  const { SA_BOOK, SA_KIND, refreshStartAttributes } = await import('../platform/temporal/search-attributes');
   const { Worker } = await import('@temporalio/worker');
-  const { createSharpSportsClient } = await import('../lib/sharpsports-client');
-  const { cachedWorkflowBundle } = await import('../lib/temporal/workflow-bundle');
+  const { createSharpSportsClient } = await import('../refresh/sharpsports-client');
+  const { cachedWorkflowBundle } = await import('../platform/temporal/workflow-bundle');
   setLogLevel('error');
 
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'linehouse-bench-refresh-'));
@@ -539,7 +539,7 @@ async function measure(o: MeasureOptions): Promise<BenchSection[]> {
     notes: [
       `${machineLine()}; 1-min load average ${loadBefore.toFixed(2)} before the runs, ${loadAfter.toFixed(2)} after (this benchmark included).`,
       'Sandbox provider latency excluded: refreshLatencyMs 0 and webhook delays 0 (the sandbox default is 300 ms per refresh, 3 s for the delayed account).',
-      'The ceiling workflow is bench/trivial-workflow.ts on its own worker and task queue (not in the product bundle), with the main worker\'s options (lib/temporal/worker-options.ts).',
+      'The ceiling workflow is bench/trivial-workflow.ts on its own worker and task queue (not in the product bundle), with the main worker\'s options (platform/temporal/worker-options.ts).',
       ...(historyNote ? [historyNote] : []),
       ...refreshes.slice(0, 1).map((r) => `chDB statements per refresh in run 1 (count × mean wall time, queueing included): ${r.sql}. The same lookups one at a time on the idle warehouse afterwards: ${r.idle}.`),
     ],

@@ -1,5 +1,5 @@
 /**
- * What coalescing saves (lib/warehouse/coalesce.ts), side by side on one embedded chDB: 500
+ * What coalescing saves (platform/warehouse/coalesce.ts), side by side on one embedded chDB: 500
  * one-row inserts and 500 point lookups from 50 concurrent callers, one statement per call
  * (insertRows, queryRows) against the coalesced calls (appendRows, lookupByKey). Prints wall time
  * and this process's CPU (chDB's threads included), min/median/max over the rounds.
@@ -10,8 +10,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { setLogLevel } from '../lib/log';
-import { appendRows, createWarehouse, insertRows, lookupByKey, queryRows, type Warehouse } from '../lib/warehouse/client';
+import { setLogLevel } from '../platform/log';
+import { appendRows, createWarehouse, insertRows, lookupByKey, queryRows, type Warehouse } from '../platform/warehouse/client';
 import { fmt, machineLine, pool, stats } from './machine';
 
 const TABLE = 'bench_statements';

@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
-import { loadConfig } from '../lib/config';
-import { backfillProgressQuery, backfillWorkflowId, windowCount, type BackfillProgress, type BackfillScope, type BetBackfillInput } from '../workflows/backfill-messages';
+import { loadConfig } from '../platform/config';
+import { backfillProgressQuery, backfillWorkflowId, windowCount, type BackfillProgress, type BackfillScope, type BetBackfillInput } from '../workflows/backfill/messages';
 import { clientFor } from './temporal-client';
 
 const USAGE = `usage: linehouse backfill bets --from <date|datetime> --to <date|datetime> [--bettor <BTTR_…|internalId> | --account <BACT_…>]

@@ -1,9 +1,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { request } from 'undici';
-import { refreshClv, type RefreshClvResult } from '../lib/clv';
-import { loadConfig } from '../lib/config';
-import { log } from '../lib/log';
+import { refreshClv, type RefreshClvResult } from '../clv';
+import { loadConfig } from '../platform/config';
+import { log } from '../platform/log';
 import {
   DEVIG_METHODS,
   DIMENSIONS,
@@ -16,9 +16,9 @@ import {
   type DevigMethod,
   type Dimension,
   type RowSet,
-} from '../lib/report';
-import { readRunFile, type RunFile } from '../lib/stack';
-import { createWarehouse } from '../lib/warehouse/client';
+} from '../clv/report';
+import { readRunFile, type RunFile } from '../workers/stack';
+import { createWarehouse } from '../platform/warehouse/client';
 
 const USAGE = `usage: linehouse clv [--by ${DIMENSIONS.join('|')}] [--sharp-book pinnacle] [--devig ${DEVIG_METHODS.join('|')}]
                      [--rows ${ROW_SETS.join('|')}] [--format table|json|html] [--out clv-report.html] [--no-refresh]`;

@@ -1,10 +1,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
-import { temporalCliPath } from '../lib/paths';
-import type { Stack } from '../lib/stack';
-import { backfillWorkflowId, windowCount, type BetBackfillInput, type BetBackfillResult } from '../workflows/backfill-messages';
-import type { CadenceRefreshResult } from '../workflows/cadence-messages';
+import { temporalCliPath } from '../platform/paths';
+import type { Stack } from '../workers/stack';
+import { backfillWorkflowId, windowCount, type BetBackfillInput, type BetBackfillResult } from '../workflows/backfill/messages';
+import type { CadenceRefreshResult } from '../workflows/refresh/cadence-messages';
 
 const say = (line = '') => process.stdout.write(line + '\n');
 const DAY = 86_400_000;

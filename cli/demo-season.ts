@@ -2,11 +2,11 @@
 // on the compressed clock, then CLV is resolved and reported.
 import fs from 'node:fs';
 import path from 'node:path';
-import { refreshClv } from '../lib/clv';
-import { log } from '../lib/log';
-import { clvReport, renderHtml, renderTable, warehouseRunner } from '../lib/report';
-import type { Stack } from '../lib/stack';
-import { queryRows } from '../lib/warehouse/client';
+import { refreshClv } from '../clv';
+import { log } from '../platform/log';
+import { clvReport, renderHtml, renderTable, warehouseRunner } from '../clv/report';
+import type { Stack } from '../workers/stack';
+import { queryRows } from '../platform/warehouse/client';
 import type { Season } from '../sandbox/season';
 import { SEASON_SCENARIOS } from '../sandbox/sharpsports/season';
 

@@ -1,10 +1,10 @@
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { loadConfig } from '../lib/config';
-import { log, logToFile } from '../lib/log';
-import { startStack, type Stack } from '../lib/stack';
-import { queryRows } from '../lib/warehouse/client';
-import { accountWorkflowId, bettorWorkflowId, progressQuery, submitOtp, type BettorRefreshResult } from '../workflows/messages';
+import { loadConfig } from '../platform/config';
+import { log, logToFile } from '../platform/log';
+import { startStack, type Stack } from '../workers/stack';
+import { queryRows } from '../platform/warehouse/client';
+import { accountWorkflowId, bettorWorkflowId, progressQuery, submitOtp, type BettorRefreshResult } from '../workflows/refresh/messages';
 import { summaryLine } from './refresh';
 import { runScheduledSide, saveHistories } from './demo-scheduled';
 import { untilSignal } from './up';

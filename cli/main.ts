@@ -1,5 +1,5 @@
-import { ConfigError, loadConfig } from '../lib/config';
-import { log, setLogLevel } from '../lib/log';
+import { ConfigError, loadConfig } from '../platform/config';
+import { log, setLogLevel } from '../platform/log';
 
 const USAGE = `linehouse — SharpSports bets and live odds into ClickHouse, orchestrated by Temporal
 

@@ -1,7 +1,7 @@
-import { ConfigError, loadConfig } from '../lib/config';
-import { readRunFile } from '../lib/stack';
-import { createWarehouse } from '../lib/warehouse/client';
-import { bootstrapStatements, loadMigrations, migrate, migrationStatements, type MigrateOptions } from '../lib/warehouse/migrate';
+import { ConfigError, loadConfig } from '../platform/config';
+import { readRunFile } from '../workers/stack';
+import { createWarehouse } from '../platform/warehouse/client';
+import { bootstrapStatements, loadMigrations, migrate, migrationStatements, type MigrateOptions } from '../platform/warehouse/migrate';
 
 /** Every statement migrate would run for the mode, as one script (migrate skips versions already applied). */
 export function printDdl(opts: MigrateOptions): string {

@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
-import { loadConfig } from '../lib/config';
-import { accountWorkflowId, submitOtp } from '../workflows/messages';
+import { loadConfig } from '../platform/config';
+import { accountWorkflowId, submitOtp } from '../workflows/refresh/messages';
 import { clientFor } from './temporal-client';
 
 /** Hands a bettor's one-time password to the refresh waiting for it (SharpSports 2FA handling). */

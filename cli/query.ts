@@ -1,7 +1,7 @@
 import { request } from 'undici';
-import { loadConfig } from '../lib/config';
-import { readRunFile } from '../lib/stack';
-import { createWarehouse, runSql } from '../lib/warehouse/client';
+import { loadConfig } from '../platform/config';
+import { readRunFile } from '../workers/stack';
+import { createWarehouse, runSql } from '../platform/warehouse/client';
 
 /**
  * chDB binds one data dir per process. While `linehouse up` runs it owns the engine, so the

@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
-import { loadConfig } from '../lib/config';
-import { refreshStartAttributes } from '../lib/temporal/search-attributes';
-import { accountWorkflowId, bettorWorkflowId, type AccountRefreshResult, type BettorRefreshResult } from '../workflows/messages';
+import { loadConfig } from '../platform/config';
+import { refreshStartAttributes } from '../platform/temporal/search-attributes';
+import { accountWorkflowId, bettorWorkflowId, type AccountRefreshResult, type BettorRefreshResult } from '../workflows/refresh/messages';
 import { clientFor } from './temporal-client';
 
 export function summaryLine(r: AccountRefreshResult) {

@@ -1,9 +1,9 @@
 import { parseArgs } from 'node:util';
 import { request } from 'undici';
-import { loadConfig } from '../lib/config';
-import { listRejections, replayRejections, type RejectionFilter, type RejectionListing, type ReplaySummary } from '../lib/replay';
-import { readRunFile } from '../lib/stack';
-import { createWarehouse } from '../lib/warehouse/client';
+import { loadConfig } from '../platform/config';
+import { listRejections, replayRejections, type RejectionFilter, type RejectionListing, type ReplaySummary } from '../rejections/replay';
+import { readRunFile } from '../workers/stack';
+import { createWarehouse } from '../platform/warehouse/client';
 
 const USAGE = `usage: linehouse rejected list [--source S] [--reason R] [--since <ISO time|24h|7d>] [--id ID] [--limit N] [--format table|json]
        linehouse rejected replay [--source S] [--reason R] [--since <ISO time|24h|7d>] [--id ID]`;
@@ -72,7 +72,7 @@ export async function run(argv: string[]): Promise<number> {
   };
 
   const config = loadConfig();
-  // While `up` runs it owns the embedded engine: ask it (lib/admin-server.ts).
+  // While `up` runs it owns the embedded engine: ask it (workers/admin-server.ts).
   const up = config.clickhouse.url ? null : readRunFile(config);
   if (up) {
     const res = await request(`${up.adminUrl}/rejected/${action}`, { method: 'POST', body: JSON.stringify(filter), headers: { authorization: `Bearer ${up.token}` } });

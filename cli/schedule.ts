@@ -1,8 +1,8 @@
 import { parseArgs } from 'node:util';
 import { ScheduleNotFoundError } from '@temporalio/client';
-import { loadConfig } from '../lib/config';
-import { cadenceOptionsFrom, createCadenceSchedule, createClvSchedule, createReconcileSchedule, deleteSchedule, listSchedules, SCHEDULE_NAMES, scheduleId, summarize, type ScheduleName } from '../lib/temporal/schedules';
-import { RECONCILE_DEFAULTS } from '../workflows/backfill-messages';
+import { loadConfig } from '../platform/config';
+import { cadenceOptionsFrom, createCadenceSchedule, createClvSchedule, createReconcileSchedule, deleteSchedule, listSchedules, SCHEDULE_NAMES, scheduleId, summarize, type ScheduleName } from '../workers/schedules';
+import { RECONCILE_DEFAULTS } from '../workflows/backfill/messages';
 import { clientFor } from './temporal-client';
 
 const USAGE = `usage: linehouse schedule create cadence [--every <seconds>] [--catchup <seconds>] [--overlap skip|buffer-one] [--fan-out N] [--paused] [--replace]

@@ -1,9 +1,9 @@
 import { parseArgs } from 'node:util';
-import { loadConfig } from '../lib/config';
-import { adminRunner, warehouseRunner, type SqlRunner } from '../lib/report';
-import { readRunFile } from '../lib/stack';
-import { listSchedules } from '../lib/temporal/schedules';
-import { createWarehouse } from '../lib/warehouse/client';
+import { loadConfig } from '../platform/config';
+import { adminRunner, warehouseRunner, type SqlRunner } from '../clv/report';
+import { readRunFile } from '../workers/stack';
+import { listSchedules } from '../workers/schedules';
+import { createWarehouse } from '../platform/warehouse/client';
 import { clientFor } from './temporal-client';
 
 // Aliases differ from the column names: an alias equal to a column would shadow it in the

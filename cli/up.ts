@@ -1,8 +1,8 @@
 import { parseArgs } from 'node:util';
-import { loadConfig } from '../lib/config';
-import { log } from '../lib/log';
-import { checkRoles, readRunFile, startStack } from '../lib/stack';
-import { runsEverything } from '../lib/roles';
+import { loadConfig } from '../platform/config';
+import { log } from '../platform/log';
+import { checkRoles, readRunFile, startStack } from '../workers/stack';
+import { runsEverything } from '../workers/roles';
 
 /** Waits for SIGINT/SIGTERM, then stops taking work, drains and exits 0. */
 export function untilSignal(): Promise<string> {

@@ -1,9 +1,9 @@
 import { Worker, type NativeConnection } from '@temporalio/worker';
 import type { Activities } from '../activities';
-import { MAIN_WORKER_TUNING } from '../lib/temporal/worker-options';
-import { cachedWorkflowBundle } from '../lib/temporal/workflow-bundle';
+import { MAIN_WORKER_TUNING } from '../platform/temporal/worker-options';
+import { cachedWorkflowBundle } from '../platform/temporal/workflow-bundle';
 
-export { WORKFLOWS_PATH } from '../lib/temporal/workflow-bundle';
+export { WORKFLOWS_PATH } from '../platform/temporal/workflow-bundle';
 
 /** The Temporal worker: every linehouse workflow and activity on one task queue. */
 export async function createLinehouseWorker(opts: { connection: NativeConnection; namespace: string; taskQueue: string; activities: Activities; workflowBundle?: { code: string } }) {

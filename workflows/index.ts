@@ -1,7 +1,7 @@
-export { accountRefresh } from './account-refresh';
-export { bettorRefresh } from './bettor-refresh';
-export { feed } from './feed';
-export { betBackfill } from './bet-backfill';
-export { cadenceRefresh } from './cadence-refresh';
-export { clvRefresh } from './clv-refresh';
-export { reconcilePending } from './reconcile-pending';
+export { accountRefresh } from './refresh/account-refresh';
+export { bettorRefresh } from './refresh/bettor-refresh';
+export { feed } from './feeds/feed';
+export { betBackfill } from './backfill/bet-backfill';
+export { cadenceRefresh } from './refresh/cadence-refresh';
+export { clvRefresh } from './clv/clv-refresh';
+export { reconcilePending } from './backfill/reconcile-pending';

@@ -2,7 +2,7 @@
 // socket_connected ack, subscribe / re-subscribe with filters (5 s limit, the doc's error text),
 // initial_state dumps, scripted game/line updates, pings, clears, and 12 connections per minute.
 import { createServer } from 'node:http';
-import { listen } from '../../lib/net';
+import { listen } from '../../platform/net';
 import type { Duplex } from 'node:stream';
 import { WebSocket, WebSocketServer } from 'ws';
 import { SubscribeMessageSchema, type BoltOddsFilters } from '../../schemas/boltodds';

@@ -2,7 +2,7 @@
 // It follows the delivered messages only (a message cut by disconnectMidMessage never counts), and
 // keeps its own record of the last delivered value per outcome, the way the adapter's state does
 // across reconnects. One consumer at a time is assumed.
-import { boltOddsTickId, type BoltOddsTickFlag } from '../../lib/feeds/boltodds';
+import { boltOddsTickId, type BoltOddsTickFlag } from '../../feeds/boltodds';
 import type { BoltOddsFilters } from '../../schemas/boltodds';
 
 interface Known { name: string; price: number | null; line: number | null }

@@ -1,5 +1,5 @@
 // Static world of the OpticOdds sandbox: leagues, teams, books and the markets each sport quotes.
-import { DEFAULT_LEAGUE_SPORTS } from '../../lib/feeds/opticodds';
+import { DEFAULT_LEAGUE_SPORTS } from '../../feeds/opticodds';
 
 export const BOOKS = ['DraftKings', 'FanDuel', 'Pinnacle', 'BetMGM', 'Caesars'];
 

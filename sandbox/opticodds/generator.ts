@@ -1,6 +1,6 @@
 // Seeded script of copilot stream entries: price moves, locks, start-time/status changes and,
 // when a game ends, its settlements. Same seed → same sequence of payloads (timestamps aside).
-import { decimalToAmerican } from '../../lib/odds/price';
+import { decimalToAmerican } from '../../odds/price';
 import { BOOKS, SPORT_LINES, SPORT_MARKETS, idSlug, sportOf, teamNumber, teamsOf } from './catalog';
 
 type MarketKey = 'moneyline' | 'spread' | 'total' | 'extra';

@@ -1,8 +1,8 @@
 // Protocol-faithful simulator of the OpticOdds copilot odds stream (SSE), per
 // /work/shared/reference/opticodds-copilot-odds-stream.txt: GET /api/v3/stream/copilot/{sport}/odds.
 import http from 'node:http';
-import { listen } from '../../lib/net';
-import { formatSseEvent } from '../../lib/feeds/sse';
+import { listen } from '../../platform/net';
+import { formatSseEvent } from '../../feeds/sse';
 import { SPORTS, sportOf } from './catalog';
 import { ScriptGenerator, type GameSpec, type ScriptEntry } from './generator';
 import { SeasonScript } from './season-script';

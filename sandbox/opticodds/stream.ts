@@ -1,8 +1,8 @@
 // The sandbox's "Redis stream": an append-only log of entries, and one pump per SSE connection
 // that replays from `last_entry_id` (when replayable) and then follows the log live.
 import type http from 'node:http';
-import { compareEntryIds, opticSettlementId, opticTickId, opticUpdateId } from '../../lib/feeds/opticodds';
-import { formatSseEvent } from '../../lib/feeds/sse';
+import { compareEntryIds, opticSettlementId, opticTickId, opticUpdateId } from '../../feeds/opticodds';
+import { formatSseEvent } from '../../feeds/sse';
 
 export interface LogEntry {
   id: string;

@@ -1,8 +1,8 @@
 // The sandbox's in-memory odds book: a seeded, scripted stream of price moves, line moves,
 // removals and re-listings on a server clock, plus the ground truth a correct poller must load.
 import { mulberry32 } from '../prng';
-import { sharpApiTickId } from '../../lib/feeds/sharpapi';
-import { decimalToAmerican } from '../../lib/odds/price';
+import { sharpApiTickId } from '../../feeds/sharpapi';
+import { decimalToAmerican } from '../../odds/price';
 import { MARKET_CATEGORIES, SANDBOX_BOOKS, SANDBOX_LEAGUES } from './catalog';
 import type { SeasonOdds } from './season-book';
 

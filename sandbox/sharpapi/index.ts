@@ -1,6 +1,6 @@
 // Protocol-faithful simulator of SharpAPI's odds delta endpoint (see /work/shared/reference/sharpapi-odds-delta.txt).
 import http from 'node:http';
-import { listen } from '../../lib/net';
+import { listen } from '../../platform/net';
 import { OddsBook, type BookFilter } from './book';
 import { SeasonOdds } from './season-book';
 import type { Season } from '../season';

@@ -1,5 +1,5 @@
 // Refresh lifecycle: POST /refresh classification, simulated refresh runs, OTP contexts, grading, webhooks.
-import { log } from '../../lib/log';
+import { log } from '../../platform/log';
 import { historySlips, newSlipAt, settleSlip, unmaskSlip } from './generator';
 import type { AccountRec, ContextRec, RefreshRec, SandboxState } from './state';
 import { sortSlips } from './state';

@@ -1,6 +1,6 @@
 // Protocol-faithful simulator of the SharpSports bet-sync API (see /work/shared/reference/sharpsports-*.txt).
 import http from 'node:http';
-import { listen } from '../../lib/net';
+import { listen } from '../../platform/net';
 import { RefreshEngine } from './engine';
 import { SandboxState, resolveOptions, sortSlips } from './state';
 import type { ScenarioOverrides, SharpSportsSandbox, SharpSportsSandboxOptions } from './types';

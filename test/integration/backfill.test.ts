@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Stack } from '../../lib/stack';
-import { backfillWorkflowId, windowCount, type BetBackfillInput, type BetBackfillResult } from '../../workflows/backfill-messages';
-import { count, startTestStack } from '../helpers/stack';
+import type { Stack } from '../../workers/stack';
+import { backfillWorkflowId, windowCount, type BetBackfillInput, type BetBackfillResult } from '../../workflows/backfill/messages';
+import { count, startTestStack } from '../support/stack';
 
 // 20k sandbox slips placed over ~180 days, backfilled in weekly windows of 250-slip pages, on the
 // real stack: Temporal dev server, chDB, the SharpSports sandbox over loopback HTTP.

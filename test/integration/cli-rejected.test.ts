@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { linehouse } from '../helpers/cli';
-import { tempDir } from '../helpers/stack';
+import { linehouse } from '../support/cli';
+import { tempDir } from '../support/stack';
 
 // `linehouse rejected list|replay` as a user runs them, each in its own process on the embedded
 // warehouse: a slip an older release set aside (a rule since relaxed) is listed, replayed once,

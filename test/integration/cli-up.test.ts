@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSharpSportsSandbox, type SharpSportsSandbox } from '../../sandbox/sharpsports';
-import { exited, freshPorts, linehouse, startUp, waitHealthy } from '../helpers/cli';
-import { tempDir } from '../helpers/stack';
+import { exited, freshPorts, linehouse, startUp, waitHealthy } from '../support/cli';
+import { tempDir } from '../support/stack';
 
 /**
  * The external contract, as a user runs it: `linehouse up` in its own process, `refresh --wait`,

@@ -6,14 +6,14 @@ import path from 'node:path';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { createClvActivities } from '../../activities/clv';
+import { createClvActivities } from '../../activities/clv/clv';
 import { parseArgs, run as clvCli } from '../../cli/clv';
-import { createAdminServer } from '../../lib/admin-server';
-import type { RefreshClvResult } from '../../lib/clv';
-import { runFilePath } from '../../lib/stack';
-import { createWarehouse, insertRows, queryRows, type Warehouse } from '../../lib/warehouse/client';
-import { migrate } from '../../lib/warehouse/migrate';
-import { tempDir } from '../helpers/stack';
+import { createAdminServer } from '../../workers/admin-server';
+import type { RefreshClvResult } from '../../clv';
+import { runFilePath } from '../../workers/stack';
+import { createWarehouse, insertRows, queryRows, type Warehouse } from '../../platform/warehouse/client';
+import { migrate } from '../../platform/warehouse/migrate';
+import { tempDir } from '../support/stack';
 
 // Who runs refreshClv: `linehouse clv` (in-process or through up's admin endpoint) and the
 // Temporal activity. Each must resolve events and store closes; --no-refresh must not.

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { materializeClosingLines, resolveEvents } from '../../lib/clv';
-import { createWarehouse, insertRows, queryRows, type Warehouse } from '../../lib/warehouse/client';
-import { loadMigrations, migrate } from '../../lib/warehouse/migrate';
-import { tempDir } from '../helpers/stack';
+import { materializeClosingLines, resolveEvents } from '../../clv';
+import { createWarehouse, insertRows, queryRows, type Warehouse } from '../../platform/warehouse/client';
+import { loadMigrations, migrate } from '../../platform/warehouse/migrate';
+import { tempDir } from '../support/stack';
 
 // Stored closes must equal the live computation (closing_lines_live, the 0007 view) row for row,
 // through every way a stored close can go stale. bet_clv_live is bet_clv_at over

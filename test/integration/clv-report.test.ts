@@ -7,13 +7,13 @@ import path from 'node:path';
 import { chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { run as clvCli } from '../../cli/clv';
-import { createAdminServer } from '../../lib/admin-server';
-import { REPO_ROOT } from '../../lib/paths';
-import { bindAsHex, clvReport, REPORT_TITLE, warehouseRunner, type ClvReport } from '../../lib/report';
-import { runFilePath } from '../../lib/stack';
-import { createWarehouse, insertRows, queryRows, runSql, type Warehouse } from '../../lib/warehouse/client';
-import { migrate } from '../../lib/warehouse/migrate';
-import { tempDir } from '../helpers/stack';
+import { createAdminServer } from '../../workers/admin-server';
+import { REPO_ROOT } from '../../platform/paths';
+import { bindAsHex, clvReport, REPORT_TITLE, warehouseRunner, type ClvReport } from '../../clv/report';
+import { runFilePath } from '../../workers/stack';
+import { createWarehouse, insertRows, queryRows, runSql, type Warehouse } from '../../platform/warehouse/client';
+import { migrate } from '../../platform/warehouse/migrate';
+import { tempDir } from '../support/stack';
 
 // Independent arithmetic (not lib/odds): American → decimal, multiplicative de-vig of a two-way market.
 const dec = (a: number) => (a > 0 ? 1 + a / 100 : 1 + 100 / -a);

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { refreshClv, resolveEvents } from '../../lib/clv';
-import { createWarehouse, insertRows, queryRows, type Warehouse } from '../../lib/warehouse/client';
-import { migrate } from '../../lib/warehouse/migrate';
-import { tempDir } from '../helpers/stack';
+import { refreshClv, resolveEvents } from '../../clv';
+import { createWarehouse, insertRows, queryRows, type Warehouse } from '../../platform/warehouse/client';
+import { migrate } from '../../platform/warehouse/migrate';
+import { tempDir } from '../support/stack';
 
 // Each feed names teams its own way. A close quoted by BoltOdds as "LA Lakers" or by SharpAPI as
 // "L.A. Lakers" (home and away swapped) must meet a SharpSports bet on "Los Angeles Lakers".

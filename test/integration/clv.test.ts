@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { resolveEvents, unresolvedBets, type ResolveResult } from '../../lib/clv';
-import { createWarehouse, insertRows, queryRows, type Warehouse } from '../../lib/warehouse/client';
-import { migrate } from '../../lib/warehouse/migrate';
-import { tempDir } from '../helpers/stack';
+import { resolveEvents, unresolvedBets, type ResolveResult } from '../../clv';
+import { createWarehouse, insertRows, queryRows, type Warehouse } from '../../platform/warehouse/client';
+import { migrate } from '../../platform/warehouse/migrate';
+import { tempDir } from '../support/stack';
 
 // Independent arithmetic (deliberately not lib/odds): American → decimal, multiplicative and
 // additive de-vig of a two-way market.

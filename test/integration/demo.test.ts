@@ -1,8 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { freshPorts, linehouse } from '../helpers/cli';
-import { tempDir } from '../helpers/stack';
+import { freshPorts, linehouse } from '../support/cli';
+import { tempDir } from '../support/stack';
 
 /**
  * The README's first command. The demo checks itself (every sandbox slip in the warehouse exactly

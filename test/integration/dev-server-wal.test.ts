@@ -2,12 +2,12 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort } from '../../lib/net';
-import { startDevServer, type DevServer } from '../../lib/temporal/dev-server';
-import { tempDir } from '../helpers/stack';
+import { freePort } from '../../platform/net';
+import { startDevServer, type DevServer } from '../../platform/temporal/dev-server';
+import { tempDir } from '../support/stack';
 
 /**
- * The embedded dev server keeps its SQLite file in write-ahead-log mode (lib/temporal/dev-server.ts
+ * The embedded dev server keeps its SQLite file in write-ahead-log mode (platform/temporal/dev-server.ts
  * SQLITE_PRAGMAS), and what it committed is there after a restart on the same file.
  */
 describe('embedded Temporal dev server: SQLite in WAL mode', () => {

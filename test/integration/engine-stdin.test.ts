@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { linehouse } from '../helpers/cli';
-import { tempDir } from '../helpers/stack';
+import { linehouse } from '../support/cli';
+import { tempDir } from '../support/stack';
 
 /**
  * chDB reads the host process's standard input as extra data for an INSERT whose data is inline

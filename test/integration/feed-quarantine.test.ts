@@ -4,17 +4,17 @@ import { MockActivityEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocketServer } from 'ws';
 import type { ActivityDeps } from '../../activities/deps';
-import { createFeedActivities } from '../../activities/feeds';
-import { createBoltOddsAdapter } from '../../lib/feeds/boltodds';
-import { createOpticOddsAdapter, opticTickId } from '../../lib/feeds/opticodds';
-import { remapRefused } from '../../lib/feeds/replay';
-import { createSharpApiAdapter } from '../../lib/feeds/sharpapi';
-import { formatSseEvent } from '../../lib/feeds/sse';
-import type { FeedAdapter } from '../../lib/feeds/types';
-import { writeCanonicalRows } from '../../lib/feeds/write-rows';
-import { recordRejection } from '../../lib/rejections';
-import { queryRows, type Warehouse } from '../../lib/warehouse/client';
-import { eventually, migratedWarehouse } from '../helpers/stack';
+import { createFeedActivities } from '../../activities/feeds/feeds';
+import { createBoltOddsAdapter } from '../../feeds/boltodds';
+import { createOpticOddsAdapter, opticTickId } from '../../feeds/opticodds';
+import { remapRefused } from '../../feeds/replay';
+import { createSharpApiAdapter } from '../../feeds/sharpapi';
+import { formatSseEvent } from '../../feeds/sse';
+import type { FeedAdapter } from '../../feeds/types';
+import { writeCanonicalRows } from '../../feeds/write-rows';
+import { recordRejection } from '../../rejections/record';
+import { queryRows, type Warehouse } from '../../platform/warehouse/client';
+import { eventually, migratedWarehouse } from '../support/stack';
 
 // One unusable record among many on the real load path: the feed activity (runFeed), the shared
 // sink, chDB with every migration, each adapter reading a scripted provider over loopback (the

@@ -1,11 +1,11 @@
 import { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../lib/config';
-import { startFeedsRole, type Stack } from '../../lib/stack';
-import { connectWorker } from '../../lib/temporal/connect';
-import { queryRows } from '../../lib/warehouse/client';
-import { count, eventually, startTestStack, tempDir } from '../helpers/stack';
-import { workflowBundle } from '../helpers/time-skipping';
+import { loadConfig } from '../../platform/config';
+import { startFeedsRole, type Stack } from '../../workers/stack';
+import { connectWorker } from '../../platform/temporal/connect';
+import { queryRows } from '../../platform/warehouse/client';
+import { count, eventually, startTestStack, tempDir } from '../support/stack';
+import { workflowBundle } from '../support/time-skipping';
 
 /**
  * Feed sharding on the real stack: the stack is shard `us` (NFL) with every role; a second feeds

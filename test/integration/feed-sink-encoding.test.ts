@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { NativeTickBatch } from '../../lib/feeds/native';
-import { TickBatch } from '../../lib/feeds/tsv';
-import { createWarehouse, insertEncoded, insertRows, queryRows, type Warehouse } from '../../lib/warehouse/client';
-import { migrate } from '../../lib/warehouse/migrate';
+import { NativeTickBatch } from '../../feeds/native';
+import { TickBatch } from '../../feeds/tsv';
+import { createWarehouse, insertEncoded, insertRows, queryRows, type Warehouse } from '../../platform/warehouse/client';
+import { migrate } from '../../platform/warehouse/migrate';
 import type { OddsTick } from '../../schemas/odds';
-import { tempDir } from '../helpers/stack';
+import { tempDir } from '../support/stack';
 
 let ch: Warehouse;
 beforeAll(async () => {

@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createFeedSink, loadCheckpoint } from '../../lib/feeds/sink';
-import { createWarehouse, queryRows, type Warehouse } from '../../lib/warehouse/client';
-import { migrate } from '../../lib/warehouse/migrate';
+import { createFeedSink, loadCheckpoint } from '../../feeds/sink';
+import { createWarehouse, queryRows, type Warehouse } from '../../platform/warehouse/client';
+import { migrate } from '../../platform/warehouse/migrate';
 import type { OddsTick } from '../../schemas/odds';
 import { OddsTickSchema } from '../../schemas/odds';
-import { tempDir } from '../helpers/stack';
+import { tempDir } from '../support/stack';
 
 let ch: Warehouse;
 beforeAll(async () => {

@@ -2,9 +2,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startBoltOddsSandbox, type BoltOddsSandbox } from '../../sandbox/boltodds';
 import { startOpticOddsSandbox, type OpticOddsSandbox } from '../../sandbox/opticodds';
 import { startSharpApiSandbox, type SharpApiSandbox } from '../../sandbox/sharpapi';
-import { cliQuery, exited, freshPorts, startUp, waitHealthy } from '../helpers/cli';
-import { tempDir } from '../helpers/stack';
-import { latestBoltOdds, subscribedBoltOdds } from '../reliability/helpers/compare';
+import { cliQuery, exited, freshPorts, startUp, waitHealthy } from '../support/cli';
+import { tempDir } from '../support/stack';
+import { latestBoltOdds, subscribedBoltOdds } from '../support/reliability/compare';
 
 /**
  * SIGKILL `linehouse up` (and its Temporal dev server: the whole process group) in the middle

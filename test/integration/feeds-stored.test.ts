@@ -1,12 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { describeStoredOdds, storedSince, storedTickIds } from '../../lib/feeds/stored';
-import { createWarehouse, insertRows, type Warehouse } from '../../lib/warehouse/client';
-import { migrate } from '../../lib/warehouse/migrate';
+import { describeStoredOdds, storedSince, storedTickIds } from '../../feeds/stored';
+import { createWarehouse, insertRows, type Warehouse } from '../../platform/warehouse/client';
+import { migrate } from '../../platform/warehouse/migrate';
 import { OddsTickSchema, type OddsTick } from '../../schemas/odds';
-import { tempDir } from '../helpers/stack';
+import { tempDir } from '../support/stack';
 
 /**
- * What a restarted consumer learns from the warehouse (lib/feeds/stored.ts) must be the latest
+ * What a restarted consumer learns from the warehouse (feeds/stored.ts) must be the latest
  * stored row, NULLs included: argMax alone skips a NULL and answers with an older row's value.
  */
 let ch: Warehouse;

@@ -1,11 +1,11 @@
 import fs from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createRefreshLoadingActivities } from '../../activities/refresh-loading';
+import { createRefreshLoadingActivities } from '../../activities/refresh/loading';
 import type { ActivityDeps } from '../../activities/deps';
-import { landDelivery } from '../../lib/landing';
-import { queryRows, type Warehouse } from '../../lib/warehouse/client';
+import { landDelivery } from '../../refresh/landing/landing';
+import { queryRows, type Warehouse } from '../../platform/warehouse/client';
 import { normalizeRefreshResponse } from '../../schemas/sharpsports';
-import { migratedWarehouse } from '../helpers/stack';
+import { migratedWarehouse } from '../support/stack';
 
 const fixture = (name: string) => JSON.parse(fs.readFileSync(new URL(`../fixtures/sharpsports/${name}`, import.meta.url), 'utf8'));
 

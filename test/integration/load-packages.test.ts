@@ -1,12 +1,12 @@
 import fs from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { landDelivery } from '../../lib/landing';
-import { loadLanded, loadLandedResponses, responseFromBody, type LandedResponse } from '../../lib/load-packages';
-import { insertRows, queryRows, type Warehouse } from '../../lib/warehouse/client';
-import { migratedWarehouse } from '../helpers/stack';
+import { landDelivery } from '../../refresh/landing/landing';
+import { loadLanded, loadLandedResponses, responseFromBody, type LandedResponse } from '../../refresh/load/load-packages';
+import { insertRows, queryRows, type Warehouse } from '../../platform/warehouse/client';
+import { migratedWarehouse } from '../support/stack';
 
 /**
- * lib/load-packages.ts on chDB: several landed responses load as one package, each exactly once,
+ * refresh/load/load-packages.ts on chDB: several landed responses load as one package, each exactly once,
  * physically; and a package whose writer died between its intent and its markers is finished by
  * the next load that meets one of its responses, without a second copy of any row.
  */
@@ -93,7 +93,7 @@ describe('load packages', () => {
 
   it('finishes a package whose writer died after its intent and before any row', async () => {
     const items = [await landed('pk3-a', 'RRES_pk3_a', ['SLIP_pk3_a1']), await landed('pk3-b', 'RRES_pk3_b', ['SLIP_pk3_b1'])];
-    // What the package's first step writes (lib/load-packages.ts writePackage), and nothing after it.
+    // What the package's first step writes (refresh/load/load-packages.ts writePackage), and nothing after it.
     await insertRows(ch, 'load_markers', [
       { kind: 'load_package_members', key: 'pkg:test-pk3', slips: 0, bets: 0, detail: JSON.stringify(['pk3-a', 'pk3-b']) },
       { kind: 'load_package', key: 'RRES_pk3_a', slips: 0, bets: 0, detail: 'pkg:test-pk3' },

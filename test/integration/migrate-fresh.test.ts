@@ -1,10 +1,10 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { createWarehouse, queryRows, type Warehouse } from '../../lib/warehouse/client';
-import { loadMigrations, migrate, supersededViewDefinitions } from '../../lib/warehouse/migrate';
-import { tempDir } from '../helpers/stack';
+import { createWarehouse, queryRows, type Warehouse } from '../../platform/warehouse/client';
+import { loadMigrations, migrate, supersededViewDefinitions } from '../../platform/warehouse/migrate';
+import { tempDir } from '../support/stack';
 
 /**
- * A fresh warehouse skips view definitions a later migration replaces (lib/warehouse/migrate.ts):
+ * A fresh warehouse skips view definitions a later migration replaces (platform/warehouse/migrate.ts):
  * what it ends with must be exactly what running every statement gives.
  */
 // chDB holds one data directory per process: one warehouse open at a time.

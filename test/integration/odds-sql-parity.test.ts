@@ -1,11 +1,11 @@
 import { mulberry32 } from '../../sandbox/prng';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { evAtClose, parlayEvAtClose, parlayPriceClv, pointsClv, priceClv } from '../../lib/odds/clv';
-import { additiveShift, DEVIG_METHODS, devig, devigAdditive, devigMultiplicative, devigPower, devigShin, overround, powerK, shinZ } from '../../lib/odds/devig';
-import { americanToDecimal, decimalToAmerican, impliedProbability } from '../../lib/odds/price';
-import { createWarehouse, queryRows, type Warehouse } from '../../lib/warehouse/client';
-import { loadMigrations, migrate } from '../../lib/warehouse/migrate';
-import { tempDir } from '../helpers/stack';
+import { evAtClose, parlayEvAtClose, parlayPriceClv, pointsClv, priceClv } from '../oracles/clv';
+import { additiveShift, DEVIG_METHODS, devig, devigAdditive, devigMultiplicative, devigPower, devigShin, overround, powerK, shinZ } from '../oracles/devig';
+import { americanToDecimal, decimalToAmerican, impliedProbability } from '../../odds/price';
+import { createWarehouse, queryRows, type Warehouse } from '../../platform/warehouse/client';
+import { loadMigrations, migrate } from '../../platform/warehouse/migrate';
+import { tempDir } from '../support/stack';
 
 /**
  * The lh_* SQL functions of sql/0006_odds_functions.sql against lib/odds on seeded random inputs,

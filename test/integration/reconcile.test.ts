@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Stack } from '../../lib/stack';
-import type { ReconcilePendingInput, ReconcilePendingResult } from '../../workflows/backfill-messages';
-import { createBackfillActivities } from '../../activities/backfill';
-import type { SharpSportsClient } from '../../lib/sharpsports-client';
-import { insertRows } from '../../lib/warehouse/client';
-import { count, eventually, startTestStack } from '../helpers/stack';
+import type { Stack } from '../../workers/stack';
+import type { ReconcilePendingInput, ReconcilePendingResult } from '../../workflows/backfill/messages';
+import { createBackfillActivities } from '../../activities/backfill/backfill';
+import type { SharpSportsClient } from '../../refresh/sharpsports-client';
+import { insertRows } from '../../platform/warehouse/client';
+import { count, eventually, startTestStack } from '../support/stack';
 
 /**
  * A grade refresh whose webhook never reaches linehouse (SharpSports gave up retrying while it was

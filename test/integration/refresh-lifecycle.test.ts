@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Stack } from '../../lib/stack';
-import { queryRows } from '../../lib/warehouse/client';
-import { accountWorkflowId, bettorWorkflowId, progressQuery, submitOtp, type BettorRefreshResult } from '../../workflows/messages';
-import { count, eventually, startTestStack } from '../helpers/stack';
+import type { Stack } from '../../workers/stack';
+import { queryRows } from '../../platform/warehouse/client';
+import { accountWorkflowId, bettorWorkflowId, progressQuery, submitOtp, type BettorRefreshResult } from '../../workflows/refresh/messages';
+import { count, eventually, startTestStack } from '../support/stack';
 
 /**
  * The whole lifecycle on real parts: Temporal dev server, chDB, the SharpSports sandbox over

@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createWarehouse, insertRows, queryRows, type Warehouse } from '../../lib/warehouse/client';
-import { migrate } from '../../lib/warehouse/migrate';
+import { createWarehouse, insertRows, queryRows, type Warehouse } from '../../platform/warehouse/client';
+import { migrate } from '../../platform/warehouse/migrate';
 import { OddsTickSchema, type OddsTick } from '../../schemas/odds';
-import { compareBoltOdds, emptyComparison } from '../reliability/helpers/compare';
-import { tempDir } from '../helpers/stack';
+import { compareBoltOdds, emptyComparison } from '../support/reliability/compare';
+import { tempDir } from '../support/stack';
 
 /**
  * The reliability suites' BoltOdds comparison is itself a claim: it must see a suspension that

@@ -1,11 +1,11 @@
 import { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createActivities } from '../../activities';
-import { createSharpSportsClient } from '../../lib/sharpsports-client';
-import type { Stack } from '../../lib/stack';
-import { createCadenceSchedule, deleteSchedule, scheduleId } from '../../lib/temporal/schedules';
-import { eventually, startTestStack } from '../helpers/stack';
-import { workflowBundle } from '../helpers/time-skipping';
+import { createSharpSportsClient } from '../../refresh/sharpsports-client';
+import type { Stack } from '../../workers/stack';
+import { createCadenceSchedule, deleteSchedule, scheduleId } from '../../workers/schedules';
+import { eventually, startTestStack } from '../support/stack';
+import { workflowBundle } from '../support/time-skipping';
 
 // Schedules need a real server: the time-skipping test server does not implement them
 // (temporalio/sdk-java#1954). Dev server, chDB and the SharpSports sandbox, in real time:

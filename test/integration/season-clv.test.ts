@@ -1,11 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { refreshClv } from '../../lib/clv';
-import type { Stack } from '../../lib/stack';
-import { queryRows } from '../../lib/warehouse/client';
+import { refreshClv } from '../../clv';
+import type { Stack } from '../../workers/stack';
+import { queryRows } from '../../platform/warehouse/client';
 import { Season, americanToDecimal, type SeasonGame, type SeasonMarket, type SeasonSide } from '../../sandbox/season';
 import type { SandboxSlip } from '../../sandbox/sharpsports';
 import { SEASON_SCENARIOS } from '../../sandbox/sharpsports/season';
-import { count, eventually, startTestStack } from '../helpers/stack';
+import { count, eventually, startTestStack } from '../support/stack';
 
 /**
  * A short season through the real stack (Temporal dev server, chDB, the four simulators on

@@ -6,10 +6,10 @@ import path from 'node:path';
 import tls from 'node:tls';
 import { Connection } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../lib/config';
-import { freePort } from '../../lib/stack';
-import { connectClient, connectionOptions, connectWorker } from '../../lib/temporal/connect';
-import { startDevServer, type DevServer } from '../../lib/temporal/dev-server';
+import { loadConfig } from '../../platform/config';
+import { freePort } from '../../workers/stack';
+import { connectClient, connectionOptions, connectWorker } from '../../platform/temporal/connect';
+import { startDevServer, type DevServer } from '../../platform/temporal/dev-server';
 
 // `temporal server start-dev` (CLI 1.9) has no TLS flags, so a TLS terminator in front of it
 // plays the part of the cluster's frontend (or the load balancer before it): it demands a client

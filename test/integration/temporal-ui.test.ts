@@ -2,12 +2,12 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { REPO_ROOT } from '../../lib/paths';
-import { freePort, type Stack } from '../../lib/stack';
-import { createCadenceSchedule, createClvSchedule, scheduleId } from '../../lib/temporal/schedules';
-import { backfillWorkflowId, type BetBackfillInput } from '../../workflows/backfill-messages';
-import { bettorWorkflowId, accountWorkflowId, feedWorkflowId } from '../../workflows/messages';
-import { eventually, startTestStack } from '../helpers/stack';
+import { REPO_ROOT } from '../../platform/paths';
+import { freePort, type Stack } from '../../workers/stack';
+import { createCadenceSchedule, createClvSchedule, scheduleId } from '../../workers/schedules';
+import { backfillWorkflowId, type BetBackfillInput } from '../../workflows/backfill/messages';
+import { bettorWorkflowId, accountWorkflowId, feedWorkflowId } from '../../workflows/refresh/messages';
+import { eventually, startTestStack } from '../support/stack';
 
 // The README's "Temporal UI" filters, typed into the dev server's own UI in headless Chromium.
 const RESULTS = path.join(REPO_ROOT, 'test-results');

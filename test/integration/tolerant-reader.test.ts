@@ -1,13 +1,13 @@
 import crypto from 'node:crypto';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Stack } from '../../lib/stack';
-import { recordRejection } from '../../lib/rejections';
-import { listRejections, replayRejections } from '../../lib/replay';
-import { SLIP_SOURCE } from '../../lib/quarantine';
-import { queryRows } from '../../lib/warehouse/client';
-import { signHookHmac } from '../../lib/webhook/hmac';
-import { count, eventually, startTestStack } from '../helpers/stack';
+import type { Stack } from '../../workers/stack';
+import { recordRejection } from '../../rejections/record';
+import { listRejections, replayRejections } from '../../rejections/replay';
+import { SLIP_SOURCE } from '../../rejections/quarantine';
+import { queryRows } from '../../platform/warehouse/client';
+import { signHookHmac } from '../../refresh/webhook/hmac';
+import { count, eventually, startTestStack } from '../support/stack';
 
 // The tolerant reader on the real stack (Temporal dev server, chDB, the receiver and workflows):
 // harmless oddities load, one unusable slip refuses only itself, and refused data replays once.

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { appendRows, createWarehouse, insertRows, lookupByKey, queryRows, type Warehouse } from '../../lib/warehouse/client';
-import { tempDir } from '../helpers/stack';
+import { appendRows, createWarehouse, insertRows, lookupByKey, queryRows, type Warehouse } from '../../platform/warehouse/client';
+import { tempDir } from '../support/stack';
 
 /**
  * appendRows and lookupByKey on a real chDB: concurrent calls share statements (fewer parts; one

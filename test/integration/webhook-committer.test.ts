@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { landDelivery, type LandedDelivery } from '../../lib/landing';
-import { createWarehouse, queryRows, type Warehouse } from '../../lib/warehouse/client';
-import { migrate } from '../../lib/warehouse/migrate';
-import { createLandingCommitter } from '../../lib/webhook/committer';
-import { openLandingStore, type LandingStore } from '../../lib/webhook/landing-store';
-import { tempDir } from '../helpers/stack';
+import { landDelivery, type LandedDelivery } from '../../refresh/landing/landing';
+import { createWarehouse, queryRows, type Warehouse } from '../../platform/warehouse/client';
+import { migrate } from '../../platform/warehouse/migrate';
+import { createLandingCommitter } from '../../refresh/webhook/committer';
+import { openLandingStore, type LandingStore } from '../../refresh/webhook/landing-store';
+import { tempDir } from '../support/stack';
 
 /**
  * The receiver's group commit on a real chDB (no Temporal): deliveries that arrive together land

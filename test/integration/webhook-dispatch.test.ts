@@ -2,11 +2,11 @@ import crypto from 'node:crypto';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Stack } from '../../lib/stack';
-import { signHookHmac } from '../../lib/webhook/hmac';
-import { createWebhookServer, listen, type WebhookServer } from '../../lib/webhook/receiver';
-import { accountWorkflowId, type RefreshResponseRef } from '../../workflows/messages';
-import { count, eventually, startTestStack } from '../helpers/stack';
+import type { Stack } from '../../workers/stack';
+import { signHookHmac } from '../../refresh/webhook/hmac';
+import { createWebhookServer, listen, type WebhookServer } from '../../refresh/webhook/receiver';
+import { accountWorkflowId, type RefreshResponseRef } from '../../workflows/refresh/messages';
+import { count, eventually, startTestStack } from '../support/stack';
 
 /**
  * The hand-over to Temporal happens after the 200. A delivery whose every dispatch attempt failed

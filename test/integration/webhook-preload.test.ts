@@ -2,20 +2,20 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createRefreshRequestActivities } from '../../activities/refresh-requests';
+import { createRefreshRequestActivities } from '../../activities/refresh/requests';
 import type { ActivityDeps } from '../../activities/deps';
-import { landDelivery, refFromResponse, unloadedDeliveries } from '../../lib/landing';
-import { responseFromBody } from '../../lib/load-packages';
-import { listen } from '../../lib/net';
-import { insertRows, queryRows, type Warehouse } from '../../lib/warehouse/client';
-import { signHookHmac } from '../../lib/webhook/hmac';
-import { createPreloader } from '../../lib/webhook/preloader';
-import { createWebhookServer, type WebhookServer } from '../../lib/webhook/receiver';
-import type { RefreshResponseRef } from '../../workflows/messages';
-import { eventually, migratedWarehouse } from '../helpers/stack';
+import { landDelivery, refFromResponse, unloadedDeliveries } from '../../refresh/landing/landing';
+import { responseFromBody } from '../../refresh/load/load-packages';
+import { listen } from '../../platform/net';
+import { insertRows, queryRows, type Warehouse } from '../../platform/warehouse/client';
+import { signHookHmac } from '../../refresh/webhook/hmac';
+import { createPreloader } from '../../refresh/webhook/preloader';
+import { createWebhookServer, type WebhookServer } from '../../refresh/webhook/receiver';
+import type { RefreshResponseRef } from '../../workflows/refresh/messages';
+import { eventually, migratedWarehouse } from '../support/stack';
 
 /**
- * The receiver's load stage (lib/webhook/preloader.ts) on chDB, without Temporal: `dispatch`
+ * The receiver's load stage (refresh/webhook/preloader.ts) on chDB, without Temporal: `dispatch`
  * collects what would be signalled. While busy, a landed 200 is loaded here and handed over with
  * its counts; otherwise it is handed over at once and left to the workflow. The sweep and
  * findLandedResponse treat a response the receiver loaded as not yet taken over by a workflow.

@@ -1,11 +1,11 @@
 import crypto from 'node:crypto';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Stack } from '../../lib/stack';
-import { queryRows } from '../../lib/warehouse/client';
-import { signHookHmac } from '../../lib/webhook/hmac';
-import { accountWorkflowId } from '../../workflows/messages';
-import { count, eventually, startTestStack } from '../helpers/stack';
+import type { Stack } from '../../workers/stack';
+import { queryRows } from '../../platform/warehouse/client';
+import { signHookHmac } from '../../refresh/webhook/hmac';
+import { accountWorkflowId } from '../../workflows/refresh/messages';
+import { count, eventually, startTestStack } from '../support/stack';
 
 let stack: Stack;
 const secret = 'whsec-test-0123456789';

@@ -1,10 +1,10 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { closeRun, runCrashWindows, FEED_POINTS, SHARPSPORTS_POINTS, type CrashRunResult } from './helpers/crash-run';
-import { compareAll } from './helpers/compare';
+import { closeRun, runCrashWindows, FEED_POINTS, SHARPSPORTS_POINTS, type CrashRunResult } from '../support/reliability/crash-run';
+import { compareAll } from '../support/reliability/compare';
 
 /**
  * Issue 7: SIGKILL `linehouse up` (its whole process group: worker, receiver, feeds, chDB and
- * the Temporal dev server) at every armed failpoint of lib/failpoints.ts — before an insert,
+ * the Temporal dev server) at every armed failpoint of platform/failpoints.ts — before an insert,
  * during one, after rows but before the feed checkpoint, the page's load marker or the
  * activity's completion — and at seeded random moments, restarting it on the same data dir each
  * time. The providers run here, outside the killed group. At the end the warehouse is compared

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startOpticOddsSandbox, type OpticOddsSandbox } from '../../sandbox/opticodds';
-import { cliQuery, exited, freshPorts, startUp, waitHealthy } from '../helpers/cli';
-import { tempDir } from '../helpers/stack';
+import { cliQuery, exited, freshPorts, startUp, waitHealthy } from '../support/cli';
+import { tempDir } from '../support/stack';
 
 /**
  * A fresh install's OpticOdds consumer dies (SIGKILL of `linehouse up` and its dev server) after

@@ -1,9 +1,9 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Stack } from '../../lib/stack';
-import { count, eventually, startTestStack } from '../helpers/stack';
-import { PLAIN, diffAccount, loadsPerResponse, refreshAccount } from './helpers-providers/sharpsports-stack';
+import type { Stack } from '../../workers/stack';
+import { count, eventually, startTestStack } from '../support/stack';
+import { PLAIN, diffAccount, loadsPerResponse, refreshAccount } from '../support/providers/sharpsports-stack';
 
 /**
  * A refresh request that reached SharpSports from a process that died before recording the

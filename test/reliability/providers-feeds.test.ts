@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Stack } from '../../lib/stack';
-import { queryRows } from '../../lib/warehouse/client';
-import { feedWorkflowId } from '../../workflows/messages';
-import { count, eventually, startTestStack } from '../helpers/stack';
+import type { Stack } from '../../workers/stack';
+import { queryRows } from '../../platform/warehouse/client';
+import { feedWorkflowId } from '../../workflows/refresh/messages';
+import { count, eventually, startTestStack } from '../support/stack';
 
 /**
  * Feed misbehaviour on the real stack (Temporal feed workflows, heartbeating consumers, the shared

@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Stack } from '../../lib/stack';
-import { queryRows } from '../../lib/warehouse/client';
-import { accountWorkflowId, type AccountRefreshResult } from '../../workflows/messages';
-import { count, eventually, startTestStack } from '../helpers/stack';
-import { PLAIN, activityAttempts, diffAccount, loadsPerResponse, refreshAccount } from './helpers-providers/sharpsports-stack';
+import type { Stack } from '../../workers/stack';
+import { queryRows } from '../../platform/warehouse/client';
+import { accountWorkflowId, type AccountRefreshResult } from '../../workflows/refresh/messages';
+import { count, eventually, startTestStack } from '../support/stack';
+import { PLAIN, activityAttempts, diffAccount, loadsPerResponse, refreshAccount } from '../support/providers/sharpsports-stack';
 
 /**
  * SharpSports misbehaving on the real stack: Temporal dev server, chDB, the SharpSports sandbox

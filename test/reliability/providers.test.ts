@@ -1,8 +1,8 @@
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { defaultPolicy, type RefreshPolicy } from '../../lib/config';
-import { createTimeSkippingEnv } from '../helpers/time-skipping';
-import { boundViolations, runStorm, spacingViolations, type Decide } from './helpers-providers/scripted-fake';
+import { defaultPolicy, type RefreshPolicy } from '../../platform/config';
+import { createTimeSkippingEnv } from '../support/time-skipping';
+import { boundViolations, runStorm, spacingViolations, type Decide } from '../support/providers/scripted-fake';
 
 /**
  * SharpSports misbehaving for long stretches, on the time-skipping server with production

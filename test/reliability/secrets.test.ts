@@ -4,16 +4,16 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../lib/config';
-import { REPO_ROOT } from '../../lib/paths';
-import { readRunFile } from '../../lib/stack';
-import { signHookHmac } from '../../lib/webhook/hmac';
+import { loadConfig } from '../../platform/config';
+import { REPO_ROOT } from '../../platform/paths';
+import { readRunFile } from '../../workers/stack';
+import { signHookHmac } from '../../refresh/webhook/hmac';
 import { startBoltOddsSandbox, type BoltOddsSandbox } from '../../sandbox/boltodds/server';
 import { startOpticOddsSandbox, type OpticOddsSandbox } from '../../sandbox/opticodds';
 import { startSharpApiSandbox, type SharpApiSandbox } from '../../sandbox/sharpapi';
 import { startSharpSportsSandbox, type SharpSportsSandbox } from '../../sandbox/sharpsports';
-import { exited, freshPorts, linehouse, startUp, waitHealthy } from '../helpers/cli';
-import { tempDir } from '../helpers/stack';
+import { exited, freshPorts, linehouse, startUp, waitHealthy } from '../support/cli';
+import { tempDir } from '../support/stack';
 
 /**
  * `linehouse up` as a child with distinctive keys for all four providers and the webhook secret,

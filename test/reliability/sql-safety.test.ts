@@ -4,16 +4,16 @@ import path from 'node:path';
 import ts from 'typescript';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createAdminServer } from '../../lib/admin-server';
-import { createFeedSink } from '../../lib/feeds/sink';
-import { listen } from '../../lib/net';
-import { REPO_ROOT } from '../../lib/paths';
-import { adminRunner, clvReport, warehouseRunner } from '../../lib/report/clv-report';
-import type { Stack } from '../../lib/stack';
-import { queryRows } from '../../lib/warehouse/client';
-import { signHookHmac } from '../../lib/webhook/hmac';
+import { createAdminServer } from '../../workers/admin-server';
+import { createFeedSink } from '../../feeds/sink';
+import { listen } from '../../platform/net';
+import { REPO_ROOT } from '../../platform/paths';
+import { adminRunner, clvReport, warehouseRunner } from '../../clv/report/clv-report';
+import type { Stack } from '../../workers/stack';
+import { queryRows } from '../../platform/warehouse/client';
+import { signHookHmac } from '../../refresh/webhook/hmac';
 import { OddsTickSchema } from '../../schemas/odds';
-import { count, eventually, startTestStack } from '../helpers/stack';
+import { count, eventually, startTestStack } from '../support/stack';
 
 /**
  * Every value that reaches ClickHouse is bound as a query parameter or sent as data. Hostile
@@ -135,18 +135,18 @@ describe('SQL safety: hostile strings through every path', () => {
 
 /** Interpolations allowed in SQL template literals: identifiers and fixed fragments, never values. */
 const ALLOWED: Record<string, string[]> = {
-  // CLICKHOUSE_DATABASE, validated as an identifier in lib/config.ts; insertEncoded: table and column names checked
-  // against a plain-identifier pattern, SELECT expressions fixed in lib/feeds/native.ts, and the file() source names a
+  // CLICKHOUSE_DATABASE, validated as an identifier in platform/config.ts; insertEncoded: table and column names checked
+  // against a plain-identifier pattern, SELECT expressions fixed in feeds/native.ts, and the file() source names a
   // staging file linehouse itself created (rows travel in the file, as data, never in the SQL text).
-  'lib/warehouse/client.ts': ['database', 'table', "enc.columns.join(', ')", "enc.select?.join(', ') ?? '*'", 'source'],
-  'lib/warehouse/cluster-ddl.ts': ['name', 'localName(name)', 'localName(target)', 'localName(table)', 'table', 'o.cluster', 'cluster', 'o.database', 'outside.join(\', \')', 'paren', 'ifNot', 'localBody', 'rest', 'or'], // DDL rewriting of the repo's own migrations; cluster/database are validated identifiers
-  'lib/clv/materialize.ts': ['claims', "deleteFrom('closing_lines_store', clusterOf(ch))"], // a fixed sub-select with bound params; a table name
-  'lib/report/clv-report.ts': ['source', 'ROW_FILTER[rows]', 'src(rows, source)', 'HISTOGRAM', 'BIN'], // SOURCE(): 'bet_clv' or the parameterised view with {…:String} params; fixed filters; the histogram's constant dimension name and bin expression
-  'lib/landing.ts': ['LANDED_REF_COLUMNS', 'hexLiterals'], // unhex('<hex of the id>') literals: no id text reaches the SQL (bound params would queue on chDB's process-wide param chain)
-  'activities/refresh-requests.ts': ['LANDED_REF_COLUMNS'],
+  'platform/warehouse/client.ts': ['database', 'table', "enc.columns.join(', ')", "enc.select?.join(', ') ?? '*'", 'source'],
+  'platform/warehouse/cluster-ddl.ts': ['name', 'localName(name)', 'localName(target)', 'localName(table)', 'table', 'o.cluster', 'cluster', 'o.database', 'outside.join(\', \')', 'paren', 'ifNot', 'localBody', 'rest', 'or'], // DDL rewriting of the repo's own migrations; cluster/database are validated identifiers
+  'clv/materialize.ts': ['claims', "deleteFrom('closing_lines_store', clusterOf(ch))"], // a fixed sub-select with bound params; a table name
+  'clv/report/clv-report.ts': ['source', 'ROW_FILTER[rows]', 'src(rows, source)', 'HISTOGRAM', 'BIN'], // SOURCE(): 'bet_clv' or the parameterised view with {…:String} params; fixed filters; the histogram's constant dimension name and bin expression
+  'refresh/landing/landing.ts': ['LANDED_REF_COLUMNS', 'hexLiterals'], // unhex('<hex of the id>') literals: no id text reaches the SQL (bound params would queue on chDB's process-wide param chain)
+  'activities/refresh/requests.ts': ['LANDED_REF_COLUMNS'],
 };
 const SQL = /\b(SELECT|INSERT INTO|ALTER TABLE|CREATE (TABLE|VIEW|DATABASE|MATERIALIZED)|DELETE FROM|DROP (TABLE|VIEW)|OPTIMIZE TABLE|TRUNCATE|FROM|WHERE|JOIN|GROUP BY|ORDER BY)\b/;
-const SCANNED = ['lib', 'activities', 'workers', 'workflows', 'cli', 'sandbox', 'scripts', 'bin'];
+const SCANNED = ['platform', 'refresh', 'feeds', 'clv', 'odds', 'rejections', 'schemas', 'activities', 'workers', 'workflows', 'cli', 'sandbox', 'scripts', 'bin'];
 
 function* sources(dir: string): Generator<string> {
   if (!fs.existsSync(dir)) return;
@@ -196,9 +196,9 @@ describe('SQL safety: static check', () => {
     fs.mkdirSync(path.join(REPO_ROOT, 'test-results'), { recursive: true });
     const dir = fs.mkdtempSync(path.join(REPO_ROOT, 'test-results', 'sql-scan-'));
     try {
-      fs.mkdirSync(path.join(dir, 'lib'));
-      fs.writeFileSync(path.join(dir, 'lib', 'bad.ts'), "export const q = (id: string) =>\n  `SELECT * FROM bet_slips WHERE id = '${id}'`;\nexport const r = (id: string) => \"SELECT * FROM bets WHERE id = '\" + id;\n");
-      expect(interpolatedSql(dir)).toEqual(['lib/bad.ts:2: ${id}', 'lib/bad.ts:3: + id']);
+      fs.mkdirSync(path.join(dir, 'refresh'));
+      fs.writeFileSync(path.join(dir, 'refresh', 'bad.ts'), "export const q = (id: string) =>\n  `SELECT * FROM bet_slips WHERE id = '${id}'`;\nexport const r = (id: string) => \"SELECT * FROM bets WHERE id = '\" + id;\n");
+      expect(interpolatedSql(dir)).toEqual(['refresh/bad.ts:2: ${id}', 'refresh/bad.ts:3: + id']);
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }

@@ -5,10 +5,10 @@ import v8 from 'node:v8';
 import vm from 'node:vm';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Stack } from '../../lib/stack';
-import { insertRows, queryRows } from '../../lib/warehouse/client';
-import { signHookHmac } from '../../lib/webhook/hmac';
-import { count, eventually, startTestStack } from '../helpers/stack';
+import type { Stack } from '../../workers/stack';
+import { insertRows, queryRows } from '../../platform/warehouse/client';
+import { signHookHmac } from '../../refresh/webhook/hmac';
+import { count, eventually, startTestStack } from '../support/stack';
 
 /**
  * Hostile input at `POST /webhooks/sharpsports`, on the real stack (dev server + chDB + sandbox).

@@ -2,12 +2,12 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { REPO_ROOT } from '../../lib/paths';
-import { readRunFile } from '../../lib/stack';
+import { REPO_ROOT } from '../../platform/paths';
+import { readRunFile } from '../../workers/stack';
 import { loadWebhookInChild } from '../../bench/webhook';
-import { exited, freshPorts, startUp, waitHealthy } from '../helpers/cli';
-import { untilCountReaches } from '../helpers/progress';
-import { tempDir } from '../helpers/stack';
+import { exited, freshPorts, startUp, waitHealthy } from '../support/cli';
+import { untilCountReaches } from '../support/progress';
+import { tempDir } from '../support/stack';
 
 /**
  * 500 req/s of signed, realistic refreshresponse.created deliveries for ~10 s at the real
@@ -87,10 +87,10 @@ describe('webhook receiver under load', () => {
       r.acked.length,
       { pollMs: 2_000, log: (line) => console.log(`[webhook-load] ${line}`) },
     );
-    // Hand-overs wait while arrivals exceed 100/s (lib/webhook/dispatcher.ts): how long loading
+    // Hand-overs wait while arrivals exceed 100/s (refresh/webhook/dispatcher.ts): how long loading
     // trailed the burst, and its pace, are figures too.
     const trailed = (Date.now() - loadEnd) / 1000;
-    // The receiver loads in packages (lib/webhook/preloader.ts); the lifecycle ends when each
+    // The receiver loads in packages (refresh/webhook/preloader.ts); the lifecycle ends when each
     // response's account workflow has recorded its run.
     await untilCountReaches(
       'acknowledged refreshes recorded by their workflows',

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseTime, progressLine } from '../../cli/backfill';
-import { windowAt, windowCount } from '../../workflows/backfill-messages';
+import { windowAt, windowCount } from '../../workflows/backfill/messages';
 
 describe('linehouse backfill: times, windows and the progress line', () => {
   it('reads SharpSports date forms as UTC and refuses anything else with the accepted forms', () => {

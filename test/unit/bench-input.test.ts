@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { fastSse, generateSse } from '../../bench/feed-input';
-import { SseParser } from '../../lib/feeds/sse';
+import { SseParser } from '../../feeds/sse';
 
 // The feed benchmark measures linehouse on fastSse's bytes: they must be the reference stream's.
 describe('bench input', () => {

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { slipToRows, slipVersion } from '../../lib/bet-rows';
+import { slipToRows, slipVersion } from '../../refresh/load/bet-rows';
 import { normalizeRefreshResponse } from '../../schemas/sharpsports';
 
 const fixture = (name: string) => JSON.parse(fs.readFileSync(new URL(`../fixtures/sharpsports/${name}.json`, import.meta.url), 'utf8'));

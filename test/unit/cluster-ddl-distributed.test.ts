@@ -3,8 +3,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { Session } from 'chdb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CLUSTER_SESSION_SETTINGS } from '../../lib/warehouse/cluster-ddl';
-import { bootstrapStatements, loadMigrations, migrationStatements } from '../../lib/warehouse/migrate';
+import { CLUSTER_SESSION_SETTINGS } from '../../platform/warehouse/cluster-ddl';
+import { bootstrapStatements, loadMigrations, migrationStatements } from '../../platform/warehouse/migrate';
 
 // chDB with a two-shard cluster `prod` whose shards nobody listens on: the Distributed statements
 // run exactly as generated (the engine checks the cluster exists, not that it answers), and a

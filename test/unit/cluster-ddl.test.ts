@@ -3,9 +3,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { printDdl } from '../../cli/migrate';
-import { createWarehouse, queryRows, type Warehouse } from '../../lib/warehouse/client';
-import { clusterStatement, deleteFrom, orderByColumns, shardingKeyColumns } from '../../lib/warehouse/cluster-ddl';
-import { bootstrapStatements, loadMigrations, migrate, migrationStatements, SCHEMA_MIGRATIONS_DDL } from '../../lib/warehouse/migrate';
+import { createWarehouse, queryRows, type Warehouse } from '../../platform/warehouse/client';
+import { clusterStatement, deleteFrom, orderByColumns, shardingKeyColumns } from '../../platform/warehouse/cluster-ddl';
+import { bootstrapStatements, loadMigrations, migrate, migrationStatements, SCHEMA_MIGRATIONS_DDL } from '../../platform/warehouse/migrate';
 
 const CLUSTER = { cluster: 'prod', database: 'linehouse' };
 const SINGLE = { database: 'linehouse' };

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { coalescing, LINGER_MS } from '../../lib/warehouse/coalesce';
+import { coalescing, LINGER_MS } from '../../platform/warehouse/coalesce';
 
 /** A batch runner that records each batch and finishes when told to. */
 function recorder(fail: (x: number) => boolean = () => false) {

@@ -2,9 +2,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { ConfigError, ENV_VARIABLES, loadConfig } from '../../lib/config';
-import { REPO_ROOT } from '../../lib/paths';
-import { checkRoles, feedsTaskQueue } from '../../lib/roles';
+import { ConfigError, ENV_VARIABLES, loadConfig } from '../../platform/config';
+import { REPO_ROOT } from '../../platform/paths';
+import { checkRoles, feedsTaskQueue } from '../../workers/roles';
 
 /**
  * docker-compose.yml, .env.example and the Dockerfile checked statically against the code (no
@@ -49,12 +49,12 @@ export function composeProblems(compose: Compose, envExample: Record<string, str
   const problems: string[] = [];
   const services = compose.services;
   const known = new Set(ENV_VARIABLES);
-  const receiver = read('lib/webhook/receiver.ts');
-  const healthServer = read('lib/roles.ts');
+  const receiver = read('refresh/webhook/receiver.ts');
+  const healthServer = read('workers/roles.ts');
   const shards = new Map<string, string>();
   const leagueOwner = new Map<string, string>();
   for (const [name, s] of linehouseServices(compose)) {
-    for (const k of Object.keys(s.environment ?? {})) if (!known.has(k)) problems.push(`${name}: ${k} is not a variable lib/config.ts reads`);
+    for (const k of Object.keys(s.environment ?? {})) if (!known.has(k)) problems.push(`${name}: ${k} is not a variable platform/config.ts reads`);
     const env = envOf(name, s, envExample, problems);
     try {
       const config = loadConfig(env);
@@ -80,7 +80,7 @@ export function composeProblems(compose: Compose, envExample: Record<string, str
       problems.push(`${name}: ${err instanceof ConfigError ? err.message : String(err)}`);
     }
   }
-  if (!/url === '\/healthz'/.test(receiver) || !/'\/healthz'/.test(healthServer)) problems.push('the /healthz route is gone from lib/webhook/receiver.ts or lib/roles.ts');
+  if (!/url === '\/healthz'/.test(receiver) || !/'\/healthz'/.test(healthServer)) problems.push('the /healthz route is gone from refresh/webhook/receiver.ts or workers/roles.ts');
   const ui = services['temporal-ui'];
   if (!ui || substitute(String(ui.environment?.TEMPORAL_ADDRESS ?? ''), envExample, problems, 'temporal-ui') !== 'temporal:7233') problems.push('temporal-ui: TEMPORAL_ADDRESS is not temporal:7233');
   else if (!containerPorts(ui).some((p) => healthText(ui).includes(`:${p}/`))) problems.push("temporal-ui: health check does not call the UI's port");
@@ -137,7 +137,7 @@ const compose = () => parse(read('docker-compose.yml'), { merge: true }) as Comp
 const envExample = () => parseEnvFile(read('.env.example'));
 
 describe('docker-compose.yml, .env.example and the Dockerfile', () => {
-  it('the compose file is consistent with lib/config.ts, the routes and itself', () => {
+  it('the compose file is consistent with platform/config.ts, the routes and itself', () => {
     expect(composeProblems(compose(), envExample())).toEqual([]);
     expect(linehouseServices(compose()).map(([n]) => n).sort()).toEqual(['linehouse-feeds-mlb-nhl', 'linehouse-feeds-us', 'linehouse-webhook', 'linehouse-worker']);
   });
@@ -186,7 +186,7 @@ describe('docker-compose.yml, .env.example and the Dockerfile', () => {
 
 describe('the ClickHouse server runs the engine the SQL is tested on', () => {
   it('the compose image is the release chDB embeds (major.minor)', async () => {
-    const { createWarehouse, queryRows } = await import('../../lib/warehouse/client');
+    const { createWarehouse, queryRows } = await import('../../platform/warehouse/client');
     const fs = await import('node:fs');
     const os = await import('node:os');
     const path = await import('node:path');

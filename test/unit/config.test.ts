@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, ENV_VARIABLES, loadConfig } from '../../lib/config';
+import { ConfigError, ENV_VARIABLES, loadConfig } from '../../platform/config';
 
 describe('config', () => {
   it('an empty environment selects the embedded defaults', () => {

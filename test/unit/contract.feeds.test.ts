@@ -1,14 +1,14 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { parseBoltOddsMessage } from '../../lib/feeds/boltodds/message';
-import { BoltOddsState, refusedOutcome } from '../../lib/feeds/boltodds/state';
-import { eventName, FixtureCache, mapOpticOddsEvent, opticSettlementId, opticTickId } from '../../lib/feeds/opticodds';
-import { remapRefused } from '../../lib/feeds/replay';
-import { SharpApiPoller } from '../../lib/feeds/sharpapi/poller';
-import { pollWindow } from '../../lib/feeds/sharpapi/window';
-import type { RefusedRecord } from '../../lib/rejections';
+import { parseBoltOddsMessage } from '../../feeds/boltodds/message';
+import { BoltOddsState, refusedOutcome } from '../../feeds/boltodds/state';
+import { eventName, FixtureCache, mapOpticOddsEvent, opticSettlementId, opticTickId } from '../../feeds/opticodds';
+import { remapRefused } from '../../feeds/replay';
+import { SharpApiPoller } from '../../feeds/sharpapi/poller';
+import { pollWindow } from '../../feeds/sharpapi/window';
+import type { RefusedRecord } from '../../rejections/record';
 import { SharpApiDeltaResponseSchema } from '../../schemas/sharpapi';
-import { createTestFeedContext } from '../helpers/feed-context';
+import { createTestFeedContext } from '../support/feed-context';
 
 // The tolerant reader's contract, per provider: messages that vary every cosmetic aspect the docs
 // leave open, with a random subset of records made unusable. Every usable record loads as exactly

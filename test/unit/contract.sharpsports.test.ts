@@ -1,8 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { normalizeRefreshResponse, readSlips } from '../../schemas/sharpsports';
-import { slipToRows } from '../../lib/bet-rows';
-import { jsonFixtures } from '../helpers/fixtures';
+import { slipToRows } from '../../refresh/load/bet-rows';
+import { jsonFixtures } from '../support/fixtures';
 
 // Generated payloads from outside the docs' examples: every cosmetic aspect of a refreshResponse
 // varies (id formats, extra fields, nulls in optional fields, unknown enum values, key order,

@@ -11,10 +11,10 @@ import {
   createBoltOddsAdapter,
   parseWhen,
   type BoltOddsAdapterOptions,
-} from '../../lib/feeds/boltodds';
+} from '../../feeds/boltodds';
 import { BoltOddsMessageSchema } from '../../schemas/boltodds';
 import { startBoltOddsSandbox, type BoltOddsSandbox, type BoltOddsSandboxOptions } from '../../sandbox/boltodds';
-import { createTestFeedContext, type TestFeedContext } from '../helpers/feed-context';
+import { createTestFeedContext, type TestFeedContext } from '../support/feed-context';
 
 const KEY = 'test-boltodds-key';
 const RECEIVED = '2025-07-23T19:50:00.000Z';

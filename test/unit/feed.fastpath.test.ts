@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { isBoltOddsOutcome } from '../../lib/feeds/boltodds/fast';
-import { isCopilotEntry, isCopilotOdd } from '../../lib/feeds/opticodds/fast';
+import { isBoltOddsOutcome } from '../../feeds/boltodds/fast';
+import { isCopilotEntry, isCopilotOdd } from '../../feeds/opticodds/fast';
 import { BoltOddsOutcomeSchema } from '../../schemas/boltodds';
-import { FixtureCache, mapOpticOddsEvent } from '../../lib/feeds/opticodds';
+import { FixtureCache, mapOpticOddsEvent } from '../../feeds/opticodds';
 import { CopilotEntrySchema, CopilotOddSchema } from '../../schemas/opticodds';
 import { isOddsTick, OddsTickSchema, type OddsTick } from '../../schemas/odds';
 

@@ -5,10 +5,10 @@ import {
   createOpticOddsAdapter,
   planGroups,
   type OpticOddsAdapterOptions,
-} from '../../lib/feeds/opticodds';
-import { SseParser, type SseEvent } from '../../lib/feeds/sse';
+} from '../../feeds/opticodds';
+import { SseParser, type SseEvent } from '../../feeds/sse';
 import { startOpticOddsSandbox, type OpticOddsSandbox, type OpticOddsSandboxOptions } from '../../sandbox/opticodds';
-import { createTestFeedContext, type TestFeedContext, type TestFeedContextOptions } from '../helpers/feed-context';
+import { createTestFeedContext, type TestFeedContext, type TestFeedContextOptions } from '../support/feed-context';
 
 const KEY = 'optic-test-key';
 const ALL_MARKETS = [...DEFAULT_MARKETS, 'Team Total'];
@@ -57,7 +57,7 @@ describe('SseParser', () => {
     expect(run([...bytes].map((b) => Uint8Array.of(b))).out).toEqual(expected);
   });
 
-  // ASCII chunks skip the UTF-8 decoder (lib/feeds/sse.ts decode): the text must be what the decoder gives.
+  // ASCII chunks skip the UTF-8 decoder (feeds/sse.ts decode): the text must be what the decoder gives.
   it('decodes a broken UTF-8 sequence before an ASCII chunk as the decoder would (U+FFFD), and keeps a U+FEFF inside the stream', () => {
     const broken = [Buffer.from('data: caf'), Uint8Array.of(0xc3), Buffer.from('x\n\n')];
     const reference = new TextDecoder().decode(Buffer.concat(broken));

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { OddsTick } from '../../schemas/odds';
-import type { DescribedOdd, FeedRunContext } from '../../lib/feeds/types';
-import { createTestFeedContext } from '../helpers/feed-context';
-import { caughtUp, sharpApiHarness, sorted, step, type Running } from '../helpers/sharpapi-run';
+import type { DescribedOdd, FeedRunContext } from '../../feeds/types';
+import { createTestFeedContext } from '../support/feed-context';
+import { caughtUp, sharpApiHarness, sorted, step, type Running } from '../support/sharpapi-run';
 
 const { sandbox, runAdapter } = sharpApiHarness();
 
@@ -10,7 +10,7 @@ const { sandbox, runAdapter } = sharpApiHarness();
 const key = (t: Pick<OddsTick, 'league' | 'event_key' | 'market' | 'selection' | 'book' | 'ts' | 'tick_id'>) =>
   [t.league, t.event_key, t.market, t.selection, t.book, t.ts, t.tick_id].join('|');
 
-/** What activities/feeds.ts answers from odds_ticks, over the rows an earlier run emitted (lib/feeds/stored.ts). */
+/** What activities/feeds/feeds.ts answers from odds_ticks, over the rows an earlier run emitted (feeds/stored.ts). */
 function warehouseOf(ticks: OddsTick[]): Pick<FeedRunContext, 'describeOdds' | 'storedTickIds'> {
   return {
     describeOdds: async (ids, atOrBefore) => {

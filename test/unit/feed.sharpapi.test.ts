@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { RatePacer, createSharpApiAdapter, sharpApiTickId } from '../../lib/feeds/sharpapi';
-import { createTestFeedContext } from '../helpers/feed-context';
-import { caughtUp, expectLatestMatchesBook, sharpApiHarness, sorted, step } from '../helpers/sharpapi-run';
+import { RatePacer, createSharpApiAdapter, sharpApiTickId } from '../../feeds/sharpapi';
+import { createTestFeedContext } from '../support/feed-context';
+import { caughtUp, expectLatestMatchesBook, sharpApiHarness, sorted, step } from '../support/sharpapi-run';
 
 const { sandbox, runAdapter } = sharpApiHarness();
 

@@ -1,6 +1,6 @@
 import crypto from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { signHookHmac, verifyHookHmac } from '../../lib/webhook/hmac';
+import { signHookHmac, verifyHookHmac } from '../../refresh/webhook/hmac';
 
 const secret = '}XsOUY&nr#),>~Jqwx|q[9Q$$4Idi:e2dq~Q(eM|_.Pv|Fz)L6%dyI;q$!j0+8';
 const body = Buffer.from('{"event":"bettor.created","sender":"SampleApp","data":{"id":"BTTR_1","internalId":"12345"}}');

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { recentlyLanded, rememberLanded } from '../../lib/landed-responses';
+import { recentlyLanded, rememberLanded } from '../../refresh/landing/landed-responses';
 import type { NormalizedRefreshResponse } from '../../schemas/sharpsports';
-import type { Warehouse } from '../../lib/warehouse/client';
+import type { Warehouse } from '../../platform/warehouse/client';
 
 const rr = (id: string) => ({ id, status: 200, betSlips: [] }) as unknown as NormalizedRefreshResponse;
 // Only the identity of the warehouse matters: entries are kept per warehouse.

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { loadMigrations, splitStatements, supersededViewDefinitions } from '../../lib/warehouse/migrate';
+import { loadMigrations, splitStatements, supersededViewDefinitions } from '../../platform/warehouse/migrate';
 
 describe('migrations', () => {
   it('splits statements on line-ending semicolons and drops comment lines', () => {

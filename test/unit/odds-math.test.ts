@@ -1,6 +1,6 @@
 import { mulberry32 } from '../../sandbox/prng';
 import { describe, expect, it } from 'vitest';
-import { evAtClose, parlayEvAtClose, parlayPriceClv, pointsClv, priceClv } from '../../lib/odds/clv';
+import { evAtClose, parlayEvAtClose, parlayPriceClv, pointsClv, priceClv } from '../oracles/clv';
 import {
   additiveShift,
   BISECTION_STEPS,
@@ -14,8 +14,8 @@ import {
   powerK,
   shinProbabilities,
   shinZ,
-} from '../../lib/odds/devig';
-import { americanToDecimal, decimalToAmerican, impliedProbability } from '../../lib/odds/price';
+} from '../oracles/devig';
+import { americanToDecimal, decimalToAmerican, impliedProbability } from '../../odds/price';
 
 /** |actual − expected| ≤ tol, element by element, with a readable failure. */
 function near(actual: number[] | number, expected: number[] | number, tol: number): void {
@@ -29,7 +29,7 @@ const sum = (xs: number[]) => xs.reduce((s, x) => s + x, 0);
 const rng = mulberry32;
 
 describe('American / decimal / implied', () => {
-  it('matches the worked prices in lib/odds/price.ts and the usual -110', () => {
+  it('matches the worked prices in odds/price.ts and the usual -110', () => {
     expect(americanToDecimal(150)).toBe(2.5);
     expect(americanToDecimal(-200)).toBe(1.5);
     expect(americanToDecimal(-110)).toBeCloseTo(1.9090909090909, 12);

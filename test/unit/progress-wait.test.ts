@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { untilCountReaches } from '../helpers/progress';
+import { untilCountReaches } from '../support/progress';
 
 describe('untilCountReaches (the reliability tests wait on drained work with it)', () => {
   it('waits as long as the count keeps rising, past what a fixed stall window would allow', async () => {

@@ -16,7 +16,7 @@ import {
   SubscriptionUpdatedSchema,
 } from '../../schemas/boltodds';
 
-import { issues, jsonFixtures } from '../helpers/fixtures';
+import { issues, jsonFixtures } from '../support/fixtures';
 
 const { dir: FIXTURES, tested, fixture } = jsonFixtures('boltodds');
 

@@ -7,8 +7,8 @@ import {
   lineOf,
   mapOpticOddsEvent,
   selectionOf,
-} from '../../lib/feeds/opticodds';
-import { SseParser, type SseEvent } from '../../lib/feeds/sse';
+} from '../../feeds/opticodds';
+import { SseParser, type SseEvent } from '../../feeds/sse';
 import {
   CopilotEntrySchema,
   CopilotOddSchema,

@@ -3,7 +3,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import {
   PriceMismatchError, canonicalMarket, parseSharpApiOddsId, sharpApiOddsToTick, sharpApiRemovalTick, sharpApiTickId,
-} from '../../lib/feeds/sharpapi';
+} from '../../feeds/sharpapi';
 import { OddsTickSchema } from '../../schemas/odds';
 import {
   RemovedEntrySchema, SharpApiDeltaResponseSchema, SharpApiErrorSchema, SharpApiOddsSchema, parseRateLimitHeaders,

@@ -21,7 +21,7 @@ import {
   paginated,
 } from '../../schemas/sharpsports';
 
-import { issues, jsonFixtures } from '../helpers/fixtures';
+import { issues, jsonFixtures } from '../support/fixtures';
 const { dir: FIXTURES, tested, fixture } = jsonFixtures('sharpsports');
 
 // Fixtures tested below; the guard test at the end fails if a new fixture is added without a test.

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { teamsMatch } from '../../lib/clv/resolve';
-import { parseGame, parseWhen } from '../../lib/feeds/boltodds/parse';
+import { teamsMatch } from '../../clv/resolve';
+import { parseGame, parseWhen } from '../../feeds/boltodds/parse';
 import { SeasonWorld } from '../../sandbox/boltodds/season-world';
 import { teamNumber } from '../../sandbox/opticodds/catalog';
 import { SeasonScript } from '../../sandbox/opticodds/season-script';

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { openStaging, pidNamespace, reapStaging, writeStagedFile } from '../../lib/warehouse/staging';
+import { openStaging, pidNamespace, reapStaging, writeStagedFile } from '../../platform/warehouse/staging';
 
 /** A PID that belonged to a process that has exited. */
 function deadPid(): number {

@@ -2,8 +2,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../../lib/config';
-import { connectionOptions } from '../../lib/temporal/connect';
+import { ConfigError, loadConfig } from '../../platform/config';
+import { connectionOptions } from '../../platform/temporal/connect';
 
 let dir: string;
 const file = (name: string) => path.join(dir, name);

@@ -1,6 +1,6 @@
 import { ClickHouseError } from '@clickhouse/client';
 import { describe, expect, it } from 'vitest';
-import { describeStatement, warehouseError, WarehouseError } from '../../lib/warehouse/errors';
+import { describeStatement, warehouseError, WarehouseError } from '../../platform/warehouse/errors';
 
 const chdb = { embedded: true, location: '/data/.linehouse/chdb' };
 const server = { embedded: false, location: 'http://ch:8123 (database linehouse)' };

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { bundleKey, cachedWorkflowBundle } from '../../lib/temporal/workflow-bundle';
+import { bundleKey, cachedWorkflowBundle } from '../../platform/temporal/workflow-bundle';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'linehouse-bundle-'));
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
@@ -12,7 +12,7 @@ function fakeRepo(): string {
   for (const [f, text] of Object.entries({
     'workflows/index.ts': "export * from './a';\n",
     'workflows/a.ts': 'export async function a() {}\n',
-    'lib/x.ts': 'export const x = 1;\n',
+    'platform/x.ts': 'export const x = 1;\n',
     'test/t.test.ts': 'it()\n',
     'package-lock.json': '{"lockfileVersion":3}\n',
   })) {
@@ -36,7 +36,7 @@ describe('workflow bundle key', () => {
     const k1 = bundleKey(entry, root);
     expect(k1).not.toBe(k0);
 
-    fs.writeFileSync(path.join(root, 'lib/y.ts'), 'export const y = 2;\n');
+    fs.writeFileSync(path.join(root, 'platform/y.ts'), 'export const y = 2;\n');
     const k2 = bundleKey(entry, root);
     expect(k2).not.toBe(k1);
 

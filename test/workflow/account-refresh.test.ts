@@ -2,11 +2,11 @@ import { Worker } from '@temporalio/worker';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import proto from '@temporalio/proto';
-import { defaultPolicy } from '../../lib/config';
-import { refreshStartAttributes } from '../../lib/temporal/search-attributes';
-import { accountWorkflowId, refreshResponseCreated, submitOtp, type AccountRefreshInput, type AccountRefreshResult } from '../../workflows/messages';
-import { createTimeSkippingEnv, workflowBundle } from '../helpers/time-skipping';
-import { FakeSharpSports, type Attempt } from './fake-sharpsports';
+import { defaultPolicy } from '../../platform/config';
+import { refreshStartAttributes } from '../../platform/temporal/search-attributes';
+import { accountWorkflowId, refreshResponseCreated, submitOtp, type AccountRefreshInput, type AccountRefreshResult } from '../../workflows/refresh/messages';
+import { createTimeSkippingEnv, workflowBundle } from '../support/time-skipping';
+import { FakeSharpSports, type Attempt } from '../support/fakes/sharpsports';
 
 // Production timings: 60 s rate-limit spacing, 5 min webhook wait. The server skips them.
 const policy = defaultPolicy({ SHARPSPORTS_RATE_LIMIT_SECONDS: 60, SHARPSPORTS_WEBHOOK_WAIT_SECONDS: 300, SHARPSPORTS_PAGE_SIZE: 500 });

@@ -1,11 +1,11 @@
 import { MockActivityEnvironment, type TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { createOrchestrationActivities } from '../../activities/orchestration';
-import { defaultPolicy } from '../../lib/config';
-import { accountWorkflowId, refreshResponseCreated, type AccountRefreshResult } from '../../workflows/messages';
-import { createTimeSkippingEnv, workflowBundle } from '../helpers/time-skipping';
-import { FakeSharpSports } from './fake-sharpsports';
+import { createOrchestrationActivities } from '../../activities/refresh/orchestration';
+import { defaultPolicy } from '../../platform/config';
+import { accountWorkflowId, refreshResponseCreated, type AccountRefreshResult } from '../../workflows/refresh/messages';
+import { createTimeSkippingEnv, workflowBundle } from '../support/time-skipping';
+import { FakeSharpSports } from '../support/fakes/sharpsports';
 
 const policy = defaultPolicy({ SHARPSPORTS_RATE_LIMIT_SECONDS: 60, SHARPSPORTS_WEBHOOK_WAIT_SECONDS: 300, SHARPSPORTS_PAGE_SIZE: 500 });
 let env: TestWorkflowEnvironment;

@@ -5,14 +5,14 @@ import { Worker } from '@temporalio/worker';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createActivities } from '../../activities';
-import type { WindowHeartbeat } from '../../activities/backfill';
-import { defaultPolicy } from '../../lib/config';
-import { createSharpSportsClient } from '../../lib/sharpsports-client';
-import { createWarehouse, queryRows } from '../../lib/warehouse/client';
+import type { WindowHeartbeat } from '../../activities/backfill/backfill';
+import { defaultPolicy } from '../../platform/config';
+import { createSharpSportsClient } from '../../refresh/sharpsports-client';
+import { createWarehouse, queryRows } from '../../platform/warehouse/client';
 import { startSharpSportsSandbox, type SharpSportsSandbox } from '../../sandbox/sharpsports';
-import { emptyCounts, windowCount, type BackfillCounts, type BetBackfillInput, type BetBackfillResult } from '../../workflows/backfill-messages';
-import { tempDir } from '../helpers/stack';
-import { createTimeSkippingEnv, workflowBundle } from '../helpers/time-skipping';
+import { emptyCounts, windowCount, type BackfillCounts, type BetBackfillInput, type BetBackfillResult } from '../../workflows/backfill/messages';
+import { tempDir } from '../support/stack';
+import { createTimeSkippingEnv, workflowBundle } from '../support/time-skipping';
 
 const DAY = 86_400_000;
 const KEY = 'sbx-backfill-key';
@@ -29,7 +29,7 @@ afterAll(async () => {
 });
 
 function spawnWorker(dataDir: string, taskQueue: string): { child: ChildProcess; lines: AsyncIterable<string> } {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'test/helpers/backfill-worker.ts'], {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'test/support/backfill-worker.ts'], {
     env: { ...process.env, TEMPORAL_ADDRESS: env.address, TASK_QUEUE: taskQueue, DATA_DIR: dataDir, SANDBOX_URL: sandbox.url, SANDBOX_KEY: KEY },
     stdio: ['ignore', 'ignore', 'pipe'],
   });

@@ -2,16 +2,16 @@ import { Context } from '@temporalio/activity';
 import { Worker } from '@temporalio/worker';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createCadenceActivities } from '../../activities/cadence';
-import { defaultPolicy } from '../../lib/config';
-import { createSharpSportsClient } from '../../lib/sharpsports-client';
-import { createWarehouse, insertRows, type Warehouse } from '../../lib/warehouse/client';
-import { migrate } from '../../lib/warehouse/migrate';
+import { createCadenceActivities } from '../../activities/refresh/cadence';
+import { defaultPolicy } from '../../platform/config';
+import { createSharpSportsClient } from '../../refresh/sharpsports-client';
+import { createWarehouse, insertRows, type Warehouse } from '../../platform/warehouse/client';
+import { migrate } from '../../platform/warehouse/migrate';
 import { startSharpSportsSandbox, type SharpSportsSandbox } from '../../sandbox/sharpsports';
-import type { CadenceRefreshInput, CadenceRefreshResult } from '../../workflows/cadence-messages';
-import { bettorWorkflowId } from '../../workflows/messages';
-import { tempDir } from '../helpers/stack';
-import { createTimeSkippingEnv, workflowBundle } from '../helpers/time-skipping';
+import type { CadenceRefreshInput, CadenceRefreshResult } from '../../workflows/refresh/cadence-messages';
+import { bettorWorkflowId } from '../../workflows/refresh/messages';
+import { tempDir } from '../support/stack';
+import { createTimeSkippingEnv, workflowBundle } from '../support/time-skipping';
 
 // Production spacing (60 s); the server skips the waits between passes.
 const policy = defaultPolicy({ SHARPSPORTS_RATE_LIMIT_SECONDS: 60, SHARPSPORTS_WEBHOOK_WAIT_SECONDS: 300, SHARPSPORTS_PAGE_SIZE: 500 });

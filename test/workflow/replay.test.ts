@@ -3,7 +3,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { bundleWorkflowCode, Worker } from '@temporalio/worker';
 import { describe, expect, it } from 'vitest';
-import { quietRuntime, workflowBundle } from '../helpers/time-skipping';
+import { quietRuntime, workflowBundle } from '../support/time-skipping';
 
 // Histories recorded by `linehouse demo --save-histories test/fixtures/histories` (every refresh
 // status path, webhook-started runs, a backfill, a cadence pass, the three feeds). Today's
@@ -42,7 +42,7 @@ describe('workflow versioning safety (replay of recorded histories)', () => {
   it('negative control: a non-deterministic change to accountRefresh fails every accountRefresh replay', async () => {
     quietRuntime();
     const mutant = await bundleWorkflowCode({
-      workflowsPath: fileURLToPath(new URL('../helpers/mutant-workflows.ts', import.meta.url)),
+      workflowsPath: fileURLToPath(new URL('../support/mutant-workflows.ts', import.meta.url)),
       logger: { info() {}, warn() {}, error() {}, debug() {}, trace() {}, log() {} } as any,
     });
     const accountFiles = (f: string) => f.startsWith('accountRefresh--');
