@@ -1,7 +1,7 @@
 import { ConfigError, loadConfig } from '../platform/config';
-import { readRunFile } from '../workers/stack';
 import { createWarehouse } from '../platform/warehouse/client';
-import { bootstrapStatements, loadMigrations, migrate, migrationStatements, type MigrateOptions } from '../platform/warehouse/migrate';
+import { bootstrapStatements, loadMigrations, loadRepeatables, migrate, migrationStatements, repeatableStatements, type MigrateOptions } from '../platform/warehouse/migrate';
+import { readRunFile } from '../workers/run-file';
 
 /** Every statement migrate would run for the mode, as one script (migrate skips versions already applied). */
 export function printDdl(opts: MigrateOptions): string {
@@ -9,6 +9,8 @@ export function printDdl(opts: MigrateOptions): string {
   const parts = [`-- linehouse migrate --print-ddl (${mode}); versions in schema_migrations are skipped when migrate runs\n`];
   parts.push('-- bootstrap\n' + bootstrapStatements(opts).map((s) => `${s};\n`).join('\n'));
   for (const m of loadMigrations()) parts.push(`-- ${m.file}\n` + migrationStatements(m, opts).map((s) => `${s};\n`).join('\n'));
+  // Views and functions after the migrations, in dependency order, as migrate applies them.
+  for (const r of loadRepeatables()) parts.push(`-- ${r.file}${r.generatedFrom ? ` (generates ${r.name})` : ''}\n` + repeatableStatements(r, opts).map((s) => `${s};\n`).join('\n'));
   return parts.join('\n');
 }
 

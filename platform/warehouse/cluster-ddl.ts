@@ -1,6 +1,7 @@
 /**
  * Production DDL for a replicated, sharded ClickHouse cluster (CLICKHOUSE_CLUSTER), derived from
- * the same parsed sql/ statements the single-node warehouse runs, so the two can never drift.
+ * the same parsed sql/ statements the single-node warehouse runs, so the two can never drift: the
+ * versioned migrations (sql/migrations) and the repeatables (sql/views, sql/functions) alike.
  *
  * Every *MergeTree table T becomes T_local (Replicated*MergeTree, one Keeper path per shard) plus
  * T = Distributed(cluster, database, T_local, key): the table names are the external contract, so
@@ -41,8 +42,9 @@ export interface ClusterOptions {
  * replicated insert deduplication (insert_deduplication_token) still recognises it.
  */
 export const SHARDING_KEYS: Record<string, string> = {
-  // Control table: one row per migration version.
+  // Control tables: one row per migration version, one per repeatable (sql/views, sql/functions).
   schema_migrations: 'cityHash64(version)',
+  schema_repeatables: 'cityHash64(name)',
   // Landing and rejects: the row identity; rejected_messages is append-only, the hash only spreads it.
   webhook_deliveries: 'cityHash64(delivery_id)',
   rejected_messages: 'cityHash64(source, reason, rejected_at)',
@@ -59,7 +61,8 @@ export const SHARDING_KEYS: Record<string, string> = {
   bettors: 'cityHash64(id)',
   bettor_account_events: 'cityHash64(bettor_account_id)',
   // Odds tables by the feed's event key: every tick, settlement, fixture update, per-event fact and
-  // stored close of one feed event share a shard, and the 0008 view's rows land where its ticks do.
+  // stored close of one feed event share a shard, and odds_event_facts_mv's rows land where its
+  // ticks do.
   odds_ticks: 'cityHash64(event_key)',
   settlements: 'cityHash64(event_key)',
   fixtures: 'cityHash64(event_key)',
@@ -70,6 +73,7 @@ export const SHARDING_KEYS: Record<string, string> = {
   team_map: 'cityHash64(source_event_key)',
   feed_checkpoints: 'cityHash64(feed)',
   feed_gaps: 'cityHash64(feed)',
+  feed_starts: 'cityHash64(feed)',
   book_map: 'cityHash64(sharpsports_book)',
 };
 
@@ -105,8 +109,9 @@ const CREATE_MV = /^CREATE MATERIALIZED VIEW (IF NOT EXISTS )?(\w+) TO (\w+) AS\
 const CREATE_VIEW = /^CREATE (OR REPLACE )?VIEW (IF NOT EXISTS )?(\w+) AS\b/;
 const CREATE_FUNCTION = /^CREATE (OR REPLACE )?FUNCTION (\w+) AS\b/;
 const ALTER_TABLE = /^ALTER TABLE (\w+) /;
-// Column changes must reach the Distributed table too, or it could neither insert nor read them.
-const COLUMN_ALTER = /^(ADD|DROP|MODIFY|RENAME|COMMENT) COLUMN\b/;
+// Column changes must reach the Distributed table too, or it could neither insert nor read them;
+// a table's comment (who reads it) belongs on the table users query, the Distributed one.
+const COLUMN_ALTER = /^((ADD|DROP|MODIFY|RENAME|COMMENT) COLUMN|MODIFY COMMENT)\b/;
 
 function unsupported(statement: string, why: string): never {
   throw new Error(`cluster DDL: ${why}: ${statement.slice(0, 100).replace(/\s+/g, ' ')}…`);
@@ -160,7 +165,7 @@ function alterTable(statement: string, o: ClusterOptions): string[] {
   return COLUMN_ALTER.test(rest) ? [local, `ALTER TABLE ${name} ON CLUSTER ${o.cluster} ${rest}`] : [local];
 }
 
-/** One statement of sql/ (or migrate's bootstrap) as the statements a cluster runs, in order. */
+/** One statement of sql/ (a migration, a repeatable or migrate's bootstrap) as the statements a cluster runs, in order. */
 export function clusterStatement(statement: string, o: ClusterOptions): string[] {
   if (CREATE_TABLE.test(statement)) return tableStatements(statement, o);
   if (CREATE_MV.test(statement)) return [materializedView(statement, o)];
@@ -168,7 +173,7 @@ export function clusterStatement(statement: string, o: ClusterOptions): string[]
   if (CREATE_FUNCTION.test(statement)) return [statement.replace(CREATE_FUNCTION, (_m, or = '', name: string) => `CREATE ${or}FUNCTION ${name} ON CLUSTER ${o.cluster} AS`)];
   if (ALTER_TABLE.test(statement)) return alterTable(statement, o);
   // INSERT cannot run ON CLUSTER: it runs once, through the Distributed table, which routes each
-  // row to its shard by the sharding key (0007's book_map rows, 0008's odds_event_facts backfill).
+  // row to its shard by the sharding key (migrations 0007's book_map rows, 0008's odds_event_facts backfill).
   if (/^INSERT INTO \w+\b/.test(statement)) return [statement];
   return unsupported(statement, 'statement kind not handled (extend platform/warehouse/cluster-ddl.ts)');
 }

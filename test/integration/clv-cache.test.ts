@@ -1,12 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { materializeClosingLines, resolveEvents } from '../../clv';
 import { createWarehouse, insertRows, queryRows, type Warehouse } from '../../platform/warehouse/client';
-import { loadMigrations, migrate } from '../../platform/warehouse/migrate';
+import { loadRepeatables, migrate } from '../../platform/warehouse/migrate';
 import { tempDir } from '../support/stack';
 
-// Stored closes must equal the live computation (closing_lines_live, the 0007 view) row for row,
-// through every way a stored close can go stale. bet_clv_live is bet_clv_at over
-// closing_lines_live, built here from the migration text.
+// Stored closes must equal the live computation (closing_lines_live) row for row, through every
+// way a stored close can go stale. bet_clv_live_at is bet_clv_at over closing_lines_live, built
+// here from sql/views/bet_clv_at.sql.
 
 const dec = (a: number) => (a > 0 ? 1 + a / 100 : 1 + 100 / -a);
 const T = (hhmm: string, day = '2026-01-10') => `${day}T${hhmm}:00.000Z`;
@@ -99,9 +99,9 @@ const materialize = () => materializeClosingLines(ch, { graceSeconds: 0, insertL
 const close = async (event: string, book: string, selection: string) =>
   (await queryRows<Row>(ch, 'SELECT price_american, close_ts FROM closing_lines WHERE event_key = {e:String} AND book = {b:String} AND selection = {s:String}', { e: event, b: book, s: selection }))[0];
 
-/** The last definition of a view in the migrations, renamed, with its sources renamed (word-exact). */
+/** The definition of a view (sql/views), renamed, with its sources renamed (word-exact). */
 function viewSql(view: string, renames: Record<string, string>, edit: (sql: string) => string = (s) => s): string {
-  const stmt = loadMigrations().flatMap((m) => m.statements).filter((s) => s.startsWith(`CREATE OR REPLACE VIEW ${view} AS`)).at(-1)!;
+  const stmt = loadRepeatables().find((r) => r.kind === 'view' && r.name === view)!.statements[0];
   let sql = edit(stmt);
   for (const [from, to] of Object.entries(renames)) sql = sql.replace(new RegExp(`\\b${from}\\b`, 'g'), to);
   return sql;
@@ -128,9 +128,17 @@ afterAll(async () => {
 });
 
 describe('bet_clv', () => {
-  it('is bet_clv_at with the defaults written in (the same text)', () => {
-    const lit = viewSql('bet_clv_at', { bet_clv_at: 'bet_clv' }).replace(/\{sharp_book:String\}/g, "'pinnacle'").replace(/\{devig:String\}/g, "'multiplicative'");
-    expect(viewSql('bet_clv', {})).toBe(lit);
+  it('(generated from bet_clv_at by migrate) gives the rows of bet_clv_at with the default parameters', async () => {
+    const gen = loadRepeatables().find((r) => r.name === 'bet_clv')!;
+    expect(gen.generatedFrom).toEqual({ view: 'bet_clv_at', params: { sharp_book: "'pinnacle'", devig: "'multiplicative'" } });
+    const at = await queryRows<Row>(ch, "SELECT * FROM bet_clv_at(sharp_book = 'pinnacle', devig = 'multiplicative') ORDER BY row_kind, bet_id");
+    expect(await queryRows<Row>(ch, 'SELECT * FROM bet_clv ORDER BY row_kind, bet_id')).toEqual(at);
+    // Rows that exercise both parameters: a sharp close found at pinnacle, fair probabilities de-vigged.
+    expect(at.filter((r) => r.sharp_close_decimal !== null && r.sharp_fair_prob !== null).length).toBeGreaterThan(2);
+    expect(new Set(at.map((r) => `${r.sharp_book}/${r.devig_method}`))).toEqual(new Set(['pinnacle/multiplicative']));
+    // Not vacuous: another reference book or method gives other figures for the same bets.
+    for (const other of ["sharp_book = 'circa', devig = 'multiplicative'", "sharp_book = 'pinnacle', devig = 'shin'"])
+      expect(await queryRows<Row>(ch, `SELECT * FROM bet_clv_at(${other}) ORDER BY row_kind, bet_id`), other).not.toEqual(at);
   });
 });
 

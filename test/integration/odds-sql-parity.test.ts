@@ -4,11 +4,11 @@ import { evAtClose, parlayEvAtClose, parlayPriceClv, pointsClv, priceClv } from 
 import { additiveShift, DEVIG_METHODS, devig, devigAdditive, devigMultiplicative, devigPower, devigShin, overround, powerK, shinZ } from '../oracles/devig';
 import { americanToDecimal, decimalToAmerican, impliedProbability } from '../../odds/price';
 import { createWarehouse, queryRows, type Warehouse } from '../../platform/warehouse/client';
-import { loadMigrations, migrate } from '../../platform/warehouse/migrate';
+import { loadRepeatables, migrate } from '../../platform/warehouse/migrate';
 import { tempDir } from '../support/stack';
 
 /**
- * The lh_* SQL functions of sql/0006_odds_functions.sql against lib/odds on seeded random inputs,
+ * The lh_* SQL functions of sql/functions/odds.sql against lib/odds on seeded random inputs,
  * to 1e-9 absolute. The TypeScript runs on the values as ClickHouse read them back (JSON output
  * is exact), so a last-bit difference in parsing a query parameter cannot pass for a formula
  * difference.
@@ -70,7 +70,7 @@ function markets(count: number, n: () => number, seed: number, weight = (u: numb
 }
 
 describe('lh_* SQL functions equal lib/odds (chDB)', () => {
-  it('the migration defines every function', async () => {
+  it('sql/functions/odds.sql defines every function', async () => {
     const names = (await queryRows<{ name: string }>(ch, "SELECT name FROM system.functions WHERE name LIKE 'lh\\_%' ORDER BY name")).map((r) => r.name);
     for (const f of [
       'lh_american_to_decimal', 'lh_decimal_to_american', 'lh_implied_prob', 'lh_overround', 'lh_devig_multiplicative', 'lh_devig_additive', 'lh_additive_shift',
@@ -80,8 +80,8 @@ describe('lh_* SQL functions equal lib/odds (chDB)', () => {
       expect(names).toContain(f);
   });
 
-  it('re-running the migration statements is harmless (CREATE OR REPLACE)', async () => {
-    const m = loadMigrations().find((x) => x.file === '0006_odds_functions.sql');
+  it('re-running the function file is harmless (CREATE OR REPLACE)', async () => {
+    const m = loadRepeatables().find((x) => x.file === 'functions/odds.sql');
     expect(m?.statements.length).toBeGreaterThan(15);
     for (const statement of m!.statements) await ch.command({ query: statement });
     const [r] = await queryRows<{ p: number[] }>(ch, "SELECT lh_devig([1.5, 2.74], 'shin') AS p");

@@ -6,7 +6,7 @@
  *   - price CLV       d_bet / d_close − 1        (same selection, same line)
  *   - points CLV      points gained on a spread or total line
  * The `lh_ev_at_close`, `lh_price_clv`, `lh_points_clv`, `lh_parlay_*` SQL functions in
- * sql/0006_odds_functions.sql are the same formulas. When the bet's line is not quoted at the close
+ * sql/functions/odds.sql are the same formulas. When the bet's line is not quoted at the close
  * the caller reports `line_moved` instead of a price figure; these functions never guess a price.
  */
 

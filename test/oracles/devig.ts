@@ -1,7 +1,7 @@
 /**
  * De-vigging: a book's decimal prices for every outcome of one market → fair probabilities that
  * sum to 1. The same formulas, step for step, are the `lh_*` ClickHouse functions in
- * sql/0006_odds_functions.sql (test/integration/odds-sql-parity.test.ts holds them equal to 1e-9).
+ * sql/functions/odds.sql (test/integration/odds-sql-parity.test.ts holds them equal to 1e-9).
  *
  * Notation: d_i decimal price, π_i = 1/d_i the implied probability, S = Σπ_i the booksum,
  * S − 1 the overround (margin).

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { Session } from 'chdb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLUSTER_SESSION_SETTINGS } from '../../platform/warehouse/cluster-ddl';
-import { bootstrapStatements, loadMigrations, migrationStatements } from '../../platform/warehouse/migrate';
+import { bootstrapStatements, loadMigrations, loadRepeatables, migrationStatements, repeatableStatements } from '../../platform/warehouse/migrate';
 
 // chDB with a two-shard cluster `prod` whose shards nobody listens on: the Distributed statements
 // run exactly as generated (the engine checks the cluster exists, not that it answers), and a
@@ -38,7 +38,11 @@ describe('generated Distributed DDL on chDB with a cluster defined', () => {
     s = new Session(path.join(dir, 'chdb'), { connectionArgs: [`--config-file=${path.join(dir, 'cluster.xml')}`] });
     run('CREATE DATABASE IF NOT EXISTS linehouse');
     run('USE linehouse');
-    const statements = [...bootstrapStatements(CLUSTER).slice(1), ...loadMigrations().flatMap((m) => migrationStatements(m, CLUSTER))];
+    const statements = [
+      ...bootstrapStatements(CLUSTER).slice(1),
+      ...loadMigrations().flatMap((m) => migrationStatements(m, CLUSTER)),
+      ...loadRepeatables().flatMap((r) => repeatableStatements(r, CLUSTER)),
+    ];
     // INSERTs would be queued for shards that never answer; they are checked statement by statement elsewhere.
     for (const st of statements.filter((x) => !/^INSERT/.test(x)))
       run(st.replace(' ON CLUSTER prod', '').replace(/Replicated(\w*MergeTree)\('[^']*', '\{replica\}'(?:, ([^)]*))?\)/, (_m, f: string, a?: string) => (a ? `${f}(${a})` : f)));

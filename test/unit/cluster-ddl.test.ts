@@ -5,7 +5,16 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { printDdl } from '../../cli/migrate';
 import { createWarehouse, queryRows, type Warehouse } from '../../platform/warehouse/client';
 import { clusterStatement, deleteFrom, orderByColumns, shardingKeyColumns } from '../../platform/warehouse/cluster-ddl';
-import { bootstrapStatements, loadMigrations, migrate, migrationStatements, SCHEMA_MIGRATIONS_DDL } from '../../platform/warehouse/migrate';
+import {
+  bootstrapStatements,
+  loadMigrations,
+  loadRepeatables,
+  migrate,
+  migrationStatements,
+  repeatableStatements,
+  SCHEMA_MIGRATIONS_DDL,
+  SCHEMA_REPEATABLES_DDL,
+} from '../../platform/warehouse/migrate';
 
 const CLUSTER = { cluster: 'prod', database: 'linehouse' };
 const SINGLE = { database: 'linehouse' };
@@ -13,6 +22,7 @@ const SINGLE = { database: 'linehouse' };
 // Written out here, not imported, so a changed key has to be changed (and justified) twice.
 const EXPECTED_KEYS: Record<string, string> = {
   schema_migrations: 'cityHash64(version)',
+  schema_repeatables: 'cityHash64(name)',
   webhook_deliveries: 'cityHash64(delivery_id)',
   rejected_messages: 'cityHash64(source, reason, rejected_at)',
   data_warnings: 'cityHash64(source, rule, field)',
@@ -34,6 +44,7 @@ const EXPECTED_KEYS: Record<string, string> = {
   team_map: 'cityHash64(source_event_key)',
   feed_checkpoints: 'cityHash64(feed)',
   feed_gaps: 'cityHash64(feed)',
+  feed_starts: 'cityHash64(feed)',
   book_map: 'cityHash64(sharpsports_book)',
 };
 
@@ -42,28 +53,37 @@ const ENGINE = /\)\s*ENGINE\s*=\s*(\w+)(?:\(([^)]*)\))?/;
 const HEAD_ON_CLUSTER = /^(CREATE|ALTER)\b[^\n(]*? ON CLUSTER prod\b/;
 
 const migrations = loadMigrations();
-const original = [SCHEMA_MIGRATIONS_DDL, ...migrations.flatMap((m) => m.statements)];
+const repeatables = loadRepeatables();
+// The bootstrap and the migrations; linehouse migrate --print-ddl (cli/migrate.ts) prints these, then the repeatables.
+const printable = [SCHEMA_MIGRATIONS_DDL, SCHEMA_REPEATABLES_DDL, ...migrations.flatMap((m) => m.statements)];
+// Everything migrate runs: the repeatables (sql/views, sql/functions) go through the same rewrite.
+const original = [...printable, ...repeatables.flatMap((r) => r.statements)];
 const pairs = original.map((s) => ({ s, out: clusterStatement(s, CLUSTER) }));
 const mergeTreeTables = original.filter((s) => TABLE.test(s) && /^\w*MergeTree$/.test(ENGINE.exec(s)?.[1] ?? '')).map((s) => TABLE.exec(s)![1]);
 
 describe('cluster DDL (CLICKHOUSE_CLUSTER=prod), statement by statement', () => {
   it('without a cluster the DDL is byte-identical to the sql/ files and the bootstrap of before', () => {
     for (const m of migrations) expect(migrationStatements(m, SINGLE)).toEqual(m.statements);
+    for (const r of repeatables) expect(repeatableStatements(r, SINGLE)).toEqual(r.statements);
     expect(bootstrapStatements(SINGLE)).toEqual([
       `CREATE TABLE IF NOT EXISTS schema_migrations (
       version UInt32, name String, checksum String, applied_at DateTime64(3, 'UTC') DEFAULT now64(3)
     ) ENGINE = ReplacingMergeTree(applied_at) ORDER BY version
     COMMENT 'Read by linehouse migrate: which numbered sql/ files this warehouse already has.'`,
+      SCHEMA_REPEATABLES_DDL,
     ]);
     const printed = printDdl(SINGLE);
     expect(printed).not.toMatch(/ON CLUSTER|_local\b|Replicated|Distributed/);
-    for (const s of original) expect(printed).toContain(`${s};\n`);
+    for (const s of [...printable, ...repeatables.flatMap((r) => r.statements)]) expect(printed).toContain(`${s};\n`);
   });
 
   it('puts ON CLUSTER in the head of every DDL statement; only INSERTs (which cannot) go without', () => {
     expect(bootstrapStatements(CLUSTER)[0]).toBe('CREATE DATABASE IF NOT EXISTS linehouse ON CLUSTER prod');
     const printed = printDdl(CLUSTER);
-    for (const o of [...bootstrapStatements(CLUSTER), ...pairs.flatMap((p) => p.out)]) expect(printed).toContain(`${o};\n`);
+    for (const o of [...bootstrapStatements(CLUSTER), ...pairs.filter((p) => printable.includes(p.s)).flatMap((p) => p.out)]) expect(printed).toContain(`${o};\n`);
+    const viaMigrate = repeatables.flatMap((r) => repeatableStatements(r, CLUSTER));
+    expect(viaMigrate).toEqual(pairs.filter((p) => !printable.includes(p.s)).flatMap((p) => p.out));
+    for (const o of viaMigrate) expect(printed).toContain(`${o};\n`);
     for (const { s, out } of pairs)
       for (const o of out) {
         if (/^INSERT INTO/.test(s)) expect(o).toBe(s);
@@ -138,7 +158,7 @@ describe('cluster DDL (CLICKHOUSE_CLUSTER=prod), statement by statement', () => 
       'ALTER TABLE odds_ticks_local ON CLUSTER prod MODIFY TTL toDateTime(ts) + INTERVAL 1 YEAR',
     ]);
     const inserts = pairs.filter((p) => /^INSERT/.test(p.s));
-    expect(inserts.map((p) => /^INSERT INTO (\w+)/.exec(p.s)![1]).sort()).toEqual(['book_map', 'odds_event_facts']);
+    expect(inserts.map((p) => /^INSERT INTO (\w+)/.exec(p.s)![1]).sort()).toEqual(['book_map', 'feed_starts', 'odds_event_facts']);
   });
 
   it('refuses what it cannot make correct, naming the table; deletes go to the local tables', () => {
@@ -160,7 +180,7 @@ describe('cluster DDL (CLICKHOUSE_CLUSTER=prod), statement by statement', () => 
 describe('cluster DDL on chDB', () => {
   let dir: string;
   let ch: Warehouse;
-  const cluster = [...bootstrapStatements(CLUSTER), ...migrations.flatMap((m) => migrationStatements(m, CLUSTER))];
+  const cluster = [...bootstrapStatements(CLUSTER), ...migrations.flatMap((m) => migrationStatements(m, CLUSTER)), ...repeatables.flatMap((r) => repeatableStatements(r, CLUSTER))];
 
   beforeAll(async () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lh-cluster-ddl-'));

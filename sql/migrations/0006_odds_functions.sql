@@ -1,0 +1,3 @@
+-- The lh_* odds functions this migration defined are the repeatable sql/functions/odds.sql
+-- (platform/warehouse/migrate.ts applies it after the migrations, and again whenever it changes).
+-- Nothing is left to apply here; the version stays so that numbering and schema_migrations agree.
