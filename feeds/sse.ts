@@ -161,13 +161,3 @@ export class SseParser {
     this.retryInEvent = undefined;
   }
 }
-
-/** Serialize one event (used by sandboxes): multi-line data becomes several `data:` lines. */
-export function formatSseEvent(ev: { event?: string; id?: string; retry?: number; data: string }, eol = '\n'): string {
-  let out = '';
-  if (ev.event) out += `event: ${ev.event}${eol}`;
-  if (ev.id !== undefined) out += `id: ${ev.id}${eol}`;
-  if (ev.retry !== undefined) out += `retry: ${ev.retry}${eol}`;
-  for (const line of ev.data.split(/\r\n|\r|\n/)) out += `data: ${line}${eol}`;
-  return out + eol;
-}

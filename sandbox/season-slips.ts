@@ -2,8 +2,25 @@
 // Half the singles back the side the market then moves toward (they beat the close), half the
 // other side; the first account bets a parlay, the second the spread of the game whose line moves.
 import { mulberry32 } from './prng';
-import type { Season, SeasonMarket, SeasonSide } from './season';
-import { ABBR_BOOK } from './season-teams';
+import { ABBR_BOOK, type SeasonMarket, type SeasonSide } from './season-teams';
+
+type FairProbabilities = { ml: number; cover: number; over: number };
+interface PlannedGame {
+  index: number;
+  closeAtMs: number;
+  open: FairProbabilities;
+  close: FairProbabilities;
+  lineMove: { atMs: number; to: number } | null;
+}
+/** What a slip plan reads of a Season (sandbox/season.ts), so this file need not import it. */
+export interface PlannedSeason<G extends PlannedGame> {
+  readonly seed: number;
+  readonly baseTimeMs: number;
+  readonly games: readonly G[];
+  at(seconds: number): number;
+  quote(g: G, market: SeasonMarket, side: SeasonSide, book: string, tMs: number): { american: number; line: number | null } | null;
+}
+type Season = PlannedSeason<PlannedGame>;
 
 export interface PlannedLeg {
   game: number;

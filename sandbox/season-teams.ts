@@ -3,6 +3,8 @@
 // Nicknames are unique within a league (no two "Sox"): event resolution matches on the last word.
 
 export type SeasonLeague = 'NBA' | 'NFL' | 'NHL' | 'MLB';
+export type SeasonMarket = 'moneyline' | 'spread' | 'total';
+export type SeasonSide = 'home' | 'away' | 'over' | 'under';
 
 export interface SeasonTeam { name: string; abbr: string; nickname: string }
 

@@ -6,15 +6,14 @@ import { createHash } from 'node:crypto';
 import { teamNumber } from './opticodds/catalog';
 import { easternLabels } from './boltodds/world';
 import { mulberry32 } from './prng';
-import { BOOK_VIG, LEAGUE_LINES, LEAGUE_SPORT, SEASON_TEAMS, type SeasonLeague, type SeasonTeam } from './season-teams';
+import { BOOK_VIG, LEAGUE_LINES, LEAGUE_SPORT, SEASON_TEAMS, type SeasonLeague, type SeasonMarket, type SeasonSide, type SeasonTeam } from './season-teams';
 import { planSlips, type SlipPlan } from './season-slips';
 
 export type { SeasonLeague, SeasonTeam } from './season-teams';
 export { ABBR_BOOK, BOOK_VIG } from './season-teams';
 export type { SlipPlan, PlannedLeg } from './season-slips';
 
-export type SeasonMarket = 'moneyline' | 'spread' | 'total';
-export type SeasonSide = 'home' | 'away' | 'over' | 'under';
+export type { SeasonMarket, SeasonSide } from './season-teams';
 
 export interface SeasonOptions {
   /** Wall-clock start of the run; every time below is an offset from it. */

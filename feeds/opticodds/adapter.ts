@@ -3,7 +3,7 @@ import { Agent } from 'undici';
 import type { FeedAdapter, FeedHealth, FeedRunContext } from '../types';
 import { parsePosition } from './checkpoint';
 import { runGroup } from './connection';
-import { EventsAtPosition } from './events';
+import { EventsAtPosition } from './position';
 import { planGroups, type StreamGroup } from './groups';
 import { FixtureCache, type Rejection } from './mapping';
 import { DEFAULT_LEAGUES, DEFAULT_MARKETS, DEFAULT_PING_TIMEOUT_MS, DEFAULT_RETRY_MS, type OpticOddsAdapterOptions } from './options';

@@ -1,5 +1,4 @@
 // The events of one chunk of one group's stream: dedupe by entry id, detect gaps, emit as one batch.
-import { createHash } from 'node:crypto';
 import type { CanonicalRows } from '../../schemas/odds';
 import type { SseEvent } from '../sse';
 import type { FeedCheckpoint } from '../types';
@@ -7,32 +6,9 @@ import { compareEntryIds, entryCreatedMs, parseEntryId } from './ids';
 import { eventName, mapOpticOddsEvent } from './mapping';
 import type { GroupState, StreamRun } from './run';
 
-const fingerprint = (ev: SseEvent): string => createHash('sha1').update(ev.event).update('\n').update(ev.data).digest('hex');
 const HANDLED_EVENTS = new Set(['copilot-odds', 'copilot-locked-odds', 'copilot-settled-odds', 'fixture-status']);
 const KNOWN_EVENTS = new Set(['connected', 'ping', ...HANDLED_EVENTS]);
 
-/**
- * The events already processed whose entry id is the current position (a replay may resend them,
- * and several events may share one entry id). An event is hashed only when another one arrives at
- * the same position: in a live stream every entry has its own id, so nothing is ever hashed
- * (a SHA-1 of every entry's text costs ~6 µs an entry here, about 4 % of ingest).
- */
-export class EventsAtPosition {
-  private readonly hashed = new Set<string>();
-  private unhashed: SseEvent[] = [];
-  add(ev: SseEvent): void {
-    this.unhashed.push(ev);
-  }
-  has(ev: SseEvent): boolean {
-    for (const e of this.unhashed) this.hashed.add(fingerprint(e));
-    this.unhashed = [];
-    return this.hashed.has(fingerprint(ev));
-  }
-  clear(): void {
-    this.hashed.clear();
-    this.unhashed = [];
-  }
-}
 
 /** Processes the events of one chunk and emits them as one batch; returns the updated firstChecked. */
 export async function handle(

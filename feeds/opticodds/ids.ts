@@ -1,4 +1,4 @@
-// Deterministic ids (the sandbox uses these same functions for its ground truth)
+// Deterministic ids: a replayed entry writes the same rows, which fold away. test/unit/feeds/id-functions.test.ts pins them.
 
 /** An entry carries many odds: the pair (entry, odd) is one price move. */
 export const opticTickId = (entryId: string, oddId: string): string => `opticodds:${entryId}:${oddId}`;

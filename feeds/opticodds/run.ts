@@ -3,7 +3,7 @@ import type { Agent } from 'undici';
 import type { Logger } from '../../platform/log';
 import type { FeedGap, FeedHealth, FeedRunContext } from '../types';
 import type { StreamGroup } from './groups';
-import type { EventsAtPosition } from './events';
+import type { EventsAtPosition } from './position';
 import type { FixtureCache, Rejection } from './mapping';
 
 export class FatalFeedError extends Error {}

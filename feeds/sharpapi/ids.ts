@@ -1,4 +1,4 @@
-// Identity: deterministic tick ids (the sandbox states its ground truth with these).
+// Identity: deterministic tick ids, so a re-polled version writes the same row. test/unit/feeds/id-functions.test.ts pins them.
 import { createHash } from 'node:crypto';
 
 export interface SharpApiTickKey {

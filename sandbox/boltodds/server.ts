@@ -6,7 +6,7 @@ import { listen } from '../../platform/net';
 import type { Duplex } from 'node:stream';
 import { WebSocket, WebSocketServer } from 'ws';
 import { SubscribeMessageSchema, type BoltOddsFilters } from '../../schemas/boltodds';
-import { GroundTruth, type ConnTruth, type WireMessage } from './truth';
+import { GroundTruth, type BoltOddsChange, type ConnTruth, type WireMessage } from './truth';
 import { DEFAULT_BOOKS, SPORTS, World, formatAmerican, type WGame, type WOutcome, type WorldEvent } from './world';
 import { SEASON_BOOKS, SeasonWorld } from './season-world';
 import type { Season } from '../season';
@@ -45,8 +45,8 @@ export interface BoltOddsSandbox {
   /** ws://127.0.0.1:PORT/api — pass as the adapter's url. */
   url: string;
   close(): Promise<void>;
-  /** Ground truth: `changes` are the exact tick ids the adapter must produce for what was delivered. */
-  emitted(): { changes: string[]; counts: GroundTruth['counts'] };
+  /** Ground truth, in BoltOdds' terms: `changes` are exactly the outcome changes a correct consumer records for what was delivered, in order. */
+  emitted(): { changes: Readonly<BoltOddsChange>[]; counts: GroundTruth['counts'] };
   disconnectMidMessage(): void;
   sendMalformed(n?: number): void;
   clearBook(book: string): void;

@@ -1,9 +1,29 @@
-// Ground truth: the tick ids a correct adapter must produce for what this sandbox actually delivered.
-// It follows the delivered messages only (a message cut by disconnectMidMessage never counts), and
-// keeps its own record of the last delivered value per outcome, the way the adapter's state does
-// across reconnects. One consumer at a time is assumed.
-import { boltOddsTickId, type BoltOddsTickFlag } from '../../feeds/boltodds';
+// Ground truth: the changes a correct consumer must record for what this sandbox actually delivered,
+// in BoltOdds' own terms (sportsbook, game, outcome key, price, line, what happened, the message's
+// timestamp as sent). Tests turn them into warehouse tick ids themselves, so the product's id
+// function is never used to state what it should produce. It follows the delivered messages only (a
+// message cut by disconnectMidMessage never counts), and keeps its own record of the last delivered
+// value per outcome, the way the adapter's state does across reconnects. One consumer at a time is assumed.
 import type { BoltOddsFilters } from '../../schemas/boltodds';
+
+/** price: a quoted price; locked: the outcome is listed without a price (suspended); removed: it is gone. */
+export type ChangeFlag = 'price' | 'locked' | 'removed';
+
+/** One change of one outcome at one book, as delivered. */
+export interface BoltOddsChange {
+  sportsbook: string;
+  /** The `game` string of the message. */
+  game: string;
+  /** The key of the outcome in `outcomes`. */
+  outcomeKey: string;
+  /** American price; null when locked or removed. */
+  price: number | null;
+  /** `outcome_line` as a number (for a removal: the last line delivered); null when the outcome has none. */
+  line: number | null;
+  flag: ChangeFlag;
+  /** The message's `timestamp`, exactly as sent (microseconds and offset included). */
+  timestamp: string;
+}
 
 interface Known { name: string; price: number | null; line: number | null }
 interface KnownGame { book: string; sport: string; game: string; cleared: boolean; outcomes: Map<string, Known> }
@@ -33,7 +53,8 @@ function lineOf(v: unknown): number | null {
 
 export class GroundTruth {
   private games = new Map<string, KnownGame>();
-  readonly changes: string[] = [];
+  /** Frozen: handed out as they are (callers may cache per change). */
+  readonly changes: Readonly<BoltOddsChange>[] = [];
   /** resentOutcomes / resentChanges: already-known outcomes that game_update snapshots carried again, and how many had changed. */
   readonly counts = { price: 0, locked: 0, removed: 0, messages: 0, resentOutcomes: 0, resentChanges: 0 };
 
@@ -111,8 +132,8 @@ export class GroundTruth {
     }
   }
 
-  private add(book: string, game: string, outcomeKey: string, price: number | null, line: number | null, flag: BoltOddsTickFlag, timestamp: string) {
+  private add(book: string, game: string, outcomeKey: string, price: number | null, line: number | null, flag: ChangeFlag, timestamp: string) {
     this.counts[flag] += 1;
-    this.changes.push(boltOddsTickId({ sportsbook: book, eventKey: game, outcomeKey, price, line, flag, timestamp }));
+    this.changes.push(Object.freeze({ sportsbook: book, game, outcomeKey, price, line, flag, timestamp }));
   }
 }

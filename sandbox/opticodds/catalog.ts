@@ -1,7 +1,30 @@
 // Static world of the OpticOdds sandbox: leagues, teams, books and the markets each sport quotes.
-import { DEFAULT_LEAGUE_SPORTS } from '../../feeds/opticodds';
 
 export const BOOKS = ['DraftKings', 'FanDuel', 'Pinnacle', 'BetMGM', 'Caesars'];
+
+/**
+ * League → OpticOdds sport id, for leagues the caller does not map itself. The reference
+ * (opticodds-copilot-odds-stream.txt) shows only a few leagues (NBA, NCAAB, ATP, WTA), so these
+ * mirror the provider's league list (the same table the adapter keeps, copied, not imported: the
+ * sandbox must not run product code).
+ */
+export const LEAGUE_SPORTS: Record<string, string> = {
+  NFL: 'football',
+  NCAAF: 'football',
+  CFL: 'football',
+  UFL: 'football',
+  NBA: 'basketball',
+  NCAAB: 'basketball',
+  WNBA: 'basketball',
+  NCAAW: 'basketball',
+  MLB: 'baseball',
+  NCAABASEBALL: 'baseball',
+  NHL: 'hockey',
+  MLS: 'soccer',
+  EPL: 'soccer',
+  ATP: 'tennis',
+  WTA: 'tennis',
+};
 
 /** Sports the sandbox accepts in the URL path (OpticOdds sport ids). */
 export const SPORTS = ['basketball', 'football', 'baseball', 'hockey', 'soccer', 'tennis'];
@@ -43,7 +66,7 @@ export const TEAMS: Record<string, string[]> = {
 };
 
 export function sportOf(league: string, leagueSports: Record<string, string> = {}): string {
-  const sport = leagueSports[league] ?? DEFAULT_LEAGUE_SPORTS[league.toUpperCase()];
+  const sport = leagueSports[league] ?? LEAGUE_SPORTS[league.toUpperCase()];
   if (!sport) throw new Error(`sandbox: league ${league} has no sport; pass leagueSports`);
   if (!SPORT_MARKETS[sport]) throw new Error(`sandbox: sport ${sport} is not simulated (${Object.keys(SPORT_MARKETS).join(', ')})`);
   return sport;

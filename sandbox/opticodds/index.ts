@@ -2,14 +2,14 @@
 // /work/shared/reference/opticodds-copilot-odds-stream.txt: GET /api/v3/stream/copilot/{sport}/odds.
 import http from 'node:http';
 import { listen } from '../../platform/net';
-import { formatSseEvent } from '../../feeds/sse';
+import { formatSseEvent } from '../shared/sse';
 import { SPORTS, sportOf } from './catalog';
 import { ScriptGenerator, type GameSpec, type ScriptEntry } from './generator';
 import { SeasonScript } from './season-script';
 import type { Season } from '../season';
-import { Client, StreamHub, type ClientFilter, type LogEntry, type RowIds } from './stream';
+import { Client, StreamHub, type ClientFilter, type LogEntry, type StreamTruth } from './stream';
 
-export type { RowIds } from './stream';
+export type { FixtureRef, OddRef, StreamTruth } from './stream';
 export type { GameSpec } from './generator';
 export { BOOKS } from './catalog';
 
@@ -67,10 +67,10 @@ export interface SandboxRequest {
 export interface OpticOddsSandbox {
   url: string;
   close(): Promise<void>;
-  /** Row ids of every entry fully written to some connection. */
-  emitted(): RowIds;
-  /** Row ids of every entry produced (the full log, unfiltered): what a lossless consumer of all leagues gets. */
-  produced(): RowIds;
+  /** Ground truth, in OpticOdds' terms (entry ids, odd ids, fixture ids): every entry fully written to some connection. */
+  emitted(): StreamTruth;
+  /** The same for every entry produced (the full log, unfiltered): what a lossless consumer of all leagues gets. */
+  produced(): StreamTruth;
   /** Number of entries produced so far (malformed ones excluded). */
   producedEntries(): number;
   /** Entries open connections have not written yet, plus unflushed writes (0: every connection is caught up). */

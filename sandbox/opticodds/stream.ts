@@ -1,8 +1,7 @@
 // The sandbox's "Redis stream": an append-only log of entries, and one pump per SSE connection
 // that replays from `last_entry_id` (when replayable) and then follows the log live.
 import type http from 'node:http';
-import { compareEntryIds, opticSettlementId, opticTickId, opticUpdateId } from '../../feeds/opticodds';
-import { formatSseEvent } from '../../feeds/sse';
+import { compareEntryIds, formatSseEvent } from '../shared/sse';
 
 export interface LogEntry {
   id: string;
@@ -25,37 +24,52 @@ export interface ClientFilter {
   fixtures: boolean;
 }
 
-export interface RowIds {
-  tickIds: string[];
-  /** Subset of tickIds that come from copilot-locked-odds. */
-  lockedTickIds: string[];
-  settlementIds: string[];
-  updateIds: string[];
+/** One odd of one entry: the entry's `entry_id` and the odd's `id` field, as on the wire. */
+export interface OddRef { readonly entryId: string; readonly oddId: string }
+/** One fixture-status entry: its `entry_id` and the `fixture_id` it reports on. */
+export interface FixtureRef { readonly entryId: string; readonly fixtureId: string }
+
+/**
+ * Ground truth in the provider's terms (no warehouse ids: tests map these to row ids themselves,
+ * so a change to the product's id functions cannot move both sides of a comparison).
+ */
+export interface StreamTruth {
+  /** copilot-odds and copilot-locked-odds: every (entry, odd) pair. */
+  odds: OddRef[];
+  /** The subset of `odds` that came in copilot-locked-odds. */
+  lockedOdds: OddRef[];
+  /** copilot-settled-odds: every (entry, odd) pair. */
+  settledOdds: OddRef[];
+  /** fixture-status entries. */
+  fixtureStatus: FixtureRef[];
 }
 
-const ROW_KINDS = ['tickIds', 'lockedTickIds', 'settlementIds', 'updateIds'] as const;
+const TRUTH_KINDS = ['odds', 'lockedOdds', 'settledOdds', 'fixtureStatus'] as const;
+type TruthKind = (typeof TRUTH_KINDS)[number];
+type Ref = OddRef | FixtureRef;
 const norm = (s: unknown): string => String(s ?? '').trim().toLowerCase().replace(/\s+/g, '_');
+const refKey = (r: Ref): string => JSON.stringify('oddId' in r ? [r.entryId, r.oddId] : [r.entryId, r.fixtureId]);
 
-export function rowIdsOf(e: LogEntry, items = e.items): RowIds {
-  const out: RowIds = { tickIds: [], lockedTickIds: [], settlementIds: [], updateIds: [] };
+export function truthOf(e: LogEntry, items = e.items): StreamTruth {
+  const out: StreamTruth = { odds: [], lockedOdds: [], settledOdds: [], fixtureStatus: [] };
   if (e.raw !== undefined) return out;
-  if (e.event === 'fixture-status') out.updateIds.push(opticUpdateId(e.id, String(e.data?.fixture_id)));
-  else if (e.event === 'copilot-settled-odds') for (const o of items ?? []) out.settlementIds.push(opticSettlementId(e.id, String(o.id)));
+  if (e.event === 'fixture-status') out.fixtureStatus.push({ entryId: e.id, fixtureId: String(e.data?.fixture_id) });
+  else if (e.event === 'copilot-settled-odds') for (const o of items ?? []) out.settledOdds.push({ entryId: e.id, oddId: String(o.id) });
   else {
-    for (const o of items ?? []) out.tickIds.push(opticTickId(e.id, String(o.id)));
-    if (e.event === 'copilot-locked-odds') out.lockedTickIds.push(...out.tickIds);
+    for (const o of items ?? []) out.odds.push({ entryId: e.id, oddId: String(o.id) });
+    if (e.event === 'copilot-locked-odds') out.lockedOdds.push(...out.odds);
   }
   return out;
 }
 
-/** The SSE text this connection gets for an entry (null: filtered out), with the rows it implies. */
-export function render(e: LogEntry, f: ClientFilter, retryMs: number): { text: string; ids: RowIds } | null {
+/** The SSE text this connection gets for an entry (null: filtered out), with the ground truth it carries. */
+export function render(e: LogEntry, f: ClientFilter, retryMs: number): { text: string; truth: StreamTruth } | null {
   const sse = (data: string) => formatSseEvent({ event: e.event, id: e.id, retry: retryMs, data });
-  if (e.raw !== undefined) return { text: sse(e.raw), ids: rowIdsOf(e) };
+  if (e.raw !== undefined) return { text: sse(e.raw), truth: truthOf(e) };
   if (e.sport !== f.sport || (f.leagues && !f.leagues.has(norm(e.league)))) return null;
   if (e.event === 'fixture-status') {
     if (!f.fixtures) return null;
-    return { text: sse(JSON.stringify({ data: e.data, entry_id: e.id })), ids: rowIdsOf(e) };
+    return { text: sse(JSON.stringify({ data: e.data, entry_id: e.id })), truth: truthOf(e) };
   }
   const items = (e.items ?? []).filter(
     (o) =>
@@ -64,7 +78,7 @@ export function render(e: LogEntry, f: ClientFilter, retryMs: number): { text: s
       (!f.mainOnly || o.is_main !== false),
   );
   if (items.length === 0) return null;
-  return { text: sse(JSON.stringify({ entry_id: e.id, data: items, type: e.event })), ids: rowIdsOf(e, items) };
+  return { text: sse(JSON.stringify({ entry_id: e.id, data: items, type: e.event })), truth: truthOf(e, items) };
 }
 
 export class Client {
@@ -141,7 +155,7 @@ export class Client {
       this.hub.inFlight++;
       const flushed = this.res.write(r.text, (err) => {
         this.hub.inFlight--;
-        if (!err) this.hub.recordEmitted(r.ids);
+        if (!err) this.hub.recordEmitted(r.truth);
       });
       if (!flushed && !this.closed) {
         await new Promise<void>((resolve) => {
@@ -167,11 +181,21 @@ export class StreamHub {
   inFlight = 0;
   private lastMs = 0;
   private seq = 0;
-  private emitted = StreamHub.idSets();
-  private produced = StreamHub.idSets();
+  /** Per kind, each distinct (entry, odd | fixture) once, in first-seen order (frozen: snapshots share them). */
+  private emitted = StreamHub.refSets();
+  private produced = StreamHub.refSets();
 
-  private static idSets(): Record<keyof RowIds, Set<string>> {
-    return { tickIds: new Set(), lockedTickIds: new Set(), settlementIds: new Set(), updateIds: new Set() };
+  private static refSets(): Record<TruthKind, Map<string, Ref>> {
+    return { odds: new Map(), lockedOdds: new Map(), settledOdds: new Map(), fixtureStatus: new Map() };
+  }
+
+  private static add(into: Record<TruthKind, Map<string, Ref>>, t: StreamTruth): void {
+    for (const k of TRUTH_KINDS) {
+      for (const r of t[k]) {
+        const key = refKey(r);
+        if (!into[k].has(key)) into[k].set(key, Object.freeze(r));
+      }
+    }
   }
 
   constructor(
@@ -191,8 +215,7 @@ export class StreamHub {
 
   append(e: LogEntry): void {
     this.log.push(e);
-    const ids = rowIdsOf(e);
-    for (const k of ROW_KINDS) for (const id of ids[k]) this.produced[k].add(id);
+    StreamHub.add(this.produced, truthOf(e));
     if (this.log.length > this.maxLog) {
       const drop = Math.floor(this.maxLog / 2);
       this.log.splice(0, drop);
@@ -201,8 +224,8 @@ export class StreamHub {
     for (const c of this.clients) c.notify();
   }
 
-  recordEmitted(ids: RowIds): void {
-    for (const k of ROW_KINDS) for (const id of ids[k]) this.emitted[k].add(id);
+  recordEmitted(t: StreamTruth): void {
+    StreamHub.add(this.emitted, t);
   }
 
   /** Absolute index of the first entry after `lastEntryId` (minus `overlap` already-sent ones). */
@@ -224,8 +247,9 @@ export class StreamHub {
     return n;
   }
 
-  snapshot(which: 'emitted' | 'produced'): RowIds {
+  snapshot(which: 'emitted' | 'produced'): StreamTruth {
     const s = this[which];
-    return { tickIds: [...s.tickIds], lockedTickIds: [...s.lockedTickIds], settlementIds: [...s.settlementIds], updateIds: [...s.updateIds] };
+    const copy = <T extends Ref>(m: Map<string, Ref>) => [...m.values()] as T[];
+    return { odds: copy<OddRef>(s.odds), lockedOdds: copy<OddRef>(s.lockedOdds), settledOdds: copy<OddRef>(s.settledOdds), fixtureStatus: copy<FixtureRef>(s.fixtureStatus) };
   }
 }

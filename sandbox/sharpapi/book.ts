@@ -1,32 +1,24 @@
 // The sandbox's in-memory odds book: a seeded, scripted stream of price moves, line moves,
 // removals and re-listings on a server clock, plus the ground truth a correct poller must load.
 import { mulberry32 } from '../prng';
-import { sharpApiTickId } from '../../feeds/sharpapi';
 import { decimalToAmerican } from '../../odds/price';
 import { MARKET_CATEGORIES, SANDBOX_BOOKS, SANDBOX_LEAGUES } from './catalog';
 import type { SeasonOdds } from './season-book';
+import type { SandboxOdd } from './odd';
 
-export interface SandboxOdd {
-  index: number;
-  id: string;
-  sportsbook: string;
-  event_id: string;
-  sport: string;
-  league: string;
-  home_team: string;
-  away_team: string;
-  market_type: string;
-  /** 'moneyline' | 'spread' | 'total' (the category used by the `market` filter). */
-  category: string;
-  selection: string;
-  selection_type: 'home' | 'away' | 'over' | 'under';
-  odds_american: number;
-  line: number | null;
-  event_start_time: string;
-  lastSeenMs: number;
-  is_live: boolean;
-  removedAt: number | null;
-  sibling: number;
+
+/**
+ * Ground truth in SharpAPI's terms: one version of one odd a correct poller records. A quote is the
+ * odd as served (`id`, `last_seen_at`, `odds_american`, `line`); a removal carries no time on the wire,
+ * so it is the `since` of the poll that reported it (the previous catch-up) with no price or line.
+ */
+export interface OddVersion {
+  readonly id: string;
+  /** ISO `last_seen_at` of the quote; for a removal, the reporting window's `since`. */
+  readonly lastSeenAt: string;
+  readonly oddsAmerican: number | null;
+  readonly line: number | null;
+  readonly removed: boolean;
 }
 
 export interface BookFilter {
@@ -85,8 +77,8 @@ export class OddsBook {
   private applied = 0;
   private lastCatchUp: number;
   private changed = new Set<number>();
-  /** Ground truth: tick id → odd index (for filtering). */
-  private readonly truth = new Map<string, { index: number; removed: boolean }>();
+  /** Ground truth: each distinct odd version once (keyed by its fields), with the odd's index (for filtering). */
+  private readonly truth = new Map<string, { index: number; version: OddVersion }>();
 
   constructor(private readonly o: BookOptions) {
     this.rng = new Rng(o.seed);
@@ -131,33 +123,29 @@ export class OddsBook {
     for (const i of this.changed) {
       const odd = this.odds[i];
       if (odd.removedAt === null) this.record(odd);
-      else if (odd.removedAt > this.lastCatchUp)
-        this.truth.set(sharpApiTickId({ id: odd.id, lastSeenAt: iso(this.lastCatchUp), oddsAmerican: null, line: null, removed: true }), { index: i, removed: true });
+      else if (odd.removedAt > this.lastCatchUp) this.remember(i, { id: odd.id, lastSeenAt: iso(this.lastCatchUp), oddsAmerican: null, line: null, removed: true });
     }
     this.changed.clear();
     this.lastCatchUp = now;
     return now;
   }
 
-  emitted(f: BookFilter = {}): { tickIds: string[]; priceMoves: number; removals: number } {
-    const tickIds: string[] = [];
+  emitted(f: BookFilter = {}): { versions: OddVersion[]; priceMoves: number; removals: number } {
+    const versions: OddVersion[] = [];
     let priceMoves = 0;
     let removals = 0;
-    for (const [id, t] of this.truth) {
+    for (const t of this.truth.values()) {
       if (!matchesFilter(this.odds[t.index], f)) continue;
-      tickIds.push(id);
-      if (t.removed) removals += 1;
+      versions.push(t.version);
+      if (t.version.removed) removals += 1;
       else priceMoves += 1;
     }
-    return { tickIds, priceMoves, removals };
+    return { versions, priceMoves, removals };
   }
 
-  /** Every odd's current state: its version's tick id, or null when removed. */
-  current(f: BookFilter = {}): Array<{ id: string; tickId: string | null }> {
-    return this.odds.filter((o) => matchesFilter(o, f)).map((o) => ({
-      id: o.id,
-      tickId: o.removedAt === null ? sharpApiTickId({ id: o.id, lastSeenAt: iso(o.lastSeenMs), oddsAmerican: o.odds_american, line: o.line, removed: false }) : null,
-    }));
+  /** Every odd's current state: its current version, or null when removed. */
+  current(f: BookFilter = {}): Array<{ id: string; version: OddVersion | null }> {
+    return this.odds.filter((o) => matchesFilter(o, f)).map((o) => ({ id: o.id, version: o.removedAt === null ? this.versionOf(o) : null }));
   }
 
   /** Live odds changed after `sinceMs`, and odds removed after it within the retention window, as of `now` (a catch-up time). */
@@ -180,8 +168,17 @@ export class OddsBook {
     };
   }
 
+  private versionOf(o: SandboxOdd): OddVersion {
+    return { id: o.id, lastSeenAt: iso(o.lastSeenMs), oddsAmerican: o.odds_american, line: o.line, removed: false };
+  }
+
   private record(odd: SandboxOdd): void {
-    this.truth.set(sharpApiTickId({ id: odd.id, lastSeenAt: iso(odd.lastSeenMs), oddsAmerican: odd.odds_american, line: odd.line, removed: false }), { index: odd.index, removed: false });
+    this.remember(odd.index, this.versionOf(odd));
+  }
+
+  private remember(index: number, v: OddVersion): void {
+    const key = JSON.stringify([v.id, v.lastSeenAt, v.oddsAmerican, v.line, v.removed]);
+    if (!this.truth.has(key)) this.truth.set(key, { index, version: Object.freeze(v) });
   }
 
   private build(): void {

@@ -1,12 +1,13 @@
 // Protocol-faithful simulator of SharpAPI's odds delta endpoint (see /work/shared/reference/sharpapi-odds-delta.txt).
 import http from 'node:http';
 import { listen } from '../../platform/net';
-import { OddsBook, type BookFilter } from './book';
+import { OddsBook, type BookFilter, type OddVersion } from './book';
 import { SeasonOdds } from './season-book';
 import type { Season } from '../season';
 import { createHandler, RateLimiter, type Faults, type RateLimitConfig, type SandboxRequest } from './server';
 
-export type { BookFilter, SandboxOdd } from './book';
+export type { BookFilter, OddVersion } from './book';
+export type { SandboxOdd } from './odd';
 export type { RateLimitConfig, SandboxRequest } from './server';
 export { SANDBOX_BOOKS, SANDBOX_LEAGUES } from './catalog';
 
@@ -38,14 +39,14 @@ export interface SharpApiSandbox {
   url: string;
   close(): Promise<void>;
   /**
-   * Ground truth: the tick ids a correct poller produces (via the adapter's sharpApiTickId) — every
-   * odd's version as of each clock step, and each removal keyed by the step's starting time.
+   * Ground truth, in SharpAPI's terms: the odd versions a correct poller records — every odd's
+   * version as of each clock step, and each removal keyed by the step's starting time.
    * Exact with clock 'manual' when the poller has caught up (its `since` = now()) before each
    * advance(); with the real clock a step is each request, so it is an approximation.
    */
-  emitted(filter?: BookFilter): { tickIds: string[]; priceMoves: number; removals: number };
-  /** The book as of now: each odd's current version (tick id), or null when removed. Holds on any clock. */
-  current(filter?: BookFilter): Array<{ id: string; tickId: string | null }>;
+  emitted(filter?: BookFilter): { versions: OddVersion[]; priceMoves: number; removals: number };
+  /** The book as of now: each odd's current version, or null when removed. Holds on any clock. */
+  current(filter?: BookFilter): Array<{ id: string; version: OddVersion | null }>;
   /** The next n delta responses are bad: alternately a non-JSON body and a page with one corrupt odd. */
   sendMalformed(n?: number): void;
   /** The next delta response is cut in half and the socket destroyed. */

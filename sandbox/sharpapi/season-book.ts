@@ -4,7 +4,7 @@
 // a spread moves on the same odds id), event_start_time follows a start change, and every odd of a
 // game is removed once it starts (pre-game odds come off the board).
 import type { Season, SeasonGame, SeasonMarket, SeasonSide } from '../season';
-import type { SandboxOdd } from './book';
+import type { SandboxOdd } from './odd';
 
 export const SEASON_SHARPAPI_BOOKS = ['bet365', 'espnbet'];
 

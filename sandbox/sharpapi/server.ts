@@ -2,7 +2,8 @@
 // auth, validation errors, pagination, removal retention, flags and X-RateLimit-* headers, plus
 // one-shot faults the tests arm.
 import type http from 'node:http';
-import { REMOVED_CAP, REMOVAL_RETENTION_MS, type BookFilter, type OddsBook, type SandboxOdd } from './book';
+import { REMOVED_CAP, REMOVAL_RETENTION_MS, type BookFilter, type OddsBook } from './book';
+import type { SandboxOdd } from './odd';
 
 export interface SandboxRequest {
   /** Wall-clock ms. */

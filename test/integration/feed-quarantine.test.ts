@@ -9,7 +9,7 @@ import { createBoltOddsAdapter } from '../../feeds/boltodds';
 import { createOpticOddsAdapter, opticTickId } from '../../feeds/opticodds';
 import { remapRefused } from '../../feeds/replay';
 import { createSharpApiAdapter } from '../../feeds/sharpapi';
-import { formatSseEvent } from '../../feeds/sse';
+import { formatSseEvent } from '../../sandbox/shared/sse';
 import type { FeedAdapter } from '../../feeds/types';
 import { writeCanonicalRows } from '../../feeds/write-rows';
 import { recordRejection } from '../../rejections/record';

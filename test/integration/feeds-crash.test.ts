@@ -5,6 +5,7 @@ import { startSharpApiSandbox, type SharpApiSandbox } from '../../sandbox/sharpa
 import { cliQuery, exited, freshPorts, startUp, waitHealthy } from '../support/cli';
 import { tempDir } from '../support/stack';
 import { latestBoltOdds, subscribedBoltOdds } from '../support/reliability/compare';
+import { opticRowIds, sharpApiCurrentRowIds } from '../support/reliability/truth-ids';
 
 /**
  * SIGKILL `linehouse up` (and its Temporal dev server: the whole process group) in the middle
@@ -64,7 +65,10 @@ describe('feeds survive SIGKILL of linehouse up', () => {
     running = await up();
     const deadline = Date.now() + 120_000;
     // What the stream sent for linehouse's subscription, including what it replayed after the restart.
-    const opticTruth = () => new Set([...optic.emitted().tickIds, ...optic.emitted().lockedTickIds]);
+    const opticTruth = () => {
+      const e = opticRowIds(optic.emitted());
+      return new Set([...e.tickIds, ...e.lockedTickIds]);
+    };
     while (Date.now() < deadline) {
       const done = optic.producedEntries() >= 3_000 && optic.pending() === 0 && bolt.scriptDone() && sharp.changesApplied() >= 3_000;
       const landed = await scalar("SELECT count() FROM odds_ticks FINAL WHERE source = 'opticodds'");
@@ -79,11 +83,11 @@ describe('feeds survive SIGKILL of linehouse up', () => {
     const truth = opticTruth();
     expect([...truth].filter((id) => !opticIds.has(id))).toEqual([]);
     expect(opticIds.size).toBe(truth.size);
-    expect(await scalar("SELECT count() FROM settlements FINAL WHERE source = 'opticodds'")).toBe(new Set(optic.emitted().settlementIds).size);
+    expect(await scalar("SELECT count() FROM settlements FINAL WHERE source = 'opticodds'")).toBe(new Set(opticRowIds(optic.emitted()).settlementIds).size);
 
     // SharpAPI resumes from the durable `since`: the current version of every odd is there.
     const sharpIds = new Set((await query("SELECT tick_id AS id FROM odds_ticks FINAL WHERE source = 'sharpapi'")).map((r) => r.id));
-    const current = sharp.current().filter((o) => o.tickId !== null);
+    const current = sharpApiCurrentRowIds(sharp.current()).filter((o) => o.tickId !== null);
     expect(current.filter((o) => !sharpIds.has(o.tickId!)).map((o) => o.id)).toEqual([]);
 
     // BoltOdds cannot replay: the new initial_state rebuilds the state. The latest price of

@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Stack } from '../../workers/stack';
 import { queryRows } from '../../platform/warehouse/client';
-import { feedWorkflowId } from '../../workflows/refresh/messages';
 import { count, eventually, startTestStack } from '../support/stack';
+import { feedWorkflowId } from '../../feeds/identity';
+import { boltOddsRowIds, opticRowIds, sharpApiCurrentRowIds } from '../support/reliability/truth-ids';
 
 /**
  * All three feeds on the real stack: one Temporal workflow per feed running the heartbeating
@@ -60,10 +61,10 @@ describe('feeds into the warehouse', () => {
   it('OpticOdds: every tick, locked tick, settlement and fixture update the stream sent, once', async () => {
     const sb = stack.feedSandboxes.opticodds!;
     await eventually('the OpticOdds stream to finish', async () => sb.producedEntries() >= 3_000 && sb.pending() === 0, 60_000);
-    const truth = sb.emitted();
+    const truth = opticRowIds(sb.emitted());
     const expected = [...truth.tickIds, ...truth.lockedTickIds];
     await eventually('OpticOdds ticks to land', async () => (await count(stack, "SELECT count() AS n FROM odds_ticks FINAL WHERE source = 'opticodds'")) >= new Set(expected).size, 30_000).catch(async (err) => {
-      throw new Error(`${(err as Error).message}: warehouse ${await count(stack, "SELECT count() AS n FROM odds_ticks FINAL WHERE source = 'opticodds'")}, sent ${new Set(expected).size}, produced ${sb.produced().tickIds.length}`);
+      throw new Error(`${(err as Error).message}: warehouse ${await count(stack, "SELECT count() AS n FROM odds_ticks FINAL WHERE source = 'opticodds'")}, sent ${new Set(expected).size}, produced ${opticRowIds(sb.produced()).tickIds.length}`);
     });
     const got = await ids("SELECT tick_id AS id FROM odds_ticks FINAL WHERE source = 'opticodds'");
     expect(got.size).toBe(new Set(expected).size);
@@ -76,7 +77,7 @@ describe('feeds into the warehouse', () => {
   it('BoltOdds: exactly the changed outcomes it delivered, once, and a book_clear deletes no history', async () => {
     const sb = stack.feedSandboxes.boltodds!;
     await eventually('the BoltOdds script to finish', async () => sb.scriptDone(), 60_000);
-    const expected = new Set(sb.emitted().changes);
+    const expected = new Set(boltOddsRowIds(sb.emitted().changes));
     await eventually('BoltOdds ticks to land', async () => (await count(stack, "SELECT count() AS n FROM odds_ticks FINAL WHERE source = 'boltodds'")) >= expected.size, 30_000);
     const got = await ids("SELECT tick_id AS id FROM odds_ticks FINAL WHERE source = 'boltodds'");
     expect(got.size).toBe(expected.size);
@@ -90,7 +91,7 @@ describe('feeds into the warehouse', () => {
   it('SharpAPI: the current version of every odd lands, chained by since, with no duplicates', async () => {
     const sb = stack.feedSandboxes.sharpapi!;
     await eventually('the SharpAPI script to finish', async () => sb.changesApplied() >= 2_000, 60_000);
-    const current = () => sb.current().filter((o) => o.tickId !== null);
+    const current = () => sharpApiCurrentRowIds(sb.current()).filter((o) => o.tickId !== null);
     await eventually('SharpAPI to catch up', async () => {
       const got = await ids("SELECT tick_id AS id FROM odds_ticks FINAL WHERE source = 'sharpapi'");
       return current().every((o) => got.has(o.tickId!));

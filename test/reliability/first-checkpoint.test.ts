@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startOpticOddsSandbox, type OpticOddsSandbox } from '../../sandbox/opticodds';
 import { cliQuery, exited, freshPorts, startUp, waitHealthy } from '../support/cli';
 import { tempDir } from '../support/stack';
+import { opticRowIds } from '../support/reliability/truth-ids';
 
 /**
  * A fresh install's OpticOdds consumer dies (SIGKILL of `linehouse up` and its dev server) after
@@ -70,7 +71,7 @@ describe('a feed that dies before its first checkpoint', () => {
     // produced by the provider and none of them is in the warehouse.
     const stored = (await query("SELECT tick_id FROM odds_ticks WHERE source = 'opticodds'")).map((r) => entryMs(r.tick_id));
     expect(stored.length).toBeGreaterThan(0); // the first batch was inserted before the kill
-    const producedWhileDown = optic.produced().tickIds.map(entryMs).filter((ms) => ms >= killedBy && ms < to);
+    const producedWhileDown = opticRowIds(optic.produced()).tickIds.map(entryMs).filter((ms) => ms >= killedBy && ms < to);
     expect(producedWhileDown.length).toBeGreaterThan(0);
     expect(stored.filter((ms) => ms >= killedBy && ms < to)).toEqual([]);
 

@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Stack } from '../../workers/stack';
 import { queryRows } from '../../platform/warehouse/client';
-import { feedWorkflowId } from '../../workflows/refresh/messages';
 import { count, eventually, startTestStack } from '../support/stack';
+import { feedWorkflowId } from '../../feeds/identity';
+import { boltOddsRowIds, opticRowIds } from '../support/reliability/truth-ids';
 
 /**
  * Feed misbehaviour on the real stack (Temporal feed workflows, heartbeating consumers, the shared
@@ -42,11 +43,11 @@ describe('BoltOdds WebSocket that floods', () => {
   it('a 5 000-message flood is absorbed (queue bound: unit test); every changed outcome lands once, or a gap is recorded', async () => {
     const sb = stack.feedSandboxes.boltodds!;
     await eventually('BoltOdds to subscribe', async () => sb.subscriptions().some((x) => x.accepted) && sb.openConnections() > 0, 60_000);
-    const before = new Set(sb.emitted().changes).size;
+    const before = new Set(boltOddsRowIds(sb.emitted().changes)).size;
     floodBefore = before;
     sb.flood(5_000);
     await eventually('the BoltOdds script to finish', async () => sb.scriptDone(), 120_000);
-    const expected = new Set(sb.emitted().changes);
+    const expected = new Set(boltOddsRowIds(sb.emitted().changes));
     await eventually('BoltOdds ticks to land', async () => (await ids("SELECT tick_id AS id FROM odds_ticks FINAL WHERE source = 'boltodds'")).size >= expected.size, 60_000);
     const got = await ids("SELECT tick_id AS id FROM odds_ticks FINAL WHERE source = 'boltodds'");
     const gaps = await count(stack, "SELECT count() AS n FROM feed_gaps WHERE feed = 'boltodds'");
@@ -75,12 +76,12 @@ describe('OpticOdds SSE that stalls without closing', () => {
     sb.stall(120_000);
     // While stalled, production goes on at the provider: the warehouse falls behind what exists.
     await new Promise((r) => setTimeout(r, 5_000));
-    const produced = sb.produced();
+    const produced = opticRowIds(sb.produced());
     duringStall = { landed: (await ids(optic)).size, sent: new Set([...produced.tickIds, ...produced.lockedTickIds]).size };
     await eventually('a reconnect after ping silence', async () => sb.requests().length > requestsBefore && ((await heartbeat('opticodds'))?.health?.reconnects ?? 0) >= 1, 90_000);
     expect(sb.requests().slice(requestsBefore).some((r) => r.lastEntryId !== null)).toBe(true);
     await eventually('the stream to finish', async () => sb.producedEntries() >= 1_500 && sb.pending() === 0, 120_000);
-    const truth = sb.emitted();
+    const truth = opticRowIds(sb.emitted());
     const expected = new Set([...truth.tickIds, ...truth.lockedTickIds]);
     await eventually('every tick to land', async () => (await ids(optic)).size >= expected.size, 60_000);
     const got = await ids(optic);

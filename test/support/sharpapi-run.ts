@@ -7,6 +7,7 @@ import { afterEach, expect } from 'vitest';
 import { createSharpApiAdapter, type SharpApiAdapterOptions } from '../../feeds/sharpapi';
 import { startSharpApiSandbox, type SharpApiSandbox, type SharpApiSandboxOptions } from '../../sandbox/sharpapi';
 import { createTestFeedContext, type TestFeedContext } from './feed-context';
+import { sharpApiCurrentRowIds } from './reliability/truth-ids';
 
 export const SHARPAPI_TEST_KEY = 'sk_test_sharpapi';
 const ROOMY = { limit: 1_000_000, windowMs: 60_000 };
@@ -53,7 +54,7 @@ export const sorted = (ids: Iterable<string>) => [...ids].sort();
 export function expectLatestMatchesBook(r: Running): void {
   const latest = new Map<string, { tick_id: string; removed: boolean }>();
   for (const t of r.ctx.ticks) latest.set(t.provider_odd_id, t);
-  const wrong = r.sb.current().filter((o) => {
+  const wrong = sharpApiCurrentRowIds(r.sb.current()).filter((o) => {
     const t = latest.get(o.id);
     return o.tickId === null ? t !== undefined && !t.removed : t?.tick_id !== o.tickId;
   });

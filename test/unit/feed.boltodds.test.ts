@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { canonicalMarket } from '../../odds/market';
 import { describe, expect, it, type ExpectStatic, type TestContext } from 'vitest';
 import {
   BoltOddsState,
@@ -7,7 +8,6 @@ import {
   DEFAULT_MARKETS,
   DEFAULT_SPORTS,
   boltOddsTickId,
-  canonicalMarket,
   createBoltOddsAdapter,
   parseWhen,
   type BoltOddsAdapterOptions,
@@ -15,6 +15,7 @@ import {
 import { BoltOddsMessageSchema } from '../../schemas/boltodds';
 import { startBoltOddsSandbox, type BoltOddsSandbox, type BoltOddsSandboxOptions } from '../../sandbox/boltodds';
 import { createTestFeedContext, type TestFeedContext } from '../support/feed-context';
+import { boltOddsRowIds } from '../support/reliability/truth-ids';
 
 const KEY = 'test-boltodds-key';
 const RECEIVED = '2025-07-23T19:50:00.000Z';
@@ -278,7 +279,7 @@ function harness({ onTestFinished }: Pick<TestContext, 'onTestFinished'>) {
   };
 }
 
-const truth = (sb: BoltOddsSandbox) => new Set(sb.emitted().changes);
+const truth = (sb: BoltOddsSandbox) => new Set(boltOddsRowIds(sb.emitted().changes));
 function missing(sb: BoltOddsSandbox, ctx: TestFeedContext) {
   const got = ctx.tickIds();
   return [...truth(sb)].filter((id) => !got.has(id));
@@ -430,9 +431,9 @@ describe('adapter against the sandbox', () => {
     await sleep(200);
     expect(second.ctx.ticks).toEqual([]);
     sb.flood(40);
-    await second.ctx.waitFor(() => second.ctx.ticks.length > 0 && sb.emitted().changes.slice(truthBefore).every((id) => second.ctx.tickIds().has(id)), 'new changes');
+    await second.ctx.waitFor(() => second.ctx.ticks.length > 0 && boltOddsRowIds(sb.emitted().changes.slice(truthBefore)).every((id) => second.ctx.tickIds().has(id)), 'new changes');
     await sleep(100);
-    expect([...second.ctx.tickIds()].sort()).toEqual(sb.emitted().changes.slice(truthBefore).sort());
+    expect([...second.ctx.tickIds()].sort()).toEqual(boltOddsRowIds(sb.emitted().changes.slice(truthBefore)).sort());
     expect(second.ctx.gaps[0]).toMatchObject({ reason: 'reconnect', from: checkpoint.position });
   });
 

@@ -9,6 +9,7 @@ import {
 import { SseParser, type SseEvent } from '../../feeds/sse';
 import { startOpticOddsSandbox, type OpticOddsSandbox, type OpticOddsSandboxOptions } from '../../sandbox/opticodds';
 import { createTestFeedContext, type TestFeedContext, type TestFeedContextOptions } from '../support/feed-context';
+import { opticRowIds } from '../support/reliability/truth-ids';
 
 const KEY = 'optic-test-key';
 const ALL_MARKETS = [...DEFAULT_MARKETS, 'Team Total'];
@@ -117,7 +118,7 @@ const after_ = (a: string, b: string) => compareEntryIds(a, b) > 0;
 function caughtUp(sb: OpticOddsSandbox, ctx: TestFeedContext, total: number): () => boolean {
   return () => {
     if (sb.producedEntries() < total || sb.pending() > 0) return false;
-    const e = sb.emitted();
+    const e = opticRowIds(sb.emitted());
     const got = ids(ctx);
     const has = (want: string[], have: string[]) => {
       const s = new Set(have);
@@ -129,7 +130,7 @@ function caughtUp(sb: OpticOddsSandbox, ctx: TestFeedContext, total: number): ()
 
 /** Every produced row arrived exactly once (raw emits, before any dedupe by id). */
 function expectExactlyProduced(sb: OpticOddsSandbox, ctx: TestFeedContext) {
-  const p = sb.produced();
+  const p = opticRowIds(sb.produced());
   const got = ids(ctx);
   expect(got.ticks.length, 'duplicate tick ids').toBe(new Set(got.ticks).size);
   expect(got.settlements.length).toBe(new Set(got.settlements).size);
@@ -155,7 +156,7 @@ describe('OpticOdds adapter: scripted stream', () => {
     }
 
     // Locked quotes: exactly the sandbox's locked odds, with no price.
-    const p = sb.produced();
+    const p = opticRowIds(sb.produced());
     const locked = ctx.ticks.filter((t) => t.locked);
     expect(p.lockedTickIds.length).toBeGreaterThan(0);
     expect(sorted(locked.map((t) => t.tick_id))).toEqual(sorted(p.lockedTickIds));
@@ -249,7 +250,7 @@ describe('OpticOdds adapter: resume, gaps and stalls', () => {
     const after = [...got.ticks, ...got.settlements, ...got.fixtures].map(entryOf).filter((e) => after_(e, resumedFrom));
     expect(gap.to).toBe(after.reduce((a, b) => (after_(a, b) ? b : a)));
     // Exactly the rows strictly between `from` and `to` are missing.
-    const p = sb.produced();
+    const p = opticRowIds(sb.produced());
     const inGap = (id: string) => after_(entryOf(id), gap.from!) && after_(gap.to!, entryOf(id));
     const want = [...p.tickIds, ...p.settlementIds, ...p.updateIds];
     const have = new Set([...got.ticks, ...got.settlements, ...got.fixtures]);
@@ -302,11 +303,11 @@ describe('OpticOdds adapter: resume, gaps and stalls', () => {
     const all = (ctx: TestFeedContext) => Object.values(ids(ctx)).flat();
     await second.ctx.waitFor(() => {
       const have = new Set([...all(first.ctx), ...all(second.ctx)]);
-      return Object.values(first.sb.produced()).every((want: string[]) => want.every((id) => have.has(id)));
+      return Object.values(opticRowIds(first.sb.produced())).every((want: string[]) => want.every((id) => have.has(id)));
     }, 'second run to finish the stream');
     const a = ids(first.ctx);
     const b = ids(second.ctx);
-    const p = first.sb.produced();
+    const p = opticRowIds(first.sb.produced());
     expect(b.ticks.filter((id) => a.ticks.includes(id))).toEqual([]);
     expect(sorted([...a.ticks, ...b.ticks])).toEqual(sorted(p.tickIds));
     expect(sorted([...a.settlements, ...b.settlements])).toEqual(sorted(p.settlementIds));
@@ -328,9 +329,9 @@ describe('OpticOdds adapter: leagues and connections', () => {
     expect(reqs[0].markets).toEqual(DEFAULT_MARKETS);
     expect(new Set(ctx.ticks.map((t) => t.league))).toEqual(new Set(['NBA', 'NFL']));
     expect(ctx.ticks.some((t) => t.market === 'team_total')).toBe(false);
-    const e = sb.emitted();
+    const e = opticRowIds(sb.emitted());
     expect(sorted(ids(ctx).ticks)).toEqual(sorted(e.tickIds));
-    expect(sb.produced().tickIds.length).toBeGreaterThan(e.tickIds.length); // NCAAB and Team Total were filtered out
+    expect(opticRowIds(sb.produced()).tickIds.length).toBeGreaterThan(e.tickIds.length); // NCAAB and Team Total were filtered out
 
     const both = await start({ leagues: ['NBA', 'NCAAB'], entries: 80, ratePerSecond: 300, seed: 8 }, { leagues: ['NCAAB', 'NBA'] });
     await both.ctx.waitFor(caughtUp(both.sb, both.ctx, 80), 'the two-league stream');

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { RatePacer, createSharpApiAdapter, sharpApiTickId } from '../../feeds/sharpapi';
 import { createTestFeedContext } from '../support/feed-context';
 import { caughtUp, expectLatestMatchesBook, sharpApiHarness, sorted, step } from '../support/sharpapi-run';
+import { sharpApiCurrentRowIds, sharpApiRowIds } from '../support/reliability/truth-ids';
 
 const { sandbox, runAdapter } = sharpApiHarness();
 
@@ -11,7 +12,7 @@ describe('SharpAPI adapter against the sandbox', () => {
     const r = runAdapter(sb);
     for (let i = 0; i < 8; i++) await step(r, 500);
     expect(sb.changesApplied()).toBe(400);
-    const truth = sb.emitted();
+    const truth = sharpApiRowIds(sb.emitted());
     expect(truth.removals).toBeGreaterThan(5);
     expect(sorted(r.ctx.tickIds())).toEqual(sorted(truth.tickIds));
     // No duplicates reached the sink: every emitted row is a distinct id.
@@ -36,7 +37,7 @@ describe('SharpAPI adapter against the sandbox', () => {
     const positions = r.ctx.checkpoints.map((c) => Date.parse(c.position!));
     expect(positions).toEqual([...positions].sort((a, b) => a - b));
     expect(r.ctx.ticks.length).toBe(r.ctx.tickIds().size);
-    expect(sorted(r.ctx.tickIds())).toEqual(sorted(sb.emitted().tickIds));
+    expect(sorted(r.ctx.tickIds())).toEqual(sorted(sharpApiRowIds(sb.emitted()).tickIds));
   });
 
   it('pages a window of more than 500 changes with offset ≤ 500 and commits only after its last page', async () => {
@@ -65,7 +66,7 @@ describe('SharpAPI adapter against the sandbox', () => {
     expect(emits.slice(0, -1).every((e) => e.position === base)).toBe(true);
     expect(emits.at(-1)!.position).toBe(sb.now());
     expect(r.ctx.ticks.length).toBe(r.ctx.tickIds().size);
-    expect(sorted(r.ctx.tickIds())).toEqual(sorted(sb.emitted().tickIds));
+    expect(sorted(r.ctx.tickIds())).toEqual(sorted(sharpApiRowIds(sb.emitted()).tickIds));
     expect(r.ctx.gaps).toEqual([]);
   });
 
@@ -77,7 +78,7 @@ describe('SharpAPI adapter against the sandbox', () => {
     const reqs = sb.requests();
     expect(Math.max(...reqs.map((q) => q.offset ?? 0))).toBeLessThanOrEqual(500);
     expect(reqs.some((q) => q.status === 400)).toBe(false);
-    expect(sorted(r.ctx.tickIds())).toEqual(sorted(sb.emitted().tickIds));
+    expect(sorted(r.ctx.tickIds())).toEqual(sorted(sharpApiRowIds(sb.emitted()).tickIds));
     expect(r.ctx.ticks.length).toBe(r.ctx.tickIds().size);
   });
 
@@ -153,7 +154,7 @@ describe('SharpAPI adapter against the sandbox', () => {
     await caughtUp(b);
     const latest = new Map<string, { tick_id: string; removed: boolean }>();
     for (const t of [...a.ctx.ticks, ...b.ctx.ticks]) latest.set(t.provider_odd_id, t);
-    const wrong = b.sb.current().filter((o) => (o.tickId === null ? latest.has(o.id) && !latest.get(o.id)!.removed : latest.get(o.id)?.tick_id !== o.tickId));
+    const wrong = sharpApiCurrentRowIds(b.sb.current()).filter((o) => (o.tickId === null ? latest.has(o.id) && !latest.get(o.id)!.removed : latest.get(o.id)?.tick_id !== o.tickId));
     expect(wrong).toEqual([]);
     expect(b.ctx.gaps).toEqual([expect.objectContaining({ reason: 'catch_up', from: checkpoint.position, to: sb.now() })]);
     // A restart inside the interval is no downtime: no gap.
@@ -171,7 +172,7 @@ describe('SharpAPI adapter against the sandbox', () => {
     await step(r, 500);
     expect(r.ctx.rejections.map((x) => x.reason)).toEqual(['malformed_json', 'schema']);
     expect(r.ctx.rejections[1].raw).toContain('BAD');
-    expect(sorted(r.ctx.tickIds())).toEqual(sorted(sb.emitted().tickIds));
+    expect(sorted(r.ctx.tickIds())).toEqual(sorted(sharpApiRowIds(sb.emitted()).tickIds));
     expect(r.ctx.healthState.rejected).toBe(2);
   });
 
@@ -183,7 +184,7 @@ describe('SharpAPI adapter against the sandbox', () => {
     await step(r, 1000);
     expect(sb.requests().filter((q) => q.fault === 'disconnect')).toHaveLength(1);
     expect(r.ctx.healthState.reconnects).toBeGreaterThanOrEqual(1);
-    expect(sorted(r.ctx.tickIds())).toEqual(sorted(sb.emitted().tickIds));
+    expect(sorted(r.ctx.tickIds())).toEqual(sorted(sharpApiRowIds(sb.emitted()).tickIds));
     expect(r.ctx.ticks.length).toBe(r.ctx.tickIds().size);
   });
 
@@ -206,7 +207,7 @@ describe('SharpAPI adapter against the sandbox', () => {
     const b = runAdapter(sb, { pageLimit: 100 }, createTestFeedContext({ checkpoint: a.ctx.lastCheckpoint() }));
     await caughtUp(b);
     const all = new Set([...a.ctx.tickIds(), ...b.ctx.tickIds()]);
-    expect(sorted(all)).toEqual(sorted(sb.emitted().tickIds));
+    expect(sorted(all)).toEqual(sorted(sharpApiRowIds(sb.emitted()).tickIds));
     expect(sb.requests().find((q) => q.at >= bStart)?.since).toBe(committed.position);
     // The replayed page produced the same ids as before the stop, not new rows.
     expect([...a.ctx.tickIds()].filter((id) => !a0.has(id) && b.ctx.tickIds().has(id)).length).toBeGreaterThan(0);
@@ -218,7 +219,7 @@ describe('SharpAPI adapter against the sandbox', () => {
     for (let i = 0; i < 3; i++) await step(r, 1000);
     expect(r.ctx.ticks.length).toBeGreaterThan(0);
     expect(new Set(r.ctx.ticks.map((t) => `${t.league}/${t.market}/${t.market_raw}/${t.book}`))).toEqual(new Set(['mlb/spread/run_line/fanduel']));
-    expect(sorted(r.ctx.tickIds())).toEqual(sorted(sb.emitted({ leagues: ['mlb'], markets: ['spread'], sportsbooks: ['fanduel'] }).tickIds));
+    expect(sorted(r.ctx.tickIds())).toEqual(sorted(sharpApiRowIds(sb.emitted({ leagues: ['mlb'], markets: ['spread'], sportsbooks: ['fanduel'] })).tickIds));
   });
 
   it('paces requests by X-RateLimit-* and never runs into 429', async () => {
@@ -248,7 +249,7 @@ describe('SharpAPI adapter against the sandbox', () => {
     expect(reqs[i + 1]).toMatchObject({ status: 200, since: reqs[i].since });
     expect(reqs[i + 1].at - reqs[i].at).toBeGreaterThanOrEqual(200);
     expect(r.ctx.logs.filter((l) => l.event === 'sharpapi.rate_limited')).toHaveLength(1);
-    expect(sorted(r.ctx.tickIds())).toEqual(sorted(sb.emitted().tickIds));
+    expect(sorted(r.ctx.tickIds())).toEqual(sorted(sharpApiRowIds(sb.emitted()).tickIds));
   });
 
   it('fails with what to fix when the key is rejected', async () => {

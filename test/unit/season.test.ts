@@ -6,7 +6,7 @@ import { teamNumber } from '../../sandbox/opticodds/catalog';
 import { SeasonScript } from '../../sandbox/opticodds/season-script';
 import { Season, americanToDecimal } from '../../sandbox/season';
 import { SeasonOdds } from '../../sandbox/sharpapi/season-book';
-import type { SandboxOdd } from '../../sandbox/sharpapi/book';
+import type { SandboxOdd } from '../../sandbox/sharpapi/odd';
 import { startSharpSportsSandbox } from '../../sandbox/sharpsports';
 import { SEASON_SCENARIOS } from '../../sandbox/sharpsports/season';
 

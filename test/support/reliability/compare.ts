@@ -2,6 +2,7 @@ import type { BoltOddsSandbox } from '../../../sandbox/boltodds';
 import type { OpticOddsSandbox } from '../../../sandbox/opticodds';
 import type { SharpApiSandbox } from '../../../sandbox/sharpapi';
 import type { SharpSportsSandbox } from '../../../sandbox/sharpsports';
+import { opticRowIds, sharpApiCurrentRowIds } from './truth-ids';
 
 /** Runs SQL against the warehouse (through `linehouse query`) and returns JSON rows. */
 export type Query = (sql: string) => Promise<Array<Record<string, any>>>;
@@ -70,7 +71,7 @@ export async function compareSharpSports(q: Query, sandbox: SharpSportsSandbox, 
 
 /** OpticOdds replays from last_entry_id: every entry id sent is stored, once, and settlements too. */
 export async function compareOpticOdds(q: Query, optic: OpticOddsSandbox, c: Comparison): Promise<void> {
-  const e = optic.emitted();
+  const e = opticRowIds(optic.emitted());
   const truth = new Set([...e.tickIds, ...e.lockedTickIds]);
   const ids = (await q("SELECT tick_id AS id FROM odds_ticks FINAL WHERE source = 'opticodds'")).map((r) => String(r.id));
   const have = new Set(ids);
@@ -85,7 +86,7 @@ export async function compareOpticOdds(q: Query, optic: OpticOddsSandbox, c: Com
 export async function compareSharpApi(q: Query, sharp: SharpApiSandbox, c: Comparison): Promise<void> {
   const ids = (await q("SELECT tick_id AS id FROM odds_ticks FINAL WHERE source = 'sharpapi'")).map((r) => String(r.id));
   const have = new Set(ids);
-  const current = sharp.current().filter((o) => o.tickId !== null);
+  const current = sharpApiCurrentRowIds(sharp.current()).filter((o) => o.tickId !== null);
   part(c, 'sharpapi.ticks', current.length, current.filter((o) => !have.has(o.tickId!)).map((o) => `${o.id}@${o.tickId}`), repeated(ids));
 }
 

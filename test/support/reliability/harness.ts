@@ -7,6 +7,7 @@ import { startSharpSportsSandbox, type SharpSportsSandbox } from '../../../sandb
 import { exited, freshPorts, linehouse, startUp, waitHealthy } from '../cli';
 import { tempDir } from '../stack';
 import type { Query } from './compare';
+import { opticRowIds } from './truth-ids';
 
 export type Up = ChildProcess & { output: () => string };
 
@@ -172,7 +173,10 @@ export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms))
 export async function waitFeedsDrained(lh: Linehouse, sizes: SourceSizes, timeoutMs: number): Promise<void> {
   const { optic, bolt, sharp } = lh.src;
   const deadline = Date.now() + timeoutMs;
-  const opticTruth = () => new Set([...optic.emitted().tickIds, ...optic.emitted().lockedTickIds]).size;
+  const opticTruth = () => {
+    const e = opticRowIds(optic.emitted());
+    return new Set([...e.tickIds, ...e.lockedTickIds]).size;
+  };
   while (Date.now() < deadline) {
     const done = optic.producedEntries() >= sizes.opticEntries && optic.pending() === 0 && bolt.scriptDone() && sharp.changesApplied() >= sizes.sharpChanges;
     if (done && (await lh.scalar("SELECT count() FROM odds_ticks FINAL WHERE source = 'opticodds'")) >= opticTruth()) break;
