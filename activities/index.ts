@@ -1,22 +1,21 @@
 import { createBackfillActivities } from './backfill/backfill';
-import { createCadenceActivities } from './refresh/cadence';
 import { createClvActivities } from './clv/clv';
 import type { ActivityDeps } from './deps';
 import { createFeedActivities } from './feeds/feeds';
-import { createOrchestrationActivities } from './refresh/orchestration';
-import { createRefreshLoadingActivities } from './refresh/loading';
-import { createRefreshRequestActivities } from './refresh/requests';
+import { createRefreshActivities } from './refresh';
 
 export type { ActivityDeps } from './deps';
 
+/**
+ * Every activity a linehouse worker registers, by concern (samples-typescript's all-activities
+ * file). Each workflow proxies its own concern's type only: RefreshActivities,
+ * BackfillActivities, FeedActivities, ClvActivities.
+ */
 export function createActivities(deps: ActivityDeps) {
   return {
-    ...createRefreshRequestActivities(deps),
-    ...createRefreshLoadingActivities(deps),
-    ...createOrchestrationActivities(deps),
+    ...createRefreshActivities(deps),
     ...createFeedActivities(deps),
     ...createBackfillActivities(deps),
-    ...createCadenceActivities(deps),
     ...createClvActivities(deps),
   };
 }

@@ -1,3 +1,5 @@
+import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../platform/config';
@@ -9,6 +11,8 @@ import { summaryLine } from './refresh';
 import { runScheduledSide, saveHistories } from './demo-scheduled';
 import { untilSignal } from './up';
 import { Season } from '../sandbox/season';
+import { WORKFLOW_CODE_VERSION } from '../workflows/version';
+import type { ReconcilePendingInput } from '../workflows/backfill/messages';
 import { describeSeason, landSeasonSlips, rememberGameIds, reportClv, usedGameIds, watchGames } from './demo-season';
 
 const say = (line = '') => process.stdout.write(line + '\n');
@@ -33,6 +37,35 @@ async function answerOtp(stack: Stack, accountId: string, code: string) {
   });
   await handle.signal(submitOtp, code);
   say(`  · ${accountId}: one-time password submitted`);
+}
+
+/**
+ * --save-histories: first one pass of each scheduled workflow the demo does not otherwise run
+ * (clvRefresh, reconcilePending), so the corpus holds every workflow type the worker registers;
+ * then the run's histories filed the way the replay corpus is,
+ * <dir>/<workflowType>/<WORKFLOW_CODE_VERSION>/<workflowId>.json (a second and third run of the
+ * same workflow id: <workflowId>--2.json, --3.json). Returns how many were saved.
+ */
+async function saveVersionedHistories(stack: Stack, dir: string, sinceMs: number): Promise<number> {
+  const passes = { workflowIdConflictPolicy: 'FAIL', taskQueue: stack.run.taskQueue } as const;
+  await stack.client.workflow.execute('clvRefresh', { ...passes, workflowId: `clv-refresh-demo-${Date.now()}`, args: [{}] });
+  const reconcile: ReconcilePendingInput = { pageSize: stack.run.policy.pageSize, fanOut: 2, windowHours: 24 * 7 };
+  await stack.client.workflow.execute('reconcilePending', { ...passes, workflowId: `reconcile-pending-demo-${Date.now()}`, args: [reconcile] });
+  const flat = fs.mkdtempSync(path.join(os.tmpdir(), 'linehouse-histories-'));
+  try {
+    const n = await saveHistories(stack, flat, sinceMs);
+    for (const f of fs.readdirSync(flat)) {
+      // saveHistories names them <workflowType>--<workflowId>--<n>.json.
+      const m = /^([A-Za-z]+)--(.+)--(\d+)\.json$/.exec(f);
+      if (!m) throw new Error(`demo: unexpected history file name ${f}`);
+      const to = path.join(dir, m[1], WORKFLOW_CODE_VERSION);
+      fs.mkdirSync(to, { recursive: true });
+      fs.copyFileSync(path.join(flat, f), path.join(to, m[3] === '1' ? `${m[2]}.json` : `${m[2]}--${m[3]}.json`));
+    }
+    return n;
+  } finally {
+    fs.rmSync(flat, { recursive: true, force: true });
+  }
 }
 
 export async function run(argv: string[]): Promise<number> {
@@ -127,7 +160,7 @@ export async function run(argv: string[]): Promise<number> {
     say('');
     await reportClv(stack);
     say('');
-    if (values['save-histories']) say(`saved ${await saveHistories(stack, values['save-histories'], started)} workflow histories to ${values['save-histories']}`);
+    if (values['save-histories']) say(`saved ${await saveVersionedHistories(stack, values['save-histories'], started)} workflow histories to ${path.join(values['save-histories'], '<workflowType>', WORKFLOW_CODE_VERSION)}`);
     say(`done in ${((Date.now() - started) / 1000).toFixed(1)} s. Temporal UI: ${stack.uiUrl}/namespaces/${stack.run.namespace}/workflows?query=${encodeURIComponent('LinehouseKind="refresh"')}`);
     if (logFile) say(`every event of the run: ${path.relative(process.cwd(), logFile)}`);
     if (values.keep) {

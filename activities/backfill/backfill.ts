@@ -1,14 +1,15 @@
 import { Context } from '@temporalio/activity';
 import { slipToRows } from '../../refresh/load/bet-rows';
 import { insertSlipRows } from '../../refresh/load/load-packages';
+import { backfillPageMarker, writeBackfillPageMarker } from '../../refresh/load/markers';
 import { log } from '../../platform/log';
-import { insertRows, queryRows, type Warehouse } from '../../platform/warehouse/client';
+import { queryRows, type Warehouse } from '../../platform/warehouse/client';
 import { paginated, readSlips } from '../../schemas/sharpsports';
 import { z } from 'zod';
 import { recordFindings } from '../../rejections/quarantine';
 import type { BackfillScope, BackfillWindow, BackfillCounts, PendingAccount, PendingSlipQuery } from '../../workflows/backfill/messages';
 import { emptyCounts, addCounts } from '../../workflows/backfill/messages';
-import { classify } from '../refresh/requests';
+import { classify } from '../refresh/failures';
 import type { ActivityDeps } from '../deps';
 
 // Slips are read one by one (readSlips), so one unusable slip refuses only itself.
@@ -31,10 +32,6 @@ export interface WindowHeartbeat {
   counts: BackfillCounts;
 }
 
-async function pageMarker(ch: Warehouse, key: string): Promise<BackfillCounts | null> {
-  const rows = await queryRows<{ detail: string }>(ch, "SELECT detail FROM load_markers FINAL WHERE kind = 'backfill_page' AND key = {key:String} LIMIT 1", { key });
-  return rows[0] ? (JSON.parse(rows[0].detail) as BackfillCounts) : null;
-}
 
 /** The stored content hash of each slip id (latest version), to tell new, updated and unchanged apart. */
 async function storedHashes(ch: Warehouse, ids: string[]): Promise<Map<string, string>> {
@@ -67,7 +64,7 @@ export function createBackfillActivities({ clickhouse, http }: ActivityDeps) {
       })
       .catch(classify);
     const page = PageSchema.parse(raw);
-    const done = await pageMarker(clickhouse, key);
+    const done = await backfillPageMarker(clickhouse, key);
     if (done) return { counts: done, totalPages: page.totalPages };
     const seenAt = new Date().toISOString();
     const read = readSlips(page.objects, 'objects');
@@ -96,7 +93,7 @@ export function createBackfillActivities({ clickhouse, http }: ActivityDeps) {
       return before !== r.slip.content_hash;
     });
     await insertSlipRows(clickhouse, changed, `bf:${key}`);
-    await insertRows(clickhouse, 'load_markers', [{ kind: 'backfill_page', key, slips: counts.slips, bets: counts.bets, detail: JSON.stringify(counts) }]);
+    await writeBackfillPageMarker(clickhouse, key, counts);
     return { counts, totalPages: page.totalPages };
   }
 
@@ -144,3 +141,5 @@ export function createBackfillActivities({ clickhouse, http }: ActivityDeps) {
     },
   };
 }
+
+export type BackfillActivities = ReturnType<typeof createBackfillActivities>;

@@ -24,3 +24,5 @@ export function createClvActivities({ clickhouse }: Pick<ActivityDeps, 'clickhou
     },
   };
 }
+
+export type ClvActivities = ReturnType<typeof createClvActivities>;

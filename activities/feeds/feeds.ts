@@ -1,4 +1,5 @@
 import crypto from 'node:crypto';
+import { feedKey } from '../../feeds/identity';
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import { createLogger, type Logger } from '../../platform/log';
 import { recordRejection, type RefusedRecord } from '../../rejections/record';
@@ -17,12 +18,6 @@ export interface FeedProgress {
 
 const HEARTBEAT_MS = 2_000;
 
-/**
- * A consumer's identity: the provider, plus the shard when FEED_SHARD is set. It names the
- * workflow (`feed-<key>`), the checkpoint row and the gaps, so two shards of one provider never
- * share a resume point. Unsharded it is the provider name, as before sharding.
- */
-export const feedKey = (feed: string, shard?: string) => (shard ? `${feed}-${shard}` : feed);
 
 export function createFeedActivities({ clickhouse, feeds }: ActivityDeps) {
   return {
@@ -108,19 +103,22 @@ function refusedRecordId(source: string, raw: string, r: RefusedRecord): string 
  * reports the interval since that marker as a gap instead of hiding it.
  */
 async function noteStartWithoutCheckpoint(ch: Warehouse, feed: string, log: Logger): Promise<boolean> {
-  const [earlier] = await queryRows<{ detail: string }>(ch, "SELECT detail FROM load_markers FINAL WHERE kind = 'feed_started' AND key = {f:String}", { f: feed });
+  const [earlier] = await queryRows<{ started_at: string }>(ch, "SELECT toString(started_at) AS started_at FROM feed_starts FINAL WHERE feed = {f:String}", { f: feed });
   const now = new Date().toISOString();
   if (earlier) {
+    const startedAt = new Date(`${earlier.started_at.replace(' ', 'T')}Z`).toISOString();
     const gap = {
       feed,
       reason: 'before_first_checkpoint',
-      gap_from: earlier.detail,
+      gap_from: startedAt,
       gap_to: now,
-      detail: `a consumer started at ${earlier.detail} and stopped before its first checkpoint: what it received was not durable, and with no position the provider cannot replay it (nor what was sent while it was down)`,
+      detail: `a consumer started at ${startedAt} and stopped before its first checkpoint: what it received was not durable, and with no position the provider cannot replay it (nor what was sent while it was down)`,
     };
     log.warn('feed.gap', { reason: gap.reason, from: gap.gap_from, to: gap.gap_to });
     await insertRows(ch, 'feed_gaps', [gap]);
   }
-  await insertRows(ch, 'load_markers', [{ kind: 'feed_started', key: feed, slips: 0, bets: 0, detail: now }]);
+  await insertRows(ch, 'feed_starts', [{ feed, started_at: now }]);
   return Boolean(earlier);
 }
+
+export type FeedActivities = ReturnType<typeof createFeedActivities>;

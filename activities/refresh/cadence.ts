@@ -3,7 +3,7 @@ import { log } from '../../platform/log';
 import { queryRows } from '../../platform/warehouse/client';
 import { bettorWorkflowId } from '../../workflows/refresh/messages';
 import type { CadenceBettor, CadencePlan } from '../../workflows/refresh/cadence-messages';
-import { classify } from './requests';
+import { classify } from './failures';
 import type { ActivityDeps } from '../deps';
 
 const BettorPage = paginated(BettorSchema);

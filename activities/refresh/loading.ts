@@ -3,15 +3,14 @@ import { Context } from '@temporalio/activity';
 import { paginated, readSlips } from '../../schemas/sharpsports';
 import { z } from 'zod';
 import { recordFindings } from '../../rejections/quarantine';
-import { slipToRows } from '../../refresh/load/bet-rows';
 import { failpoint } from '../../platform/failpoints';
-import { recentlyLanded } from '../../refresh/landing/landed-responses';
-import { insertSlipRows, loadLanded, responseFromBody, type ResponseLoad } from '../../refresh/load/load-packages';
-import { appendRows, lookupByKey, queryRows, type Warehouse } from '../../platform/warehouse/client';
+import { loadLanded, responseFromBody, upsertSlips, type ResponseLoad } from '../../refresh/load/load-packages';
+import { writePagedResponseMarker, writePageMarker } from '../../refresh/load/markers';
+import { appendRows, lookupByKey, queryRows } from '../../platform/warehouse/client';
 import type { BetSlip } from '../../schemas/sharpsports';
-import type { RefreshResponseRef, RefreshRunRecord } from '../../workflows/refresh/messages';
-import { classify } from './requests';
+import { classify } from './failures';
 import type { ActivityDeps } from '../deps';
+import type { RefreshResponseRef, RefreshRunRecord } from '../../refresh/contracts';
 
 // Slips are read one by one (readSlips), so one unusable slip refuses only itself.
 const PageSchema = paginated(z.unknown());
@@ -21,14 +20,8 @@ function listingDigest(slips: BetSlip[]): string {
   return crypto.createHash('sha256').update(slips.map((s) => s.id).join('\n')).digest('hex').slice(0, 16);
 }
 
-/** Upserts slips and their bets (refresh/load/load-packages.ts insertSlipRows). */
-export async function upsertSlips(ch: Warehouse, slips: BetSlip[], ctx: { refreshResponseId: string; refreshResponseTime: string; bettorId?: string | null }, token: string) {
-  const rows = slips.map((s) => slipToRows(s, ctx));
-  await insertSlipRows(ch, rows, token);
-  return { slips: rows.length, bets: rows.reduce((n, r) => n + r.bets.length, 0) };
-}
 
-export function createRefreshLoadingActivities({ clickhouse, http }: ActivityDeps) {
+export function createRefreshLoadingActivities({ clickhouse, http, recentLandings }: ActivityDeps) {
   /**
    * 200: the slips are in the landed delivery. Concurrent loads of this process share load
    * packages; idempotent via the load marker and the package's insert tokens (refresh/load/load-packages.ts).
@@ -37,7 +30,7 @@ export function createRefreshLoadingActivities({ clickhouse, http }: ActivityDep
    */
   async function loadLandedDelivery(deliveryId: string, loader: string): Promise<ResponseLoad> {
     // Landed by this process's receiver moments ago: no lookup, no second parse (refresh/landing/landed-responses.ts).
-    const recent = recentlyLanded(clickhouse, deliveryId);
+    const recent = recentLandings?.take(deliveryId);
     if (recent) return loadLanded(clickhouse, { deliveryId, rr: recent, loader });
     const landed = await lookupByKey<{ lookup_key: string; body: string }>(
       clickhouse,
@@ -75,7 +68,7 @@ export function createRefreshLoadingActivities({ clickhouse, http }: ActivityDep
       });
       const counts = await upsertSlips(clickhouse, page.slips, { refreshResponseId: ref.refreshResponseId, refreshResponseTime: ref.timeCreated, bettorId: ref.bettorId }, `rr:${ref.refreshResponseId}:p${pageSize}:${pageNum}${again}`);
       failpoint('after_rows_before_marker:page');
-      await appendRows(clickhouse, 'load_markers', [{ kind: 'refresh_response_page', key: pageKey, slips: counts.slips, bets: counts.bets, detail: `totalPages=${page.totalPages}${page.quarantined.length ? ` refused=${page.quarantined.length}` : ''}` }]);
+      await writePageMarker(clickhouse, { pageKey, slips: counts.slips, bets: counts.bets, totalPages: page.totalPages, refused: page.quarantined.length });
       failpoint('after_marker_before_complete:page');
       return { ...counts, totalPages: page.totalPages, digest: listingDigest(page.slips) };
     },
@@ -94,7 +87,7 @@ export function createRefreshLoadingActivities({ clickhouse, http }: ActivityDep
       // Every version loaded under this response keeps its id (FINAL is not wanted here: a newer
       // response may already have replaced some), so uniqExact(id) is what the pages stored.
       const distinct = { slips: Number(d?.slips) || slips, bets: Number(d?.bets) || bets };
-      await appendRows(clickhouse, 'load_markers', [{ kind: 'refresh_response', key: refreshResponseId, slips: distinct.slips, bets: distinct.bets, detail: `pages=${pages}` }]);
+      await writePagedResponseMarker(clickhouse, { responseId: refreshResponseId, slips: distinct.slips, bets: distinct.bets, pages });
       return distinct;
     },
 

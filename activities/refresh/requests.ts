@@ -1,14 +1,13 @@
-import { ApplicationFailure, Context } from '@temporalio/activity';
+import { Context } from '@temporalio/activity';
 import { RefreshRequestResponseSchema, normalizeRefreshResponse, paginated, RefreshResponseHeadSchema } from '../../schemas/sharpsports';
 import { LANDED_REF_COLUMNS, landDelivery, refFromLandedRow, refFromResponse } from '../../refresh/landing/landing';
 import { appendRows, lookupByKey, queryRows } from '../../platform/warehouse/client';
-import { loadedFor, markerState } from '../../refresh/load/load-packages';
+import { loadedFor, loadedResponseIds, markerState } from '../../refresh/load/markers';
 import { log } from '../../platform/log';
-import { MissingSettingError, SharpSportsHttpError } from '../../refresh/sharpsports-client';
 import { dispatchRefreshResponse } from '../../refresh/dispatch';
-import { DEFAULT_MAX_DEFER_MS } from '../../refresh/webhook/dispatcher';
-import type { ImmediateOutcome, RefreshNotDue, RefreshRequestResult, RefreshResponseRef } from '../../workflows/refresh/messages';
 import type { ActivityDeps } from '../deps';
+import { classify } from './failures';
+import { RECEIVER_HAND_OVER_MS, type ImmediateOutcome, type RefreshNotDue, type RefreshRequestResult, type RefreshResponseRef } from '../../refresh/contracts';
 
 const OUTCOME_ORDER: ImmediateOutcome[] = ['noAccess', 'isUnverifiable', 'unverified', 'bookInactive', 'bookRegionInactive', 'rateLimited', 'otpRequired', 'refresh'];
 
@@ -21,21 +20,12 @@ export function outcomeFor(accountId: string, response: Record<string, unknown>)
   return 'unlisted';
 }
 
-/** Turns a non-retryable HTTP answer into a failure Temporal will not retry, with the fix named. */
-export function classify(err: unknown): never {
-  if (err instanceof MissingSettingError) throw ApplicationFailure.nonRetryable(err.message, 'MissingSetting');
-  if (err instanceof SharpSportsHttpError && !err.retryable) {
-    const hint = err.status === 401 ? 'check SHARPSPORTS_API_KEY' : err.status === 404 ? 'check the bettor / account id' : 'check the request';
-    throw ApplicationFailure.nonRetryable(`${err.message} (${hint})`, 'SharpSportsClientError');
-  }
-  throw err;
-}
 
 /** How far back the polling path looks for responses nobody is waiting for. */
 const ORPHAN_WINDOW_MS = 24 * 3_600_000;
 const ORPHAN_PAGE_SIZE = 50;
 /** A landed 200 this young without a load marker is still the receiver's to load and hand over (it holds hand-overs this long at most). */
-const RECEIVER_HAND_OVER_SECONDS = DEFAULT_MAX_DEFER_MS / 1000;
+const RECEIVER_HAND_OVER_SECONDS = RECEIVER_HAND_OVER_MS / 1000;
 const RefreshResponsePage = paginated(RefreshResponseHeadSchema);
 
 export function createRefreshRequestActivities({ clickhouse, http, config, temporal }: ActivityDeps) {
@@ -62,8 +52,7 @@ export function createRefreshRequestActivities({ clickhouse, http, config, tempo
       recent.set(rr.id, { item, rr });
     }
     if (recent.size === 0) return 0;
-    const loaded = await queryRows<{ key: string }>(clickhouse, `SELECT key FROM load_markers WHERE kind = 'refresh_response' AND key IN {ids:Array(String)}`, { ids: [...recent.keys()] });
-    for (const { key } of loaded) recent.delete(key);
+    for (const key of await loadedResponseIds(clickhouse, [...recent.keys()])) recent.delete(key);
     for (const { item, rr } of recent.values()) {
       const deliveryId = `poll:${rr.id}`;
       await landDelivery(clickhouse, { deliveryId, source: 'poll', event: 'refreshresponse.created', subscription: '', body: JSON.stringify(item), refreshResponse: rr });
@@ -177,7 +166,7 @@ export function createRefreshRequestActivities({ clickhouse, http, config, tempo
       const ref = refFromLandedRow(rows[0]);
       if (ref.status !== 200) return ref;
       const marker = (await markerState(clickhouse, [ref.refreshResponseId])).loaded.get(ref.refreshResponseId);
-      if (marker) return { ...ref, loaded: { slips: marker.slips, bets: marker.bets, skipped: !loadedFor(marker.detail, '') } };
+      if (marker) return { ...ref, loaded: { slips: marker.slips, bets: marker.bets, skipped: !loadedFor(marker, '') } };
       return Number(rows[0].young) ? null : ref;
     },
 

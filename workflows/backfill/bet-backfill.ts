@@ -1,5 +1,5 @@
 import { continueAsNew, proxyActivities, setHandler, upsertMemo, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
-import type { Activities } from '../../activities';
+import type { BackfillActivities } from '../../activities/backfill/backfill';
 import { SA_ACCOUNT, SA_BETTOR, SA_KIND, SA_PHASE } from '../../platform/temporal/search-attributes';
 import {
   addCounts,
@@ -15,7 +15,7 @@ import {
 // A window pages until done; its heartbeat carries the next page, so a killed worker's attempt
 // resumes there on another worker once the heartbeat times out (a page fetch gives up after
 // SHARPSPORTS_TIMEOUT_SECONDS, 30 s by default, so a live worker beats well within 40 s).
-const { backfillWindow } = proxyActivities<Activities>({
+const { backfillWindow } = proxyActivities<BackfillActivities>({
   startToCloseTimeout: '6 hours',
   heartbeatTimeout: '40 seconds',
   retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '1 minute' },

@@ -1,10 +1,10 @@
 import { continueAsNew, executeChild, proxyActivities, upsertMemo, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
-import type { Activities } from '../../activities';
+import type { BackfillActivities } from '../../activities/backfill/backfill';
 import { SA_KIND, SA_PHASE } from '../../platform/temporal/search-attributes';
 import { addCounts, emptyCounts, RECONCILE_DEFAULTS, type PendingAccount, type ReconcilePendingInput, type ReconcilePendingResult } from './messages';
 import { betBackfill } from './bet-backfill';
 
-const { pendingSlipAccounts } = proxyActivities<Activities>({
+const { pendingSlipAccounts } = proxyActivities<BackfillActivities>({
   startToCloseTimeout: '2 minutes',
   retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '1 minute' },
 });

@@ -1,8 +1,8 @@
 import { proxyActivities, upsertMemo, upsertSearchAttributes } from '@temporalio/workflow';
-import type { Activities } from '../../activities';
+import type { ClvActivities } from '../../activities/clv/clv';
 import { SA_KIND, SA_PHASE } from '../../platform/temporal/search-attributes';
 
-const { refreshClv } = proxyActivities<Activities>({
+const { refreshClv } = proxyActivities<ClvActivities>({
   startToCloseTimeout: '1 hour',
   heartbeatTimeout: '1 minute',
   retry: { initialInterval: '10s', backoffCoefficient: 2, maximumInterval: '5 minutes', maximumAttempts: 5 },

@@ -1,5 +1,5 @@
-import { continueAsNew, isCancellation, patched, proxyActivities, upsertMemo, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
-import type { Activities } from '../../activities';
+import { continueAsNew, deprecatePatch, isCancellation, proxyActivities, upsertMemo, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import type { FeedActivities } from '../../activities/feeds/feeds';
 import { SA_KIND, SA_PHASE } from '../../platform/temporal/search-attributes';
 
 // The consumer runs as long as it can; its heartbeat is the liveness signal. A dead worker's
@@ -9,7 +9,7 @@ const OPTIONS = {
   heartbeatTimeout: '30 seconds',
   retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s' },
 } as const;
-const { runFeed } = proxyActivities<Activities>(OPTIONS);
+const { runFeed } = proxyActivities<FeedActivities>(OPTIONS);
 
 export interface FeedInput {
   feed: string;
@@ -26,13 +26,14 @@ export interface FeedInput {
 /** Exactly one consumer per feed (and shard) across every process: workflow id `feed-<source>[-<shard>]`. */
 export async function feed(input: FeedInput): Promise<void> {
   const { feed: name, shard, taskQueue } = input;
-  const run = taskQueue ? proxyActivities<Activities>({ ...OPTIONS, taskQueue }).runFeed : runFeed;
+  const run = taskQueue ? proxyActivities<FeedActivities>({ ...OPTIONS, taskQueue }).runFeed : runFeed;
   upsertSearchAttributes([
     { key: SA_KIND, value: 'feed' },
     { key: SA_PHASE, value: 'streaming' },
   ]);
-  // Patched: feed runs started by older code are still replaying their first commands.
-  if (patched('feed-memo')) upsertMemo({ feed: name, ...(shard ? { shard, taskQueue } : {}), position: 'see the runFeed heartbeat details' });
+  // Deprecated, not removed: histories recorded with the patch's marker keep replaying (docs/operations.md § Upgrades).
+  deprecatePatch('feed-memo');
+  upsertMemo({ feed: name, ...(shard ? { shard, taskQueue } : {}), position: 'see the runFeed heartbeat details' });
   for (;;) {
     try {
       await run(shard ? { feed: name, shard } : { feed: name });

@@ -1,16 +1,16 @@
 import { proxyActivities, upsertMemo, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
-import type { Activities } from '../../activities';
+import type { RefreshActivities } from '../../activities/refresh';
 import { SA_BETTOR, SA_KIND, SA_PHASE } from '../../platform/temporal/search-attributes';
 import type { AccountRefreshResult, BettorRefreshInput, BettorRefreshResult } from './messages';
 
-const requestApi = proxyActivities<Activities>({
+const requestApi = proxyActivities<RefreshActivities>({
   startToCloseTimeout: '45 seconds',
   retry: { initialInterval: '5s', backoffCoefficient: 2, maximumAttempts: 3 },
 });
 
 // Starting-or-attaching and then waiting on an account workflow can last as long as that
 // refresh does (hours of 424 back-off); the heartbeat shows the waiter is alive.
-const accountApi = proxyActivities<Activities>({
+const accountApi = proxyActivities<RefreshActivities>({
   startToCloseTimeout: '24 hours',
   heartbeatTimeout: '1 minute',
   retry: { initialInterval: '5s' },

@@ -9,13 +9,13 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
-import type { Activities } from '../../activities';
+import type { RefreshActivities } from '../../activities/refresh';
 import { SA_KIND, SA_PHASE } from '../../platform/temporal/search-attributes';
 import { bettorRefresh } from './bettor-refresh';
 import { cadenceProgressQuery, emptyCadenceTotals, type CadenceBettor, type CadenceRefreshInput, type CadenceRefreshResult } from './cadence-messages';
 import { bettorWorkflowId, type BettorRefreshResult } from './messages';
 
-const api = proxyActivities<Activities>({
+const api = proxyActivities<RefreshActivities>({
   startToCloseTimeout: '2 minutes',
   retry: { initialInterval: '5s', backoffCoefficient: 2, maximumAttempts: 5 },
 });

@@ -1,72 +1,12 @@
 import { defineQuery, defineSignal } from '@temporalio/workflow';
 import type { RefreshPolicy } from '../../platform/config';
+import type { RefreshRequestResult, RefreshResponseRef } from '../../refresh/contracts';
 
 /**
- * Messages and shapes shared by the refresh workflows and their clients (webhook receiver,
- * CLI, tests). Importing this file pulls in no workflow code.
+ * The refresh workflows' inputs, results, signals and queries, for their clients (the receiver's
+ * hand-over, the CLI, tests). Importing this file pulls in no workflow code. The records the
+ * refresh path passes between its stages live in refresh/contracts.ts.
  */
-
-/** What the receiver hands a workflow: a reference to a landed delivery, never the payload. */
-export interface RefreshResponseRef {
-  deliveryId: string;
-  refreshResponseId: string;
-  requestId: string;
-  bettorAccountId: string;
-  bettorId: string | null;
-  bookAbbr: string | null;
-  status: number;
-  detail: string | null;
-  type: string;
-  timeCreated: string;
-  slipCount: number;
-  source: 'webhook' | 'poll';
-  /** Set when the receiver already loaded the slips (refresh/webhook/preloader.ts): the workflow records the run without loading. */
-  loaded?: { slips: number; bets: number; skipped: boolean };
-}
-
-/** Which immediate array of the POST refresh response listed the account. */
-export type ImmediateOutcome =
-  | 'refresh'
-  | 'rateLimited'
-  | 'bookInactive'
-  | 'bookRegionInactive'
-  | 'noAccess'
-  | 'unverified'
-  | 'isUnverifiable'
-  | 'otpRequired'
-  | 'unlisted';
-
-export interface RefreshRequestResult {
-  requestId: string;
-  outcome: ImmediateOutcome;
-  cid: string | null;
-  requestedAtMs: number;
-}
-
-/** requestRefreshIfDue's answer inside the account's one-per-minute window: nothing was sent, ask again after waitMs. */
-export interface RefreshNotDue {
-  waitMs: number;
-}
-
-/** A refresh_runs row as the workflow knows it (recordRefreshRun); loadLandedAndRecord fills slips and bets from its load. */
-export interface RefreshRunRecord {
-  workflowId: string;
-  bettorAccountId: string;
-  bettorId: string | null;
-  bookAbbr: string | null;
-  requestId: string;
-  refreshResponseId: string;
-  type: string;
-  origin: string;
-  status: number;
-  detail: string | null;
-  attempts: number;
-  pages: number;
-  slips: number;
-  bets: number;
-  startedAtMs: number;
-  finishedAtMs: number;
-}
 
 export interface AccountRefreshInput {
   accountId: string;
@@ -181,14 +121,3 @@ export interface BettorRefreshResult {
 export const accountWorkflowId = (accountId: string) => `refresh-${accountId}`;
 export const bettorWorkflowId = (bettor: string) => `refresh-bettor-${bettor}`;
 
-/** SharpSports reports the immediate arrays with these statuses (DESIGN: refresh lifecycle). */
-export const IMMEDIATE_STATUS: Record<Exclude<ImmediateOutcome, 'refresh' | 'unlisted' | 'otpRequired'>, number> = {
-  noAccess: 403,
-  unverified: 401,
-  isUnverifiable: 401,
-  rateLimited: 429,
-  bookInactive: 424,
-  bookRegionInactive: 424,
-};
-
-export const feedWorkflowId = (feed: string) => `feed-${feed}`;
