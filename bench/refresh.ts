@@ -224,7 +224,8 @@ async function awaitClosed(client: Client, query: string, target: number, deadli
 async function measure(o: MeasureOptions): Promise<BenchSection[]> {
   const t0 = performance.now();
   const { loadConfig } = await import('../platform/config');
-  const { freePort, startStack } = await import('../workers/stack');
+  const { startStack } = await import('../workers/stack');
+  const { freePort } = await import('../platform/net');
   const { setLogLevel } = await import('../platform/log');
   const { connectWorker } = await import('../platform/temporal/connect');
   const { MAIN_WORKER_TUNING } = await import('../platform/temporal/worker-options');

@@ -181,7 +181,8 @@ export async function runWebhookBench(opts: { quick?: boolean; runs?: number; se
   const goalSeconds = opts.goalSeconds ?? (opts.quick ? 2 : 2.5);
   const t0 = Date.now();
   const { loadConfig } = await import('../platform/config');
-  const { freePort, startStack } = await import('../workers/stack');
+  const { startStack } = await import('../workers/stack');
+  const { freePort } = await import('../platform/net');
   const { setLogLevel } = await import('../platform/log');
   const { createWebhookServer, listen } = await import('../refresh/webhook/receiver');
   setLogLevel('error');

@@ -17,8 +17,8 @@ import {
   type Dimension,
   type RowSet,
 } from '../clv/report';
-import { readRunFile, type RunFile } from '../workers/stack';
 import { createWarehouse } from '../platform/warehouse/client';
+import { readRunFile, type RunFile } from '../workers/run-file';
 
 const USAGE = `usage: linehouse clv [--by ${DIMENSIONS.join('|')}] [--sharp-book pinnacle] [--devig ${DEVIG_METHODS.join('|')}]
                      [--rows ${ROW_SETS.join('|')}] [--format table|json|html] [--out clv-report.html] [--no-refresh]`;

@@ -1,5 +1,6 @@
 import { ConfigError, loadConfig } from '../platform/config';
 import { log, setLogLevel } from '../platform/log';
+import { explainMissingSimulators } from '../workers/simulators';
 
 const USAGE = `linehouse — SharpSports bets and live odds into ClickHouse, orchestrated by Temporal
 
@@ -50,7 +51,7 @@ async function main(): Promise<number> {
   }
   // Validate the environment before anything starts, so a bad value fails fast and alone.
   setLogLevel(loadConfig().logLevel);
-  return (await load()).run(argv);
+  return (await load().catch((err) => Promise.reject(explainMissingSimulators(err)))).run(argv);
 }
 
 main().then(

@@ -1,7 +1,7 @@
 import { request } from 'undici';
 import { loadConfig } from '../platform/config';
-import { readRunFile } from '../workers/stack';
 import { createWarehouse, runSql } from '../platform/warehouse/client';
+import { readRunFile } from '../workers/run-file';
 
 /**
  * chDB binds one data dir per process. While `linehouse up` runs it owns the engine, so the

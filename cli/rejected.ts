@@ -2,8 +2,8 @@ import { parseArgs } from 'node:util';
 import { request } from 'undici';
 import { loadConfig } from '../platform/config';
 import { listRejections, replayRejections, type RejectionFilter, type RejectionListing, type ReplaySummary } from '../rejections/replay';
-import { readRunFile } from '../workers/stack';
 import { createWarehouse } from '../platform/warehouse/client';
+import { readRunFile } from '../workers/run-file';
 
 const USAGE = `usage: linehouse rejected list [--source S] [--reason R] [--since <ISO time|24h|7d>] [--id ID] [--limit N] [--format table|json]
        linehouse rejected replay [--source S] [--reason R] [--since <ISO time|24h|7d>] [--id ID]`;

@@ -1,10 +1,10 @@
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../platform/config';
 import { adminRunner, warehouseRunner, type SqlRunner } from '../clv/report';
-import { readRunFile } from '../workers/stack';
 import { listSchedules } from '../workers/schedules';
 import { createWarehouse } from '../platform/warehouse/client';
 import { clientFor } from './temporal-client';
+import { readRunFile } from '../workers/run-file';
 
 // Aliases differ from the column names: an alias equal to a column would shadow it in the
 // other aggregates of the same SELECT.

@@ -1,7 +1,7 @@
 import type { Client } from '@temporalio/client';
 import type { Config, RefreshPolicy } from '../platform/config';
-import { readRunFile } from '../workers/stack';
 import { connectClient } from '../platform/temporal/connect';
+import { readRunFile } from '../workers/run-file';
 
 /** The Temporal server `up` is using: TEMPORAL_ADDRESS, or the embedded dev server it spawned. */
 export async function clientFor(config: Config): Promise<{ client: Client; taskQueue: string; policy: RefreshPolicy }> {

@@ -1,8 +1,10 @@
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../platform/config';
 import { log } from '../platform/log';
-import { checkRoles, readRunFile, startStack } from '../workers/stack';
+import { startStack } from '../workers/stack';
 import { runsEverything } from '../workers/roles';
+import { readRunFile } from '../workers/run-file';
+import { checkRoles } from '../workers/roles';
 
 /** Waits for SIGINT/SIGTERM, then stops taking work, drains and exits 0. */
 export function untilSignal(): Promise<string> {

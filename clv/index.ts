@@ -1,5 +1,5 @@
 /**
- * CLV API over sql/0007_clv.sql and sql/0008_closing_lines_cache.sql: event resolution, stored
+ * CLV API over the CLV tables (sql/migrations/0007, 0008) and views (sql/views/): event resolution, stored
  * closes and the unresolved-bet summary. The figures themselves are the `bet_clv` view (defaults
  * pinnacle / multiplicative) and the parameterized `bet_clv_at(sharp_book = '…', devig = '…')`.
  */

@@ -1,5 +1,5 @@
 /**
- * Stores the closes of events that have started (sql/0008_closing_lines_cache.sql), so
+ * Stores the closes of events that have started (closing_lines_store, sql/migrations/0008), so
  * closing_lines reads them instead of every tick. Safe to run at any time, repeatedly and
  * concurrently: an event is stored only when its stored closes are missing or no longer current,
  * and closing_lines trusts a stored event only while closing_events says it is current, so a run

@@ -1,5 +1,5 @@
 /**
- * Event resolution for CLV (sql/0007_clv.sql `event_map`): which canonical event (the OpticOdds
+ * Event resolution for CLV (`event_map`, sql/migrations/0007_clv.sql): which canonical event (the OpticOdds
  * game_id, the format of SharpSports `bets.oddsjam_id`) a feed's event key is.
  *
  *  - OpticOdds: its event_key is the canonical key (method 'oddsjam_id').
@@ -14,7 +14,7 @@
  *    Exactly one candidate → resolved (method 'league_time_teams'). None → counted `unmatched`;
  *    more than one → counted `ambiguous` and left unresolved: nothing is guessed.
  * Idempotent: event_map is a ReplacingMergeTree keyed by (source, source_event_key). Feed events
- * are read from odds_event_facts (fed on insert, sql/0008), which holds per event what the ticks
+ * are read from odds_event_facts (fed on insert, sql/migrations/0008), which holds per event what the ticks
  * say (latest start and teams by tick time), so resolution does not scan every tick.
  */
 import { insertRows, queryRows, type Warehouse } from '../platform/warehouse/client';
@@ -83,7 +83,7 @@ export async function resolveEvents(ch: Warehouse): Promise<ResolveResult> {
     identity.map((e) => ({ source: 'opticodds', source_event_key: e.event_key, event_key: e.event_key, league: e.league, start_time: e.start_time, home_team: e.home_team, away_team: e.away_team, method: 'oddsjam_id', resolved_at: now })),
   );
   const teams: object[] = [];
-  // Which canonical team each feed team is (sql/0010_team_names.sql): selections are named by it.
+  // Which canonical team each feed team is (sql/migrations/0010_team_names.sql): selections are named by it.
   const mapTeams = (source: string, key: string, ev: EventRow, c: EventRow, swapped: boolean) => {
     const side = (feed: string | null, canonical: string | null, home: boolean) =>
       feed && canonical ? [{ source, source_event_key: key, feed_team: feed.trim().toLowerCase(), canonical_team: canonical, canonical_home: home, resolved_at: now }] : [];

@@ -1,7 +1,8 @@
 import type { Client } from '@temporalio/client';
 import type { RefreshPolicy } from '../platform/config';
 import { refreshStartAttributes } from '../platform/temporal/search-attributes';
-import { accountWorkflowId, refreshResponseCreated, type RefreshResponseRef } from '../workflows/refresh/messages';
+import { accountWorkflowId, refreshResponseCreated } from '../workflows/refresh/messages';
+import type { RefreshResponseRef } from './contracts';
 
 /**
  * Hands a landed refresh response to its account's workflow: a signal-with-start by workflow id,

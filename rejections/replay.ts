@@ -1,8 +1,7 @@
 import { z } from 'zod';
 import { normalizeRefreshResponse, readSlips, WebhookEnvelopeSchema } from '../schemas/sharpsports';
-import { upsertSlips } from '../activities/refresh/loading';
 import { deliveryExists, landDelivery } from '../refresh/landing/landing';
-import { loadLandedResponses } from '../refresh/load/load-packages';
+import { loadLandedResponses, upsertSlips } from '../refresh/load/load-packages';
 import { log } from '../platform/log';
 import { recordResponseFindings, SLIP_SOURCE, type SlipContext } from './quarantine';
 import { appendRows, queryRows, type Warehouse } from '../platform/warehouse/client';

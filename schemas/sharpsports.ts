@@ -13,7 +13,7 @@
  *  - Cosmetic: the id prefixes the docs' examples show (`SLIP_`, `BET_`...)
  *    and values outside the documented lists (a new slip `status`,
  *    `outcome`, `type`). They load as they came and are counted as
- *    `DataWarning`s (lib/data-warnings.ts), never refused.
+ *    `DataWarning`s (written to data_warnings by rejections/quarantine.ts), never refused.
  */
 import { z } from 'zod';
 

@@ -2,16 +2,16 @@ import http from 'node:http';
 import type { Client } from '@temporalio/client';
 import type { NativeConnection, Worker } from '@temporalio/worker';
 import { createActivities } from '../activities';
-import { feedKey } from '../activities/feeds/feeds';
 import { createFeedsWorker } from './temporal-worker';
 import type { FeedInput } from '../workflows/feeds/feed';
-import { feedWorkflowId } from '../workflows/refresh/messages';
 import { ConfigError, type Config } from '../platform/config';
 import { configuredFeeds } from '../feeds/registry';
 import type { FeedAdapter } from '../feeds/types';
 import { log } from '../platform/log';
 import { createSharpSportsClient } from '../refresh/sharpsports-client';
 import type { Warehouse } from '../platform/warehouse/client';
+import { feedWorkflowId } from '../feeds/identity';
+import { feedKey, feedsTaskQueue } from '../feeds/identity';
 
 /**
  * LINEHOUSE_ROLES: which parts of the stack a process runs (worker, webhook, feeds), and the
@@ -38,19 +38,6 @@ export function checkRoles(config: Pick<Config, 'roles' | 'clickhouse' | 'tempor
   );
 }
 
-/**
- * The task queue this process's feed consumers poll. A shard gets its own
- * (`<FEEDS_TASK_QUEUE or TEMPORAL_TASK_QUEUE>-feeds-<shard>`) so its activity only reaches a
- * process holding its league lists; undefined keeps the unsharded all-in-one behaviour (the
- * consumer on the workflow's own queue, as before sharding).
- */
-export function feedsTaskQueue(config: Pick<Config, 'roles' | 'feeds' | 'temporal'>): string | undefined {
-  const base = config.feeds.taskQueue ?? config.temporal.taskQueue;
-  if (config.feeds.shard) return `${base}-feeds-${config.feeds.shard}`;
-  // Without the worker role here, the main queue's pollers (worker replicas elsewhere) lack the feed config.
-  if (!config.roles.includes('worker')) return config.feeds.taskQueue ?? `${config.temporal.taskQueue}-feeds`;
-  return base === config.temporal.taskQueue ? undefined : base;
-}
 
 /** This process's consumer factories, keyed the way runFeed looks them up (feedKey). */
 export function shardFeeds(config: Pick<Config, 'feeds'>): Record<string, () => FeedAdapter> {

@@ -6,6 +6,7 @@ import { startSharpSportsSandbox, type SharpSportsSandbox } from '../sandbox/sha
 import { Season, type SeasonOptions } from '../sandbox/season';
 import type { Config, RefreshPolicy } from '../platform/config';
 import { log } from '../platform/log';
+export type { SharpSportsSandbox };
 
 export interface FeedSandboxes {
   opticodds?: OpticOddsSandbox;

@@ -5,10 +5,10 @@ import type { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, Runtime, type NativeConnection, type Worker } from '@temporalio/worker';
 import { createActivities } from '../activities';
 import { createLinehouseWorker } from './temporal-worker';
-import type { RefreshResponseRef } from '../workflows/refresh/messages';
 import { dispatchRefreshResponse } from '../refresh/dispatch';
-import type { Config, RefreshPolicy } from '../platform/config';
+import type { Config } from '../platform/config';
 import { unloadedDeliveries } from '../refresh/landing/landing';
+import { RecentLandings } from '../refresh/landing/landed-responses';
 import { log, registerSecret, setLogLevel } from '../platform/log';
 import { createSharpSportsClient } from '../refresh/sharpsports-client';
 import { connectClient, connectWorker, ensureSearchAttributes } from '../platform/temporal/connect';
@@ -18,27 +18,15 @@ import { openLandingStore } from '../refresh/webhook/landing-store';
 import { createWebhookServer, listen } from '../refresh/webhook/receiver';
 import { createWarehouse, type Warehouse } from '../platform/warehouse/client';
 import { migrate } from '../platform/warehouse/migrate';
-import type { SharpSportsSandbox } from '../sandbox/sharpsports';
-import { checkRoles, createHealthServer, feedsTaskQueue, runsEverything, shardFeeds, startFeedsRole, type StartedFeed } from './roles';
+import { checkRoles, createHealthServer, runsEverything, shardFeeds, startFeedsRole, type StartedFeed } from './roles';
 import { createAdminServer } from './admin-server';
-import { startSandboxes, type FeedSandboxes, type SandboxOptions } from './sandboxes';
+import type { FeedSandboxes, SandboxOptions, SharpSportsSandbox } from './sandboxes';
+import { runFilePath, type RunFile } from './run-file';
+import { explainMissingSimulators } from './simulators';
+import type { RefreshResponseRef } from '../refresh/contracts';
+import { feedsTaskQueue } from '../feeds/identity';
 
-export type { FeedSandboxes } from './sandboxes';
-export { checkRoles, feedsTaskQueue, startFeedsRole, type StartedFeed } from './roles';
 
-/** What `linehouse up` writes to <data dir>/run/up.json so other commands can reach it. */
-export interface RunFile {
-  pid: number;
-  adminUrl: string;
-  token: string;
-  temporalAddress: string;
-  namespace: string;
-  taskQueue: string;
-  uiUrl: string;
-  webhookUrl: string;
-  policy: RefreshPolicy;
-  sandbox?: { sharpsportsUrl: string };
-}
 
 export interface Stack {
   config: Config;
@@ -64,27 +52,6 @@ export interface StackOptions extends SandboxOptions {
   writeRunFile?: boolean;
 }
 
-export const runFilePath = (config: Pick<Config, 'dataDir'>) => path.join(config.dataDir, 'run', 'up.json');
-
-export function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-export function readRunFile(config: Pick<Config, 'dataDir'>): RunFile | null {
-  try {
-    const run = JSON.parse(fs.readFileSync(runFilePath(config), 'utf8')) as RunFile;
-    return isAlive(run.pid) ? run : null;
-  } catch {
-    return null;
-  }
-}
-
-export { freePort } from '../platform/net';
 
 let runtimeInstalled = false;
 /** Temporal's own log lines join linehouse's structured stream, warnings and up only. */
@@ -117,7 +84,7 @@ export async function startStack(config: Config, opts: StackOptions = {}): Promi
   installTemporalRuntime();
   try {
     fs.mkdirSync(path.join(config.dataDir, 'run'), { recursive: true });
-    const { sharpsports: sandbox, feeds: feedSandboxes } = opts.sandbox ? await startSandboxes(config, opts, cleanups) : { sharpsports: undefined, feeds: {} };
+    const { sharpsports: sandbox, feeds: feedSandboxes } = opts.sandbox ? await (await import('./sandboxes').catch((err) => Promise.reject(explainMissingSimulators(err)))).startSandboxes(config, opts, cleanups) : { sharpsports: undefined, feeds: {} };
     for (const f of Object.values(config.feeds)) if (typeof f === 'object') registerSecret(f?.apiKey);
     registerSecret(config.sharpsports.apiKey);
     registerSecret(config.webhook.secret);
@@ -135,6 +102,7 @@ export async function startStack(config: Config, opts: StackOptions = {}): Promi
     const t = { ...config.temporal, address: temporalAddress };
 
     const clickhouse = await createWarehouse(config);
+    const recentLandings = new RecentLandings();
     cleanups.push(() => clickhouse.close());
     // Every role migrates: applied migrations are skipped, so replicas starting together are harmless
     // (compose still runs `linehouse migrate` once before them).
@@ -159,7 +127,7 @@ export async function startStack(config: Config, opts: StackOptions = {}): Promi
       const http = createSharpSportsClient({ baseUrl: config.sharpsports.baseUrl, apiKey: config.sharpsports.apiKey, timeoutMs: config.sharpsports.timeoutMs });
       // Unsharded all-in-one: the consumers run on the main queue, so this worker carries them.
       const feeds = has('feeds') && !ownQueue ? shardFeeds(config) : {};
-      const activities = createActivities({ clickhouse, http, config, temporal: { client, taskQueue: t.taskQueue }, feeds });
+      const activities = createActivities({ clickhouse, http, config, temporal: { client, taskQueue: t.taskQueue }, feeds, recentLandings });
       const w = (worker = await createLinehouseWorker({ connection: workerConnection!, namespace: t.namespace, taskQueue: t.taskQueue, activities, workflowBundle: opts.workflowBundle }));
       workers.push(w);
       const workerRun = w.run();
@@ -172,7 +140,7 @@ export async function startStack(config: Config, opts: StackOptions = {}): Promi
     let ready = false;
     const isReady = () => ready && workers.every((w) => w.getState() === 'RUNNING');
     // Every role answers /healthz on WEBHOOK_PORT (compose health checks); only the webhook role takes webhooks.
-    const server = has('webhook') ? createWebhookServer({ clickhouse, landing: await openLandingStore(config, clickhouse), secret: config.webhook.secret, maxBodyBytes: config.webhook.maxBodyBytes, dispatch, isReady }) : createHealthServer(isReady);
+    const server = has('webhook') ? createWebhookServer({ clickhouse, recentLandings, landing: await openLandingStore(config, clickhouse), secret: config.webhook.secret, maxBodyBytes: config.webhook.maxBodyBytes, dispatch, isReady }) : createHealthServer(isReady);
     const webhookPort = await listen(server, config.webhook.port, config.webhook.host);
     cleanups.push(() => new Promise<void>((r) => server.close(() => r())));
     const webhookUrl = has('webhook') ? `http://127.0.0.1:${webhookPort}/webhooks/sharpsports` : '';

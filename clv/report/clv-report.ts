@@ -1,5 +1,4 @@
 import { request } from 'undici';
-import type { RunFile } from '../../workers/stack';
 import { queryRows, type Warehouse } from '../../platform/warehouse/client';
 
 /**
@@ -81,8 +80,8 @@ export interface ClvReportOptions {
 
 /**
  * The one place bet_clv_at is named: both values are bound parameters. The defaults read bet_clv,
- * the same view with the defaults written in, which the engine analyses in about half the time
- * (sql/0008_closing_lines_cache.sql).
+ * the same view generated with the defaults written in (the `-- generates:` header of
+ * sql/views/bet_clv_at.sql), which the engine analyses in about half the time.
  */
 const DEFAULTS = { sharpBook: 'pinnacle', devig: 'multiplicative' } as const;
 const SOURCE = (sharpBook: string, devig: string) =>
@@ -229,7 +228,7 @@ export function warehouseRunner(ch: Warehouse): SqlRunner {
  * {name:String} placeholder is bound as unhex('<hex of the UTF-8 value>'): the value travels as
  * hex digits, so no value can change the statement.
  */
-export function adminRunner(up: Pick<RunFile, 'adminUrl' | 'token'>): SqlRunner {
+export function adminRunner(up: { adminUrl: string; token: string }): SqlRunner {
   return async (sql, params) => {
     const bound = bindAsHex(sql, params);
     const res = await request(`${up.adminUrl}/query`, { method: 'POST', body: bound, headers: { authorization: `Bearer ${up.token}` } });

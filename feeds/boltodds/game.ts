@@ -3,7 +3,8 @@ import type { BoltOddsGameData } from '../../schemas/boltodds';
 import type { OddsTick } from '../../schemas/odds';
 import { fromAmerican } from '../../odds/price';
 import { boltOddsTickId, type BoltOddsTickFlag } from './ids';
-import { canonicalMarket, normalizeTs, overUnder, parseGame, parseWhen, sportOf } from './parse';
+import { canonicalMarket } from '../../odds/market';
+import { normalizeTs, overUnder, parseGame, parseWhen, sportOf } from './parse';
 import type { GameRec, OutcomeRec } from './state-schema';
 
 export const gameKey = (book: string, eventKey: string) => `${book}\u0000${eventKey}`;

@@ -15,6 +15,6 @@ export {
   CONNECTIONS_PER_MINUTE, DEFAULT_MARKETS, DEFAULT_SPORTS, RESUBSCRIBE_INTERVAL_MS,
   type BoltOddsAdapter, type BoltOddsAdapterOptions, type BoltOddsFilterUpdate,
 } from './options';
-export { canonicalMarket, normalizeTs, parseGame, parseWhen, sportOf } from './parse';
+export { normalizeTs, parseGame, parseWhen, sportOf } from './parse';
 export { BoltOddsState, type ApplyResult } from './state';
 export { BoltOddsStateSchema, type BoltOddsCheckpointState } from './state-schema';

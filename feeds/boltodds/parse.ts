@@ -1,7 +1,6 @@
 // Normalization of provider fields: market names, leagues, `info.when`, game keys, timestamps, lines.
 import type { BoltOddsOutcome } from '../../schemas/boltodds';
 
-export { canonicalMarket } from '../../odds/market';
 
 const LEAGUE_SPORT: Record<string, string> = {
   NFL: 'football', NCAAF: 'football', CFL: 'football', UFL: 'football',

@@ -22,7 +22,8 @@ import { fromAmerican, parseAmerican } from '../../odds/price';
 import type { RefusedRecord } from '../../rejections/record';
 import { opticSettlementId, opticTickId, opticUpdateId } from './ids';
 import { isCopilotEntry, isCopilotOdd } from './fast';
-import { bookOf, canonicalMarket, lineOf, selectionOf } from './normalize';
+import { canonicalMarket } from '../../odds/market';
+import { bookOf, lineOf, selectionOf } from './normalize';
 
 const FIXTURE_CACHE_SIZE = 50_000;
 

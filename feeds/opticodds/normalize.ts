@@ -1,6 +1,5 @@
 // Normalization: market, book, selection and line of one OpticOdds odd.
 
-export { canonicalMarket } from '../../odds/market';
 
 const slug = (s: string): string => s.trim().toLowerCase().replace(/\s+/g, '_');
 

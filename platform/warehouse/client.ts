@@ -7,22 +7,64 @@ import type { Config } from '../config';
 import { CLUSTER_SESSION_SETTINGS } from './cluster-ddl';
 import { failpoint, failpointArmed } from '../failpoints';
 import { openStaging, writeStagedFile } from './staging';
-import { coalescerFor, coalescing } from './coalesce';
+import { Coalescers, coalescing } from './coalesce';
 import { shieldEngineFromStdin } from './engine-stdin';
 import { describeStatement, warehouseError } from './errors';
 
-export type Warehouse = ClickHouseClient;
-
 /** chDB's zero-copy raw insert, when the warehouse is embedded (the engine's parser runs on its own threads). */
 type RawInsert = (params: { table: string; values: Buffer; format: 'JSONEachRow'; settings?: Record<string, string | number> }) => Promise<unknown>;
-const rawInserters = new WeakMap<Warehouse, RawInsert>();
-/** Embedded only: where encoded batches are staged for the engine to read with file(). */
-const stagingDirs = new WeakMap<Warehouse, string>();
-let staged = 0;
-const clusters = new WeakMap<Warehouse, string>();
 
-/** The CLICKHOUSE_CLUSTER a server warehouse was opened with (statements that must target local tables need it). */
-export const clusterOf = (ch: Warehouse): string | undefined => clusters.get(ch);
+interface WarehouseParts {
+  client: ClickHouseClient;
+  mode: 'embedded' | 'server';
+  cluster?: string;
+  /** Embedded only: where encoded batches are staged for the engine to read with file(). */
+  stagingDir?: string;
+  rawInsert?: RawInsert;
+}
+
+/**
+ * The warehouse one process talks to, with what it knows about it: embedded (chDB in this
+ * process) or a server, the cluster it was opened with, chDB's raw insert and the staging
+ * directory, and its coalescers. `query`, `command`, `insert` and `exec` are the client's own,
+ * with every failure named (WarehouseError).
+ */
+export class Warehouse {
+  readonly client: ClickHouseClient;
+  readonly mode: 'embedded' | 'server';
+  /** The CLICKHOUSE_CLUSTER a server warehouse was opened with (statements that must target local tables need it). */
+  readonly cluster?: string;
+  readonly stagingDir?: string;
+  readonly rawInsert?: RawInsert;
+  /** Group commits of this warehouse's small statements (platform/warehouse/coalesce.ts). */
+  readonly coalescers = new Coalescers();
+  readonly query: ClickHouseClient['query'];
+  readonly command: ClickHouseClient['command'];
+  readonly insert: ClickHouseClient['insert'];
+  readonly exec: ClickHouseClient['exec'];
+
+  constructor(parts: WarehouseParts) {
+    this.client = parts.client;
+    this.mode = parts.mode;
+    this.cluster = parts.cluster;
+    this.stagingDir = parts.stagingDir;
+    this.rawInsert = parts.rawInsert;
+    this.query = parts.client.query.bind(parts.client);
+    this.command = parts.client.command.bind(parts.client);
+    this.insert = parts.client.insert.bind(parts.client);
+    this.exec = parts.client.exec.bind(parts.client);
+  }
+
+  async close(): Promise<void> {
+    await this.client.close();
+    if (this.stagingDir) fs.rmSync(this.stagingDir, { recursive: true, force: true });
+  }
+}
+
+let staged = 0;
+
+/** The CLICKHOUSE_CLUSTER a server warehouse was opened with. */
+export const clusterOf = (ch: Warehouse): string | undefined => ch.cluster;
 
 /**
  * Settings every linehouse session runs with, on chDB and on a server alike. chdb/connection
@@ -66,22 +108,15 @@ export async function createWarehouse(config: Pick<Config, 'clickhouse' | 'dataD
     // insert must be on its shard before it is acknowledged (platform/warehouse/cluster-ddl.ts).
     const settings = config.clickhouse.cluster ? { ...SESSION_SETTINGS, ...CLUSTER_SESSION_SETTINGS } : SESSION_SETTINGS;
     const client = createClient({ url, username: user, password, database, clickhouse_settings: settings, request_timeout: 300_000 });
-    if (config.clickhouse.cluster) clusters.set(client, config.clickhouse.cluster);
-    return nameFailures(client, { embedded: false, location: serverLocation(url, database) });
+    return new Warehouse({ client: nameFailures(client, { embedded: false, location: serverLocation(url, database) }), mode: 'server', cluster: config.clickhouse.cluster });
   }
   fs.mkdirSync(chdbPath(config), { recursive: true });
-  const client = openEmbeddedSession(config);
-  const staging = openStaging(config.dataDir);
-  stagingDirs.set(client, staging);
-  const close = client.close.bind(client);
-  client.close = async () => {
-    await close();
-    fs.rmSync(staging, { recursive: true, force: true });
-  };
-  await client.command({ query: `CREATE DATABASE IF NOT EXISTS ${database}` });
+  const session = openEmbeddedSession(config);
+  const ch = new Warehouse({ client: session.client, mode: 'embedded', rawInsert: session.rawInsert, stagingDir: openStaging(config.dataDir) });
+  await ch.command({ query: `CREATE DATABASE IF NOT EXISTS ${database}` });
   // chDB's connection has no per-request database: select it once for the session.
-  await client.command({ query: `USE ${database}` });
-  return client;
+  await ch.command({ query: `USE ${database}` });
+  return ch;
 }
 
 /**
@@ -103,14 +138,14 @@ export function openEmbeddedSession(config: Pick<Config, 'dataDir'>): Warehouse 
   // interface is the same, so the cast only bridges the duplicate type declarations.
   const connection = chdb as unknown as NonNullable<Parameters<typeof createClient>[0]>['connection'];
   const client = nameFailures(createClient({ connection, clickhouse_settings: SESSION_SETTINGS }), where);
-  rawInserters.set(client, async (params) => {
+  const rawInsert: RawInsert = async (params) => {
     try {
       return await chdb.chdb.rawInsert(params);
     } catch (err) {
       throw warehouseError(err, `insert into ${params.table}`, where);
     }
-  });
-  return client;
+  };
+  return new Warehouse({ client, mode: 'embedded', rawInsert });
 }
 
 const serverLocation = (url: string, database: string): string => {
@@ -127,7 +162,7 @@ const serverLocation = (url: string, database: string): string => {
  * next step (platform/warehouse/errors.ts), whichever call sent it: the helpers here, the migrations,
  * the reports' own queries.
  */
-function nameFailures(client: Warehouse, where: { embedded: boolean; location: string }): Warehouse {
+function nameFailures(client: ClickHouseClient, where: { embedded: boolean; location: string }): ClickHouseClient {
   const guard =
     <P>(send: (p: P) => Promise<unknown>, statement: (p: P) => string) =>
     async (p: P) => {
@@ -174,7 +209,7 @@ export async function appendRows(ch: Warehouse, table: string, rows: readonly ob
   if (rows.length === 0) return;
   if (failpointArmed(`during_insert:${table}`)) return insertRows(ch, table, rows);
   failpoint(`before_insert:${table}`);
-  const append = coalescerFor(ch, `insert:${table}`, () =>
+  const append = ch.coalescers.get(`insert:${table}`, () =>
     coalescing(async (batches: (readonly object[])[]) => {
       await sendInsert(ch, table, batches.flat());
       return batches.map(() => undefined);
@@ -190,7 +225,7 @@ export async function appendRows(ch: Warehouse, table: string, rows: readonly ob
  * `lookup_key`, at most one row per key; the row of `key` comes back, or undefined.
  */
 export function lookupByKey<T extends { lookup_key: string }>(ch: Warehouse, sql: string, key: string, params: Record<string, unknown> = {}): Promise<T | undefined> {
-  const lookup = coalescerFor(ch, `lookup:${sql}:${JSON.stringify(params)}`, () =>
+  const lookup = ch.coalescers.get(`lookup:${sql}:${JSON.stringify(params)}`, () =>
     coalescing(async (keys: string[]) => {
       const rows = await queryRows<T>(ch, sql, { ...params, keys: [...new Set(keys)] });
       const byKey = new Map(rows.map((r) => [String(r.lookup_key), r]));
@@ -214,7 +249,7 @@ async function crashDuringInsert(ch: Warehouse, table: string, rows: readonly ob
 }
 
 async function sendInsert(ch: Warehouse, table: string, rows: readonly object[], dedupToken?: string): Promise<void> {
-  const raw = rawInserters.get(ch);
+  const raw = ch.rawInsert;
   if (raw) {
     // Embedded: one JSONEachRow buffer handed to chDB without copying it into an SQL string
     // (200k odds rows: 0.73 s here vs 2.85 s through client.insert, which splices rows into the SQL text).
@@ -252,7 +287,7 @@ export interface EncodedRows {
 }
 
 /** True when inserts go through a staged file the engine reads itself (chDB), so any file format works. */
-export const stagesInserts = (ch: Warehouse): boolean => stagingDirs.has(ch);
+export const stagesInserts = (ch: Warehouse): boolean => ch.stagingDir !== undefined;
 
 /**
  * insertRows for rows already encoded: same failpoints, same atomicity (one batch, one block).
@@ -277,7 +312,7 @@ const sqlString = (s: string) => `'${s.replace(/\\/g, '\\\\').replace(/'/g, "\\'
 
 async function sendEncoded(ch: Warehouse, table: string, enc: EncodedRows): Promise<void> {
   for (const c of [table, ...enc.columns]) if (!IDENT.test(c)) throw new Error(`insertEncoded: "${c}" is not a plain identifier`);
-  const staging = stagingDirs.get(ch);
+  const staging = ch.stagingDir;
   if (!staging) {
     if (enc.format !== 'TabSeparated') throw new Error(`insertEncoded: ${enc.format} needs the embedded warehouse; send TabSeparated to a server`);
     await ch.insert({ table, values: Readable.from(enc.body), format: enc.format, columns: [...enc.columns] as [string, ...string[]] });

@@ -15,8 +15,6 @@
  * the runner idle after a batch of one, or after a quiet spell, goes at once, so sequential work
  * (a backfill's pages, a CLI command) pays nothing.
  */
-import type { Warehouse } from './client';
-
 interface Pending<I, O> {
   input: I;
   resolve: (out: O) => void;
@@ -77,13 +75,13 @@ export function coalescing<I, O>(runBatch: (inputs: I[]) => Promise<O[]>, { ling
     });
 }
 
-const perWarehouse = new WeakMap<Warehouse, Map<string, (input: never) => Promise<unknown>>>();
+/** One warehouse's named coalescers (Warehouse.coalescers), made on first use and shared by every caller. */
+export class Coalescers {
+  private readonly byName = new Map<string, (input: never) => Promise<unknown>>();
 
-/** The one coalescer named `name` for this warehouse (made on first use), shared by every caller. */
-export function coalescerFor<I, O>(ch: Warehouse, name: string, make: () => (input: I) => Promise<O>): (input: I) => Promise<O> {
-  let byName = perWarehouse.get(ch);
-  if (!byName) perWarehouse.set(ch, (byName = new Map()));
-  let c = byName.get(name) as ((input: I) => Promise<O>) | undefined;
-  if (!c) byName.set(name, (c = make()) as (input: never) => Promise<unknown>);
-  return c;
+  get<I, O>(name: string, make: () => (input: I) => Promise<O>): (input: I) => Promise<O> {
+    let c = this.byName.get(name) as ((input: I) => Promise<O>) | undefined;
+    if (!c) this.byName.set(name, (c = make()) as (input: never) => Promise<unknown>);
+    return c;
+  }
 }

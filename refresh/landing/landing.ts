@@ -1,7 +1,8 @@
 import crypto from 'node:crypto';
 import type { NormalizedRefreshResponse } from '../../schemas/sharpsports';
-import type { RefreshResponseRef } from '../../workflows/refresh/messages';
 import { insertRows, queryRows, type Warehouse } from '../../platform/warehouse/client';
+import type { RefreshResponseRef } from '../contracts';
+import { RESPONSES_LOADED_BY_A_RUN_SQL } from '../load/markers';
 
 /**
  * The raw landing copy (dlt's extract stage): a delivery is written verbatim, and fsynced,
@@ -70,7 +71,7 @@ export async function unloadedDeliveries(ch: Warehouse, o: { minAgeSeconds: numb
     `SELECT ${LANDED_REF_COLUMNS} FROM webhook_deliveries
      WHERE event = 'refreshresponse.created' AND status IN (200, 202)
        AND received_at <= now64(3) - toIntervalMillisecond({ageMs:UInt64})
-       AND refresh_response_id NOT IN (SELECT key FROM load_markers WHERE kind = 'refresh_response' AND NOT match(detail, ' loader=(receiver|replay)$'))
+       AND refresh_response_id NOT IN (${RESPONSES_LOADED_BY_A_RUN_SQL})
        AND refresh_response_id NOT IN (SELECT refresh_response_id FROM refresh_runs)
      ORDER BY received_at LIMIT {limit:UInt32}`,
     { ageMs: Math.max(0, Math.floor(o.minAgeSeconds * 1000)), limit: Math.max(1, Math.floor(o.limit)) },

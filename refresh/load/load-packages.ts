@@ -1,9 +1,10 @@
 import crypto from 'node:crypto';
-import { normalizeRefreshResponse, type NormalizedRefreshResponse } from '../../schemas/sharpsports';
+import { normalizeRefreshResponse, type BetSlip, type NormalizedRefreshResponse } from '../../schemas/sharpsports';
 import { slipToRows, type SlipRows } from './bet-rows';
 import { failpoint } from '../../platform/failpoints';
-import { coalescerFor, coalescing } from '../../platform/warehouse/coalesce';
-import { appendRows, insertRows, queryRows, type Warehouse } from '../../platform/warehouse/client';
+import { coalescing } from '../../platform/warehouse/coalesce';
+import { insertRows, queryRows, type Warehouse } from '../../platform/warehouse/client';
+import { loadedFor, markerState, packageMembers, REPLAY_LOADER, writePackageIntent, writeResponseMarkers } from './markers';
 
 /**
  * Load packages: the load stage for refresh responses whose slips came inside the delivery
@@ -14,7 +15,7 @@ import { appendRows, insertRows, queryRows, type Warehouse } from '../../platfor
  *
  * Exactly once, physically (a replayed insert is dropped by its token, not merged away later):
  *   1. intent: `load_markers` rows (`load_package`, response id) → package id and
- *      (`load_package_members`, package id) → its delivery ids;
+ *      (`load_package_members`, package id) → its delivery ids (refresh/load/markers.ts);
  *   2. rows: bets, then bet_slips, each insert deduplicated by the package's token;
  *   3. one (`refresh_response`, response id) marker per response: loaded.
  * A load that meets a response with an intent and no marker (the process died between 1 and 3)
@@ -37,9 +38,6 @@ export interface ResponseLoad {
   skipped: boolean;
 }
 
-/** The webhook receiver, loading right after landing on behalf of whichever run records the response. */
-export const RECEIVER_LOADER = 'receiver';
-const REPLAY_LOADER = 'replay';
 
 /** The refresh response in a landed body (a webhook envelope, or a polled response as it came). */
 export function responseFromBody(body: string): NormalizedRefreshResponse {
@@ -53,7 +51,7 @@ export function responseFromBody(body: string): NormalizedRefreshResponse {
  * package of several is retried response by response, so one bad response fails only its caller.
  */
 export function loadLanded(ch: Warehouse, item: LandedResponse): Promise<ResponseLoad> {
-  const load = coalescerFor(ch, 'load-packages', () => coalescing((items: LandedResponse[]) => loadLandedResponses(ch, items)));
+  const load = ch.coalescers.get('load-packages', () => coalescing((items: LandedResponse[]) => loadLandedResponses(ch, items)));
   return load(item);
 }
 
@@ -79,39 +77,8 @@ export async function loadLandedResponses(ch: Warehouse, items: readonly LandedR
     }
     const before = state.loaded.get(id);
     const counts = now ?? before!;
-    return { slips: counts.slips, bets: counts.bets, skipped: before ? !loadedFor(before.detail, item.loader) : true };
+    return { slips: counts.slips, bets: counts.bets, skipped: before ? !loadedFor(before, item.loader) : true };
   });
-}
-
-/**
- * A marker already there counts as this caller's own load when this caller wrote it (a retried
- * local activity), or when the receiver or a replay wrote it on behalf of whichever run records
- * the response.
- */
-export function loadedFor(detail: string, loader: string): boolean {
-  if (loader !== '' && detail.endsWith(` loader=${loader}`)) return true;
-  return loader !== RECEIVER_LOADER && (detail.endsWith(` loader=${RECEIVER_LOADER}`) || detail.endsWith(` loader=${REPLAY_LOADER}`));
-}
-
-export interface MarkerState {
-  loaded: Map<string, { slips: number; bets: number; detail: string }>;
-  /** Response id → the package that intends to load it. */
-  intents: Map<string, string>;
-}
-
-/** The load markers and load-package intents of these responses. */
-export async function markerState(ch: Warehouse, ids: readonly string[]): Promise<MarkerState> {
-  const rows = await queryRows<{ kind: string; key: string; slips: number; bets: number; detail: string }>(
-    ch,
-    "SELECT kind, key, slips, bets, detail FROM load_markers FINAL WHERE kind IN ('refresh_response', 'load_package') AND key IN {ids:Array(String)}",
-    { ids },
-  );
-  const state: MarkerState = { loaded: new Map(), intents: new Map() };
-  for (const r of rows) {
-    if (r.kind === 'refresh_response') state.loaded.set(r.key, { slips: Number(r.slips), bets: Number(r.bets), detail: r.detail });
-    else state.intents.set(r.key, r.detail);
-  }
-  return state;
 }
 
 function packageId(members: readonly LandedResponse[]): string {
@@ -121,10 +88,7 @@ function packageId(members: readonly LandedResponse[]): string {
 }
 
 async function writePackage(ch: Warehouse, members: readonly LandedResponse[], pkg = packageId(members)): Promise<Map<string, { slips: number; bets: number }>> {
-  await appendRows(ch, 'load_markers', [
-    { kind: 'load_package_members', key: pkg, slips: 0, bets: 0, detail: JSON.stringify(members.map((m) => m.deliveryId)) },
-    ...members.map((m) => ({ kind: 'load_package', key: m.rr.id, slips: 0, bets: 0, detail: pkg })),
-  ]);
+  await writePackageIntent(ch, pkg, members.map((m) => ({ responseId: m.rr.id, deliveryId: m.deliveryId })));
   const counts = new Map<string, { slips: number; bets: number }>();
   const rows: SlipRows[] = [];
   for (const { rr } of members) {
@@ -135,11 +99,7 @@ async function writePackage(ch: Warehouse, members: readonly LandedResponse[], p
   }
   await insertSlipRows(ch, rows, pkg);
   failpoint('after_rows_before_marker:landed');
-  await appendRows(
-    ch,
-    'load_markers',
-    members.map((m) => ({ kind: 'refresh_response', key: m.rr.id, ...counts.get(m.rr.id)!, detail: m.loader ? `${m.deliveryId} loader=${m.loader}` : m.deliveryId })),
-  );
+  await writeResponseMarkers(ch, members.map((m) => ({ responseId: m.rr.id, ...counts.get(m.rr.id)!, loader: m.loader, deliveryId: m.deliveryId })));
   return counts;
 }
 
@@ -151,9 +111,8 @@ export async function insertSlipRows(ch: Warehouse, rows: readonly SlipRows[], t
 
 /** Finishes a package whose writer died between its intent and its markers. */
 async function replayPackage(ch: Warehouse, pkg: string): Promise<void> {
-  const [list] = await queryRows<{ detail: string }>(ch, "SELECT detail FROM load_markers FINAL WHERE kind = 'load_package_members' AND key = {k:String}", { k: pkg });
-  if (!list) throw new Error(`load package ${pkg} has an intent but no member list in load_markers: the warehouse lost rows it acknowledged; backfill the accounts of its responses`);
-  const deliveryIds = JSON.parse(list.detail) as string[];
+  const deliveryIds = await packageMembers(ch, pkg);
+  if (!deliveryIds) throw new Error(`load package ${pkg} has an intent but no member list in load_markers: the warehouse lost rows it acknowledged; backfill the accounts of its responses`);
   const bodies = await queryRows<{ delivery_id: string; body: string }>(
     ch,
     'SELECT delivery_id, body FROM webhook_deliveries WHERE delivery_id IN {ids:Array(String)} LIMIT 1 BY delivery_id',
@@ -169,4 +128,11 @@ async function replayPackage(ch: Warehouse, pkg: string): Promise<void> {
     deliveryIds.map((deliveryId) => ({ deliveryId, rr: responseFromBody(byId.get(deliveryId)!), loader: REPLAY_LOADER })),
     pkg,
   );
+}
+
+/** Upserts slips and their bets under one insert token (insertSlipRows). */
+export async function upsertSlips(ch: Warehouse, slips: BetSlip[], ctx: { refreshResponseId: string; refreshResponseTime: string; bettorId?: string | null }, token: string) {
+  const rows = slips.map((s) => slipToRows(s, ctx));
+  await insertSlipRows(ch, rows, token);
+  return { slips: rows.length, bets: rows.reduce((n, r) => n + r.bets.length, 0) };
 }

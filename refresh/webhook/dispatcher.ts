@@ -1,5 +1,5 @@
 import { log } from '../../platform/log';
-import type { RefreshResponseRef } from '../../workflows/refresh/messages';
+import { RECEIVER_HAND_OVER_MS, type RefreshResponseRef } from '../contracts';
 
 export interface DispatcherOptions {
   /** Signal-with-start of the account workflow. */
@@ -49,8 +49,8 @@ export interface Dispatcher {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms).unref?.());
 
-/** The longest a hand-over waits while ingest is busy, unless `maxDeferMs` says otherwise. */
-export const DEFAULT_MAX_DEFER_MS = 30_000;
+/** The longest a hand-over waits while ingest is busy, unless `maxDeferMs` says otherwise (the hand-over rule). */
+export const DEFAULT_MAX_DEFER_MS = RECEIVER_HAND_OVER_MS;
 
 /**
  * Hands landed deliveries to Temporal off the acknowledgement path. The receiver answers 200 once

@@ -1,8 +1,9 @@
 import type { NormalizedRefreshResponse } from '../../schemas/sharpsports';
-import type { RefreshResponseRef } from '../../workflows/refresh/messages';
-import { loadLanded, RECEIVER_LOADER } from '../load/load-packages';
+import { loadLanded } from '../load/load-packages';
+import { RECEIVER_LOADER } from '../load/markers';
 import { log } from '../../platform/log';
 import type { Warehouse } from '../../platform/warehouse/client';
+import type { RefreshResponseRef } from '../contracts';
 
 export interface PreloaderStats {
   /** Responses loaded here and handed over with their counts. */

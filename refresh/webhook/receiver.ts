@@ -13,16 +13,18 @@ import { log } from '../../platform/log';
 import { recordRejection } from '../../rejections/record';
 import { recordResponseFindings } from '../../rejections/quarantine';
 import { insertRows, type Warehouse } from '../../platform/warehouse/client';
-import type { RefreshResponseRef } from '../../workflows/refresh/messages';
 import { createLandingCommitter, type LandingCommitter } from './committer';
 import { createDispatcher, type Dispatcher } from './dispatcher';
 import { createPreloader, type Preloader } from './preloader';
-import { rememberLanded } from '../landing/landed-responses';
+import type { RecentLandings } from '../landing/landed-responses';
 import { sharedLandingStore, type LandingStore } from './landing-store';
 import { verifyHookHmac } from './hmac';
+import type { RefreshResponseRef } from '../contracts';
 
 export interface ReceiverOptions {
   clickhouse: Warehouse;
+  /** Landed 200s handed to this process's load activities without a read-back (refresh/landing/landed-responses.ts). */
+  recentLandings?: RecentLandings;
   /** Where deliveries are checked and landed (refresh/webhook/landing-store.ts); default `clickhouse`. Closed with the server. */
   landing?: LandingStore;
   secret?: string;
@@ -182,7 +184,7 @@ export function createWebhookServer(opts: ReceiverOptions): WebhookServer {
         if (preloader && rr.status === 200 && busy()) preloader.submit(ref, rr, raw.length);
         else {
           // The workflow's load takes it from memory when it runs in this process.
-          if (rr.status === 200 && !seen) rememberLanded(opts.clickhouse, deliveryId, rr, raw.length);
+          if (rr.status === 200 && !seen) opts.recentLandings?.remember(deliveryId, rr, raw.length);
           dispatcher.enqueue(ref);
         }
         log.info('webhook.accepted', { hookEvent: event, delivery: deliveryId, refreshResponse: rr.id, account: rr.bettorAccountId, status: rr.status, slips: rr.betSlips.length, refused: rr.quarantined.length, warnings: rr.warnings.length, duplicate: seen });

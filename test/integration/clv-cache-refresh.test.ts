@@ -10,10 +10,10 @@ import { createClvActivities } from '../../activities/clv/clv';
 import { parseArgs, run as clvCli } from '../../cli/clv';
 import { createAdminServer } from '../../workers/admin-server';
 import type { RefreshClvResult } from '../../clv';
-import { runFilePath } from '../../workers/stack';
 import { createWarehouse, insertRows, queryRows, type Warehouse } from '../../platform/warehouse/client';
 import { migrate } from '../../platform/warehouse/migrate';
 import { tempDir } from '../support/stack';
+import { runFilePath } from '../../workers/run-file';
 
 // Who runs refreshClv: `linehouse clv` (in-process or through up's admin endpoint) and the
 // Temporal activity. Each must resolve events and store closes; --no-refresh must not.

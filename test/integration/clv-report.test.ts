@@ -10,10 +10,10 @@ import { run as clvCli } from '../../cli/clv';
 import { createAdminServer } from '../../workers/admin-server';
 import { REPO_ROOT } from '../../platform/paths';
 import { bindAsHex, clvReport, REPORT_TITLE, warehouseRunner, type ClvReport } from '../../clv/report';
-import { runFilePath } from '../../workers/stack';
 import { createWarehouse, insertRows, queryRows, runSql, type Warehouse } from '../../platform/warehouse/client';
 import { migrate } from '../../platform/warehouse/migrate';
 import { tempDir } from '../support/stack';
+import { runFilePath } from '../../workers/run-file';
 
 // Independent arithmetic (not lib/odds): American → decimal, multiplicative de-vig of a two-way market.
 const dec = (a: number) => (a > 0 ? 1 + a / 100 : 1 + 100 / -a);

@@ -1,11 +1,12 @@
 import { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../platform/config';
-import { startFeedsRole, type Stack } from '../../workers/stack';
+import { type Stack } from '../../workers/stack';
 import { connectWorker } from '../../platform/temporal/connect';
 import { queryRows } from '../../platform/warehouse/client';
 import { count, eventually, startTestStack, tempDir } from '../support/stack';
 import { workflowBundle } from '../support/time-skipping';
+import { startFeedsRole } from '../../workers/roles';
 
 /**
  * Feed sharding on the real stack: the stack is shard `us` (NFL) with every role; a second feeds

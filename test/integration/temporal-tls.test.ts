@@ -7,9 +7,9 @@ import tls from 'node:tls';
 import { Connection } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../platform/config';
-import { freePort } from '../../workers/stack';
 import { connectClient, connectionOptions, connectWorker } from '../../platform/temporal/connect';
 import { startDevServer, type DevServer } from '../../platform/temporal/dev-server';
+import { freePort } from '../../platform/net';
 
 // `temporal server start-dev` (CLI 1.9) has no TLS flags, so a TLS terminator in front of it
 // plays the part of the cluster's frontend (or the load balancer before it): it demands a client

@@ -3,11 +3,13 @@ import path from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '../../platform/paths';
-import { freePort, type Stack } from '../../workers/stack';
+import { type Stack } from '../../workers/stack';
 import { createCadenceSchedule, createClvSchedule, scheduleId } from '../../workers/schedules';
 import { backfillWorkflowId, type BetBackfillInput } from '../../workflows/backfill/messages';
-import { bettorWorkflowId, accountWorkflowId, feedWorkflowId } from '../../workflows/refresh/messages';
+import { bettorWorkflowId, accountWorkflowId } from '../../workflows/refresh/messages';
 import { eventually, startTestStack } from '../support/stack';
+import { feedWorkflowId } from '../../feeds/identity';
+import { freePort } from '../../platform/net';
 
 // The README's "Temporal UI" filters, typed into the dev server's own UI in headless Chromium.
 const RESULTS = path.join(REPO_ROOT, 'test-results');

@@ -5,8 +5,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Stack } from '../../workers/stack';
 import { signHookHmac } from '../../refresh/webhook/hmac';
 import { createWebhookServer, listen, type WebhookServer } from '../../refresh/webhook/receiver';
-import { accountWorkflowId, type RefreshResponseRef } from '../../workflows/refresh/messages';
+import { accountWorkflowId } from '../../workflows/refresh/messages';
 import { count, eventually, startTestStack } from '../support/stack';
+import type { RefreshResponseRef } from '../../refresh/contracts';
 
 /**
  * The hand-over to Temporal happens after the 200. A delivery whose every dispatch attempt failed

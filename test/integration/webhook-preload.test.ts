@@ -11,8 +11,8 @@ import { insertRows, queryRows, type Warehouse } from '../../platform/warehouse/
 import { signHookHmac } from '../../refresh/webhook/hmac';
 import { createPreloader } from '../../refresh/webhook/preloader';
 import { createWebhookServer, type WebhookServer } from '../../refresh/webhook/receiver';
-import type { RefreshResponseRef } from '../../workflows/refresh/messages';
 import { eventually, migratedWarehouse } from '../support/stack';
+import type { RefreshResponseRef } from '../../refresh/contracts';
 
 /**
  * The receiver's load stage (refresh/webhook/preloader.ts) on chDB, without Temporal: `dispatch`

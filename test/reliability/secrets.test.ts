@@ -6,7 +6,6 @@ import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../platform/config';
 import { REPO_ROOT } from '../../platform/paths';
-import { readRunFile } from '../../workers/stack';
 import { signHookHmac } from '../../refresh/webhook/hmac';
 import { startBoltOddsSandbox, type BoltOddsSandbox } from '../../sandbox/boltodds/server';
 import { startOpticOddsSandbox, type OpticOddsSandbox } from '../../sandbox/opticodds';
@@ -14,6 +13,7 @@ import { startSharpApiSandbox, type SharpApiSandbox } from '../../sandbox/sharpa
 import { startSharpSportsSandbox, type SharpSportsSandbox } from '../../sandbox/sharpsports';
 import { exited, freshPorts, linehouse, startUp, waitHealthy } from '../support/cli';
 import { tempDir } from '../support/stack';
+import { readRunFile } from '../../workers/run-file';
 
 /**
  * `linehouse up` as a child with distinctive keys for all four providers and the webhook secret,

@@ -142,7 +142,7 @@ const ALLOWED: Record<string, string[]> = {
   'platform/warehouse/cluster-ddl.ts': ['name', 'localName(name)', 'localName(target)', 'localName(table)', 'table', 'o.cluster', 'cluster', 'o.database', 'outside.join(\', \')', 'paren', 'ifNot', 'localBody', 'rest', 'or'], // DDL rewriting of the repo's own migrations; cluster/database are validated identifiers
   'clv/materialize.ts': ['claims', "deleteFrom('closing_lines_store', clusterOf(ch))"], // a fixed sub-select with bound params; a table name
   'clv/report/clv-report.ts': ['source', 'ROW_FILTER[rows]', 'src(rows, source)', 'HISTOGRAM', 'BIN'], // SOURCE(): 'bet_clv' or the parameterised view with {…:String} params; fixed filters; the histogram's constant dimension name and bin expression
-  'refresh/landing/landing.ts': ['LANDED_REF_COLUMNS', 'hexLiterals'], // unhex('<hex of the id>') literals: no id text reaches the SQL (bound params would queue on chDB's process-wide param chain)
+  'refresh/landing/landing.ts': ['LANDED_REF_COLUMNS', 'hexLiterals', 'RESPONSES_LOADED_BY_A_RUN_SQL'], // unhex('<hex of the id>') literals: no id text reaches the SQL (bound params would queue on chDB's process-wide param chain)
   'activities/refresh/requests.ts': ['LANDED_REF_COLUMNS'],
 };
 const SQL = /\b(SELECT|INSERT INTO|ALTER TABLE|CREATE (TABLE|VIEW|DATABASE|MATERIALIZED)|DELETE FROM|DROP (TABLE|VIEW)|OPTIMIZE TABLE|TRUNCATE|FROM|WHERE|JOIN|GROUP BY|ORDER BY)\b/;

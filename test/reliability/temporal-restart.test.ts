@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort } from '../../workers/stack';
 import { compareSharpSports, doubleRefreshes, emptyComparison } from '../support/reliability/compare';
 import { Linehouse, PAGE_SIZE, RATE_LIMIT_SECONDS, baseEnv, sleep, startSources, waitWorkflowsDone, type Sources } from '../support/reliability/harness';
 import { TestTemporalServer } from '../support/reliability/temporal-server';
+import { freePort } from '../../platform/net';
 
 /**
  * Issue 7: kill only the Temporal server (SIGKILL, twice) while `linehouse up` keeps running and

@@ -3,11 +3,11 @@ import path from 'node:path';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '../../platform/paths';
-import { readRunFile } from '../../workers/stack';
 import { loadWebhookInChild } from '../../bench/webhook';
 import { exited, freshPorts, startUp, waitHealthy } from '../support/cli';
 import { untilCountReaches } from '../support/progress';
 import { tempDir } from '../support/stack';
+import { readRunFile } from '../../workers/run-file';
 
 /**
  * 500 req/s of signed, realistic refreshresponse.created deliveries for ~10 s at the real

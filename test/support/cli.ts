@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { request } from 'undici';
 import { REPO_ROOT } from '../../platform/paths';
-import { freePort } from '../../workers/stack';
+import { freePort } from '../../platform/net';
 
 const BIN = path.join(REPO_ROOT, 'bin', 'linehouse.mjs');
 
@@ -15,10 +15,10 @@ export interface CliResult {
 }
 
 /**
- * Runs `linehouse …` as a user would, in its own process. `stdin`: bytes waiting on its standard
+ * Runs `linehouse …` as a user would, in its own process (`bin`: another install's bin/linehouse.mjs). `stdin`: bytes waiting on its standard
  * input (a file, so they are all there before it starts), as a harness or a pipe leaves them.
  */
-export function linehouse(args: string[], env: Record<string, string>, timeoutMs = 120_000, opts: { stdin?: string } = {}): Promise<CliResult> {
+export function linehouse(args: string[], env: Record<string, string>, timeoutMs = 120_000, opts: { stdin?: string; bin?: string } = {}): Promise<CliResult> {
   let input: number | 'ignore' = 'ignore';
   if (opts.stdin !== undefined) {
     const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'linehouse-stdin-')), 'stdin');
@@ -26,7 +26,7 @@ export function linehouse(args: string[], env: Record<string, string>, timeoutMs
     input = fs.openSync(file, 'r');
   }
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, ...env }, stdio: [input, 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [opts.bin ?? BIN, ...args], { env: { ...process.env, ...env }, stdio: [input, 'pipe', 'pipe'] });
     if (typeof input === 'number') fs.closeSync(input);
     let stdout = '';
     let stderr = '';
@@ -44,8 +44,8 @@ export function linehouse(args: string[], env: Record<string, string>, timeoutMs
 }
 
 /** `linehouse up` in its own process group, so a SIGKILL takes its Temporal dev server down too, like a crash of the machine. */
-export function startUp(args: string[], env: Record<string, string>): ChildProcess & { output: () => string } {
-  const child = spawn(process.execPath, [BIN, 'up', ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+export function startUp(args: string[], env: Record<string, string>, opts: { bin?: string } = {}): ChildProcess & { output: () => string } {
+  const child = spawn(process.execPath, [opts.bin ?? BIN, 'up', ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   let output = '';
   child.stdout!.on('data', (d) => (output += d));
   child.stderr!.on('data', (d) => (output += d));

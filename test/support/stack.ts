@@ -2,10 +2,11 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { loadConfig } from '../../platform/config';
-import { freePort, startStack, type Stack, type StackOptions } from '../../workers/stack';
+import { startStack, type Stack, type StackOptions } from '../../workers/stack';
 import { createWarehouse, queryRows, type Warehouse } from '../../platform/warehouse/client';
 import { migrate } from '../../platform/warehouse/migrate';
 import { quietRuntime, workflowBundle } from './time-skipping';
+import { freePort } from '../../platform/net';
 
 export function tempDir(prefix: string): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), `linehouse-${prefix}-`));

@@ -1,9 +1,9 @@
 import { readdirSync, readFileSync } from 'node:fs';
+import { canonicalMarket } from '../../odds/market';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
   FixtureCache,
   bookOf,
-  canonicalMarket,
   lineOf,
   mapOpticOddsEvent,
   selectionOf,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createDispatcher, forEachLimit } from '../../refresh/webhook/dispatcher';
-import type { RefreshResponseRef } from '../../workflows/refresh/messages';
+import type { RefreshResponseRef } from '../../refresh/contracts';
 
 const ref = (id: string): RefreshResponseRef => ({ deliveryId: id, refreshResponseId: `RRES_${id}`, requestId: '', bettorAccountId: 'BACT_u', bettorId: null, bookAbbr: null, status: 200, detail: null, type: 'system', timeCreated: '2026-11-21T00:00:00.000Z', slipCount: 1, source: 'webhook' });
 const tick = (ms = 0) => new Promise((r) => setTimeout(r, ms));

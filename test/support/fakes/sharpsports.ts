@@ -1,7 +1,8 @@
 import type { Client } from '@temporalio/client';
 import { Context } from '@temporalio/activity';
 import type { Activities } from '../../../activities';
-import { accountWorkflowId, refreshResponseCreated, type ImmediateOutcome, type RefreshResponseRef } from '../../../workflows/refresh/messages';
+import { accountWorkflowId, refreshResponseCreated } from '../../../workflows/refresh/messages';
+import type { ImmediateOutcome, RefreshResponseRef } from '../../../refresh/contracts';
 
 /**
  * Scripted stand-in for the SharpSports side of the activities, for workflow-logic tests on

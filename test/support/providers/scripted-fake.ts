@@ -4,8 +4,9 @@ import { Worker } from '@temporalio/worker';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Activities } from '../../../activities';
 import type { RefreshPolicy } from '../../../platform/config';
-import { accountWorkflowId, refreshResponseCreated, type AccountRefreshResult, type ImmediateOutcome, type RefreshResponseRef } from '../../../workflows/refresh/messages';
+import { accountWorkflowId, refreshResponseCreated, type AccountRefreshResult } from '../../../workflows/refresh/messages';
 import { workflowBundle } from '../time-skipping';
+import type { ImmediateOutcome, RefreshResponseRef } from '../../../refresh/contracts';
 
 /**
  * A SharpSports stand-in for storms on the time-skipping server: what each POST gets is decided by
