@@ -1,10 +1,33 @@
 # linehouse: one image for every role; LINEHOUSE_ROLES picks what a container runs.
-# TypeScript runs through tsx (a runtime dependency), so there is no build step.
+# The image runs the compiled build (npm run build: tsc to dist/ plus the prebuilt workflow
+# bundle), without the TypeScript sources, tsx or the provider simulators.
+
+FROM node:20-bookworm-slim AS build
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund --loglevel=error
+COPY tsconfig.json tsconfig.build.json ./
+COPY scripts ./scripts
+COPY cli ./cli
+COPY workers ./workers
+COPY workflows ./workflows
+COPY activities ./activities
+COPY platform ./platform
+COPY refresh ./refresh
+COPY feeds ./feeds
+COPY clv ./clv
+COPY odds ./odds
+COPY rejections ./rejections
+COPY schemas ./schemas
+# tsc follows cli/demo.ts into sandbox/; the build drops the compiled simulators from dist/.
+COPY sandbox ./sandbox
+COPY sql ./sql
+RUN npm run build
 
 FROM node:20-bookworm-slim AS deps
 WORKDIR /app
 COPY package.json package-lock.json ./
-# The lockfile, exactly; dev tools (vitest, eslint, Playwright) stay out of the image.
+# The lockfile, exactly; dev tools (tsx, vitest, eslint, Playwright) stay out of the image.
 RUN npm ci --omit=dev --no-audit --no-fund --loglevel=error
 
 FROM node:20-bookworm-slim
@@ -13,26 +36,10 @@ ENV NODE_ENV=production \
     WEBHOOK_PORT=8787
 WORKDIR /app
 COPY --from=deps /app/node_modules ./node_modules
-COPY package.json package-lock.json tsconfig.json ./
+COPY package.json package-lock.json ./
 COPY bin ./bin
-COPY cli ./cli
-COPY platform ./platform
-COPY refresh ./refresh
-COPY feeds ./feeds
-COPY clv ./clv
-COPY odds ./odds
-COPY rejections ./rejections
-COPY activities ./activities
-COPY workflows ./workflows
-COPY workers ./workers
-COPY schemas ./schemas
 COPY sql ./sql
-# `up --sandbox` and `demo` need the simulators, and workers/stack.ts imports them.
-COPY sandbox ./sandbox
-# The workflow bundle, built once into the image (platform/temporal/workflow-bundle.ts keeps it under a
-# hash of the sources): node_modules is not the node user's to write, so without this every
-# container start would webpack the workflows again.
-RUN node --import tsx --input-type=module -e "await (await import('./platform/temporal/workflow-bundle.ts')).cachedWorkflowBundle()"
+COPY --from=build /app/dist ./dist
 # Non-root: the image's `node` user (uid 1000) owns only the data dir (chDB in embedded mode, run files).
 RUN mkdir -p /var/lib/linehouse && chown node:node /var/lib/linehouse
 USER node

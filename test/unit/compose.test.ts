@@ -4,7 +4,8 @@ import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { ConfigError, ENV_VARIABLES, loadConfig } from '../../platform/config';
 import { REPO_ROOT } from '../../platform/paths';
-import { checkRoles, feedsTaskQueue } from '../../workers/roles';
+import { checkRoles } from '../../workers/roles';
+import { feedsTaskQueue } from '../../feeds/identity';
 
 /**
  * docker-compose.yml, .env.example and the Dockerfile checked statically against the code (no
@@ -101,35 +102,34 @@ export function composeProblems(compose: Compose, envExample: Record<string, str
 export function dockerfileProblems(text: string): string[] {
   const problems: string[] = [];
   const lines = text.split('\n').filter((l) => !l.trim().startsWith('#'));
-  const froms = lines.filter((l) => /^FROM /.test(l));
-  if (!/^FROM node:20-bookworm-slim\b/.test(froms.at(-1) ?? '')) problems.push('the final stage is not FROM node:20-bookworm-slim');
+  const stages: string[][] = [];
+  for (const l of lines) {
+    if (/^FROM /.test(l)) stages.push([]);
+    stages.at(-1)?.push(l);
+  }
+  const final = stages.at(-1) ?? [];
+  const stageNamed = (re: RegExp) => stages.find((st) => st.some((l) => re.test(l))) ?? [];
+  if (!/^FROM node:20-bookworm-slim\b/.test(final[0] ?? '')) problems.push('the final stage is not FROM node:20-bookworm-slim');
   if (!lines.some((l) => /npm ci\b.*--omit=dev/.test(l))) problems.push('dependencies are not installed with npm ci --omit=dev');
-  const user = lines.filter((l) => /^USER /.test(l)).at(-1);
+  const user = final.filter((l) => /^USER /.test(l)).at(-1);
   if (!user || /^USER\s+(root|0)(:|\s*$)/.test(user)) problems.push('runs as root');
-  if (!lines.some((l) => /^\s*(HEALTHCHECK|CMD).*\/healthz/.test(l))) problems.push('no HEALTHCHECK calling /healthz');
-  // The bundle must be built after the sources are in and before the image drops root.
-  const at = (re: RegExp) => lines.map((l, i) => (re.test(l) ? i : -1)).filter((i) => i >= 0);
-  const bundleAt = at(/^RUN .*cachedWorkflowBundle\(\)/)[0] ?? -1;
-  if (bundleAt < 0 || bundleAt < Math.max(...at(/^COPY (workflows|lib) /)) || bundleAt > (at(/^USER /)[0] ?? -1)) {
-    problems.push('the workflow bundle is not built into the image after the sources are copied and before USER');
-  }
-  const entry = lines.filter((l) => /^(ENTRYPOINT|CMD) /.test(l)).join(' ');
+  if (!final.some((l) => /^\s*(HEALTHCHECK|CMD).*\/healthz/.test(l))) problems.push('no HEALTHCHECK calling /healthz');
+  const entry = final.filter((l) => /^(ENTRYPOINT|CMD) /.test(l)).join(' ');
   if (!/"node",\s*"bin\/linehouse\.mjs"/.test(entry)) problems.push('ENTRYPOINT/CMD does not run node bin/linehouse.mjs');
-  // Every top-level directory the runtime code imports from must be copied into the image.
-  const copied = new Set(lines.flatMap((l) => (/^COPY (?!--from)(\S+)/.exec(l)?.[1] ?? '').split(' ')).map((d) => d.replace(/^\.\/|\/$/g, '')).filter(Boolean));
-  const needed = new Set<string>();
-  for (const dir of [...copied].filter((d) => fs.existsSync(path.join(REPO_ROOT, d)) && fs.statSync(path.join(REPO_ROOT, d)).isDirectory())) {
-    for (const f of fs.readdirSync(path.join(REPO_ROOT, dir), { recursive: true }) as string[]) {
-      if (!/\.(ts|mjs)$/.test(f)) continue;
-      const src = fs.readFileSync(path.join(REPO_ROOT, dir, f), 'utf8');
-      for (const m of src.matchAll(/(?:from|import\()\s*'(\.{1,2}\/[^']+)'/g)) {
-        if (/^import type /m.test(src.slice(Math.max(0, m.index! - 200), m.index!).split('\n').at(-1) ?? '')) continue;
-        const top = path.relative(REPO_ROOT, path.resolve(REPO_ROOT, dir, path.dirname(f), m[1])).split(path.sep)[0];
-        needed.add(top);
-      }
-    }
-  }
-  for (const top of needed) if (!copied.has(top)) problems.push(`the image lacks ${top}/, which the runtime imports`);
+  // The build stage compiles every folder tsconfig.build.json includes, after copying it.
+  const build = stageNamed(/^RUN npm run build\b/);
+  const buildAt = build.findIndex((l) => /^RUN npm run build\b/.test(l));
+  if (buildAt < 0) problems.push('no stage runs npm run build');
+  const copiedIn = (st: string[], upTo = st.length) =>
+    new Set(st.slice(0, upTo).flatMap((l) => (/^COPY (?!--from)(.+)$/.exec(l)?.[1] ?? '').split(/\s+/).slice(0, -1)).map((d) => d.replace(/^\.\/|\/$/g, '')));
+  const include = (JSON.parse(read('tsconfig.build.json').replace(/^\s*\/\/.*$/gm, '')) as { include: string[] }).include;
+  const before = copiedIn(build, buildAt);
+  for (const dir of [...include, 'scripts', 'sql', 'tsconfig.build.json']) if (buildAt >= 0 && !before.has(dir)) problems.push(`the build stage compiles without ${dir}`);
+  // The image runs the compiled build only: no sources, no simulators, no tsx.
+  if (!final.some((l) => /^COPY --from=\S+ \/app\/dist \.\/dist$/.test(l))) problems.push('the final stage does not copy dist/ from the build stage');
+  const shipped = copiedIn(final);
+  for (const dir of shipped) if ([...include, 'sandbox', 'test', 'bench'].includes(dir)) problems.push(`the image ships ${dir}/ (it runs dist/ only)`);
+  for (const dir of ['bin', 'sql']) if (!shipped.has(dir)) problems.push(`the image lacks ${dir}/`);
   return problems;
 }
 
@@ -175,12 +175,13 @@ describe('docker-compose.yml, .env.example and the Dockerfile', () => {
     expect(dockerfileProblems(docker.replace('FROM node:20-bookworm-slim\n', 'FROM node:22\n'))).toContain('the final stage is not FROM node:20-bookworm-slim');
     expect(dockerfileProblems(docker.replace('npm ci --omit=dev', 'npm install'))).toContain('dependencies are not installed with npm ci --omit=dev');
     expect(dockerfileProblems(docker.replace('USER node', 'USER root'))).toContain('runs as root');
-    const bundleLine = docker.split('\n').find((l) => l.includes('cachedWorkflowBundle'))!;
-    expect(dockerfileProblems(docker.replace(bundleLine + '\n', ''))).toContain('the workflow bundle is not built into the image after the sources are copied and before USER');
-    expect(dockerfileProblems(docker.replace(bundleLine + '\n', '').replace('USER node', 'USER node\n' + bundleLine))).toContain('the workflow bundle is not built into the image after the sources are copied and before USER');
+    expect(dockerfileProblems(docker.replace('RUN npm run build\n', ''))).toContain('no stage runs npm run build');
+    expect(dockerfileProblems(docker.replace('COPY refresh ./refresh\n', ''))).toContain('the build stage compiles without refresh');
+    expect(dockerfileProblems(docker.replace('COPY --from=build /app/dist ./dist\n', ''))).toContain('the final stage does not copy dist/ from the build stage');
+    expect(dockerfileProblems(docker.replace('COPY bin ./bin\n', 'COPY bin ./bin\nCOPY sandbox ./sandbox\n'))).toContain('the image ships sandbox/ (it runs dist/ only)');
     expect(dockerfileProblems(docker.replace(/\/healthz/g, '/'))).toContain('no HEALTHCHECK calling /healthz');
     expect(dockerfileProblems(docker.replace('"bin/linehouse.mjs"', '"cli/main.ts"'))).toContain('ENTRYPOINT/CMD does not run node bin/linehouse.mjs');
-    expect(dockerfileProblems(docker.replace('COPY schemas ./schemas\n', ''))).toContain('the image lacks schemas/, which the runtime imports');
+    expect(dockerfileProblems(docker.replace('COPY sql ./sql\nCOPY --from', 'COPY --from'))).toContain('the image lacks sql/');
   });
 });
 
