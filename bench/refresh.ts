@@ -29,7 +29,7 @@
  *              do nothing else): the most a refresh could reach with a warehouse that cost
  *              nothing. The receiver still lands and signals. Its output is not verified (it
  *              loads nothing); refresh / reference is what linehouse's warehouse work costs the
- *              lifecycle (bench/RESULTS.md, 2026-12-07).
+ *              lifecycle (measured 2026-12-07; the run is in the git history of bench/RESULTS.md).
  */
 import fs from 'node:fs';
 import os from 'node:os';

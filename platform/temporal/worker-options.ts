@@ -10,7 +10,7 @@ export const MAIN_WORKER_TUNING = {
   // Local activities (the refresh's warehouse steps and its POST) run at most 64 at a time. At 8,
   // the refresh bench's loads queued for slots and their statements went out in batches of one
   // or two (17 refreshes/s; 64 with the coalescer's linger: 24/s, chDB CPU per refresh a third,
-  // bench/RESULTS.md 2026-12-07 morning). The cap of 8 once kept a webhook flood's ~100
+  // measured 2026-12-07, in the git history of bench/RESULTS.md). The cap of 8 once kept a webhook flood's ~100
   // concurrent loads from starving the receiver; in a flood the receiver now loads in packages
   // itself (refresh/webhook/preloader.ts) and the workflows only record their runs.
   maxConcurrentLocalActivityExecutions: 64,

@@ -324,7 +324,7 @@ async function sendEncoded(ch: Warehouse, table: string, enc: EncodedRows): Prom
   writeStagedFile(file, enc.body);
   try {
     const source = `file(${sqlString(file)}, ${enc.format}${enc.structure ? `, ${sqlString(enc.structure)}` : ''})`;
-    // One parsing thread: measured when staged batches were TabSeparated (bench/RESULTS.md, 2026-11-21 item 5);
+    // One parsing thread: chosen when staged batches were TabSeparated (measured 2026-11-21; in the git history of bench/RESULTS.md);
     // Native has no parallel parser, so for it the setting changes nothing.
     await ch.command({
       query: `INSERT INTO ${table} (${enc.columns.join(', ')}) SELECT ${enc.select?.join(', ') ?? '*'} FROM ${source} SETTINGS input_format_parallel_parsing = 0`,

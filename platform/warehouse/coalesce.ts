@@ -11,7 +11,7 @@
  * Under concurrency a batch also lingers a moment before it goes (LINGER_MS), so the calls of
  * one burst share a statement instead of trickling out as the statement before finishes: the
  * refresh bench's statements per refresh fell from 6.1 to about 2.3 and its chDB CPU by two
- * thirds (bench/RESULTS.md, 2026-12-07 morning). A lone caller never lingers: a call that finds
+ * thirds (measured 2026-12-07; in the git history of bench/RESULTS.md). A lone caller never lingers: a call that finds
  * the runner idle after a batch of one, or after a quiet spell, goes at once, so sequential work
  * (a backfill's pages, a CLI command) pays nothing.
  */
