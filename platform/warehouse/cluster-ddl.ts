@@ -11,7 +11,7 @@
  * parameterized views and SQL UDFs keep their text and only gain ON CLUSTER: they read the
  * Distributed names, so they see every shard.
  *
- * What the DDL cannot guarantee by itself (docs/operations.md (ClickHouse cluster), test/unit/cluster-ddl.test.ts):
+ * What the DDL cannot guarantee by itself (docs/operations.md (ClickHouse cluster), test/unit/platform/warehouse/cluster-ddl.test.ts):
  * - The views JOIN and IN across tables sharded by different keys (bets by slip, ticks by event).
  *   ClickHouse refuses such double-distributed subqueries by default (distributed_product_mode =
  *   'deny': an error, never a wrong answer; every view but market_map, test/unit/cluster-ddl-

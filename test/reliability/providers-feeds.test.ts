@@ -7,8 +7,8 @@ import { boltOddsRowIds, opticRowIds } from '../support/reliability/truth-ids';
 
 /**
  * Feed misbehaviour on the real stack (Temporal feed workflows, heartbeating consumers, the shared
- * sink, chDB), the integration-level variants of the unit tests in test/unit/feed.opticodds.test.ts
- * ("a stalled stream … detected by ping silence") and test/unit/feed.boltodds.test.ts ("a flood is
+ * sink, chDB), the integration-level variants of the unit tests in test/unit/feeds/opticodds.test.ts
+ * ("a stalled stream … detected by ping silence") and test/unit/feeds/boltodds.test.ts ("a flood is
  * absorbed with bounded memory"): production adapter settings (30 s ping timeout, 64 queued frames).
  */
 let stack: Stack;
