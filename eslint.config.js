@@ -17,28 +17,74 @@ import { importX, createNodeResolver } from 'eslint-plugin-import-x';
 const PRODUCT = ['refresh', 'feeds', 'clv', 'rejections'];
 const ABOVE_PRODUCT = ['workflows', 'activities', 'workers', 'cli', 'bench', 'test', 'sandbox'];
 const MESSAGES = ['./refresh/messages.ts', './refresh/cadence-messages.ts', './backfill/messages.ts'];
-const zone = (target, from, why, except) => ({ target: `./${target}`, from: `./${from}`, message: why, ...(except ? { except } : {}) });
+const zone = (target, from, why, except) => ({
+  target: `./${target}`,
+  from: `./${from}`,
+  message: why,
+  ...(except ? { except } : {}),
+});
 const layerZones = [
-  ...['odds', 'schemas', ...PRODUCT, ...ABOVE_PRODUCT].map((f) => zone('platform', f, 'platform/ is the bottom layer: it must not know the product.')),
-  ...['odds', 'schemas'].flatMap((t) => [...PRODUCT, ...ABOVE_PRODUCT].map((f) => zone(t, f, `${t}/ sits below the product: move the shared piece down instead.`))),
+  ...['odds', 'schemas', ...PRODUCT, ...ABOVE_PRODUCT].map((f) =>
+    zone('platform', f, 'platform/ is the bottom layer: it must not know the product.'),
+  ),
+  ...['odds', 'schemas'].flatMap((t) =>
+    [...PRODUCT, ...ABOVE_PRODUCT].map((f) =>
+      zone(t, f, `${t}/ sits below the product: move the shared piece down instead.`),
+    ),
+  ),
   ...PRODUCT.flatMap((t) =>
-    ABOVE_PRODUCT.filter((f) => f !== 'workflows').map((f) => zone(t, f, `${t}/ is product code: it must not import ${f}/ (pass what it needs in from workers/).`)),
+    ABOVE_PRODUCT.filter((f) => f !== 'workflows').map((f) =>
+      zone(t, f, `${t}/ is product code: it must not import ${f}/ (pass what it needs in from workers/).`),
+    ),
   ),
-  ...PRODUCT.map((t) => zone(t, 'workflows', `${t}/ may import a workflow's messages file only (signals, ids), never workflow code.`, MESSAGES)),
+  ...PRODUCT.map((t) =>
+    zone(
+      t,
+      'workflows',
+      `${t}/ may import a workflow's messages file only (signals, ids), never workflow code.`,
+      MESSAGES,
+    ),
+  ),
   ...['workflows', 'activities'].flatMap((t) =>
-    ['workers', 'cli', 'bench', 'test', 'sandbox'].map((f) => zone(t, f, `${t}/ must not import ${f}/: composition lives in workers/.`)),
+    ['workers', 'cli', 'bench', 'test', 'sandbox'].map((f) =>
+      zone(t, f, `${t}/ must not import ${f}/: composition lives in workers/.`),
+    ),
   ),
-  zone('activities', 'workflows', 'activities/ may import workflow messages files only, never workflow code.', MESSAGES),
+  zone(
+    'activities',
+    'workflows',
+    'activities/ may import workflow messages files only, never workflow code.',
+    MESSAGES,
+  ),
   ...['cli', 'bench', 'test'].map((f) => zone('workers', f, `workers/ must not import ${f}/.`)),
-  { target: './workers', from: './sandbox', except: [], message: 'Only workers/sandboxes.ts may import sandbox/ (loaded lazily under --sandbox).' },
+  {
+    target: './workers',
+    from: './sandbox',
+    except: [],
+    message: 'Only workers/sandboxes.ts may import sandbox/ (loaded lazily under --sandbox).',
+  },
   ...[...PRODUCT, 'workflows', 'activities', 'workers', 'cli', 'bench', 'test'].map((f) =>
-    zone('sandbox', f, 'sandbox/ simulates providers from their documents: it must not run product code (its ground truth would move with the code under test).'),
+    zone(
+      'sandbox',
+      f,
+      'sandbox/ simulates providers from their documents: it must not run product code (its ground truth would move with the code under test).',
+    ),
   ),
   ...['bench', 'test'].map((f) => zone('cli', f, `cli/ must not import ${f}/.`)),
 ];
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', '.linehouse/**', '.tools/**', 'dist/**', 'bin/**', 'eslint.config.js', 'test-results/**'] },
+  {
+    ignores: [
+      'node_modules/**',
+      '.linehouse/**',
+      '.tools/**',
+      'dist/**',
+      'bin/**',
+      'eslint.config.js',
+      'test-results/**',
+    ],
+  },
   ...tseslint.configs.recommended,
   {
     files: ['**/*.ts'],
@@ -62,7 +108,13 @@ export default tseslint.config(
     // The one door from the product's process into the simulators.
     files: ['workers/sandboxes.ts'],
     rules: {
-      'import-x/no-restricted-paths': ['error', { basePath: import.meta.dirname, zones: layerZones.filter((z) => !(z.target === './workers' && z.from === './sandbox')) }],
+      'import-x/no-restricted-paths': [
+        'error',
+        {
+          basePath: import.meta.dirname,
+          zones: layerZones.filter((z) => !(z.target === './workers' && z.from === './sandbox')),
+        },
+      ],
     },
   },
   {
@@ -77,7 +129,16 @@ export default tseslint.config(
               .filter((m) => !m.startsWith('_'))
               .flatMap((m) => [m, `node:${m}`])
               .map((name) => ({ name, message: 'workflows/ must be deterministic: do I/O in an activity.' })),
-            ...['undici', 'ws', '@clickhouse/client', 'chdb', 'chdb/connection', '@temporalio/client', '@temporalio/worker', '@temporalio/activity'].map((name) => ({
+            ...[
+              'undici',
+              'ws',
+              '@clickhouse/client',
+              'chdb',
+              'chdb/connection',
+              '@temporalio/client',
+              '@temporalio/worker',
+              '@temporalio/activity',
+            ].map((name) => ({
               name,
               message: 'workflows/ must not import I/O libraries: call an activity (type-only imports are fine).',
               allowTypeImports: true,
@@ -85,8 +146,16 @@ export default tseslint.config(
           ],
           patterns: [
             { group: ['node:*'], message: 'workflows/ must not import Node built-ins.' },
-            { group: ['**/activities', '**/activities/**'], message: 'workflows/ may import activity types only.', allowTypeImports: true },
-            { regex: '(^|/)platform/(?!temporal/search-attributes$)', message: 'workflows/ may import platform types only (search attributes excepted).', allowTypeImports: true },
+            {
+              group: ['**/activities', '**/activities/**'],
+              message: 'workflows/ may import activity types only.',
+              allowTypeImports: true,
+            },
+            {
+              regex: '(^|/)platform/(?!temporal/search-attributes$)',
+              message: 'workflows/ may import platform types only (search attributes excepted).',
+              allowTypeImports: true,
+            },
           ],
         },
       ],

@@ -22,9 +22,25 @@ function entryText(e: number, odds: number, entryId: string, timestamp: number |
     const points = 200.5 + (k % 5);
     const fixture = `FX${(e % 300).toString(16).toUpperCase().padStart(10, '0')}`;
     data.push({
-      fixture_id: fixture, game_id: game, grouping_key: `default:${points}`, id: `${fixture}:${book}:total_points:${side}_${points}`,
-      is_main: k < 4, league: 'NBA', market: 'Total Points', name: `${side === 'over' ? 'Over' : 'Under'} ${points}`, odd_id: `${fixture}:total_points:${side}_${points}`,
-      player_id: '', points, price: -105 - ((e + k) % 20), selection: '', selection_line: side, sport: 'basketball', sportsbook: book, team_id: '', timestamp, version_id: -1,
+      fixture_id: fixture,
+      game_id: game,
+      grouping_key: `default:${points}`,
+      id: `${fixture}:${book}:total_points:${side}_${points}`,
+      is_main: k < 4,
+      league: 'NBA',
+      market: 'Total Points',
+      name: `${side === 'over' ? 'Over' : 'Under'} ${points}`,
+      odd_id: `${fixture}:total_points:${side}_${points}`,
+      player_id: '',
+      points,
+      price: -105 - ((e + k) % 20),
+      selection: '',
+      selection_line: side,
+      sport: 'basketball',
+      sportsbook: book,
+      team_id: '',
+      timestamp,
+      version_id: -1,
     });
   }
   return `event: copilot-odds\nid: ${entryId}\nretry: 5000\ndata: ${JSON.stringify({ entry_id: entryId, data, type: 'copilot-odds' })}\n\n`;
@@ -65,7 +81,9 @@ function shapes(): string[][] {
 /** The shapes as bytes: a network read is a copy of bytes, so the input costs the measured thread little. */
 let templateBytes: Array<Array<Buffer | string>> | null = null;
 function shapeBytes(): Array<Array<Buffer | string>> {
-  templateBytes ??= shapes().map((pieces) => pieces.map((p) => (p === ID_MARK || p === TS_MARK ? p : Buffer.from(p, 'latin1'))));
+  templateBytes ??= shapes().map((pieces) =>
+    pieces.map((p) => (p === ID_MARK || p === TS_MARK ? p : Buffer.from(p, 'latin1'))),
+  );
   return templateBytes;
 }
 
@@ -78,7 +96,10 @@ export function* fastSse(ticks: number): Generator<Buffer> {
     const odds = oddsIn(e, ticks);
     const id = Buffer.from(`${T0 + e}-0`, 'latin1');
     const ts = Buffer.from(String(timestampOf(e)), 'latin1');
-    const pieces = odds === ODDS_PER_ENTRY ? t[e % SHAPES] : [Buffer.from(entryText(e, odds, `${T0 + e}-0`, timestampOf(e)), 'latin1')];
+    const pieces =
+      odds === ODDS_PER_ENTRY
+        ? t[e % SHAPES]
+        : [Buffer.from(entryText(e, odds, `${T0 + e}-0`, timestampOf(e)), 'latin1')];
     for (const p of pieces) {
       // Everything here is ASCII: one byte per character.
       const b = p === ID_MARK ? id : p === TS_MARK ? ts : (p as Buffer);

@@ -63,7 +63,12 @@ async function reset(ch: Warehouse) {
   await ch.command({ query: 'TRUNCATE TABLE feed_checkpoints' });
 }
 
-export async function runLinehouse(ch: Warehouse, chunks: Iterable<Buffer>, expected: number, batch: { maxRows: number; maxBufferedRows: number } = SINK_DEFAULTS) {
+export async function runLinehouse(
+  ch: Warehouse,
+  chunks: Iterable<Buffer>,
+  expected: number,
+  batch: { maxRows: number; maxBufferedRows: number } = SINK_DEFAULTS,
+) {
   await reset(ch);
   const parser = new SseParser();
   const fixtures = new FixtureCache();
@@ -95,16 +100,40 @@ export async function runLinehouse(ch: Warehouse, chunks: Iterable<Buffer>, expe
     throw new Error(`bench stream refused: ${JSON.stringify(what)}`);
   };
   const run = {
-    ctx: { checkpoint: null, emit: (rows, cp) => sink.emit(rows, cp), reject: refuse, gap: refuse, health: () => {}, signal: new AbortController().signal, log },
+    ctx: {
+      checkpoint: null,
+      emit: (rows, cp) => sink.emit(rows, cp),
+      reject: refuse,
+      gap: refuse,
+      health: () => {},
+      signal: new AbortController().signal,
+      log,
+    },
     log,
-    health: { connected: true, lastMessageAt: null, lastTickTs: null, reconnects: 0, gaps: 0, rejected: 0, messages: 0 },
+    health: {
+      connected: true,
+      lastMessageAt: null,
+      lastTickTs: null,
+      reconnects: 0,
+      gaps: 0,
+      rejected: 0,
+      messages: 0,
+    },
     fixtures,
     positions: {},
     serial: (fn) => fn(),
     reject: refuse,
     gap: refuse,
   } as Partial<StreamRun> as StreamRun;
-  const st: GroupState = { group: { key: 'bench' } as GroupState['group'], position: null, atPosition: new EventsAtPosition(), retryMs: 1000, connected: true, lostAt: null, everConnected: true };
+  const st: GroupState = {
+    group: { key: 'bench' } as GroupState['group'],
+    position: null,
+    atPosition: new EventsAtPosition(),
+    retryMs: 1000,
+    connected: true,
+    lostAt: null,
+    everConnected: true,
+  };
   const cursor = { resumeFrom: null, openedAt: Date.now(), tolerance: 0, firstChecked: true };
   for (const chunk of chunks) {
     // A socket hands over each read in a turn of the event loop of its own: so does this input.
@@ -117,14 +146,23 @@ export async function runLinehouse(ch: Warehouse, chunks: Iterable<Buffer>, expe
     await handle(run, st, events, cursor);
   }
   await sink.close();
-  if (committedEntries !== entries) throw new Error(`linehouse path committed ${committedEntries} of ${entries} entries`);
+  if (committedEntries !== entries)
+    throw new Error(`linehouse path committed ${committedEntries} of ${entries} entries`);
   const seconds = (performance.now() - start) / 1000;
   const mainThreadBusy = performance.eventLoopUtilization(elu0).utilization;
   const cpu = process.cpuUsage(cpu0);
   const peakRssBytes = process.resourceUsage().maxRSS * 1024;
   const landed = await countTicks(ch);
   if (landed !== expected) throw new Error(`linehouse path loaded ${landed} of ${expected} ticks`);
-  return { seconds, ticksPerSecond: expected / seconds, p50: percentile(latencies, 50), p99: percentile(latencies, 99), peakRssBytes, mainThreadBusy, cpuCores: (cpu.user + cpu.system) / 1e6 / seconds };
+  return {
+    seconds,
+    ticksPerSecond: expected / seconds,
+    p50: percentile(latencies, 50),
+    p99: percentile(latencies, 99),
+    peakRssBytes,
+    mainThreadBusy,
+    cpuCores: (cpu.user + cpu.system) / 1e6 / seconds,
+  };
 }
 
 export async function runCeiling(ch: Warehouse, n: number) {
@@ -170,7 +208,10 @@ export async function runOne(spec: FeedRunSpec): Promise<FeedRunResult> {
   try {
     await migrate(ch);
     const baseRssBytes = process.memoryUsage().rss;
-    const lh = await runLinehouse(ch, fastSse(spec.ticks), spec.ticks, { maxRows: spec.batchRows ?? SINK_DEFAULTS.maxRows, maxBufferedRows: spec.bufferedRows ?? SINK_DEFAULTS.maxBufferedRows });
+    const lh = await runLinehouse(ch, fastSse(spec.ticks), spec.ticks, {
+      maxRows: spec.batchRows ?? SINK_DEFAULTS.maxRows,
+      maxBufferedRows: spec.bufferedRows ?? SINK_DEFAULTS.maxBufferedRows,
+    });
     const out: FeedRunResult = { ticks: spec.ticks, ...lh, baseRssBytes, loadAvg: os.loadavg() };
     if (spec.ceiling) out.ceilingTicksPerSecond = (await runCeiling(ch, spec.ticks)).ticksPerSecond;
     if (spec.naiveTicks) out.naive = await runNaive(ch, fastSse(spec.naiveTicks), spec.naiveTicks);

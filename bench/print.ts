@@ -10,11 +10,24 @@ export function figure(n: number): string {
 
 /** One benchmark's part of the table, as Markdown (so RESULTS.md can hold it verbatim). */
 export function renderSection(s: BenchSection): string {
-  const out = [`### ${s.title}`, '', s.inputs, '', '| measured | unit | min | median | max | runs | also |', '|---|---|---:|---:|---:|---:|---|'];
-  for (const r of s.rows) out.push(`| ${r.name} | ${r.unit} | ${figure(r.min)} | ${figure(r.median)} | ${figure(r.max)} | ${r.runs} | ${r.extra ?? ''} |`);
+  const out = [
+    `### ${s.title}`,
+    '',
+    s.inputs,
+    '',
+    '| measured | unit | min | median | max | runs | also |',
+    '|---|---|---:|---:|---:|---:|---|',
+  ];
+  for (const r of s.rows)
+    out.push(
+      `| ${r.name} | ${r.unit} | ${figure(r.min)} | ${figure(r.median)} | ${figure(r.max)} | ${r.runs} | ${r.extra ?? ''} |`,
+    );
   if (s.ratios.length) {
     out.push('', '| ratio | value | goal |', '|---|---:|---|');
-    for (const q of s.ratios) out.push(`| ${q.name} | ${figure(q.value)} | ${q.goal ? `${q.goal} ${q.met ? '— met' : '— **not met**'}` : ''} |`);
+    for (const q of s.ratios)
+      out.push(
+        `| ${q.name} | ${figure(q.value)} | ${q.goal ? `${q.goal} ${q.met ? '— met' : '— **not met**'}` : ''} |`,
+      );
   }
   if (s.goals.length) {
     out.push('', '| goal | measured | |', '|---|---|---|');
@@ -30,7 +43,8 @@ export function renderGoals(sections: BenchSection[]): string {
   const out = ['| benchmark | goal | measured | |', '|---|---|---|---|'];
   for (const s of sections) {
     for (const g of s.goals) out.push(`| ${s.title} | ${g.goal} | ${g.measured} | ${g.met ? 'met' : '**not met**'} |`);
-    for (const q of s.ratios.filter((r) => r.goal)) out.push(`| ${s.title} | ${q.name} ${q.goal} | ${figure(q.value)} | ${q.met ? 'met' : '**not met**'} |`);
+    for (const q of s.ratios.filter((r) => r.goal))
+      out.push(`| ${s.title} | ${q.name} ${q.goal} | ${figure(q.value)} | ${q.met ? 'met' : '**not met**'} |`);
   }
   return out.join('\n');
 }

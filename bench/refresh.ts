@@ -56,8 +56,15 @@ async function warehouseFreeActivities(http: SharpSportsClient): Promise<Partial
   const { outcomeFor } = await import('../activities/refresh/requests');
   const { RefreshRequestResponseSchema } = await import('../schemas/sharpsports');
   const post = async (accountId: string) => {
-    const parsed = RefreshRequestResponseSchema.parse(await http.post(`/v1/bettorAccounts/${encodeURIComponent(accountId)}/refresh`));
-    return { requestId: parsed.requestId, outcome: outcomeFor(accountId, parsed as Record<string, unknown>), cid: parsed.cid ?? null, requestedAtMs: Date.now() };
+    const parsed = RefreshRequestResponseSchema.parse(
+      await http.post(`/v1/bettorAccounts/${encodeURIComponent(accountId)}/refresh`),
+    );
+    return {
+      requestId: parsed.requestId,
+      outcome: outcomeFor(accountId, parsed as Record<string, unknown>),
+      cid: parsed.cid ?? null,
+      requestedAtMs: Date.now(),
+    };
   };
   return {
     lastRefreshAttemptAt: async () => null,
@@ -106,10 +113,19 @@ interface MeasureOptions {
  * it came from, and variants.
  */
 const SHAPES: Array<[string, BenchShape]> = [
-  ['as accountRefresh today (refresh-lean-2): 2 local activities, signal, 2 SA + 1 memo upserts', { activities: 2, local: true, upserts: 2, memos: 1 }],
+  [
+    'as accountRefresh today (refresh-lean-2): 2 local activities, signal, 2 SA + 1 memo upserts',
+    { activities: 2, local: true, upserts: 2, memos: 1 },
+  ],
   ['4 local activities, signal, 2 SA + 1 memo upserts', { activities: 4, local: true, upserts: 2, memos: 1 }],
-  ['refresh-lean-steps: 1 activity + 3 local, signal, 5 SA + 2 memo upserts', { activities: 4, local: 'warehouse', upserts: 5, memos: 2 }],
-  ['before refresh-lean-steps: 4 activities, signal, 7 SA + 2 memo upserts', { activities: 4, local: false, upserts: 7, memos: 2 }],
+  [
+    'refresh-lean-steps: 1 activity + 3 local, signal, 5 SA + 2 memo upserts',
+    { activities: 4, local: 'warehouse', upserts: 5, memos: 2 },
+  ],
+  [
+    'before refresh-lean-steps: 4 activities, signal, 7 SA + 2 memo upserts',
+    { activities: 4, local: false, upserts: 7, memos: 2 },
+  ],
   ['4 activities, signal, no upserts', { activities: 4, local: false, upserts: 0, memos: 0 }],
   ['2 activities, signal, 2 SA + 1 memo upserts', { activities: 2, local: false, upserts: 2, memos: 1 }],
   ['1 activity + 3 local, signal, 2 SA + 1 memo upserts', { activities: 4, local: 'warehouse', upserts: 2, memos: 1 }],
@@ -171,8 +187,17 @@ function threadDiff(a: Map<string, number>, b: Map<string, number>, n: number, t
 function trackStatements(ch: unknown): { reset(): void; top(perN: number, k?: number): string } {
   const stats = new Map<string, { n: number; ms: number }>();
   const conn = (ch as { connection?: Record<string, unknown> }).connection;
-  const key = (sql: string) => sql.replace(/\s+/g, ' ').replace(/'[^']*'/g, '?').trim().slice(0, 64);
-  const wrap = (obj: Record<string, unknown> | undefined, method: string, name: (arg: Record<string, unknown>) => string) => {
+  const key = (sql: string) =>
+    sql
+      .replace(/\s+/g, ' ')
+      .replace(/'[^']*'/g, '?')
+      .trim()
+      .slice(0, 64);
+  const wrap = (
+    obj: Record<string, unknown> | undefined,
+    method: string,
+    name: (arg: Record<string, unknown>) => string,
+  ) => {
     const fn = obj?.[method];
     if (typeof fn !== 'function') return;
     obj![method] = async function (this: unknown, arg: Record<string, unknown>, ...rest: unknown[]) {
@@ -205,12 +230,19 @@ function trackStatements(ch: unknown): { reset(): void; top(perN: number, k?: nu
 const mean = (v: number[]) => v.reduce((a, b) => a + b, 0) / Math.max(1, v.length);
 
 /** Waits until `query` counts `target` closed workflows, then reads the latest close time. */
-async function awaitClosed(client: Client, query: string, target: number, deadlineMs: number): Promise<{ completed: number; failed: number; lastCloseMs: number }> {
+async function awaitClosed(
+  client: Client,
+  query: string,
+  target: number,
+  deadlineMs: number,
+): Promise<{ completed: number; failed: number; lastCloseMs: number }> {
   let completed = 0;
   let failed = 0;
   for (;;) {
     completed = (await client.workflow.count(`${query} AND ExecutionStatus = 'Completed'`)).count;
-    failed = (await client.workflow.count(`${query} AND ExecutionStatus != 'Completed' AND ExecutionStatus != 'Running'`)).count;
+    failed = (
+      await client.workflow.count(`${query} AND ExecutionStatus != 'Completed' AND ExecutionStatus != 'Running'`)
+    ).count;
     if (completed + failed >= target || Date.now() > deadlineMs) break;
     await new Promise((r) => setTimeout(r, 200));
   }
@@ -239,15 +271,24 @@ async function measure(o: MeasureOptions): Promise<BenchSection[]> {
 
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'linehouse-bench-refresh-'));
   const config = loadConfig({
-    LINEHOUSE_DATA_DIR: dataDir, WEBHOOK_PORT: '0', WEBHOOK_HOST: '127.0.0.1', LINEHOUSE_LOG_LEVEL: 'error',
-    TEMPORAL_DEV_PORT: String(await freePort()), TEMPORAL_UI_PORT: String(await freePort()),
+    LINEHOUSE_DATA_DIR: dataDir,
+    WEBHOOK_PORT: '0',
+    WEBHOOK_HOST: '127.0.0.1',
+    LINEHOUSE_LOG_LEVEL: 'error',
+    TEMPORAL_DEV_PORT: String(await freePort()),
+    TEMPORAL_UI_PORT: String(await freePort()),
   });
   const stack = await startStack(config, {
     sandbox: true,
     headlessTemporal: true,
     feedSandboxes: false,
     // No simulated provider latency: the refresh is created and its webhook sent at once.
-    sandboxOptions: { refreshLatencyMs: 0, delayedWebhookMs: 0, generatedAccounts: o.accounts * o.runs + o.referenceAccounts, initialSlipsPerAccount: o.slipsPerAccount },
+    sandboxOptions: {
+      refreshLatencyMs: 0,
+      delayedWebhookMs: 0,
+      generatedAccounts: o.accounts * o.runs + o.referenceAccounts,
+      initialSlipsPerAccount: o.slipsPerAccount,
+    },
   });
   const stackSeconds = (performance.now() - t0) / 1000;
   const sandbox = stack.sandbox!;
@@ -267,18 +308,30 @@ async function measure(o: MeasureOptions): Promise<BenchSection[]> {
     namespace: stack.run.namespace,
     taskQueue: REFERENCE_QUEUE,
     workflowBundle: await cachedWorkflowBundle(),
-    activities: await warehouseFreeActivities(createSharpSportsClient({ baseUrl: config.sharpsports.baseUrl, apiKey: config.sharpsports.apiKey, timeoutMs: config.sharpsports.timeoutMs })),
+    activities: await warehouseFreeActivities(
+      createSharpSportsClient({
+        baseUrl: config.sharpsports.baseUrl,
+        apiKey: config.sharpsports.apiKey,
+        timeoutMs: config.sharpsports.timeoutMs,
+      }),
+    ),
     ...MAIN_WORKER_TUNING,
   });
   const referenceRun = referenceWorker.run();
   const statements = trackStatements(stack.clickhouse);
   const log = (line: string) => process.stderr.write(`${line}\n`);
-  log(`stack up in ${fmt(stackSeconds, 1)} s (dev server, chDB + migrations, worker bundle, receiver, sandbox with ${fmt(o.accounts * o.runs + o.referenceAccounts)} generated accounts)`);
+  log(
+    `stack up in ${fmt(stackSeconds, 1)} s (dev server, chDB + migrations, worker bundle, receiver, sandbox with ${fmt(o.accounts * o.runs + o.referenceAccounts)} generated accounts)`,
+  );
 
   const deadlineFor = () => Date.now() + Math.max(30, o.budget - (performance.now() - t0) / 1000) * 1000;
 
   /** Starts one workflow per item (START_CONCURRENCY at a time), waits until `query` counts them closed, and times it. */
-  const timedRun = async <T>(items: readonly T[], start: (item: T, i: number) => Promise<unknown>, query: string): Promise<RunResult> => {
+  const timedRun = async <T>(
+    items: readonly T[],
+    start: (item: T, i: number) => Promise<unknown>,
+    query: string,
+  ): Promise<RunResult> => {
     const n = items.length;
     const cpu0 = cpuSeconds();
     const th0 = threadCpu();
@@ -288,14 +341,28 @@ async function measure(o: MeasureOptions): Promise<BenchSection[]> {
     const cpu1 = cpuSeconds();
     const threads = threadDiff(th0, threadCpu(), n);
     const seconds = (done.lastCloseMs - t) / 1000;
-    return { n, seconds, rate: done.completed / seconds, completed: done.completed, failed: done.failed, cpu: { node: (cpu1.node - cpu0.node) / n, temporal: (cpu1.temporal - cpu0.temporal) / n }, threads };
+    return {
+      n,
+      seconds,
+      rate: done.completed / seconds,
+      completed: done.completed,
+      failed: done.failed,
+      cpu: { node: (cpu1.node - cpu0.node) / n, temporal: (cpu1.temporal - cpu0.temporal) / n },
+      threads,
+    };
   };
 
   const ceiling = (label: string, n: number): Promise<RunResult> => {
     const kind = `bench-trivial-${label}`;
     return timedRun(
       [...Array(n).keys()],
-      (i) => client.workflow.start('benchTrivial', { workflowId: `${kind}-${i}`, taskQueue: TRIVIAL_QUEUE, args: [i], typedSearchAttributes: [{ key: SA_KIND, value: kind }] }),
+      (i) =>
+        client.workflow.start('benchTrivial', {
+          workflowId: `${kind}-${i}`,
+          taskQueue: TRIVIAL_QUEUE,
+          args: [i],
+          typedSearchAttributes: [{ key: SA_KIND, value: kind }],
+        }),
       `LinehouseKind = '${kind}'`,
     );
   };
@@ -303,32 +370,59 @@ async function measure(o: MeasureOptions): Promise<BenchSection[]> {
   const reference = (accounts: string[]): Promise<RunResult> =>
     timedRun(
       accounts,
-      (accountId) => client.workflow.start('accountRefresh', { workflowId: accountWorkflowId(accountId), taskQueue: REFERENCE_QUEUE, args: [{ accountId, mode: 'request', policy: stack.run.policy }], typedSearchAttributes: refreshStartAttributes(accountId) }),
+      (accountId) =>
+        client.workflow.start('accountRefresh', {
+          workflowId: accountWorkflowId(accountId),
+          taskQueue: REFERENCE_QUEUE,
+          args: [{ accountId, mode: 'request', policy: stack.run.policy }],
+          typedSearchAttributes: refreshStartAttributes(accountId),
+        }),
       `WorkflowType = 'accountRefresh' AND TaskQueue = '${REFERENCE_QUEUE}'`,
     );
 
   const truth = new Map<string, { slips: number; bets: number }>();
-  const refresh = async (accounts: string[]): Promise<RunResult & { verified: number; problems: string[]; webhooks: number; polled: number; sql: string; idle: string }> => {
-    const before = (await client.workflow.count(`WorkflowType = 'accountRefresh' AND ExecutionStatus != 'Running'`)).count;
+  const refresh = async (
+    accounts: string[],
+  ): Promise<
+    RunResult & { verified: number; problems: string[]; webhooks: number; polled: number; sql: string; idle: string }
+  > => {
+    const before = (await client.workflow.count(`WorkflowType = 'accountRefresh' AND ExecutionStatus != 'Running'`))
+      .count;
     const cpu0 = cpuSeconds();
     const th0 = threadCpu();
     statements.reset();
     const start = Date.now();
     await pool(accounts, START_CONCURRENCY, (accountId) =>
-      client.workflow.start('accountRefresh', { workflowId: accountWorkflowId(accountId), taskQueue: stack.run.taskQueue, args: [{ accountId, mode: 'request', policy: stack.run.policy }], typedSearchAttributes: refreshStartAttributes(accountId), workflowIdConflictPolicy: 'USE_EXISTING' }),
+      client.workflow.start('accountRefresh', {
+        workflowId: accountWorkflowId(accountId),
+        taskQueue: stack.run.taskQueue,
+        args: [{ accountId, mode: 'request', policy: stack.run.policy }],
+        typedSearchAttributes: refreshStartAttributes(accountId),
+        workflowIdConflictPolicy: 'USE_EXISTING',
+      }),
     );
     const wanted = new Set(accounts);
     // Every closed accountRefresh so far, minus the ones closed before this run.
-    const done = await awaitClosed(client, `WorkflowType = 'accountRefresh'`, before + accounts.length, Math.min(deadlineFor(), start + (o.runCapSeconds ?? Infinity) * 1000));
+    const done = await awaitClosed(
+      client,
+      `WorkflowType = 'accountRefresh'`,
+      before + accounts.length,
+      Math.min(deadlineFor(), start + (o.runCapSeconds ?? Infinity) * 1000),
+    );
     const cpu1 = cpuSeconds();
     const threads = threadDiff(th0, threadCpu(), accounts.length);
     const sql = statements.top(accounts.length);
-    const cpu = { node: (cpu1.node - cpu0.node) / accounts.length, temporal: (cpu1.temporal - cpu0.temporal) / accounts.length };
+    const cpu = {
+      node: (cpu1.node - cpu0.node) / accounts.length,
+      temporal: (cpu1.temporal - cpu0.temporal) / accounts.length,
+    };
     const completed = done.completed - before;
     let lastCloseMs = 0;
     const problems: string[] = [];
     const memo = new Map<string, Record<string, unknown>>();
-    for await (const wf of client.workflow.list({ query: `WorkflowType = 'accountRefresh' AND ExecutionStatus = 'Completed'` })) {
+    for await (const wf of client.workflow.list({
+      query: `WorkflowType = 'accountRefresh' AND ExecutionStatus = 'Completed'`,
+    })) {
       const id = wf.workflowId.replace(/^refresh-/, '');
       if (!wanted.has(id)) continue;
       memo.set(id, (wf.memo ?? {}) as Record<string, unknown>);
@@ -350,7 +444,8 @@ async function measure(o: MeasureOptions): Promise<BenchSection[]> {
       const m = memo.get(a)!;
       if (m.status !== 200 || m.slips !== truth.get(a)?.slips) badMemo++;
     }
-    if (badMemo) problems.push(`${badMemo} completed refreshes not status 200 or with a slip count unlike the sandbox's`);
+    if (badMemo)
+      problems.push(`${badMemo} completed refreshes not status 200 or with a slip count unlike the sandbox's`);
     if (done.failed) problems.push(`${done.failed} refresh workflows failed or were terminated`);
     const stored = await queryRows<{ a: string; slips: string; bets: string }>(
       stack.clickhouse,
@@ -362,9 +457,16 @@ async function measure(o: MeasureOptions): Promise<BenchSection[]> {
     const storedBy = new Map(stored.map((r) => [r.a, { slips: Number(r.slips), bets: Number(r.bets) }]));
     const wrongRows = finished.filter((a) => JSON.stringify(storedBy.get(a)) !== JSON.stringify(truth.get(a))).length;
     if (wrongRows) problems.push(`${wrongRows} accounts whose bet_slips/bets in chDB differ from the sandbox`);
-    const [runs] = await queryRows<{ ok: string; all: string }>(stack.clickhouse, `SELECT countIf(status = 200) AS ok, count() AS all FROM refresh_runs FINAL WHERE bettor_account_id IN {ids:Array(String)}`, { ids: finished });
+    const [runs] = await queryRows<{ ok: string; all: string }>(
+      stack.clickhouse,
+      `SELECT countIf(status = 200) AS ok, count() AS all FROM refresh_runs FINAL WHERE bettor_account_id IN {ids:Array(String)}`,
+      { ids: finished },
+    );
     // FINAL: a local activity whose workflow task is retried writes its run row again; the key folds it.
-    if (Number(runs.ok) !== finished.length || Number(runs.all) !== finished.length) problems.push(`refresh_runs: ${runs.ok} status-200 rows of ${runs.all} for ${finished.length} completed refreshes`);
+    if (Number(runs.ok) !== finished.length || Number(runs.all) !== finished.length)
+      problems.push(
+        `refresh_runs: ${runs.ok} status-200 rows of ${runs.all} for ${finished.length} completed refreshes`,
+      );
     const [src] = await queryRows<{ webhooks: string; polled: string }>(
       stack.clickhouse,
       `SELECT countIf(source != 'poll') AS webhooks, countIf(source = 'poll') AS polled FROM webhook_deliveries WHERE bettor_account_id IN {ids:Array(String)}`,
@@ -377,15 +479,49 @@ async function measure(o: MeasureOptions): Promise<BenchSection[]> {
       return (performance.now() - t) / Math.min(20, accounts.length);
     };
     const idle = [
-      ['load_markers FINAL point lookup', await probe('SELECT slips, bets FROM load_markers FINAL WHERE kind = {k:String} AND key = {key:String} LIMIT 1', (a) => ({ k: 'refresh_response', key: a }))],
-      ['webhook_deliveries by delivery_id', await probe('SELECT body FROM webhook_deliveries WHERE delivery_id = {id:String} LIMIT 1', (a) => ({ id: a }))],
-      ['refresh_attempts max by account', await probe('SELECT if(count() = 0, NULL, toUnixTimestamp64Milli(max(requested_at))) AS last FROM refresh_attempts WHERE bettor_account_id = {a:String}', (a) => ({ a }))],
-    ].map(([k, v]) => `${k} ${fmt(v as number, 1)} ms`).join(', ');
+      [
+        'load_markers FINAL point lookup',
+        await probe(
+          'SELECT slips, bets FROM load_markers FINAL WHERE kind = {k:String} AND key = {key:String} LIMIT 1',
+          (a) => ({ k: 'refresh_response', key: a }),
+        ),
+      ],
+      [
+        'webhook_deliveries by delivery_id',
+        await probe('SELECT body FROM webhook_deliveries WHERE delivery_id = {id:String} LIMIT 1', (a) => ({ id: a })),
+      ],
+      [
+        'refresh_attempts max by account',
+        await probe(
+          'SELECT if(count() = 0, NULL, toUnixTimestamp64Milli(max(requested_at))) AS last FROM refresh_attempts WHERE bettor_account_id = {a:String}',
+          (a) => ({ a }),
+        ),
+      ],
+    ]
+      .map(([k, v]) => `${k} ${fmt(v as number, 1)} ms`)
+      .join(', ');
     const seconds = (lastCloseMs - start) / 1000;
-    return { idle, n: accounts.length, verified: finished.length, seconds, rate: memo.size / seconds, completed, failed: done.failed, cpu, threads, sql, problems, webhooks: Number(src.webhooks), polled: Number(src.polled) };
+    return {
+      idle,
+      n: accounts.length,
+      verified: finished.length,
+      seconds,
+      rate: memo.size / seconds,
+      completed,
+      failed: done.failed,
+      cpu,
+      threads,
+      sql,
+      problems,
+      webhooks: Number(src.webhooks),
+      polled: Number(src.polled),
+    };
   };
 
-  const generated = sandbox.accounts().filter((a) => a.internalId.startsWith('genuser')).map((a) => a.id);
+  const generated = sandbox
+    .accounts()
+    .filter((a) => a.internalId.startsWith('genuser'))
+    .map((a) => a.id);
   const ceilingN = Math.min(o.accounts, o.ceilingWorkflows);
   const ceilings: RunResult[] = [];
   const refreshes: Array<Awaited<ReturnType<typeof refresh>>> = [];
@@ -396,12 +532,19 @@ async function measure(o: MeasureOptions): Promise<BenchSection[]> {
   const runCeiling = async (label: string) => {
     const c = await ceiling(label, ceilingN);
     ceilings.push(c);
-    log(`ceiling ${label}: ${fmt(c.completed)} trivial workflows in ${fmt(c.seconds, 2)} s = ${fmt(c.rate, 1)} wf/s (failed ${c.failed}); CPU per workflow: node ${fmt(c.cpu.node * 1000, 1)} ms, dev server ${fmt(c.cpu.temporal * 1000, 1)} ms; node threads (ms/wf): ${c.threads}`);
+    log(
+      `ceiling ${label}: ${fmt(c.completed)} trivial workflows in ${fmt(c.seconds, 2)} s = ${fmt(c.rate, 1)} wf/s (failed ${c.failed}); CPU per workflow: node ${fmt(c.cpu.node * 1000, 1)} ms, dev server ${fmt(c.cpu.temporal * 1000, 1)} ms; node threads (ms/wf): ${c.threads}`,
+    );
   };
   try {
     // Warm-up: both workers' isolates, the receiver and chDB's first inserts (not timed).
     await ceiling('warm', 50);
-    await refresh(sandbox.accounts().filter((a) => a.internalId === 'gooduser').map((a) => a.id));
+    await refresh(
+      sandbox
+        .accounts()
+        .filter((a) => a.internalId === 'gooduser')
+        .map((a) => a.id),
+    );
     // The ceiling brackets every refresh run (before and after), so a machine busier during one
     // of them shows in the ceiling's spread too.
     await runCeiling('c1');
@@ -410,30 +553,42 @@ async function measure(o: MeasureOptions): Promise<BenchSection[]> {
       if (r > 0) {
         const need = refreshes[0].seconds + ceilings[0].seconds + 10;
         if (elapsed + need > o.budget) {
-          log(`refresh run ${r + 1} skipped: ${fmt(elapsed)} s elapsed + ~${fmt(need)} s would pass the ${o.budget} s budget`);
+          log(
+            `refresh run ${r + 1} skipped: ${fmt(elapsed)} s elapsed + ~${fmt(need)} s would pass the ${o.budget} s budget`,
+          );
           break;
         }
       }
       const f = await refresh(generated.slice(r * o.accounts, (r + 1) * o.accounts));
       refreshes.push(f);
-      log(`refresh run ${r + 1}: ${fmt(f.completed)}/${fmt(f.n)} lifecycles in ${fmt(f.seconds, 2)} s = ${fmt(f.rate, 1)} refreshes/s (webhooks ${f.webhooks}, polled ${f.polled}, failed ${f.failed}; CPU per refresh: node ${fmt(f.cpu.node * 1000, 1)} ms, dev server ${fmt(f.cpu.temporal * 1000, 1)} ms; node threads (ms/refresh): ${f.threads})${f.problems.length ? ` PROBLEMS: ${f.problems.join('; ')}` : ', output verified'}`);
+      log(
+        `refresh run ${r + 1}: ${fmt(f.completed)}/${fmt(f.n)} lifecycles in ${fmt(f.seconds, 2)} s = ${fmt(f.rate, 1)} refreshes/s (webhooks ${f.webhooks}, polled ${f.polled}, failed ${f.failed}; CPU per refresh: node ${fmt(f.cpu.node * 1000, 1)} ms, dev server ${fmt(f.cpu.temporal * 1000, 1)} ms; node threads (ms/refresh): ${f.threads})${f.problems.length ? ` PROBLEMS: ${f.problems.join('; ')}` : ', output verified'}`,
+      );
       log(`  chDB statements per refresh (count × mean wall ms): ${f.sql}`);
       log(`  the same lookups one at a time afterwards (idle): ${f.idle}`);
       if ((performance.now() - t0) / 1000 + ceilings[0].seconds + 5 < o.budget) await runCeiling(`c${r + 2}`);
       else log(`ceiling c${r + 2} skipped: the ${o.budget} s budget is spent`);
     }
     if (o.referenceAccounts > 0) {
-      if ((performance.now() - t0) / 1000 + refreshes[0].seconds * (o.referenceAccounts / o.accounts) + 10 < o.budget + 30) {
+      if (
+        (performance.now() - t0) / 1000 + refreshes[0].seconds * (o.referenceAccounts / o.accounts) + 10 <
+        o.budget + 30
+      ) {
         const r = await reference(generated.slice(o.runs * o.accounts, o.runs * o.accounts + o.referenceAccounts));
         references.push(r);
-        log(`reference (no warehouse work in the workflow): ${fmt(r.completed)}/${fmt(r.n)} lifecycles in ${fmt(r.seconds, 2)} s = ${fmt(r.rate, 1)} refreshes/s (failed ${r.failed}); CPU per refresh: node ${fmt(r.cpu.node * 1000, 1)} ms, dev server ${fmt(r.cpu.temporal * 1000, 1)} ms; node threads (ms/refresh): ${r.threads}`);
+        log(
+          `reference (no warehouse work in the workflow): ${fmt(r.completed)}/${fmt(r.n)} lifecycles in ${fmt(r.seconds, 2)} s = ${fmt(r.rate, 1)} refreshes/s (failed ${r.failed}); CPU per refresh: node ${fmt(r.cpu.node * 1000, 1)} ms, dev server ${fmt(r.cpu.temporal * 1000, 1)} ms; node threads (ms/refresh): ${r.threads}`,
+        );
       } else log('reference run skipped: it would not fit the budget');
     }
     // One refresh's history: what the server and worker do per lifecycle.
     const history = await client.workflow.getHandle(accountWorkflowId(generated[0])).fetchHistory();
     const byType = new Map<string, number>();
     for (const e of history.events ?? []) {
-      const t = String(proto.temporal.api.enums.v1.EventType[e.eventType ?? 0] ?? e.eventType).replace(/^EVENT_TYPE_/, '');
+      const t = String(proto.temporal.api.enums.v1.EventType[e.eventType ?? 0] ?? e.eventType).replace(
+        /^EVENT_TYPE_/,
+        '',
+      );
       byType.set(t, (byType.get(t) ?? 0) + 1);
     }
     const n = (t: string) => byType.get(t) ?? 0;
@@ -442,21 +597,41 @@ async function measure(o: MeasureOptions): Promise<BenchSection[]> {
 
     // The refresh's Temporal shape with no-op activities (when it fits the budget), and with
     // --shapes its variants.
-    const shapeFits = (performance.now() - t0) / 1000 + 2.5 * Math.max(...ceilings.map((x) => x.seconds)) + 10 < o.budget;
+    const shapeFits =
+      (performance.now() - t0) / 1000 + 2.5 * Math.max(...ceilings.map((x) => x.seconds)) + 10 < o.budget;
     for (const [label, shape] of o.shapes ? SHAPES : shapeFits ? SHAPES.slice(0, 1) : []) {
       const tag = `shape-${shapes.length}`;
       const cpu0 = cpuSeconds();
       const start = Date.now();
       await pool([...Array(ceilingN).keys()], START_CONCURRENCY, (i) =>
-        client.workflow.signalWithStart('benchShape', { workflowId: `${tag}-${i}`, taskQueue: TRIVIAL_QUEUE, args: [shape], signal: 'benchGo', signalArgs: ['x'], typedSearchAttributes: [{ key: SA_BOOK, value: tag }] }),
+        client.workflow.signalWithStart('benchShape', {
+          workflowId: `${tag}-${i}`,
+          taskQueue: TRIVIAL_QUEUE,
+          args: [shape],
+          signal: 'benchGo',
+          signalArgs: ['x'],
+          typedSearchAttributes: [{ key: SA_BOOK, value: tag }],
+        }),
       );
       const done = await awaitClosed(client, `LinehouseBook = '${tag}'`, ceilingN, deadlineFor());
       const cpu1 = cpuSeconds();
       const seconds = (done.lastCloseMs - start) / 1000;
       const events = (await client.workflow.getHandle(`${tag}-0`).fetchHistory()).events?.length ?? 0;
-      const s = { label, events, n: ceilingN, seconds, rate: done.completed / seconds, completed: done.completed, failed: done.failed, cpu: { node: (cpu1.node - cpu0.node) / ceilingN, temporal: (cpu1.temporal - cpu0.temporal) / ceilingN }, threads: '' };
+      const s = {
+        label,
+        events,
+        n: ceilingN,
+        seconds,
+        rate: done.completed / seconds,
+        completed: done.completed,
+        failed: done.failed,
+        cpu: { node: (cpu1.node - cpu0.node) / ceilingN, temporal: (cpu1.temporal - cpu0.temporal) / ceilingN },
+        threads: '',
+      };
       shapes.push(s);
-      log(`shape ${label}: ${fmt(s.rate, 1)} wf/s, ${events} events, CPU per workflow: node ${fmt(s.cpu.node * 1000, 1)} ms, dev server ${fmt(s.cpu.temporal * 1000, 1)} ms`);
+      log(
+        `shape ${label}: ${fmt(s.rate, 1)} wf/s, ${events} events, CPU per workflow: node ${fmt(s.cpu.node * 1000, 1)} ms, dev server ${fmt(s.cpu.temporal * 1000, 1)} ms`,
+      );
     }
   } finally {
     trivialWorker.shutdown();
@@ -516,9 +691,18 @@ async function measure(o: MeasureOptions): Promise<BenchSection[]> {
     ],
     ratios: [
       { name: 'refresh / ceiling (median rate)', value: ratio, goal: '≥ 0.5', met: ratio >= 0.5 },
-      ...references.map((x) => ({ name: 'reference / ceiling: the most a refresh reaches when its warehouse work costs nothing', value: x.rate / c.median })),
-      ...references.map((x) => ({ name: 'refresh / reference: what the warehouse work leaves of the lifecycle\'s rate', value: f.median / x.rate })),
-      ...shapes.slice(0, 1).map((x) => ({ name: "accountRefresh's shape alone / ceiling: what the workflow's shape allows before any work", value: x.rate / c.median })),
+      ...references.map((x) => ({
+        name: 'reference / ceiling: the most a refresh reaches when its warehouse work costs nothing',
+        value: x.rate / c.median,
+      })),
+      ...references.map((x) => ({
+        name: "refresh / reference: what the warehouse work leaves of the lifecycle's rate",
+        value: f.median / x.rate,
+      })),
+      ...shapes.slice(0, 1).map((x) => ({
+        name: "accountRefresh's shape alone / ceiling: what the workflow's shape allows before any work",
+        value: x.rate / c.median,
+      })),
     ],
     goals: [
       {
@@ -530,7 +714,7 @@ async function measure(o: MeasureOptions): Promise<BenchSection[]> {
         met: allDone && problems.length === 0 && wall.max < (120 * o.accounts) / 1000,
       },
       {
-        goal: 'every completed refresh status 200 with the sandbox\'s slips; chDB = sandbox',
+        goal: "every completed refresh status 200 with the sandbox's slips; chDB = sandbox",
         measured: problems.length
           ? problems.join('; ')
           : `${fmt(refreshes.reduce((n, r) => n + r.verified, 0))} refreshes verified${allDone ? '' : ` (${fmt(refreshes.reduce((n, r) => n + r.n - r.verified, 0))} still running when the run stopped: not checked)`}`,
@@ -540,9 +724,14 @@ async function measure(o: MeasureOptions): Promise<BenchSection[]> {
     notes: [
       `${machineLine()}; 1-min load average ${loadBefore.toFixed(2)} before the runs, ${loadAfter.toFixed(2)} after (this benchmark included).`,
       'Sandbox provider latency excluded: refreshLatencyMs 0 and webhook delays 0 (the sandbox default is 300 ms per refresh, 3 s for the delayed account).',
-      'The ceiling workflow is bench/trivial-workflow.ts on its own worker and task queue (not in the product bundle), with the main worker\'s options (platform/temporal/worker-options.ts).',
+      "The ceiling workflow is bench/trivial-workflow.ts on its own worker and task queue (not in the product bundle), with the main worker's options (platform/temporal/worker-options.ts).",
       ...(historyNote ? [historyNote] : []),
-      ...refreshes.slice(0, 1).map((r) => `chDB statements per refresh in run 1 (count × mean wall time, queueing included): ${r.sql}. The same lookups one at a time on the idle warehouse afterwards: ${r.idle}.`),
+      ...refreshes
+        .slice(0, 1)
+        .map(
+          (r) =>
+            `chDB statements per refresh in run 1 (count × mean wall time, queueing included): ${r.sql}. The same lookups one at a time on the idle warehouse afterwards: ${r.idle}.`,
+        ),
     ],
   };
   if (!o.shapes) return [section];
@@ -550,10 +739,20 @@ async function measure(o: MeasureOptions): Promise<BenchSection[]> {
   const shapeSection: BenchSection = {
     title: "accountRefresh's Temporal shape with no-op activities (diagnostic)",
     inputs: `${fmt(ceilingN)} workflows per row, started with their signal, on the bench worker; same server and run as the section above`,
-    rows: shapes.map((x) => ({ name: x.label, unit: 'workflows/s', min: x.rate, median: x.rate, max: x.rate, runs: 1, extra: `${x.events} events; CPU/wf: node ${fmt(x.cpu.node * 1000, 1)} ms, dev server ${fmt(x.cpu.temporal * 1000, 1)} ms` })),
+    rows: shapes.map((x) => ({
+      name: x.label,
+      unit: 'workflows/s',
+      min: x.rate,
+      median: x.rate,
+      max: x.rate,
+      runs: 1,
+      extra: `${x.events} events; CPU/wf: node ${fmt(x.cpu.node * 1000, 1)} ms, dev server ${fmt(x.cpu.temporal * 1000, 1)} ms`,
+    })),
     ratios: shapes.map((x) => ({ name: `${x.label} / ceiling`, value: x.rate / c.median })),
     goals: [],
-    notes: [`The shape as accountRefresh runs it today reaches ${fmt(base.rate / c.median, 2)} of the ceiling with activities that do nothing.`],
+    notes: [
+      `The shape as accountRefresh runs it today reaches ${fmt(base.rate / c.median, 2)} of the ceiling with activities that do nothing.`,
+    ],
   };
   return [section, shapeSection];
 }
@@ -570,14 +769,27 @@ const DEFAULTS = {
  */
 export async function runRefreshBench(opts: { quick?: boolean }): Promise<BenchSection[]> {
   // A run unfinished 5 s past the 120 s goal has missed it: waiting longer only sharpens the rate.
-  return measure({ ...(opts.quick ? DEFAULTS.quick : DEFAULTS.full), budget: 150, runCapSeconds: opts.quick ? undefined : 125, slipsPerAccount: 12, shapes: false });
+  return measure({
+    ...(opts.quick ? DEFAULTS.quick : DEFAULTS.full),
+    budget: 150,
+    runCapSeconds: opts.quick ? undefined : 125,
+    slipsPerAccount: 12,
+    shapes: false,
+  });
 }
 
 async function main() {
   const { values } = parseArgs({
     options: {
-      accounts: { type: 'string' }, runs: { type: 'string' }, ceiling: { type: 'string' }, reference: { type: 'string' }, budget: { type: 'string', default: '150' }, slips: { type: 'string', default: '12' },
-      quick: { type: 'boolean', default: false }, shapes: { type: 'boolean', default: false }, json: { type: 'boolean', default: false },
+      accounts: { type: 'string' },
+      runs: { type: 'string' },
+      ceiling: { type: 'string' },
+      reference: { type: 'string' },
+      budget: { type: 'string', default: '150' },
+      slips: { type: 'string', default: '12' },
+      quick: { type: 'boolean', default: false },
+      shapes: { type: 'boolean', default: false },
+      json: { type: 'boolean', default: false },
     },
   });
   const d = values.quick ? DEFAULTS.quick : DEFAULTS.full;
@@ -590,7 +802,9 @@ async function main() {
     shapes: values.shapes,
     referenceAccounts: Number(values.reference ?? d.referenceAccounts),
   });
-  process.stdout.write(values.json ? JSON.stringify(sections) : `${machineLine()}\n\n${sections.map(renderSection).join('\n')}`);
+  process.stdout.write(
+    values.json ? JSON.stringify(sections) : `${machineLine()}\n\n${sections.map(renderSection).join('\n')}`,
+  );
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {

@@ -29,10 +29,17 @@ function runChild(name: string, quick: boolean): Promise<BenchSection[]> {
   const out = path.join(os.tmpdir(), `linehouse-bench-${name}-${process.pid}.json`);
   const tsx = path.join(HERE, '..', 'node_modules', '.bin', 'tsx');
   return new Promise((resolve, reject) => {
-    const child = spawn(tsx, [path.join(HERE, 'child.ts'), name, out, ...(quick ? ['--quick'] : [])], { stdio: ['ignore', 'inherit', 'inherit'] });
+    const child = spawn(tsx, [path.join(HERE, 'child.ts'), name, out, ...(quick ? ['--quick'] : [])], {
+      stdio: ['ignore', 'inherit', 'inherit'],
+    });
     child.on('error', reject);
     child.on('exit', (code, signal) => {
-      if (code !== 0) return reject(new Error(`benchmark "${name}" exited with ${signal ?? code}: see its output above; run it alone with \`npx tsx bench/child.ts ${name} /tmp/${name}.json\``));
+      if (code !== 0)
+        return reject(
+          new Error(
+            `benchmark "${name}" exited with ${signal ?? code}: see its output above; run it alone with \`npx tsx bench/child.ts ${name} /tmp/${name}.json\``,
+          ),
+        );
       try {
         resolve(JSON.parse(fs.readFileSync(out, 'utf8')) as BenchSection[]);
       } catch (err) {
@@ -45,7 +52,13 @@ function runChild(name: string, quick: boolean): Promise<BenchSection[]> {
 }
 
 async function main() {
-  const { values } = parseArgs({ options: { only: { type: 'string' }, quick: { type: 'boolean', default: false }, 'no-write': { type: 'boolean', default: false } } });
+  const { values } = parseArgs({
+    options: {
+      only: { type: 'string' },
+      quick: { type: 'boolean', default: false },
+      'no-write': { type: 'boolean', default: false },
+    },
+  });
   const names = values.only ? values.only.split(',').map((s) => s.trim()) : ORDER;
   for (const n of names) if (!BENCHES[n]) throw new Error(`unknown benchmark "${n}": choose from ${ORDER.join(', ')}`);
   const started = performance.now();
@@ -65,19 +78,35 @@ async function main() {
     }
   }
   const wall = (performance.now() - started) / 1000;
-  const load = os.loadavg().map((x) => x.toFixed(2)).join(' / ');
+  const load = os
+    .loadavg()
+    .map((x) => x.toFixed(2))
+    .join(' / ');
   const header = [
     `Run ${new Date().toISOString().replace(/\.\d+Z$/, 'Z')} on ${machineLine()}; ${values.quick ? 'quick sizes' : 'full sizes'}; ${fmt(wall)} s for the whole run; load average at the end ${load} (1/5/15 min).`,
     ...(failed.length ? [`Failed: ${failed.join(', ')} (see the run's output).`] : []),
   ];
-  const table = [...header, '', '## Goals', '', renderGoals(sections), '', '## Figures', '', ...sections.map(renderSection)].join('\n');
+  const table = [
+    ...header,
+    '',
+    '## Goals',
+    '',
+    renderGoals(sections),
+    '',
+    '## Figures',
+    '',
+    ...sections.map(renderSection),
+  ].join('\n');
   process.stdout.write('\n## Goals\n\n' + renderGoals(sections) + '\n\n' + header.join('\n') + '\n');
   if (!values['no-write'] && !values.only && !values.quick) {
     const text = fs.readFileSync(RESULTS, 'utf8');
     const a = text.indexOf(BEGIN);
     const b = text.indexOf(END);
     const generated = `${BEGIN}\n\n${table}\n${END}`;
-    const next = a >= 0 && b > a ? text.slice(0, a) + generated + text.slice(b + END.length) : text.replace(/\n*$/, '\n\n') + generated + '\n';
+    const next =
+      a >= 0 && b > a
+        ? text.slice(0, a) + generated + text.slice(b + END.length)
+        : text.replace(/\n*$/, '\n\n') + generated + '\n';
     fs.writeFileSync(RESULTS, next);
     say(`bench/RESULTS.md updated (the table between the markers)`);
   }

@@ -1,6 +1,14 @@
 // The bench worker's own workflows (bench/refresh.ts), bundled from this file (workflowsPath), so
 // they never ship in the product's workflow bundle.
-import { condition, defineSignal, proxyActivities, proxyLocalActivities, setHandler, upsertMemo, upsertSearchAttributes } from '@temporalio/workflow';
+import {
+  condition,
+  defineSignal,
+  proxyActivities,
+  proxyLocalActivities,
+  setHandler,
+  upsertMemo,
+  upsertSearchAttributes,
+} from '@temporalio/workflow';
 import { SA_ACCOUNT, SA_KIND, SA_PHASE } from '../platform/temporal/search-attributes';
 
 type NoopActivities = { benchNoop(n: number): Promise<number> };

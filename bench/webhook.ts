@@ -56,18 +56,70 @@ const autocannon = createRequire(import.meta.url)('autocannon') as Autocannon;
 export function slipJson(account: string, rr: string, i: number): Record<string, unknown> {
   const settled = i % 3 === 0;
   return {
-    id: `SLIP_${account.slice(5)}_${i}`, bettor: 'BTTR_load', bettorAccount: account, book: { id: 'BOOK_dk', name: 'DraftKings', abbr: 'dk' }, bookRef: `dk-${i}`, timePlaced: '2026-11-20T17:00:00Z',
-    type: 'single', subtype: null, oddsAmerican: -110, atRisk: 1100, toWin: 1000, status: settled ? 'settled' : 'pending', outcome: settled ? 'win' : null, refreshResponse: rr, incomplete: false,
-    netProfit: settled ? 1000 : null, dateClosed: settled ? '2026-11-21' : null, typeSpecial: null, adjusted: { odds: false, line: null, atRisk: null },
-    bets: [{ id: `BET_${account.slice(5)}_${i}`, type: 'straight', event: { id: `EVNT_${i % 40}`, oddsjamId: `${1000 + (i % 40)}-${2000 + (i % 40)}-2026-11-21`, league: 'NFL', sport: 'Football', name: 'Away @ Home', startTime: '2026-11-21T18:00:00Z' },
-      proposition: 'spread', segment: 'full game', position: 'Home', line: -3.5, oddsAmerican: -110, status: settled ? 'settled' : 'pending', outcome: settled ? 'win' : null, live: false, incomplete: false, bookDescription: 'Home -3.5', marketSelection: `MRKT_${i % 40}_home`, propDetails: null }],
+    id: `SLIP_${account.slice(5)}_${i}`,
+    bettor: 'BTTR_load',
+    bettorAccount: account,
+    book: { id: 'BOOK_dk', name: 'DraftKings', abbr: 'dk' },
+    bookRef: `dk-${i}`,
+    timePlaced: '2026-11-20T17:00:00Z',
+    type: 'single',
+    subtype: null,
+    oddsAmerican: -110,
+    atRisk: 1100,
+    toWin: 1000,
+    status: settled ? 'settled' : 'pending',
+    outcome: settled ? 'win' : null,
+    refreshResponse: rr,
+    incomplete: false,
+    netProfit: settled ? 1000 : null,
+    dateClosed: settled ? '2026-11-21' : null,
+    typeSpecial: null,
+    adjusted: { odds: false, line: null, atRisk: null },
+    bets: [
+      {
+        id: `BET_${account.slice(5)}_${i}`,
+        type: 'straight',
+        event: {
+          id: `EVNT_${i % 40}`,
+          oddsjamId: `${1000 + (i % 40)}-${2000 + (i % 40)}-2026-11-21`,
+          league: 'NFL',
+          sport: 'Football',
+          name: 'Away @ Home',
+          startTime: '2026-11-21T18:00:00Z',
+        },
+        proposition: 'spread',
+        segment: 'full game',
+        position: 'Home',
+        line: -3.5,
+        oddsAmerican: -110,
+        status: settled ? 'settled' : 'pending',
+        outcome: settled ? 'win' : null,
+        live: false,
+        incomplete: false,
+        bookDescription: 'Home -3.5',
+        marketSelection: `MRKT_${i % 40}_home`,
+        propDetails: null,
+      },
+    ],
   };
 }
 
 export function refreshDelivery(account: string, rr: string, slips: number): string {
   return JSON.stringify({
-    event: 'refreshresponse.created', sender: 'SandboxApp',
-    data: { id: rr, timeCreated: new Date().toISOString(), bettor: 'BTTR_load', bettorAccount: account, book: { abbr: 'dk' }, status: 200, detail: null, requestId: `cad-${rr}`, type: 'system', betSlips: Array.from({ length: slips }, (_, i) => slipJson(account, rr, i)) },
+    event: 'refreshresponse.created',
+    sender: 'SandboxApp',
+    data: {
+      id: rr,
+      timeCreated: new Date().toISOString(),
+      bettor: 'BTTR_load',
+      bettorAccount: account,
+      book: { abbr: 'dk' },
+      status: 200,
+      detail: null,
+      requestId: `cad-${rr}`,
+      type: 'system',
+      betSlips: Array.from({ length: slips }, (_, i) => slipJson(account, rr, i)),
+    },
   });
 }
 
@@ -75,7 +127,17 @@ export function refreshDelivery(account: string, rr: string, slips: number): str
  * Signed refreshresponse.created deliveries, each with its own Hook-Delivery and refreshResponse
  * id, spread over `accounts` accounts. `rate` 0: as fast as `connections` allow.
  */
-export async function loadWebhook(o: { url: string; secret: string; seconds: number; rate: number; connections: number; slips: number; accounts: number; prefix: string; keepAcked?: boolean }): Promise<LoadResult> {
+export async function loadWebhook(o: {
+  url: string;
+  secret: string;
+  seconds: number;
+  rate: number;
+  connections: number;
+  slips: number;
+  accounts: number;
+  prefix: string;
+  keepAcked?: boolean;
+}): Promise<LoadResult> {
   // One body template per run: the generator substitutes the account and refreshResponse ids
   // instead of building 200–2,000 slips per request, so it does not starve the receiver's CPU.
   const template = refreshDelivery('BACT_@@ACCOUNT@@', 'RRES_@@RRES@@', o.slips);
@@ -94,9 +156,22 @@ export async function loadWebhook(o: { url: string; secret: string; seconds: num
           const i = n++;
           const account = `BACT_${o.prefix}_${i % o.accounts}`;
           const delivery = `${o.prefix}-${i}`;
-          const body = template.replaceAll('BACT_@@ACCOUNT@@', account).replaceAll('@@ACCOUNT@@', account.slice(5)).replaceAll('RRES_@@RRES@@', `RRES_${o.prefix}_${i}`);
+          const body = template
+            .replaceAll('BACT_@@ACCOUNT@@', account)
+            .replaceAll('@@ACCOUNT@@', account.slice(5))
+            .replaceAll('RRES_@@RRES@@', `RRES_${o.prefix}_${i}`);
           context.delivery = delivery;
-          return { ...req, body, headers: { 'content-type': 'application/json', 'hook-event': 'refreshresponse.created', 'hook-delivery': delivery, 'hook-subscription': 'sub-load', 'hook-hmac': signHookHmac(o.secret, body) } };
+          return {
+            ...req,
+            body,
+            headers: {
+              'content-type': 'application/json',
+              'hook-event': 'refreshresponse.created',
+              'hook-delivery': delivery,
+              'hook-subscription': 'sub-load',
+              'hook-hmac': signHookHmac(o.secret, body),
+            },
+          };
         },
         onResponse: (status: number, _body: string, context: Record<string, unknown>) => {
           if (status >= 200 && status < 300 && o.keepAcked !== false) acked.push(String(context.delivery));
@@ -105,8 +180,16 @@ export async function loadWebhook(o: { url: string; secret: string; seconds: num
     ],
   });
   return {
-    requests: result.requests.total, ok2xx: result['2xx'], non2xx: result.non2xx, errors: result.errors, timeouts: result.timeouts,
-    reqPerSec: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, max: result.latency.max, acked,
+    requests: result.requests.total,
+    ok2xx: result['2xx'],
+    non2xx: result.non2xx,
+    errors: result.errors,
+    timeouts: result.timeouts,
+    reqPerSec: result.requests.average,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    max: result.latency.max,
+    acked,
   };
 }
 
@@ -118,17 +201,27 @@ export type LoadOptions = Parameters<typeof loadWebhook>[0];
  */
 export function loadWebhookInChild(o: LoadOptions): Promise<LoadResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), '--client', JSON.stringify(o)], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', fileURLToPath(import.meta.url), '--client', JSON.stringify(o)],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
     let out = '';
     child.stdout.on('data', (d) => (out += d));
     child.on('error', reject);
-    child.on('exit', (code) => (code === 0 ? resolve(JSON.parse(out) as LoadResult) : reject(new Error(`load client exited ${code}: ${out.slice(-500)}`))));
+    child.on('exit', (code) =>
+      code === 0
+        ? resolve(JSON.parse(out) as LoadResult)
+        : reject(new Error(`load client exited ${code}: ${out.slice(-500)}`)),
+    );
   });
 }
 
 /** One load-generator process for many runs: a child start (tsx, autocannon) costs about a second. */
 function startLoadClient(): { run(o: LoadOptions): Promise<LoadResult>; close(): void } {
-  const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), '--client-loop'], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), '--client-loop'], {
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
   const lines = readline.createInterface({ input: child.stdout });
   const waiting: Array<{ resolve(r: LoadResult): void; reject(e: Error): void }> = [];
   lines.on('line', (line) => waiting.shift()?.resolve(JSON.parse(line) as LoadResult));
@@ -151,7 +244,10 @@ export async function trivialServer(): Promise<{ url: string; close(): Promise<v
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const port = (server.address() as { port: number }).port;
-  return { url: `http://127.0.0.1:${port}/webhooks/sharpsports`, close: () => new Promise((r) => server.close(() => r())) };
+  return {
+    url: `http://127.0.0.1:${port}/webhooks/sharpsports`,
+    close: () => new Promise((r) => server.close(() => r())),
+  };
 }
 
 const GOAL_RATE = 500;
@@ -163,7 +259,13 @@ interface Runs {
   results: LoadResult[];
 }
 
-const summary = (name: string, unit: string, values: number[], extra?: string): BenchRow => ({ name, unit, ...stats(values), runs: values.length, extra });
+const summary = (name: string, unit: string, values: number[], extra?: string): BenchRow => ({
+  name,
+  unit,
+  ...stats(values),
+  runs: values.length,
+  extra,
+});
 const range = (values: number[], unit: string) => {
   const s = stats(values);
   return `${fmt(s.min)}/${fmt(s.median)}/${fmt(s.max)} ${unit}`;
@@ -174,7 +276,9 @@ const failures = (rs: LoadResult[]) => rs.reduce((n, r) => n + r.non2xx + r.erro
  * The webhook sections of `npm run bench`. One `linehouse up --sandbox` stack (Temporal dev
  * server, worker, chDB) in this process; about 80–85 s either way (start 4 s, stop ~14 s).
  */
-export async function runWebhookBench(opts: { quick?: boolean; runs?: number; seconds?: number; goalSeconds?: number; log?: (line: string) => void } = {}): Promise<BenchSection[]> {
+export async function runWebhookBench(
+  opts: { quick?: boolean; runs?: number; seconds?: number; goalSeconds?: number; log?: (line: string) => void } = {},
+): Promise<BenchSection[]> {
   const say = opts.log ?? (() => undefined);
   const runs = opts.runs ?? 3;
   const seconds = opts.seconds ?? (opts.quick ? 1.25 : 1.75);
@@ -184,17 +288,32 @@ export async function runWebhookBench(opts: { quick?: boolean; runs?: number; se
   const { startStack } = await import('../workers/stack');
   const { freePort } = await import('../platform/net');
   const { setLogLevel } = await import('../platform/log');
-  const { createWebhookServer, listen } = await import('../refresh/webhook/receiver');
+  const { createWebhookServer } = await import('../refresh/webhook/receiver');
+  const { listen } = await import('../platform/net');
   setLogLevel('error');
   const secret = 'whsec-bench-webhook';
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'linehouse-bench-webhook-'));
-  const config = loadConfig({ LINEHOUSE_DATA_DIR: dataDir, WEBHOOK_PORT: '0', WEBHOOK_HOST: '127.0.0.1', TEMPORAL_DEV_PORT: String(await freePort()), TEMPORAL_UI_PORT: String(await freePort()), SHARPSPORTS_WEBHOOK_SECRET: secret, LINEHOUSE_LOG_LEVEL: 'error' });
+  const config = loadConfig({
+    LINEHOUSE_DATA_DIR: dataDir,
+    WEBHOOK_PORT: '0',
+    WEBHOOK_HOST: '127.0.0.1',
+    TEMPORAL_DEV_PORT: String(await freePort()),
+    TEMPORAL_UI_PORT: String(await freePort()),
+    SHARPSPORTS_WEBHOOK_SECRET: secret,
+    LINEHOUSE_LOG_LEVEL: 'error',
+  });
   const stack = await startStack(config, { sandbox: true, headlessTemporal: true });
   const startupS = (Date.now() - t0) / 1000;
   say(`  stack started in ${fmt(startupS, 1)} s`);
   const trivial = await trivialServer();
   // chDB is one engine per process: the receiver-alone row shares the stack's warehouse.
-  const solo = createWebhookServer({ clickhouse: stack.clickhouse, secret, maxBodyBytes: config.webhook.maxBodyBytes, dispatch: async () => undefined, sweepEveryMs: 0 });
+  const solo = createWebhookServer({
+    clickhouse: stack.clickhouse,
+    secret,
+    maxBodyBytes: config.webhook.maxBodyBytes,
+    dispatch: async () => undefined,
+    sweepEveryMs: 0,
+  });
   const soloUrl = `http://127.0.0.1:${await listen(solo, 0, '127.0.0.1')}/webhooks/sharpsports`;
   const client = startLoadClient();
   const targets = { trivial: trivial.url, receiver: soloUrl, linehouse: stack.webhookUrl } as const;
@@ -206,8 +325,19 @@ export async function runWebhookBench(opts: { quick?: boolean; runs?: number; se
     // Warm-up (JIT, connection pool, chDB caches), not counted.
     await client.run({ ...base, seconds: 0.5, prefix: `w${seq++}${crypto.randomBytes(2).toString('hex')}` });
     const results: LoadResult[] = [];
-    for (let i = 0; i < runs; i++) results.push(await client.run({ ...base, seconds: secs, prefix: `b${seq++}${crypto.randomBytes(2).toString('hex')}` }));
-    say(`  [${fmt((Date.now() - t0) / 1000, 1)} s] ${target.padEnd(9)} ${String(slips).padStart(5)} slips ${rate ? `at ${rate} req/s` : 'max rate   '}: req/s ${range(results.map((r) => r.reqPerSec), '')} p99 ${range(results.map((r) => r.p99), 'ms')} failures ${failures(results)}`);
+    for (let i = 0; i < runs; i++)
+      results.push(
+        await client.run({ ...base, seconds: secs, prefix: `b${seq++}${crypto.randomBytes(2).toString('hex')}` }),
+      );
+    say(
+      `  [${fmt((Date.now() - t0) / 1000, 1)} s] ${target.padEnd(9)} ${String(slips).padStart(5)} slips ${rate ? `at ${rate} req/s` : 'max rate   '}: req/s ${range(
+        results.map((r) => r.reqPerSec),
+        '',
+      )} p99 ${range(
+        results.map((r) => r.p99),
+        'ms',
+      )} failures ${failures(results)}`,
+    );
     return { results };
   };
 
@@ -228,7 +358,8 @@ export async function runWebhookBench(opts: { quick?: boolean; runs?: number; se
 
     const rps = (r: Runs) => r.results.map((x) => x.reqPerSec);
     const p99 = (r: Runs) => r.results.map((x) => x.p99);
-    const rowsFor = (label: string, r: Runs) => summary(label, 'req/s', rps(r), `p99 ${range(p99(r), 'ms')} (min/median/max), failures ${failures(r.results)}`);
+    const rowsFor = (label: string, r: Runs) =>
+      summary(label, 'req/s', rps(r), `p99 ${range(p99(r), 'ms')} (min/median/max), failures ${failures(r.results)}`);
     for (const slips of [200, 2000]) {
       const med = (r: Runs) => stats(rps(r)).median;
       sections.push({
@@ -244,7 +375,9 @@ export async function runWebhookBench(opts: { quick?: boolean; runs?: number; se
           { name: 'linehouse / trivial (median req/s)', value: med(full[slips]) / med(floor[slips]) },
         ],
         goals: [],
-        notes: [`the linehouse rows run after ${fmt(goalRuns.results.reduce((n, r) => n + r.ok2xx, 0))} goal-series deliveries and the earlier rows' deliveries were acknowledged: the worker is loading them meanwhile`],
+        notes: [
+          `the linehouse rows run after ${fmt(goalRuns.results.reduce((n, r) => n + r.ok2xx, 0))} goal-series deliveries and the earlier rows' deliveries were acknowledged: the worker is loading them meanwhile`,
+        ],
       });
     }
     const goalP99 = p99(goalRuns);
@@ -260,10 +393,24 @@ export async function runWebhookBench(opts: { quick?: boolean; runs?: number; se
       inputs: `signed refreshresponse.created with ${GOAL_SLIPS} slips (${fmt(bytes(GOAL_SLIPS) / 1024, 1)} KiB, the load test's payload), 50 connections, ${GOAL_RATE} req/s for ${goalSeconds} s × ${runs} runs (+0.5 s warm-up), 100 accounts`,
       rows: [
         summary('trivial node:http p99', 'ms', p99(goalFloor), `achieved ${range(rps(goalFloor), 'req/s')}`),
-        summary('linehouse up p99', 'ms', goalP99, `achieved ${range(goalRate, 'req/s')}, p50 ${range(goalRuns.results.map((r) => r.p50), 'ms')}, failures ${goalFailures}`),
+        summary(
+          'linehouse up p99',
+          'ms',
+          goalP99,
+          `achieved ${range(goalRate, 'req/s')}, p50 ${range(
+            goalRuns.results.map((r) => r.p50),
+            'ms',
+          )}, failures ${goalFailures}`,
+        ),
       ],
       ratios: [{ name: 'linehouse / trivial (median p99)', value: medP99 / Math.max(1, stats(p99(goalFloor)).median) }],
-      goals: [{ goal: `p99 < ${GOAL_P99_MS} ms at ${GOAL_RATE} req/s`, measured: `median p99 ${fmt(medP99)} ms (runs ${goalP99.join(', ')} ms) at ${fmt(medRate, 1)} req/s achieved, ${goalFailures} failures`, met }],
+      goals: [
+        {
+          goal: `p99 < ${GOAL_P99_MS} ms at ${GOAL_RATE} req/s`,
+          measured: `median p99 ${fmt(medP99)} ms (runs ${goalP99.join(', ')} ms) at ${fmt(medRate, 1)} req/s achieved, ${goalFailures} failures`,
+          met,
+        },
+      ],
       notes: [
         `one process: receiver, Temporal dev server (child), worker and chDB share ${os.cpus().length} cores with the load generator; stack start-up ${fmt(startupS, 1)} s not counted`,
         'met = median p99 under the goal, median achieved rate ≥ 95 % of the target, and no non-2xx, error or timeout',
@@ -293,13 +440,27 @@ async function main() {
     return;
   }
   if (process.argv.includes('--client-loop')) {
-    for await (const line of readline.createInterface({ input: process.stdin })) process.stdout.write(JSON.stringify(await loadWebhook(JSON.parse(line) as LoadOptions)) + '\n');
+    for await (const line of readline.createInterface({ input: process.stdin }))
+      process.stdout.write(JSON.stringify(await loadWebhook(JSON.parse(line) as LoadOptions)) + '\n');
     return;
   }
-  const { values } = parseArgs({ options: { quick: { type: 'boolean', default: false }, runs: { type: 'string' }, seconds: { type: 'string' }, 'goal-seconds': { type: 'string' } } });
+  const { values } = parseArgs({
+    options: {
+      quick: { type: 'boolean', default: false },
+      runs: { type: 'string' },
+      seconds: { type: 'string' },
+      'goal-seconds': { type: 'string' },
+    },
+  });
   const num = (v: string | undefined) => (v === undefined ? undefined : Number(v));
   console.log(`webhook receiver bench — ${machineLine()}`);
-  const sections = await runWebhookBench({ quick: values.quick, runs: num(values.runs), seconds: num(values.seconds), goalSeconds: num(values['goal-seconds']), log: (l) => console.log(l) });
+  const sections = await runWebhookBench({
+    quick: values.quick,
+    runs: num(values.runs),
+    seconds: num(values.seconds),
+    goalSeconds: num(values['goal-seconds']),
+    log: (l) => console.log(l),
+  });
   process.stdout.write('\n' + sections.map(renderSection).join('\n'));
 }
 

@@ -1,6 +1,13 @@
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../platform/config';
-import { backfillProgressQuery, backfillWorkflowId, windowCount, type BackfillProgress, type BackfillScope, type BetBackfillInput } from '../workflows/backfill/messages';
+import {
+  backfillProgressQuery,
+  backfillWorkflowId,
+  windowCount,
+  type BackfillProgress,
+  type BackfillScope,
+  type BetBackfillInput,
+} from '../workflows/backfill/messages';
 import { clientFor } from './temporal-client';
 
 const USAGE = `usage: linehouse backfill bets --from <date|datetime> --to <date|datetime> [--bettor <BTTR_…|internalId> | --account <BACT_…>]
@@ -12,13 +19,19 @@ export function parseTime(flag: string, v: string | undefined): number {
   if (!v) throw new UsageError(`${flag} is required`);
   const iso = /^\d{4}-\d{2}-\d{2}$/.test(v) ? `${v}T00:00:00Z` : /[zZ]|[+-]\d{2}:?\d{2}$/.test(v) ? v : `${v}Z`;
   const ms = Date.parse(iso);
-  if (!Number.isFinite(ms)) throw new UsageError(`${flag} must be a date (2026-01-31) or datetime (2026-01-31T12:00:00), got "${v}"`);
+  if (!Number.isFinite(ms))
+    throw new UsageError(`${flag} must be a date (2026-01-31) or datetime (2026-01-31T12:00:00), got "${v}"`);
   return ms;
 }
 
 class UsageError extends Error {}
 
-const fmtDuration = (s: number) => (s >= 3600 ? `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m` : s >= 60 ? `${Math.floor(s / 60)}m${String(Math.round(s % 60)).padStart(2, '0')}s` : `${Math.round(s)}s`);
+const fmtDuration = (s: number) =>
+  s >= 3600
+    ? `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m`
+    : s >= 60
+      ? `${Math.floor(s / 60)}m${String(Math.round(s % 60)).padStart(2, '0')}s`
+      : `${Math.round(s)}s`;
 
 /** One progress line: a bar over windows, then pages, slips, rate and ETA. */
 export function progressLine(p: BackfillProgress, nowMs: number, pagesInFlight = 0): string {
@@ -58,8 +71,13 @@ export async function run(argv: string[]): Promise<number> {
     const windowHours = values['window-hours'] ? Number(values['window-hours']) : config.schedules.backfillWindowHours;
     const concurrency = values.concurrency ? Number(values.concurrency) : config.schedules.backfillConcurrency;
     if (!(windowHours > 0)) throw new UsageError('--window-hours must be positive');
-    if (!(Number.isInteger(concurrency) && concurrency >= 1)) throw new UsageError('--concurrency must be a positive integer');
-    const scope: BackfillScope = values.bettor ? { kind: 'bettor', id: values.bettor } : values.account ? { kind: 'account', id: values.account } : { kind: 'all' };
+    if (!(Number.isInteger(concurrency) && concurrency >= 1))
+      throw new UsageError('--concurrency must be a positive integer');
+    const scope: BackfillScope = values.bettor
+      ? { kind: 'bettor', id: values.bettor }
+      : values.account
+        ? { kind: 'account', id: values.account }
+        : { kind: 'all' };
     input = { fromMs, toMs, scope, windowHours, concurrency, pageSize: config.sharpsports.policy.pageSize };
     detach = values.detach;
   } catch (err) {
@@ -72,8 +90,15 @@ export async function run(argv: string[]): Promise<number> {
   const { client, taskQueue } = await clientFor(config);
   try {
     const workflowId = backfillWorkflowId(input.scope, input.fromMs, input.toMs);
-    const handle = await client.workflow.start('betBackfill', { workflowId, taskQueue, args: [input], workflowIdConflictPolicy: 'USE_EXISTING' });
-    process.stderr.write(`backfill ${workflowId}: ${windowCount(input)} windows of ${input.windowHours} h, ${input.concurrency} at a time\n`);
+    const handle = await client.workflow.start('betBackfill', {
+      workflowId,
+      taskQueue,
+      args: [input],
+      workflowIdConflictPolicy: 'USE_EXISTING',
+    });
+    process.stderr.write(
+      `backfill ${workflowId}: ${windowCount(input)} windows of ${input.windowHours} h, ${input.concurrency} at a time\n`,
+    );
     if (detach) {
       process.stdout.write(JSON.stringify({ workflowId, started: true }) + '\n');
       return 0;
@@ -104,7 +129,9 @@ export async function run(argv: string[]): Promise<number> {
       clearInterval(timer);
       const line = progressLine(result, Date.now());
       process.stderr.write(tty ? `\r${line}\x1b[K\n` : `${line}\n`);
-      process.stdout.write(JSON.stringify({ workflowId, windows: result.windows, runs: result.runs, ...result.counts }) + '\n');
+      process.stdout.write(
+        JSON.stringify({ workflowId, windows: result.windows, runs: result.runs, ...result.counts }) + '\n',
+      );
       return 0;
     } finally {
       clearInterval(timer);

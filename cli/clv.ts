@@ -38,13 +38,24 @@ export interface ClvArgs {
 }
 
 export function parseArgs(argv: string[]): ClvArgs {
-  const args: ClvArgs = { sharpBook: 'pinnacle', devig: 'multiplicative', rows: 'legs', format: 'table', out: 'clv-report.html', refresh: true };
+  const args: ClvArgs = {
+    sharpBook: 'pinnacle',
+    devig: 'multiplicative',
+    rows: 'legs',
+    format: 'table',
+    out: 'clv-report.html',
+    refresh: true,
+  };
   const oneOf = <T extends string>(flag: string, v: string | undefined, allowed: readonly T[]): T => {
-    if (v === undefined || !(allowed as readonly string[]).includes(v)) throw new UsageError(`${flag} must be one of ${allowed.join(', ')}`);
+    if (v === undefined || !(allowed as readonly string[]).includes(v))
+      throw new UsageError(`${flag} must be one of ${allowed.join(', ')}`);
     return v as T;
   };
   for (let i = 0; i < argv.length; i++) {
-    const [flag, inline] = argv[i].startsWith('--') && argv[i].includes('=') ? [argv[i].slice(0, argv[i].indexOf('=')), argv[i].slice(argv[i].indexOf('=') + 1)] : [argv[i], undefined];
+    const [flag, inline] =
+      argv[i].startsWith('--') && argv[i].includes('=')
+        ? [argv[i].slice(0, argv[i].indexOf('=')), argv[i].slice(argv[i].indexOf('=') + 1)]
+        : [argv[i], undefined];
     const value = () => {
       const v = inline ?? argv[++i];
       if (v === undefined || v === '') throw new UsageError(`${flag} needs a value`);
@@ -83,7 +94,10 @@ export function parseArgs(argv: string[]): ClvArgs {
 class UsageError extends Error {}
 
 async function adminRefresh(up: Pick<RunFile, 'adminUrl' | 'token'>): Promise<RefreshClvResult> {
-  const res = await request(`${up.adminUrl}/clv/refresh`, { method: 'POST', headers: { authorization: `Bearer ${up.token}` } });
+  const res = await request(`${up.adminUrl}/clv/refresh`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${up.token}` },
+  });
   const text = await res.body.text();
   if (res.statusCode !== 200) throw new Error(`admin endpoint ${res.statusCode}: ${text}`);
   return JSON.parse(text) as RefreshClvResult;
@@ -115,10 +129,16 @@ export async function run(argv: string[]): Promise<number> {
         const refreshed = up ? await adminRefresh(up) : await refreshClv(ch!);
         log.debug('clv.refreshed', { ...refreshed.resolve, ...refreshed.materialize });
       } catch (err) {
-        process.stderr.write(`linehouse clv: refresh skipped (${(err as Error).message}); event_map as it stands, closes computed from ticks where not stored\n`);
+        process.stderr.write(
+          `linehouse clv: refresh skipped (${(err as Error).message}); event_map as it stands, closes computed from ticks where not stored\n`,
+        );
       }
     }
-    const report = await clvReport(up ? adminRunner(up) : warehouseRunner(ch!), { sharpBook: args.sharpBook, devig: args.devig, rows: args.rows });
+    const report = await clvReport(up ? adminRunner(up) : warehouseRunner(ch!), {
+      sharpBook: args.sharpBook,
+      devig: args.devig,
+      rows: args.rows,
+    });
     if (args.format === 'json') {
       const body = args.by ? { ...report, groups: { [args.by]: report.groups[args.by] } } : report;
       process.stdout.write(JSON.stringify(body, null, 2) + '\n');

@@ -30,14 +30,21 @@ export function rememberGameIds(dataDir: string, season: Season): void {
   // Ids end with their date: older ones can no longer collide.
   const keep = usedGameIds(dataDir).filter((id) => id.slice(-10) >= cutoff);
   fs.mkdirSync(path.dirname(usedFile(dataDir)), { recursive: true });
-  fs.writeFileSync(usedFile(dataDir), JSON.stringify({ gameIds: [...keep, ...season.games.map((g) => g.views.opticodds.gameId)] }));
+  fs.writeFileSync(
+    usedFile(dataDir),
+    JSON.stringify({ gameIds: [...keep, ...season.games.map((g) => g.views.opticodds.gameId)] }),
+  );
 }
 
 export function describeSeason(season: Season): void {
   const leagues = [...new Set(season.games.map((g) => g.league))].join(', ');
   const moved = season.games.find((g) => g.move);
-  say(`season: ${season.games.length} games (${leagues}), first start in ${inS(season.firstStartMs)}, last final in ${inS(season.lastEndMs)}` +
-    (moved ? `; ${moved.away.name} @ ${moved.home.name} will be pushed back ${(moved.move!.toMs - moved.move!.fromMs) / 1000} s` : ''));
+  say(
+    `season: ${season.games.length} games (${leagues}), first start in ${inS(season.firstStartMs)}, last final in ${inS(season.lastEndMs)}` +
+      (moved
+        ? `; ${moved.away.name} @ ${moved.home.name} will be pushed back ${(moved.move!.toMs - moved.move!.fromMs) / 1000} s`
+        : ''),
+  );
 }
 
 /** Accounts that bet the season get a cadence refresh (one linehouse did not start) once every slip is placed. */
@@ -46,11 +53,15 @@ export async function landSeasonSlips(stack: Stack, season: Season): Promise<voi
   const accounts = sandbox.accounts().filter((a) => SEASON_SCENARIOS.has(a.scenario));
   const plans = season.slips(accounts.map((a) => ({ id: a.id, abbr: a.bookAbbr })));
   const lastPlaced = Math.max(...plans.map((p) => p.placedAtMs));
-  say(`bettors place ${plans.length} slips on season games (the last in ${inS(lastPlaced)}); a cadence refresh per account then carries them …`);
+  say(
+    `bettors place ${plans.length} slips on season games (the last in ${inS(lastPlaced)}); a cadence refresh per account then carries them …`,
+  );
   await sleep(Math.max(0, lastPlaced - Date.now() + 500));
   for (const a of accounts) {
     // An account still inside a refresh (or paused) gets its slips with the next one.
-    await sandbox.triggerRefresh(a.id, 'cadence').catch((err) => log.info('demo.cadence_skipped', { account: a.id, reason: (err as Error).message }));
+    await sandbox
+      .triggerRefresh(a.id, 'cadence')
+      .catch((err) => log.info('demo.cadence_skipped', { account: a.id, reason: (err as Error).message }));
   }
 }
 
@@ -64,7 +75,11 @@ export async function watchGames(stack: Stack, season: Season): Promise<void> {
     const over = season.games.filter((g) => now >= g.endMs).length;
     const line = `  games ${started}/${n} started, ${over}/${n} final`;
     if (line !== shown) {
-      const [row] = await queryRows<{ ticks: number }>(stack.clickhouse, 'SELECT count() AS ticks FROM odds_ticks WHERE ts >= fromUnixTimestamp64Milli({t:Int64})', { t: season.baseTimeMs });
+      const [row] = await queryRows<{ ticks: number }>(
+        stack.clickhouse,
+        'SELECT count() AS ticks FROM odds_ticks WHERE ts >= fromUnixTimestamp64Milli({t:Int64})',
+        { t: season.baseTimeMs },
+      );
       say(`${line}  (${row?.ticks ?? 0} odds ticks this run)`);
       shown = line;
     }
@@ -75,12 +90,19 @@ export async function watchGames(stack: Stack, season: Season): Promise<void> {
 /** Resolve feed events to canonical games, store closes, print the per-bettor CLV table and write the HTML report. */
 export async function reportClv(stack: Stack): Promise<string> {
   const { resolve, materialize } = await refreshClv(stack.clickhouse);
-  say(`closing-line value: ${resolve.identity} OpticOdds events, ${resolve.resolved} BoltOdds/SharpAPI events resolved to them (${resolve.unmatched} unmatched, ${resolve.ambiguous} ambiguous); ` +
-    `closes of ${materialize.events} events stored, ${materialize.pending} still read live (inside the grace period)`);
-  const [legs] = await queryRows<any>(stack.clickhouse, `SELECT countIf(ev_clv_sharp IS NOT NULL) AS priced, countIf(ev_clv_sharp > 0) AS beat, countIf(line_moved) AS moved,
-    avgIf(price_clv_same_book, price_clv_same_book IS NOT NULL) AS avg_price FROM bet_clv WHERE row_kind = 'leg'`);
-  say(`  ${legs.priced} bet legs priced against the close: ${legs.beat} beat pinnacle's no-vig close, ${legs.moved} on a line that moved; ` +
-    `mean price CLV vs the same book ${(Number(legs.avg_price) * 100).toFixed(2)}%`);
+  say(
+    `closing-line value: ${resolve.identity} OpticOdds events, ${resolve.resolved} BoltOdds/SharpAPI events resolved to them (${resolve.unmatched} unmatched, ${resolve.ambiguous} ambiguous); ` +
+      `closes of ${materialize.events} events stored, ${materialize.pending} still read live (inside the grace period)`,
+  );
+  const [legs] = await queryRows<any>(
+    stack.clickhouse,
+    `SELECT countIf(ev_clv_sharp IS NOT NULL) AS priced, countIf(ev_clv_sharp > 0) AS beat, countIf(line_moved) AS moved,
+    avgIf(price_clv_same_book, price_clv_same_book IS NOT NULL) AS avg_price FROM bet_clv WHERE row_kind = 'leg'`,
+  );
+  say(
+    `  ${legs.priced} bet legs priced against the close: ${legs.beat} beat pinnacle's no-vig close, ${legs.moved} on a line that moved; ` +
+      `mean price CLV vs the same book ${(Number(legs.avg_price) * 100).toFixed(2)}%`,
+  );
   const report = await clvReport(warehouseRunner(stack.clickhouse), { sharpBook: 'pinnacle', devig: 'multiplicative' });
   for (const line of renderTable(report, 'bettor').trimEnd().split('\n')) say('  ' + line);
   const file = path.join(stack.config.dataDir, 'clv-report.html');

@@ -6,7 +6,13 @@ import { loadConfig } from '../platform/config';
 import { log, logToFile } from '../platform/log';
 import { startStack, type Stack } from '../workers/stack';
 import { queryRows } from '../platform/warehouse/client';
-import { accountWorkflowId, bettorWorkflowId, progressQuery, submitOtp, type BettorRefreshResult } from '../workflows/refresh/messages';
+import {
+  accountWorkflowId,
+  bettorWorkflowId,
+  progressQuery,
+  submitOtp,
+  type BettorRefreshResult,
+} from '../workflows/refresh/messages';
 import { summaryLine } from './refresh';
 import { runScheduledSide, saveHistories } from './demo-scheduled';
 import { untilSignal } from './up';
@@ -48,9 +54,17 @@ async function answerOtp(stack: Stack, accountId: string, code: string) {
  */
 async function saveVersionedHistories(stack: Stack, dir: string, sinceMs: number): Promise<number> {
   const passes = { workflowIdConflictPolicy: 'FAIL', taskQueue: stack.run.taskQueue } as const;
-  await stack.client.workflow.execute('clvRefresh', { ...passes, workflowId: `clv-refresh-demo-${Date.now()}`, args: [{}] });
+  await stack.client.workflow.execute('clvRefresh', {
+    ...passes,
+    workflowId: `clv-refresh-demo-${Date.now()}`,
+    args: [{}],
+  });
   const reconcile: ReconcilePendingInput = { pageSize: stack.run.policy.pageSize, fanOut: 2, windowHours: 24 * 7 };
-  await stack.client.workflow.execute('reconcilePending', { ...passes, workflowId: `reconcile-pending-demo-${Date.now()}`, args: [reconcile] });
+  await stack.client.workflow.execute('reconcilePending', {
+    ...passes,
+    workflowId: `reconcile-pending-demo-${Date.now()}`,
+    args: [reconcile],
+  });
   const flat = fs.mkdtempSync(path.join(os.tmpdir(), 'linehouse-histories-'));
   try {
     const n = await saveHistories(stack, flat, sinceMs);
@@ -71,25 +85,42 @@ async function saveVersionedHistories(stack: Stack, dir: string, sinceMs: number
 export async function run(argv: string[]): Promise<number> {
   const { values } = parseArgs({
     args: argv,
-    options: { keep: { type: 'boolean', default: false }, 'save-histories': { type: 'string' }, verbose: { type: 'boolean', default: false } },
+    options: {
+      keep: { type: 'boolean', default: false },
+      'save-histories': { type: 'string' },
+      verbose: { type: 'boolean', default: false },
+    },
   });
   const config = loadConfig();
   const started = Date.now();
   // The terminal tells the story; the stack's structured log (every event) goes to a file.
-  const logFile = values.verbose ? null : path.join(config.dataDir, 'logs', `demo-${new Date(started).toISOString().replace(/[:.]/g, '-')}.jsonl`);
+  const logFile = values.verbose
+    ? null
+    : path.join(config.dataDir, 'logs', `demo-${new Date(started).toISOString().replace(/[:.]/g, '-')}.jsonl`);
   if (logFile) logToFile(logFile);
-  say('linehouse demo: starting Temporal, the warehouse, the worker, the webhook receiver and the four provider sandboxes …');
-  if (logFile) say(`structured log: ${path.relative(process.cwd(), logFile)} (warnings and errors also show here; --verbose shows every event)`);
+  say(
+    'linehouse demo: starting Temporal, the warehouse, the worker, the webhook receiver and the four provider sandboxes …',
+  );
+  if (logFile)
+    say(
+      `structured log: ${path.relative(process.cwd(), logFile)} (warnings and errors also show here; --verbose shows every event)`,
+    );
   // A new seed per run: another demo on the same data dir gets other matchups, so its game ids
   // (teams and date) do not collide with the earlier run's.
-  const season = new Season({ baseTimeMs: started, seed: Math.floor(started / 1000) % 1_000_000, avoidGameIds: usedGameIds(config.dataDir) });
+  const season = new Season({
+    baseTimeMs: started,
+    seed: Math.floor(started / 1000) % 1_000_000,
+    avoidGameIds: usedGameIds(config.dataDir),
+  });
   rememberGameIds(config.dataDir, season);
   const stack = await startStack(config, { sandbox: true, season });
   try {
     const sandbox = stack.sandbox!;
     const bettors = sandbox.bettors();
     say(`ready in ${((Date.now() - started) / 1000).toFixed(1)} s — Temporal UI: ${stack.uiUrl || '(headless)'}`);
-    say(`refreshing ${bettors.length} sandbox bettors (${sandbox.accounts().length} accounts), one bettor-level request each …`);
+    say(
+      `refreshing ${bettors.length} sandbox bettors (${sandbox.accounts().length} accounts), one bettor-level request each …`,
+    );
     const twoFactor = sandbox.accounts().filter((a) => a.scenario === 'otp');
     const handles = await Promise.all(
       bettors.map((b) =>
@@ -107,7 +138,10 @@ export async function run(argv: string[]): Promise<number> {
       handles.map(async (h) => {
         const r = (await h.result()) as BettorRefreshResult;
         done += 1;
-        for (const a of r.accounts) say(`  [${done}/${handles.length}] ${r.bettor.padEnd(20)} ${a.account.padEnd(28)} status ${String(a.status).padEnd(4)} attempts ${a.attempts}  slips ${a.slips}${a.detail ? `  (${a.detail})` : ''}`);
+        for (const a of r.accounts)
+          say(
+            `  [${done}/${handles.length}] ${r.bettor.padEnd(20)} ${a.account.padEnd(28)} status ${String(a.status).padEnd(4)} attempts ${a.attempts}  slips ${a.slips}${a.detail ? `  (${a.detail})` : ''}`,
+          );
         return r;
       }),
     );
@@ -116,7 +150,9 @@ export async function run(argv: string[]): Promise<number> {
     describeSeason(season);
     await landSeasonSlips(stack, season);
     await watchGames(stack, season);
-    say('sportsbooks grade pending bets; SharpSports pushes the updates as grade refreshes linehouse did not request …');
+    say(
+      'sportsbooks grade pending bets; SharpSports pushes the updates as grade refreshes linehouse did not request …',
+    );
     await sandbox.gradePending();
     const expected = () => sandbox.slips().length;
     // Compared by id, so a warehouse that already holds earlier demo runs is checked just as well.
@@ -127,30 +163,51 @@ export async function run(argv: string[]): Promise<number> {
         "SELECT count() AS n, countIf(status = 'completed') AS settled FROM bet_slips FINAL WHERE has({ids:Array(String)}, id)",
         { ids: truth.map((s: any) => s.id) },
       );
-      return Number(row.n) === truth.length && Number(row.settled) === truth.filter((s: any) => s.status === 'completed').length;
+      return (
+        Number(row.n) === truth.length &&
+        Number(row.settled) === truth.filter((s: any) => s.status === 'completed').length
+      );
     });
 
     say('');
     say('what landed in the warehouse:');
-    const byStatus = await queryRows(stack.clickhouse, 'SELECT status, count() AS refreshes, sum(slips) AS slips FROM refresh_runs FINAL GROUP BY status ORDER BY status');
+    const byStatus = await queryRows(
+      stack.clickhouse,
+      'SELECT status, count() AS refreshes, sum(slips) AS slips FROM refresh_runs FINAL GROUP BY status ORDER BY status',
+    );
     for (const r of byStatus) say(`  refresh status ${r.status}: ${r.refreshes} refresh(es), ${r.slips} slips`);
-    const [totals] = await queryRows<any>(stack.clickhouse, `SELECT (SELECT count() FROM bet_slips FINAL) AS slips, (SELECT count() FROM bets FINAL) AS bets,
-      (SELECT countIf(status = 'completed') FROM bet_slips FINAL) AS settled, (SELECT count() FROM webhook_deliveries) AS deliveries, (SELECT count() FROM rejected_messages) AS rejected`);
+    const [totals] = await queryRows<any>(
+      stack.clickhouse,
+      `SELECT (SELECT count() FROM bet_slips FINAL) AS slips, (SELECT count() FROM bets FINAL) AS bets,
+      (SELECT countIf(status = 'completed') FROM bet_slips FINAL) AS settled, (SELECT count() FROM webhook_deliveries) AS deliveries, (SELECT count() FROM rejected_messages) AS rejected`,
+    );
     say(`  this run: all ${expected()} sandbox slips landed, each exactly once, in their graded state`);
-    say(`  warehouse totals (earlier runs included): bet_slips ${totals.slips}, bets ${totals.bets}, settled ${totals.settled}, webhook deliveries ${totals.deliveries}, rejected ${totals.rejected}`);
+    say(
+      `  warehouse totals (earlier runs included): bet_slips ${totals.slips}, bets ${totals.bets}, settled ${totals.settled}, webhook deliveries ${totals.deliveries}, rejected ${totals.rejected}`,
+    );
     const feedNames = Object.keys(stack.feedSandboxes);
-    await waitFor('every feed to deliver ticks', async () => {
-      const rows = await queryRows<{ source: string }>(stack.clickhouse, 'SELECT DISTINCT source FROM odds_ticks');
-      return feedNames.every((f) => rows.some((r) => r.source === f));
-    }, 30_000);
+    await waitFor(
+      'every feed to deliver ticks',
+      async () => {
+        const rows = await queryRows<{ source: string }>(stack.clickhouse, 'SELECT DISTINCT source FROM odds_ticks');
+        return feedNames.every((f) => rows.some((r) => r.source === f));
+      },
+      30_000,
+    );
     const feeds = await queryRows<any>(
       stack.clickhouse,
       `SELECT source, count() AS ticks, countIf(locked) AS locked, countIf(removed) AS removed, uniqExact(event_key) AS events, uniqExact(book) AS books
        FROM odds_ticks FINAL GROUP BY source ORDER BY source`,
     );
     say('odds feeds (streaming the whole time, one Temporal workflow each):');
-    for (const f of feeds) say(`  ${String(f.source).padEnd(10)} ${f.ticks} ticks (${f.locked} locked, ${f.removed} removed) across ${f.events} events and ${f.books} books`);
-    const [extra] = await queryRows<any>(stack.clickhouse, `SELECT (SELECT count() FROM settlements FINAL) AS settlements, (SELECT count() FROM fixtures FINAL) AS fixtures, (SELECT count() FROM feed_gaps) AS gaps`);
+    for (const f of feeds)
+      say(
+        `  ${String(f.source).padEnd(10)} ${f.ticks} ticks (${f.locked} locked, ${f.removed} removed) across ${f.events} events and ${f.books} books`,
+      );
+    const [extra] = await queryRows<any>(
+      stack.clickhouse,
+      `SELECT (SELECT count() FROM settlements FINAL) AS settlements, (SELECT count() FROM fixtures FINAL) AS fixtures, (SELECT count() FROM feed_gaps) AS gaps`,
+    );
     say(`  settlements ${extra.settlements}, fixture updates ${extra.fixtures}, reported gaps ${extra.gaps}`);
     say('');
     say('per account (linehouse refresh --wait prints the same lines):');
@@ -160,8 +217,13 @@ export async function run(argv: string[]): Promise<number> {
     say('');
     await reportClv(stack);
     say('');
-    if (values['save-histories']) say(`saved ${await saveVersionedHistories(stack, values['save-histories'], started)} workflow histories to ${path.join(values['save-histories'], '<workflowType>', WORKFLOW_CODE_VERSION)}`);
-    say(`done in ${((Date.now() - started) / 1000).toFixed(1)} s. Temporal UI: ${stack.uiUrl}/namespaces/${stack.run.namespace}/workflows?query=${encodeURIComponent('LinehouseKind="refresh"')}`);
+    if (values['save-histories'])
+      say(
+        `saved ${await saveVersionedHistories(stack, values['save-histories'], started)} workflow histories to ${path.join(values['save-histories'], '<workflowType>', WORKFLOW_CODE_VERSION)}`,
+      );
+    say(
+      `done in ${((Date.now() - started) / 1000).toFixed(1)} s. Temporal UI: ${stack.uiUrl}/namespaces/${stack.run.namespace}/workflows?query=${encodeURIComponent('LinehouseKind="refresh"')}`,
+    );
     if (logFile) say(`every event of the run: ${path.relative(process.cwd(), logFile)}`);
     if (values.keep) {
       say('--keep: still running (webhooks, Temporal UI, `linehouse query` work); Ctrl-C to stop.');

@@ -16,7 +16,11 @@ export async function run(argv: string[]): Promise<number> {
   const config = loadConfig();
   const up = config.clickhouse.url ? null : readRunFile(config);
   if (up) {
-    const res = await request(`${up.adminUrl}/query`, { method: 'POST', body: sql, headers: { authorization: `Bearer ${up.token}` } });
+    const res = await request(`${up.adminUrl}/query`, {
+      method: 'POST',
+      body: sql,
+      headers: { authorization: `Bearer ${up.token}` },
+    });
     const text = await res.body.text();
     if (res.statusCode !== 200) {
       process.stderr.write(`linehouse query: ${text}\n`);

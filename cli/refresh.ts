@@ -1,15 +1,37 @@
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../platform/config';
 import { refreshStartAttributes } from '../platform/temporal/search-attributes';
-import { accountWorkflowId, bettorWorkflowId, type AccountRefreshResult, type BettorRefreshResult } from '../workflows/refresh/messages';
+import {
+  accountWorkflowId,
+  bettorWorkflowId,
+  type AccountRefreshResult,
+  type BettorRefreshResult,
+} from '../workflows/refresh/messages';
 import { clientFor } from './temporal-client';
 
 export function summaryLine(r: AccountRefreshResult) {
-  return { account: r.account, status: r.status, attempts: r.attempts, slips: r.slips, bets: r.bets, pages: r.pages, detail: r.detail, requestId: r.requestId, workflowId: r.workflowId };
+  return {
+    account: r.account,
+    status: r.status,
+    attempts: r.attempts,
+    slips: r.slips,
+    bets: r.bets,
+    pages: r.pages,
+    detail: r.detail,
+    requestId: r.requestId,
+    workflowId: r.workflowId,
+  };
 }
 
 export async function run(argv: string[]): Promise<number> {
-  const { values } = parseArgs({ args: argv, options: { account: { type: 'string', multiple: true }, bettor: { type: 'string', multiple: true }, wait: { type: 'boolean', default: false } } });
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      account: { type: 'string', multiple: true },
+      bettor: { type: 'string', multiple: true },
+      wait: { type: 'boolean', default: false },
+    },
+  });
   const accounts = values.account ?? [];
   const bettors = values.bettor ?? [];
   if (accounts.length + bettors.length === 0) {
@@ -25,17 +47,35 @@ export async function run(argv: string[]): Promise<number> {
   const { client, taskQueue, policy } = await clientFor(config);
   try {
     const handles = [
-      ...(await Promise.all(
-        accounts.map((accountId) =>
-          client.workflow.start('accountRefresh', { workflowId: accountWorkflowId(accountId), taskQueue, args: [{ accountId, mode: 'request', policy }], typedSearchAttributes: refreshStartAttributes(accountId), workflowIdConflictPolicy: 'USE_EXISTING' }),
-        ),
-      )).map((h) => ({ kind: 'account' as const, h })),
-      ...(await Promise.all(
-        bettors.map((bettor) => client.workflow.start('bettorRefresh', { workflowId: bettorWorkflowId(bettor), taskQueue, args: [{ bettor, policy }], workflowIdConflictPolicy: 'USE_EXISTING' })),
-      )).map((h) => ({ kind: 'bettor' as const, h })),
+      ...(
+        await Promise.all(
+          accounts.map((accountId) =>
+            client.workflow.start('accountRefresh', {
+              workflowId: accountWorkflowId(accountId),
+              taskQueue,
+              args: [{ accountId, mode: 'request', policy }],
+              typedSearchAttributes: refreshStartAttributes(accountId),
+              workflowIdConflictPolicy: 'USE_EXISTING',
+            }),
+          ),
+        )
+      ).map((h) => ({ kind: 'account' as const, h })),
+      ...(
+        await Promise.all(
+          bettors.map((bettor) =>
+            client.workflow.start('bettorRefresh', {
+              workflowId: bettorWorkflowId(bettor),
+              taskQueue,
+              args: [{ bettor, policy }],
+              workflowIdConflictPolicy: 'USE_EXISTING',
+            }),
+          ),
+        )
+      ).map((h) => ({ kind: 'bettor' as const, h })),
     ];
     if (!values.wait) {
-      for (const { h } of handles) process.stdout.write(JSON.stringify({ workflowId: h.workflowId, started: true }) + '\n');
+      for (const { h } of handles)
+        process.stdout.write(JSON.stringify({ workflowId: h.workflowId, started: true }) + '\n');
       return 0;
     }
     let failed = false;

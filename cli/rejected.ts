@@ -1,7 +1,13 @@
 import { parseArgs } from 'node:util';
 import { request } from 'undici';
 import { loadConfig } from '../platform/config';
-import { listRejections, replayRejections, type RejectionFilter, type RejectionListing, type ReplaySummary } from '../rejections/replay';
+import {
+  listRejections,
+  replayRejections,
+  type RejectionFilter,
+  type RejectionListing,
+  type ReplaySummary,
+} from '../rejections/replay';
 import { createWarehouse } from '../platform/warehouse/client';
 import { readRunFile } from '../workers/run-file';
 
@@ -11,9 +17,13 @@ const USAGE = `usage: linehouse rejected list [--source S] [--reason R] [--since
 /** `24h`, `7d`, `30m` → that long ago; anything else is taken as a time. */
 export function sinceTime(text: string, nowMs = Date.now()): string {
   const rel = /^(\d+)([mhd])$/.exec(text.trim());
-  if (rel) return new Date(nowMs - Number(rel[1]) * { m: 60_000, h: 3_600_000, d: 86_400_000 }[rel[2] as 'm' | 'h' | 'd']).toISOString();
+  if (rel)
+    return new Date(
+      nowMs - Number(rel[1]) * { m: 60_000, h: 3_600_000, d: 86_400_000 }[rel[2] as 'm' | 'h' | 'd'],
+    ).toISOString();
   const ms = Date.parse(text);
-  if (Number.isNaN(ms)) throw new Error(`--since "${text}" is neither a time (2026-12-01T00:00:00Z) nor a duration (24h, 7d)`);
+  if (Number.isNaN(ms))
+    throw new Error(`--since "${text}" is neither a time (2026-12-01T00:00:00Z) nor a duration (24h, 7d)`);
   return new Date(ms).toISOString();
 }
 
@@ -30,9 +40,21 @@ function progressLine(done: number, total: number, s: ReplaySummary): string {
 function table(rows: RejectionListing[]): string {
   if (rows.length === 0) return 'no rejected messages match\n';
   const head = ['rejection_id', 'rejected_at', 'source', 'reason', 'record', 'replay', 'detail'];
-  const body = rows.map((r) => [r.rejection_id, r.rejected_time, r.source, r.reason, r.record_path || '(message)', r.replay || '-', r.detail.replace(/\s+/g, ' ').slice(0, 100)]);
+  const body = rows.map((r) => [
+    r.rejection_id,
+    r.rejected_time,
+    r.source,
+    r.reason,
+    r.record_path || '(message)',
+    r.replay || '-',
+    r.detail.replace(/\s+/g, ' ').slice(0, 100),
+  ]);
   const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i].length)));
-  return [head, ...body].map((cols) => cols.map((c, i) => (i === cols.length - 1 ? c : c.padEnd(widths[i]))).join('  ')).join('\n') + '\n';
+  return (
+    [head, ...body]
+      .map((cols) => cols.map((c, i) => (i === cols.length - 1 ? c : c.padEnd(widths[i]))).join('  '))
+      .join('\n') + '\n'
+  );
 }
 
 export async function run(argv: string[]): Promise<number> {
@@ -46,9 +68,22 @@ export async function run(argv: string[]): Promise<number> {
   try {
     const { values } = parseArgs({
       args: rest,
-      options: { source: { type: 'string' }, reason: { type: 'string' }, since: { type: 'string' }, id: { type: 'string' }, limit: { type: 'string' }, format: { type: 'string', default: 'table' } },
+      options: {
+        source: { type: 'string' },
+        reason: { type: 'string' },
+        since: { type: 'string' },
+        id: { type: 'string' },
+        limit: { type: 'string' },
+        format: { type: 'string', default: 'table' },
+      },
     });
-    filter = { source: values.source, reason: values.reason, id: values.id, since: values.since ? sinceTime(values.since) : undefined, limit: values.limit ? Number(values.limit) : undefined };
+    filter = {
+      source: values.source,
+      reason: values.reason,
+      id: values.id,
+      since: values.since ? sinceTime(values.since) : undefined,
+      limit: values.limit ? Number(values.limit) : undefined,
+    };
     format = values.format ?? 'table';
   } catch (err) {
     process.stderr.write(`linehouse rejected: ${(err as Error).message}\n${USAGE}\n`);
@@ -58,7 +93,8 @@ export async function run(argv: string[]): Promise<number> {
   const progress = (done: number, total: number, s: ReplaySummary) => {
     // A line per tenth when not a terminal: logs stay readable.
     if (tty) process.stderr.write(`\r${progressLine(done, total, s)}\x1b[K`);
-    else if (done === total || done % Math.max(1, Math.ceil(total / 10)) === 0) process.stderr.write(`${progressLine(done, total, s)}\n`);
+    else if (done === total || done % Math.max(1, Math.ceil(total / 10)) === 0)
+      process.stderr.write(`${progressLine(done, total, s)}\n`);
   };
   const finish = (s: ReplaySummary) => {
     if (tty) process.stderr.write('\n');
@@ -75,7 +111,11 @@ export async function run(argv: string[]): Promise<number> {
   // While `up` runs it owns the embedded engine: ask it (workers/admin-server.ts).
   const up = config.clickhouse.url ? null : readRunFile(config);
   if (up) {
-    const res = await request(`${up.adminUrl}/rejected/${action}`, { method: 'POST', body: JSON.stringify(filter), headers: { authorization: `Bearer ${up.token}` } });
+    const res = await request(`${up.adminUrl}/rejected/${action}`, {
+      method: 'POST',
+      body: JSON.stringify(filter),
+      headers: { authorization: `Bearer ${up.token}` },
+    });
     if (res.statusCode !== 200) {
       process.stderr.write(`linehouse rejected ${action}: ${await res.body.text()}\n`);
       return 1;
@@ -87,14 +127,19 @@ export async function run(argv: string[]): Promise<number> {
       buffered += chunk.toString();
       let nl: number;
       while ((nl = buffered.indexOf('\n')) >= 0) {
-        const msg = JSON.parse(buffered.slice(0, nl)) as { progress?: ReplaySummary & { done: number; total: number }; summary?: ReplaySummary };
+        const msg = JSON.parse(buffered.slice(0, nl)) as {
+          progress?: ReplaySummary & { done: number; total: number };
+          summary?: ReplaySummary;
+        };
         buffered = buffered.slice(nl + 1);
         if (msg.progress) progress(msg.progress.done, msg.progress.total, msg.progress);
         if (msg.summary) summary = msg.summary;
       }
     }
     if (!summary) {
-      process.stderr.write('linehouse rejected replay: the running stack ended the replay without a summary; see its log, then run the replay again (it is harmless)\n');
+      process.stderr.write(
+        'linehouse rejected replay: the running stack ended the replay without a summary; see its log, then run the replay again (it is harmless)\n',
+      );
       return 1;
     }
     return finish(summary);

@@ -1,7 +1,18 @@
 import { parseArgs } from 'node:util';
 import { ScheduleNotFoundError } from '@temporalio/client';
 import { loadConfig } from '../platform/config';
-import { cadenceOptionsFrom, createCadenceSchedule, createClvSchedule, createReconcileSchedule, deleteSchedule, listSchedules, SCHEDULE_NAMES, scheduleId, summarize, type ScheduleName } from '../workers/schedules';
+import {
+  cadenceOptionsFrom,
+  createCadenceSchedule,
+  createClvSchedule,
+  createReconcileSchedule,
+  deleteSchedule,
+  listSchedules,
+  SCHEDULE_NAMES,
+  scheduleId,
+  summarize,
+  type ScheduleName,
+} from '../workers/schedules';
 import { RECONCILE_DEFAULTS } from '../workflows/backfill/messages';
 import { clientFor } from './temporal-client';
 
@@ -31,7 +42,11 @@ export async function run(argv: string[]): Promise<number> {
   });
   const [verb, name] = positionals;
   const verbs = ['create', 'list', 'pause', 'unpause', 'trigger', 'delete'];
-  if (!verb || !verbs.includes(verb) || (verb !== 'list' && !(SCHEDULE_NAMES as readonly string[]).includes(name ?? ''))) {
+  if (
+    !verb ||
+    !verbs.includes(verb) ||
+    (verb !== 'list' && !(SCHEDULE_NAMES as readonly string[]).includes(name ?? ''))
+  ) {
     process.stderr.write(`${USAGE}\n(schedules: ${SCHEDULE_NAMES.join(', ')})\n`);
     return 2;
   }
@@ -39,7 +54,8 @@ export async function run(argv: string[]): Promise<number> {
   const numberFlag = (flag: string, v: string | undefined, fallback: number, zeroAllowed = false) => {
     if (v === undefined) return fallback;
     const n = Number(v);
-    if (!(zeroAllowed ? n >= 0 : n > 0)) throw new Error(`--${flag} must be a number ${zeroAllowed ? '≥ 0' : '> 0'}, got "${v}"`);
+    if (!(zeroAllowed ? n >= 0 : n > 0))
+      throw new Error(`--${flag} must be a number ${zeroAllowed ? '≥ 0' : '> 0'}, got "${v}"`);
     return n;
   };
   const config = loadConfig();
@@ -51,7 +67,11 @@ export async function run(argv: string[]): Promise<number> {
     }
     const schedule = name as ScheduleName;
     if (verb === 'create' && schedule === 'clv') {
-      const id = await createClvSchedule(client, { intervalSeconds: numberFlag('every', values.every, 300), taskQueue, paused: values.paused }, values.replace);
+      const id = await createClvSchedule(
+        client,
+        { intervalSeconds: numberFlag('every', values.every, 300), taskQueue, paused: values.paused },
+        values.replace,
+      );
       out(summarize(await client.schedule.getHandle(id).describe()));
       return 0;
     }
@@ -60,17 +80,27 @@ export async function run(argv: string[]): Promise<number> {
         pageSize: config.sharpsports.policy.pageSize,
         fanOut: numberFlag('fan-out', values['fan-out'], 2),
         windowHours: config.schedules.backfillWindowHours,
-        overdueAfterHours: numberFlag('overdue-hours', values['overdue-hours'], RECONCILE_DEFAULTS.overdueAfterHours, true),
+        overdueAfterHours: numberFlag(
+          'overdue-hours',
+          values['overdue-hours'],
+          RECONCILE_DEFAULTS.overdueAfterHours,
+          true,
+        ),
         lookbackDays: numberFlag('lookback-days', values['lookback-days'], RECONCILE_DEFAULTS.lookbackDays),
       };
-      const id = await createReconcileSchedule(client, { intervalSeconds: numberFlag('every', values.every, 21_600), taskQueue, input, paused: values.paused }, values.replace);
+      const id = await createReconcileSchedule(
+        client,
+        { intervalSeconds: numberFlag('every', values.every, 21_600), taskQueue, input, paused: values.paused },
+        values.replace,
+      );
       out(summarize(await client.schedule.getHandle(id).describe()));
       return 0;
     }
     if (verb === 'create') {
       const base = cadenceOptionsFrom(config, taskQueue, policy);
       const overlap = values.overlap ?? 'skip';
-      if (overlap !== 'skip' && overlap !== 'buffer-one') throw new Error(`--overlap must be skip or buffer-one, got "${overlap}"`);
+      if (overlap !== 'skip' && overlap !== 'buffer-one')
+        throw new Error(`--overlap must be skip or buffer-one, got "${overlap}"`);
       const id = await createCadenceSchedule(
         client,
         {
@@ -100,7 +130,9 @@ export async function run(argv: string[]): Promise<number> {
     return 0;
   } catch (err) {
     if (err instanceof ScheduleNotFoundError) {
-      process.stderr.write(`linehouse schedule: no schedule ${scheduleId(name as ScheduleName)}; create it with \`linehouse schedule create ${name}\`\n`);
+      process.stderr.write(
+        `linehouse schedule: no schedule ${scheduleId(name as ScheduleName)}; create it with \`linehouse schedule create ${name}\`\n`,
+      );
       return 1;
     }
     throw err;

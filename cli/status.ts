@@ -51,7 +51,13 @@ export async function run(argv: string[]): Promise<number> {
         const running: Array<Record<string, unknown>> = [];
         for await (const wf of client.workflow.list({ query: 'ExecutionStatus = "Running"' })) {
           const sa = wf.searchAttributes ?? {};
-          running.push({ kind: (sa.LinehouseKind as string[] | undefined)?.[0] ?? wf.type, workflowId: wf.workflowId, type: wf.type, phase: (sa.LinehousePhase as string[] | undefined)?.[0] ?? null, startedAt: wf.startTime.toISOString() });
+          running.push({
+            kind: (sa.LinehouseKind as string[] | undefined)?.[0] ?? wf.type,
+            workflowId: wf.workflowId,
+            type: wf.type,
+            phase: (sa.LinehousePhase as string[] | undefined)?.[0] ?? null,
+            startedAt: wf.startTime.toISOString(),
+          });
           if (running.length >= 200) break;
         }
         report.running = running;
@@ -76,17 +82,26 @@ export async function run(argv: string[]): Promise<number> {
   if (report.temporal) say(`temporal: ${report.temporal}`);
   const running = (report.running as Array<Record<string, unknown>> | undefined) ?? [];
   say(`running workflows: ${running.length}`);
-  for (const r of running) say(`  ${String(r.kind).padEnd(16)} ${String(r.workflowId).padEnd(48)} ${r.phase ?? ''}  since ${r.startedAt}`);
+  for (const r of running)
+    say(`  ${String(r.kind).padEnd(16)} ${String(r.workflowId).padEnd(48)} ${r.phase ?? ''}  since ${r.startedAt}`);
   for (const s of (report.schedules as Array<Record<string, unknown>> | undefined) ?? [])
-    say(`schedule ${s.id}: every ${s.every}, ${s.paused ? 'PAUSED' : 'active'}, ${s.actions} runs, ${s.skippedOverlap} skipped (overlap), ${s.missedCatchup} missed (catch-up window), next ${s.nextAt ?? '-'}`);
+    say(
+      `schedule ${s.id}: every ${s.every}, ${s.paused ? 'PAUSED' : 'active'}, ${s.actions} runs, ${s.skippedOverlap} skipped (overlap), ${s.missedCatchup} missed (catch-up window), next ${s.nextAt ?? '-'}`,
+    );
   const accounts = report.accounts as Array<Record<string, unknown>>;
   say(`last refresh per account: ${accounts.length}`);
-  for (const a of accounts) say(`  ${String(a.account).padEnd(30)} ${String(a.last_book).padEnd(4)} status ${String(a.last_status).padEnd(4)} ${String(a.last_finished_at)}  ${a.last_detail ? `(${a.last_detail})` : ''}`);
+  for (const a of accounts)
+    say(
+      `  ${String(a.account).padEnd(30)} ${String(a.last_book).padEnd(4)} status ${String(a.last_status).padEnd(4)} ${String(a.last_finished_at)}  ${a.last_detail ? `(${a.last_detail})` : ''}`,
+    );
   say('feeds:');
   for (const f of report.feeds as Array<Record<string, unknown>>)
-    say(`  ${String(f.feed).padEnd(10)} ${f.ticks} ticks, last received ${f.last_received_at} (lag ${Number(f.lag_seconds).toFixed(1)} s), checkpoint ${f.checkpoint_at ?? '-'}, gaps in 24 h: ${f.gaps_24h ?? 0}${f.last_gap_reason ? ` (last: ${f.last_gap_reason})` : ''}`);
+    say(
+      `  ${String(f.feed).padEnd(10)} ${f.ticks} ticks, last received ${f.last_received_at} (lag ${Number(f.lag_seconds).toFixed(1)} s), checkpoint ${f.checkpoint_at ?? '-'}, gaps in 24 h: ${f.gaps_24h ?? 0}${f.last_gap_reason ? ` (last: ${f.last_gap_reason})` : ''}`,
+    );
   const gaps = report.gaps as Array<Record<string, unknown>>;
   if (gaps.length) say('latest gaps:');
-  for (const g of gaps) say(`  ${g.detected_at} ${g.feed} ${g.reason} ${g.gap_from ?? ''} → ${g.gap_to ?? ''} ${g.detail}`);
+  for (const g of gaps)
+    say(`  ${g.detected_at} ${g.feed} ${g.reason} ${g.gap_from ?? ''} → ${g.gap_to ?? ''} ${g.detail}`);
   return 0;
 }

@@ -8,6 +8,14 @@ export async function clientFor(config: Config): Promise<{ client: Client; taskQ
   const up = readRunFile(config);
   const address = config.temporal.address ?? up?.temporalAddress;
   if (!address) throw new Error('no Temporal server: start `linehouse up` (embedded) or set TEMPORAL_ADDRESS');
-  const client = await connectClient({ ...config.temporal, address, namespace: up?.namespace ?? config.temporal.namespace });
-  return { client, taskQueue: up?.taskQueue ?? config.temporal.taskQueue, policy: up?.policy ?? config.sharpsports.policy };
+  const client = await connectClient({
+    ...config.temporal,
+    address,
+    namespace: up?.namespace ?? config.temporal.namespace,
+  });
+  return {
+    client,
+    taskQueue: up?.taskQueue ?? config.temporal.taskQueue,
+    policy: up?.policy ?? config.sharpsports.policy,
+  };
 }

@@ -23,7 +23,9 @@ export async function run(argv: string[]): Promise<number> {
   // Only the whole stack claims the data dir; role replicas share servers, not a data dir.
   const running = runsEverything(config) ? readRunFile(config) : null;
   if (running) {
-    process.stderr.write(`linehouse: another \`linehouse up\` (pid ${running.pid}) owns ${config.dataDir}; stop it first, or use a different LINEHOUSE_DATA_DIR\n`);
+    process.stderr.write(
+      `linehouse: another \`linehouse up\` (pid ${running.pid}) owns ${config.dataDir}; stop it first, or use a different LINEHOUSE_DATA_DIR\n`,
+    );
     return 1;
   }
   const stack = await startStack(config, { sandbox: values.sandbox });

@@ -36,11 +36,18 @@ export interface MaterializeResult {
   seconds: number;
 }
 
-export async function materializeClosingLines(ch: Warehouse, opts: MaterializeOptions = {}): Promise<MaterializeResult> {
+export async function materializeClosingLines(
+  ch: Warehouse,
+  opts: MaterializeOptions = {},
+): Promise<MaterializeResult> {
   const started = performance.now();
   const graceSeconds = Math.max(0, Math.floor(opts.graceSeconds ?? 900));
   const insertLagMs = Math.max(0, Math.floor(opts.insertLagMs ?? 5000));
-  const [{ v }] = await queryRows<{ v: string }>(ch, 'SELECT toString(now64(3) - toIntervalMillisecond({lag:UInt32})) AS v', { lag: insertLagMs });
+  const [{ v }] = await queryRows<{ v: string }>(
+    ch,
+    'SELECT toString(now64(3) - toIntervalMillisecond({lag:UInt32})) AS v',
+    { lag: insertLagMs },
+  );
   const params = { v, grace: graceSeconds };
   await ch.command({
     query: `INSERT INTO closing_materializations (source, event_key, ev_start, materialized_at, complete, closes)
@@ -77,9 +84,19 @@ export async function materializeClosingLines(ch: Warehouse, opts: MaterializeOp
           AND (source, event_key) IN (SELECT source, event_key FROM closing_materializations WHERE materialized_at = toDateTime64({v:String}, 3, 'UTC') AND complete)`,
       query_params: params,
     });
-    const [s] = await queryRows<{ closes: number }>(ch, "SELECT count() AS closes FROM closing_lines_store WHERE materialized_at = toDateTime64({v:String}, 3, 'UTC')", params);
+    const [s] = await queryRows<{ closes: number }>(
+      ch,
+      "SELECT count() AS closes FROM closing_lines_store WHERE materialized_at = toDateTime64({v:String}, 3, 'UTC')",
+      params,
+    );
     closes = Number(s.closes);
   }
   const [p] = await queryRows<{ pending: number }>(ch, 'SELECT countIf(NOT cached) AS pending FROM closing_events');
-  return { version: Number(n) > 0 ? v : null, events: Number(n), closes, pending: Number(p.pending), seconds: (performance.now() - started) / 1000 };
+  return {
+    version: Number(n) > 0 ? v : null,
+    events: Number(n),
+    closes,
+    pending: Number(p.pending),
+    seconds: (performance.now() - started) / 1000,
+  };
 }

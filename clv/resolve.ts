@@ -57,7 +57,8 @@ interface EventRow {
   away_team: string;
 }
 
-const toMs = (t: string | null): number | null => (t ? Date.parse(t.includes('T') ? t : t.replace(' ', 'T') + 'Z') : null);
+const toMs = (t: string | null): number | null =>
+  t ? Date.parse(t.includes('T') ? t : t.replace(' ', 'T') + 'Z') : null;
 
 export async function resolveEvents(ch: Warehouse): Promise<ResolveResult> {
   const now = new Date().toISOString();
@@ -80,14 +81,38 @@ export async function resolveEvents(ch: Warehouse): Promise<ResolveResult> {
   await insertRows(
     ch,
     'event_map',
-    identity.map((e) => ({ source: 'opticodds', source_event_key: e.event_key, event_key: e.event_key, league: e.league, start_time: e.start_time, home_team: e.home_team, away_team: e.away_team, method: 'oddsjam_id', resolved_at: now })),
+    identity.map((e) => ({
+      source: 'opticodds',
+      source_event_key: e.event_key,
+      event_key: e.event_key,
+      league: e.league,
+      start_time: e.start_time,
+      home_team: e.home_team,
+      away_team: e.away_team,
+      method: 'oddsjam_id',
+      resolved_at: now,
+    })),
   );
   const teams: object[] = [];
   // Which canonical team each feed team is (sql/migrations/0010_team_names.sql): selections are named by it.
   const mapTeams = (source: string, key: string, ev: EventRow, c: EventRow, swapped: boolean) => {
     const side = (feed: string | null, canonical: string | null, home: boolean) =>
-      feed && canonical ? [{ source, source_event_key: key, feed_team: feed.trim().toLowerCase(), canonical_team: canonical, canonical_home: home, resolved_at: now }] : [];
-    teams.push(...side(ev.home_team, swapped ? c.away_team : c.home_team, !swapped), ...side(ev.away_team, swapped ? c.home_team : c.away_team, swapped));
+      feed && canonical
+        ? [
+            {
+              source,
+              source_event_key: key,
+              feed_team: feed.trim().toLowerCase(),
+              canonical_team: canonical,
+              canonical_home: home,
+              resolved_at: now,
+            },
+          ]
+        : [];
+    teams.push(
+      ...side(ev.home_team, swapped ? c.away_team : c.home_team, !swapped),
+      ...side(ev.away_team, swapped ? c.home_team : c.away_team, swapped),
+    );
   };
 
   const others = await queryRows<EventRow>(
@@ -100,7 +125,14 @@ export async function resolveEvents(ch: Warehouse): Promise<ResolveResult> {
        FROM odds_event_facts WHERE source IN ('boltodds', 'sharpapi') GROUP BY source, event_key
      ) AS t LEFT JOIN fx ON fx.source = t.source AND fx.event_key = t.event_key`,
   );
-  const result: ResolveResult = { identity: identity.length, resolved: 0, unmatched: 0, ambiguous: 0, ambiguousKeys: [], unmatchedKeys: [] };
+  const result: ResolveResult = {
+    identity: identity.length,
+    resolved: 0,
+    unmatched: 0,
+    ambiguous: 0,
+    ambiguousKeys: [],
+    unmatchedKeys: [],
+  };
   const rows: object[] = [];
   for (const ev of others) {
     const start = toMs(ev.start_time);
@@ -110,7 +142,10 @@ export async function resolveEvents(ch: Warehouse): Promise<ResolveResult> {
         : canonical.filter((c) => {
             const cs = toMs(c.start_time);
             if (c.league !== ev.league || cs === null || Math.abs(cs - start) > START_WINDOW_MS) return false;
-            return (teamsMatch(c.home_team, ev.home_team) && teamsMatch(c.away_team, ev.away_team)) || (teamsMatch(c.home_team, ev.away_team) && teamsMatch(c.away_team, ev.home_team));
+            return (
+              (teamsMatch(c.home_team, ev.home_team) && teamsMatch(c.away_team, ev.away_team)) ||
+              (teamsMatch(c.home_team, ev.away_team) && teamsMatch(c.away_team, ev.home_team))
+            );
           });
     const keys = [...new Set(candidates.map((c) => c.event_key))];
     const label = `${ev.source}:${ev.event_key}`;
@@ -122,10 +157,26 @@ export async function resolveEvents(ch: Warehouse): Promise<ResolveResult> {
       result.ambiguousKeys.push(label);
     } else {
       result.resolved++;
-      rows.push({ source: ev.source, source_event_key: ev.event_key, event_key: keys[0], league: ev.league, start_time: ev.start_time, home_team: ev.home_team, away_team: ev.away_team, method: 'league_time_teams', resolved_at: now });
+      rows.push({
+        source: ev.source,
+        source_event_key: ev.event_key,
+        event_key: keys[0],
+        league: ev.league,
+        start_time: ev.start_time,
+        home_team: ev.home_team,
+        away_team: ev.away_team,
+        method: 'league_time_teams',
+        resolved_at: now,
+      });
       // Candidates of one key are one event (an OpticOdds listing, or the bets naming it); prefer the listing's names.
       const c = candidates.find((x) => x.source === 'opticodds') ?? candidates[0];
-      mapTeams(ev.source, ev.event_key, ev, c, !(teamsMatch(c.home_team, ev.home_team) && teamsMatch(c.away_team, ev.away_team)));
+      mapTeams(
+        ev.source,
+        ev.event_key,
+        ev,
+        c,
+        !(teamsMatch(c.home_team, ev.home_team) && teamsMatch(c.away_team, ev.away_team)),
+      );
     }
   }
   await insertRows(ch, 'event_map', rows);

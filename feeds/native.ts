@@ -85,14 +85,39 @@ class Bytes {
 type Kind = 'str' | 'nf64' | 'ni32' | 'nbool' | 'bool' | 'time' | 'ntime';
 /** Column and how it is encoded. */
 const SPEC: ReadonlyArray<readonly [keyof OddsTick, Kind]> = [
-  ['tick_id', 'str'], ['source', 'str'], ['book', 'str'], ['sport', 'str'], ['league', 'str'], ['event_key', 'str'], ['provider_event_id', 'str'],
-  ['provider_odd_id', 'str'], ['home_team', 'str'], ['away_team', 'str'], ['start_time', 'ntime'], ['market', 'str'], ['market_raw', 'str'],
-  ['selection', 'str'], ['line', 'nf64'], ['price_american', 'ni32'], ['price_decimal', 'nf64'], ['implied_prob', 'nf64'], ['is_main', 'nbool'],
-  ['is_live', 'bool'], ['locked', 'bool'], ['removed', 'bool'], ['ts', 'time'], ['received_at', 'time'],
+  ['tick_id', 'str'],
+  ['source', 'str'],
+  ['book', 'str'],
+  ['sport', 'str'],
+  ['league', 'str'],
+  ['event_key', 'str'],
+  ['provider_event_id', 'str'],
+  ['provider_odd_id', 'str'],
+  ['home_team', 'str'],
+  ['away_team', 'str'],
+  ['start_time', 'ntime'],
+  ['market', 'str'],
+  ['market_raw', 'str'],
+  ['selection', 'str'],
+  ['line', 'nf64'],
+  ['price_american', 'ni32'],
+  ['price_decimal', 'nf64'],
+  ['implied_prob', 'nf64'],
+  ['is_main', 'nbool'],
+  ['is_live', 'bool'],
+  ['locked', 'bool'],
+  ['removed', 'bool'],
+  ['ts', 'time'],
+  ['received_at', 'time'],
 ];
 const FILE_TYPE: Record<Kind, string> = {
-  str: 'String', nf64: 'Nullable(Float64)', ni32: 'Nullable(Int32)', nbool: 'Nullable(Bool)', bool: 'Bool',
-  time: "DateTime64(3, 'UTC')", ntime: "Nullable(DateTime64(3, 'UTC'))",
+  str: 'String',
+  nf64: 'Nullable(Float64)',
+  ni32: 'Nullable(Int32)',
+  nbool: 'Nullable(Bool)',
+  bool: 'Bool',
+  time: "DateTime64(3, 'UTC')",
+  ntime: "Nullable(DateTime64(3, 'UTC'))",
 };
 const COLUMNS = SPEC.map(([c]) => c);
 const STRUCTURE = SPEC.map(([c, k]) => `${c} ${FILE_TYPE[k]}`).join(', ');
@@ -121,7 +146,32 @@ export class NativeTickBatch {
 
   add(ticks: readonly OddsTick[]): void {
     // Unrolled in SPEC order: a property read by a variable key per field costs more than the write.
-    const [tickId, source, book, sport, league, eventKey, providerEventId, providerOddId, home, away, start, market, marketRaw, selection, line, american, decimal, implied, isMain, isLive, locked, removed, ts, receivedAt] = this.values;
+    const [
+      tickId,
+      source,
+      book,
+      sport,
+      league,
+      eventKey,
+      providerEventId,
+      providerOddId,
+      home,
+      away,
+      start,
+      market,
+      marketRaw,
+      selection,
+      line,
+      american,
+      decimal,
+      implied,
+      isMain,
+      isLive,
+      locked,
+      removed,
+      ts,
+      receivedAt,
+    ] = this.values;
     const n = this.nulls;
     for (const t of ticks) {
       tickId.str(text(t.tick_id));
@@ -171,7 +221,13 @@ export class NativeTickBatch {
       if (this.nulls[i]) parts.push(this.nulls[i]!.bytes());
       parts.push(this.values[i].bytes());
     }
-    return { format: 'Native', columns: COLUMNS, body: [head.bytes(), ...parts], rows: this.rows, structure: STRUCTURE };
+    return {
+      format: 'Native',
+      columns: COLUMNS,
+      body: [head.bytes(), ...parts],
+      rows: this.rows,
+      structure: STRUCTURE,
+    };
   }
 }
 
@@ -204,6 +260,7 @@ function timeColumn(col: string): (v: unknown) => number {
 function int32(v: unknown, col: string): number {
   const n = Number(v);
   // The JSON insert refused such a value too; here it stops the batch before it is sent.
-  if (!Number.isInteger(n) || n < -2_147_483_648 || n > 2_147_483_647) throw new RangeError(`${col} ${String(v)} is not an Int32`);
+  if (!Number.isInteger(n) || n < -2_147_483_648 || n > 2_147_483_647)
+    throw new RangeError(`${col} ${String(v)} is not an Int32`);
   return n;
 }

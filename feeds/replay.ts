@@ -39,7 +39,8 @@ function opticodds(raw: string, c: Record<string, unknown>, receivedAt: string):
     const item = parse(raw);
     if (!item.ok) return item.out;
     const fixtureId = (item.value as { fixture_id?: unknown } | null)?.fixture_id;
-    if (typeof fixtureId === 'string' && c.fixture && typeof c.fixture === 'object') cache.set(fixtureId, c.fixture as FixtureInfo);
+    if (typeof fixtureId === 'string' && c.fixture && typeof c.fixture === 'object')
+      cache.set(fixtureId, c.fixture as FixtureInfo);
     data = JSON.stringify({ entry_id: entryId, data: [item.value] });
   }
   const m = mapOpticOddsEvent(event, data, receivedAt, cache);
@@ -63,7 +64,10 @@ function boltodds(raw: string, c: Record<string, unknown>, receivedAt: string): 
     case 'line_update': {
       // A fresh state: the outcome is this game's only one, so it maps to exactly its own tick.
       const r = new BoltOddsState().apply(msg, receivedAt);
-      return { rows: { ...none(), ticks: r.ticks }, refused: r.rejects.map(({ reason, detail }) => ({ reason, detail })) };
+      return {
+        rows: { ...none(), ticks: r.ticks },
+        refused: r.rejects.map(({ reason, detail }) => ({ reason, detail })),
+      };
     }
     default:
       return refused('context', `action ${msg.action} carries no outcome to map`);
@@ -75,7 +79,8 @@ function sharpapi(raw: string, c: Record<string, unknown>, receivedAt: string): 
   if (!row.ok) return row.out;
   if (c.kind === 'removed') {
     const since = text(c.window_since);
-    if (!since || Number.isNaN(Date.parse(since))) return refused('context', 'no window_since in the rejection context');
+    if (!since || Number.isNaN(Date.parse(since)))
+      return refused('context', 'no window_since in the rejection context');
     const r = removedIdOf(row.value);
     if (!r.ok) return refused(r.reason, r.detail);
     return { rows: { ...none(), ticks: [sharpApiRemovalTick(r.id, since, null, undefined, receivedAt)] }, refused: [] };
@@ -84,10 +89,19 @@ function sharpapi(raw: string, c: Record<string, unknown>, receivedAt: string): 
   return m.ok ? { rows: { ...none(), ticks: [m.tick] }, refused: [] } : refused(m.reason, m.detail);
 }
 
-const BY_SOURCE: Record<string, (raw: string, c: Record<string, unknown>, receivedAt: string) => Remapped> = { opticodds, boltodds, sharpapi };
+const BY_SOURCE: Record<string, (raw: string, c: Record<string, unknown>, receivedAt: string) => Remapped> = {
+  opticodds,
+  boltodds,
+  sharpapi,
+};
 
 /** Maps one refused record again; throws for a source that has no feed mapping. */
-export function remapRefused(source: string, raw: string, context: Record<string, unknown>, receivedAt: string): Remapped {
+export function remapRefused(
+  source: string,
+  raw: string,
+  context: Record<string, unknown>,
+  receivedAt: string,
+): Remapped {
   const remap = Object.hasOwn(BY_SOURCE, source) ? BY_SOURCE[source] : undefined;
   if (!remap) throw new Error(`no feed replay for source "${source}" (feeds: ${Object.keys(BY_SOURCE).join(', ')})`);
   return remap(raw, context, receivedAt);

@@ -37,10 +37,20 @@ export interface FeedSink {
  */
 export const SINK_DEFAULTS = { maxRows: 100_000, maxAgeMs: 250, maxBufferedRows: 200_000 } as const;
 
-export async function loadCheckpoint(ch: Warehouse, feed: string): Promise<{ checkpoint: FeedCheckpoint; rowsTotal: number } | null> {
-  const rows = await queryRows<{ position: string | null; state: string; rows_total: number }>(ch, 'SELECT position, state, rows_total FROM feed_checkpoints FINAL WHERE feed = {f:String}', { f: feed });
+export async function loadCheckpoint(
+  ch: Warehouse,
+  feed: string,
+): Promise<{ checkpoint: FeedCheckpoint; rowsTotal: number } | null> {
+  const rows = await queryRows<{ position: string | null; state: string; rows_total: number }>(
+    ch,
+    'SELECT position, state, rows_total FROM feed_checkpoints FINAL WHERE feed = {f:String}',
+    { f: feed },
+  );
   if (!rows[0]) return null;
-  return { checkpoint: { position: rows[0].position, state: rows[0].state ? JSON.parse(rows[0].state) : undefined }, rowsTotal: Number(rows[0].rows_total) };
+  return {
+    checkpoint: { position: rows[0].position, state: rows[0].state ? JSON.parse(rows[0].state) : undefined },
+    rowsTotal: Number(rows[0].rows_total),
+  };
 }
 
 /**
@@ -126,7 +136,12 @@ export function createFeedSink(opts: SinkOptions): FeedSink {
         await writeBatch(rows, checkpoint, count);
       } catch (err) {
         failure = err as Error;
-        log.error('feed.sink_failed', { feed: opts.feed, rows: count, error: err as Error, hint: 'the feed restarts from its last durable checkpoint' });
+        log.error('feed.sink_failed', {
+          feed: opts.feed,
+          rows: count,
+          error: err as Error,
+          hint: 'the feed restarts from its last durable checkpoint',
+        });
       } finally {
         inFlightRows = 0;
         wake();

@@ -4,8 +4,30 @@ import type { OddsTick } from '../schemas/odds';
 import type { EncodedRows } from '../platform/warehouse/client';
 
 export const ODDS_TICK_COLUMNS = [
-  'tick_id', 'source', 'book', 'sport', 'league', 'event_key', 'provider_event_id', 'provider_odd_id', 'home_team', 'away_team', 'start_time',
-  'market', 'market_raw', 'selection', 'line', 'price_american', 'price_decimal', 'implied_prob', 'is_main', 'is_live', 'locked', 'removed', 'ts', 'received_at',
+  'tick_id',
+  'source',
+  'book',
+  'sport',
+  'league',
+  'event_key',
+  'provider_event_id',
+  'provider_odd_id',
+  'home_team',
+  'away_team',
+  'start_time',
+  'market',
+  'market_raw',
+  'selection',
+  'line',
+  'price_american',
+  'price_decimal',
+  'implied_prob',
+  'is_main',
+  'is_live',
+  'locked',
+  'removed',
+  'ts',
+  'received_at',
 ] as const;
 
 const SPECIAL = /[\t\n\r\\]/;
@@ -24,11 +46,54 @@ const bool = (v: boolean | undefined): string => (v ? 'true' : 'false');
 /** One tick as one TSV line, in ODDS_TICK_COLUMNS order. Numbers print as JSON printed them; times stay ISO (parsed best_effort). */
 export function tsvOddsTick(t: OddsTick): string {
   return (
-    str(t.tick_id) + '\t' + str(t.source) + '\t' + str(t.book) + '\t' + str(t.sport) + '\t' + str(t.league) + '\t' +
-    str(t.event_key) + '\t' + str(t.provider_event_id) + '\t' + str(t.provider_odd_id) + '\t' + str(t.home_team) + '\t' +
-    str(t.away_team) + '\t' + opt(t.start_time) + '\t' + str(t.market) + '\t' + str(t.market_raw) + '\t' + str(t.selection) + '\t' +
-    opt(t.line) + '\t' + opt(t.price_american) + '\t' + opt(t.price_decimal) + '\t' + opt(t.implied_prob) + '\t' + opt(t.is_main) + '\t' +
-    bool(t.is_live) + '\t' + bool(t.locked) + '\t' + bool(t.removed) + '\t' + str(t.ts) + '\t' + str(t.received_at) + '\n'
+    str(t.tick_id) +
+    '\t' +
+    str(t.source) +
+    '\t' +
+    str(t.book) +
+    '\t' +
+    str(t.sport) +
+    '\t' +
+    str(t.league) +
+    '\t' +
+    str(t.event_key) +
+    '\t' +
+    str(t.provider_event_id) +
+    '\t' +
+    str(t.provider_odd_id) +
+    '\t' +
+    str(t.home_team) +
+    '\t' +
+    str(t.away_team) +
+    '\t' +
+    opt(t.start_time) +
+    '\t' +
+    str(t.market) +
+    '\t' +
+    str(t.market_raw) +
+    '\t' +
+    str(t.selection) +
+    '\t' +
+    opt(t.line) +
+    '\t' +
+    opt(t.price_american) +
+    '\t' +
+    opt(t.price_decimal) +
+    '\t' +
+    opt(t.implied_prob) +
+    '\t' +
+    opt(t.is_main) +
+    '\t' +
+    bool(t.is_live) +
+    '\t' +
+    bool(t.locked) +
+    '\t' +
+    bool(t.removed) +
+    '\t' +
+    str(t.ts) +
+    '\t' +
+    str(t.received_at) +
+    '\n'
   );
 }
 
@@ -56,7 +121,12 @@ export class TickBatch {
   }
 
   encoded(): EncodedRows {
-    return { format: 'TabSeparated', columns: ODDS_TICK_COLUMNS, body: [this.buf.subarray(0, this.used)], rows: this.rows };
+    return {
+      format: 'TabSeparated',
+      columns: ODDS_TICK_COLUMNS,
+      body: [this.buf.subarray(0, this.used)],
+      rows: this.rows,
+    };
   }
 
   private grow(need: number): void {

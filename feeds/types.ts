@@ -35,7 +35,21 @@ export interface FeedHealth {
 }
 
 /** The fields of an odd's quote that a removal of it repeats (its place in odds_ticks' key). */
-export type DescribedOdd = Pick<OddsTick, 'book' | 'sport' | 'league' | 'event_key' | 'home_team' | 'away_team' | 'start_time' | 'market' | 'market_raw' | 'selection' | 'line' | 'is_live'>;
+export type DescribedOdd = Pick<
+  OddsTick,
+  | 'book'
+  | 'sport'
+  | 'league'
+  | 'event_key'
+  | 'home_team'
+  | 'away_team'
+  | 'start_time'
+  | 'market'
+  | 'market_raw'
+  | 'selection'
+  | 'line'
+  | 'is_live'
+>;
 
 export interface FeedRunContext {
   /** Where to resume from (null: start fresh). */

@@ -3,7 +3,8 @@
  * American +150 = decimal 2.5 = implied 0.4; American -200 = decimal 1.5 = implied 0.6667.
  */
 export function americanToDecimal(american: number): number {
-  if (!Number.isFinite(american) || (american > -100 && american < 100)) throw new RangeError(`not an American price: ${american}`);
+  if (!Number.isFinite(american) || (american > -100 && american < 100))
+    throw new RangeError(`not an American price: ${american}`);
   return american > 0 ? 1 + american / 100 : 1 + 100 / -american;
 }
 

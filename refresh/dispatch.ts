@@ -10,11 +10,23 @@ import type { RefreshResponseRef } from './contracts';
  * may deliver any response. A running refresh takes it into its inbox; otherwise a run in
  * `deliveries` mode starts and loads it.
  */
-export async function dispatchRefreshResponse(temporal: { client: Client; taskQueue: string }, policy: RefreshPolicy, ref: RefreshResponseRef): Promise<void> {
+export async function dispatchRefreshResponse(
+  temporal: { client: Client; taskQueue: string },
+  policy: RefreshPolicy,
+  ref: RefreshResponseRef,
+): Promise<void> {
   await temporal.client.workflow.signalWithStart('accountRefresh', {
     workflowId: accountWorkflowId(ref.bettorAccountId),
     taskQueue: temporal.taskQueue,
-    args: [{ accountId: ref.bettorAccountId, bettorId: ref.bettorId ?? undefined, bookAbbr: ref.bookAbbr ?? undefined, mode: 'deliveries', policy }],
+    args: [
+      {
+        accountId: ref.bettorAccountId,
+        bettorId: ref.bettorId ?? undefined,
+        bookAbbr: ref.bookAbbr ?? undefined,
+        mode: 'deliveries',
+        policy,
+      },
+    ],
     typedSearchAttributes: refreshStartAttributes(ref.bettorAccountId, ref),
     signal: refreshResponseCreated,
     signalArgs: [ref],

@@ -28,10 +28,23 @@ export interface SharpSportsClient {
   put<T = unknown>(path: string, body?: unknown): Promise<T>;
 }
 
-export function createSharpSportsClient(opts: { baseUrl: string; apiKey?: string; timeoutMs: number; dispatcher?: Dispatcher }): SharpSportsClient {
+export function createSharpSportsClient(opts: {
+  baseUrl: string;
+  apiKey?: string;
+  timeoutMs: number;
+  dispatcher?: Dispatcher;
+}): SharpSportsClient {
   const dispatcher = opts.dispatcher ?? new Agent({ keepAliveTimeout: 10_000, connections: 32 });
-  async function call<T>(method: 'GET' | 'POST' | 'PUT', path: string, query?: Record<string, string | number | undefined>, body?: unknown): Promise<T> {
-    if (!opts.apiKey) throw new MissingSettingError('SHARPSPORTS_API_KEY is not set: set it to your SharpSports private key (or run `linehouse up --sandbox`)');
+  async function call<T>(
+    method: 'GET' | 'POST' | 'PUT',
+    path: string,
+    query?: Record<string, string | number | undefined>,
+    body?: unknown,
+  ): Promise<T> {
+    if (!opts.apiKey)
+      throw new MissingSettingError(
+        'SHARPSPORTS_API_KEY is not set: set it to your SharpSports private key (or run `linehouse up --sandbox`)',
+      );
     const url = new URL(opts.baseUrl + path);
     for (const [k, v] of Object.entries(query ?? {})) if (v !== undefined) url.searchParams.set(k, String(v));
     const res = await request(url, {

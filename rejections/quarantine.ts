@@ -52,16 +52,36 @@ export async function recordFindings(ch: Warehouse, f: MessageFindings): Promise
       }),
     );
     await insertRows(ch, 'rejected_messages', rows, `quarantine:${f.messageId}`);
-    for (const q of f.quarantined) log.warn('record.quarantined', { source: SLIP_SOURCE, message: f.messageId, record: q.path, id: q.id, reason: q.reason.slice(0, 300) });
+    for (const q of f.quarantined)
+      log.warn('record.quarantined', {
+        source: SLIP_SOURCE,
+        message: f.messageId,
+        record: q.path,
+        id: q.id,
+        reason: q.reason.slice(0, 300),
+      });
   }
   if (f.warnings.length > 0) {
     await insertRows(
       ch,
       'data_warnings',
-      f.warnings.map((w) => ({ source: f.source, message_id: f.messageId, record_path: w.path, rule: w.rule, field: w.field, value: w.value, expected: w.expected })),
+      f.warnings.map((w) => ({
+        source: f.source,
+        message_id: f.messageId,
+        record_path: w.path,
+        rule: w.rule,
+        field: w.field,
+        value: w.value,
+        expected: w.expected,
+      })),
       `warnings:${f.messageId}`,
     );
-    log.info('records.warned', { source: f.source, message: f.messageId, warnings: f.warnings.length, rules: [...new Set(f.warnings.map((w) => `${w.rule}:${w.field}`))].slice(0, 10) });
+    log.info('records.warned', {
+      source: f.source,
+      message: f.messageId,
+      warnings: f.warnings.length,
+      rules: [...new Set(f.warnings.map((w) => `${w.rule}:${w.field}`))].slice(0, 10),
+    });
   }
 }
 
@@ -69,13 +89,22 @@ export async function recordFindings(ch: Warehouse, f: MessageFindings): Promise
  * A webhook refresh response's findings (the receiver's, and a replayed delivery's). Keyed by the
  * response, not the delivery: a redelivery under a new id, or its poll, records its slips once.
  */
-export function recordResponseFindings(ch: Warehouse, rr: NormalizedRefreshResponse, deliveryId: string): Promise<void> {
+export function recordResponseFindings(
+  ch: Warehouse,
+  rr: NormalizedRefreshResponse,
+  deliveryId: string,
+): Promise<void> {
   return recordFindings(ch, {
     source: 'sharpsports-webhook',
     messageId: `response:${rr.id}`,
     deliveryId,
     quarantined: rr.quarantined,
     warnings: rr.warnings,
-    context: { refreshResponseId: rr.id, refreshResponseTime: rr.timeCreated, bettorId: rr.bettorId, origin: 'webhook' },
+    context: {
+      refreshResponseId: rr.id,
+      refreshResponseTime: rr.timeCreated,
+      bettorId: rr.bettorId,
+      origin: 'webhook',
+    },
   });
 }

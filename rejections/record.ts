@@ -65,5 +65,11 @@ export async function recordRejection(ch: Warehouse, r: Rejection): Promise<void
     // The rejection is still answered; losing its audit row is logged, never thrown at the sender.
     log.error('rejection.record_failed', { source: r.source, reason: r.reason, error: err as Error });
   }
-  log.warn('message.rejected', { source: r.source, reason: r.reason, detail: redact(r.detail).slice(0, 300), delivery: r.deliveryId, record: r.record?.path });
+  log.warn('message.rejected', {
+    source: r.source,
+    reason: r.reason,
+    detail: redact(r.detail).slice(0, 300),
+    delivery: r.deliveryId,
+    record: r.record?.path,
+  });
 }

@@ -74,7 +74,13 @@ LIMIT {limit:UInt32}
 SETTINGS join_use_nulls = 1`;
 
 function params(f: RejectionFilter) {
-  return { source: f.source ?? '', reason: f.reason ?? '', id: f.id ?? '', since: f.since ?? '1970-01-01T00:00:00Z', limit: f.limit ?? 1000 };
+  return {
+    source: f.source ?? '',
+    reason: f.reason ?? '',
+    id: f.id ?? '',
+    since: f.since ?? '1970-01-01T00:00:00Z',
+    limit: f.limit ?? 1000,
+  };
 }
 
 export function listRejections(ch: Warehouse, f: RejectionFilter = {}): Promise<RejectionListing[]> {
@@ -104,17 +110,43 @@ LIMIT 1 BY rejection_id
 LIMIT {limit:UInt32}`;
 
 /** Why a rejection cannot be replayed, or null when it can. */
-export function notReplayableBecause(r: Pick<RejectionRow, 'source' | 'reason' | 'raw' | 'raw_truncated' | 'context'>): string | null {
-  if (r.raw_truncated || r.raw === '') return 'its raw text was not kept whole (oversized): ask the sender to deliver it again';
+export function notReplayableBecause(
+  r: Pick<RejectionRow, 'source' | 'reason' | 'raw' | 'raw_truncated' | 'context'>,
+): string | null {
+  if (r.raw_truncated || r.raw === '')
+    return 'its raw text was not kept whole (oversized): ask the sender to deliver it again';
   if (r.source === SLIP_SOURCE) return r.context ? null : 'no context recorded with the slip';
-  if (r.source === WEBHOOK_SOURCE) return REPLAYABLE_WEBHOOK_REASONS.includes(r.reason) ? null : `refused for ${r.reason}, which a replay cannot undo (it is checked before the body is trusted)`;
-  if (FEED_SOURCES.includes(r.source)) return r.context ? null : 'a whole feed message: its records were never read, and the feed resumes from its checkpoint';
+  if (r.source === WEBHOOK_SOURCE)
+    return REPLAYABLE_WEBHOOK_REASONS.includes(r.reason)
+      ? null
+      : `refused for ${r.reason}, which a replay cannot undo (it is checked before the body is trusted)`;
+  if (FEED_SOURCES.includes(r.source))
+    return r.context
+      ? null
+      : 'a whole feed message: its records were never read, and the feed resumes from its checkpoint';
   return `source ${r.source} has no replay`;
 }
 
-export async function replayRejections(ch: Warehouse, f: RejectionFilter, onProgress?: (done: number, total: number, s: ReplaySummary) => void): Promise<ReplaySummary> {
-  const rows = await queryRows<RejectionRow>(ch, CANDIDATES_SQL, { ...params(f), limit: f.limit ?? 100_000, final: FINAL });
-  const summary: ReplaySummary = { considered: rows.length, loaded: 0, stillRefused: 0, landed: 0, notReplayable: 0, slips: 0, bets: 0, feedRows: 0 };
+export async function replayRejections(
+  ch: Warehouse,
+  f: RejectionFilter,
+  onProgress?: (done: number, total: number, s: ReplaySummary) => void,
+): Promise<ReplaySummary> {
+  const rows = await queryRows<RejectionRow>(ch, CANDIDATES_SQL, {
+    ...params(f),
+    limit: f.limit ?? 100_000,
+    final: FINAL,
+  });
+  const summary: ReplaySummary = {
+    considered: rows.length,
+    loaded: 0,
+    stillRefused: 0,
+    landed: 0,
+    notReplayable: 0,
+    slips: 0,
+    bets: 0,
+    feedRows: 0,
+  };
   let done = 0;
   for (const row of rows) {
     const why = notReplayableBecause(row);
@@ -125,8 +157,23 @@ export async function replayRejections(ch: Warehouse, f: RejectionFilter, onProg
       summary.slips += result.slips;
       summary.bets += result.bets;
       summary.feedRows += result.feedRows;
-      await appendRows(ch, 'rejection_replays', [{ rejection_id: row.rejection_id, replayed_at: new Date().toISOString(), outcome: result.outcome, detail: result.detail.slice(0, 2000), slips: result.slips, bets: result.bets, feed_rows: result.feedRows }]);
-      log.info('rejection.replayed', { rejection: row.rejection_id, source: row.source, outcome: result.outcome, detail: result.detail.slice(0, 300) });
+      await appendRows(ch, 'rejection_replays', [
+        {
+          rejection_id: row.rejection_id,
+          replayed_at: new Date().toISOString(),
+          outcome: result.outcome,
+          detail: result.detail.slice(0, 2000),
+          slips: result.slips,
+          bets: result.bets,
+          feed_rows: result.feedRows,
+        },
+      ]);
+      log.info('rejection.replayed', {
+        rejection: row.rejection_id,
+        source: row.source,
+        outcome: result.outcome,
+        detail: result.detail.slice(0, 300),
+      });
     }
     done += 1;
     onProgress?.(done, rows.length, summary);
@@ -158,11 +205,21 @@ async function replayOne(ch: Warehouse, row: RejectionRow): Promise<OneReplay> {
     const read = readSlips([json], 'slip');
     if (read.slips.length === 0) return refused(read.quarantined[0]?.reason ?? 'unusable');
     const counts = await upsertSlips(ch, read.slips, ctx, token);
-    return { outcome: 'loaded', detail: `slip ${read.slips[0].id} of ${ctx.refreshResponseId}`, ...counts, feedRows: 0 };
+    return {
+      outcome: 'loaded',
+      detail: `slip ${read.slips[0].id} of ${ctx.refreshResponseId}`,
+      ...counts,
+      feedRows: 0,
+    };
   }
   if (row.source === WEBHOOK_SOURCE) return replayDelivery(ch, row, json, token);
   const at = new Date(`${row.rejected_time.replace(' ', 'T')}Z`);
-  const mapped = remapRefused(row.source, row.raw, JSON.parse(row.context) as Record<string, unknown>, (Number.isNaN(at.getTime()) ? new Date() : at).toISOString());
+  const mapped = remapRefused(
+    row.source,
+    row.raw,
+    JSON.parse(row.context) as Record<string, unknown>,
+    (Number.isNaN(at.getTime()) ? new Date() : at).toISOString(),
+  );
   if (mapped.refused.length > 0) return refused(mapped.refused.map((r) => `${r.reason}: ${r.detail}`).join('; '));
   const feedRows = await writeCanonicalRows(ch, mapped.rows, token);
   return { outcome: 'loaded', detail: `${feedRows} feed row(s)`, slips: 0, bets: 0, feedRows };
@@ -171,23 +228,47 @@ async function replayOne(ch: Warehouse, row: RejectionRow): Promise<OneReplay> {
 /** A refused delivery: landed as it would have been, then loaded exactly once by its response's marker. */
 async function replayDelivery(ch: Warehouse, row: RejectionRow, json: unknown, token: string): Promise<OneReplay> {
   const envelope = WebhookEnvelopeSchema.safeParse(json);
-  if (!envelope.success) return refused(`not a SharpSports webhook envelope: ${z.prettifyError(envelope.error).slice(0, 500)}`);
+  if (!envelope.success)
+    return refused(`not a SharpSports webhook envelope: ${z.prettifyError(envelope.error).slice(0, 500)}`);
   const event = envelope.data.event;
-  if (event !== 'refreshresponse.created') return refused(`event "${event.slice(0, 80)}" has no replay (only refreshresponse.created does)`);
+  if (event !== 'refreshresponse.created')
+    return refused(`event "${event.slice(0, 80)}" has no replay (only refreshresponse.created does)`);
   let rr;
   try {
     rr = normalizeRefreshResponse(envelope.data.data);
   } catch (err) {
-    return refused(`refreshresponse.created data is unusable: ${err instanceof z.ZodError ? z.prettifyError(err).slice(0, 500) : (err as Error).message}`);
+    return refused(
+      `refreshresponse.created data is unusable: ${err instanceof z.ZodError ? z.prettifyError(err).slice(0, 500) : (err as Error).message}`,
+    );
   }
   const deliveryId = row.delivery_id || token;
-  if (!(await deliveryExists(ch, deliveryId))) await landDelivery(ch, { deliveryId, source: 'webhook', event, subscription: '', body: row.raw, refreshResponse: rr });
+  if (!(await deliveryExists(ch, deliveryId)))
+    await landDelivery(ch, {
+      deliveryId,
+      source: 'webhook',
+      event,
+      subscription: '',
+      body: row.raw,
+      refreshResponse: rr,
+    });
   await recordResponseFindings(ch, rr, deliveryId);
   if (rr.status !== 200) {
-    return { outcome: 'landed', detail: `response ${rr.id} has status ${rr.status}: its slips are fetched by a refresh; run linehouse refresh --account ${rr.bettorAccountId}`, ...nothing };
+    return {
+      outcome: 'landed',
+      detail: `response ${rr.id} has status ${rr.status}: its slips are fetched by a refresh; run linehouse refresh --account ${rr.bettorAccountId}`,
+      ...nothing,
+    };
   }
   const [load] = await loadLandedResponses(ch, [{ deliveryId, rr, loader: 'replay' }]);
   const note = load.skipped ? ' (already loaded before: nothing written)' : '';
-  const refusedNote = rr.quarantined.length ? `; ${rr.quarantined.length} slip(s) still refused, recorded on their own` : '';
-  return { outcome: 'loaded', detail: `response ${rr.id}: ${load.slips} slip(s)${note}${refusedNote}`, slips: load.skipped ? 0 : load.slips, bets: load.skipped ? 0 : load.bets, feedRows: 0 };
+  const refusedNote = rr.quarantined.length
+    ? `; ${rr.quarantined.length} slip(s) still refused, recorded on their own`
+    : '';
+  return {
+    outcome: 'loaded',
+    detail: `response ${rr.id}: ${load.slips} slip(s)${note}${refusedNote}`,
+    slips: load.skipped ? 0 : load.slips,
+    bets: load.skipped ? 0 : load.bets,
+    feedRows: 0,
+  };
 }

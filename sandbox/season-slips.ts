@@ -18,7 +18,13 @@ export interface PlannedSeason<G extends PlannedGame> {
   readonly baseTimeMs: number;
   readonly games: readonly G[];
   at(seconds: number): number;
-  quote(g: G, market: SeasonMarket, side: SeasonSide, book: string, tMs: number): { american: number; line: number | null } | null;
+  quote(
+    g: G,
+    market: SeasonMarket,
+    side: SeasonSide,
+    book: string,
+    tMs: number,
+  ): { american: number; line: number | null } | null;
 }
 type Season = PlannedSeason<PlannedGame>;
 
@@ -55,7 +61,8 @@ function risingSide(s: Season, game: number, market: SeasonMarket): SeasonSide {
   return up ? 'home' : 'away';
 }
 
-const flip = (side: SeasonSide): SeasonSide => ({ home: 'away', away: 'home', over: 'under', under: 'over' } as const)[side];
+const flip = (side: SeasonSide): SeasonSide =>
+  (({ home: 'away', away: 'home', over: 'under', under: 'over' }) as const)[side];
 
 export function planSlips(s: Season, accounts: ReadonlyArray<{ id: string; abbr: string }>): SlipPlan[] {
   const rng = mulberry32(s.seed * 7919 + accounts.length);
@@ -71,7 +78,15 @@ export function planSlips(s: Season, accounts: ReadonlyArray<{ id: string; abbr:
   const add = (a: { id: string; abbr: string }, at: number, legs: (book: string) => PlannedLeg[]) => {
     const book = ABBR_BOOK[a.abbr] ?? a.abbr;
     const atRisk = (2 + Math.floor(rng() * 18)) * 500;
-    plans.push({ key: `${s.seed}:${s.baseTimeMs}:${a.id}:${plans.length}`, accountId: a.id, abbr: a.abbr, book, placedAtMs: at, atRisk, legs: legs(book) });
+    plans.push({
+      key: `${s.seed}:${s.baseTimeMs}:${a.id}:${plans.length}`,
+      accountId: a.id,
+      abbr: a.abbr,
+      book,
+      placedAtMs: at,
+      atRisk,
+      legs: legs(book),
+    });
   };
   accounts.forEach((a, k) => {
     for (let j = 0; j < 2; j++) {
@@ -83,7 +98,10 @@ export function planSlips(s: Season, accounts: ReadonlyArray<{ id: string; abbr:
     }
     if (k === 0 && n >= 4) {
       const at = placedAt();
-      add(a, at, (book) => [leg(book, 2, 'moneyline', risingSide(s, 2, 'moneyline'), at), leg(book, 3, 'total', flip(risingSide(s, 3, 'total')), at)]);
+      add(a, at, (book) => [
+        leg(book, 2, 'moneyline', risingSide(s, 2, 'moneyline'), at),
+        leg(book, 3, 'total', flip(risingSide(s, 3, 'total')), at),
+      ]);
     }
     const moving = s.games.find((g) => g.lineMove);
     if (k === 1 && moving) {

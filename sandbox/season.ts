@@ -6,7 +6,16 @@ import { createHash } from 'node:crypto';
 import { teamNumber } from './opticodds/catalog';
 import { easternLabels } from './boltodds/world';
 import { mulberry32 } from './prng';
-import { BOOK_VIG, LEAGUE_LINES, LEAGUE_SPORT, SEASON_TEAMS, type SeasonLeague, type SeasonMarket, type SeasonSide, type SeasonTeam } from './season-teams';
+import {
+  BOOK_VIG,
+  LEAGUE_LINES,
+  LEAGUE_SPORT,
+  SEASON_TEAMS,
+  type SeasonLeague,
+  type SeasonMarket,
+  type SeasonSide,
+  type SeasonTeam,
+} from './season-teams';
 import { planSlips, type SlipPlan } from './season-slips';
 
 export type { SeasonLeague, SeasonTeam } from './season-teams';
@@ -71,10 +80,18 @@ export interface SeasonGame {
   views: ProviderViews;
 }
 
-export interface FairLine { pHome: number; homeSpread: number; pHomeCover: number; total: number; pOver: number }
+export interface FairLine {
+  pHome: number;
+  homeSpread: number;
+  pHomeCover: number;
+  total: number;
+  pOver: number;
+}
 
-const hex = (n: number, ...parts: Array<string | number>) => createHash('sha256').update(parts.join('|')).digest('hex').slice(0, n);
-const hashInt = (...parts: Array<string | number>) => createHash('sha256').update(parts.join('|')).digest().readUInt32LE(0);
+const hex = (n: number, ...parts: Array<string | number>) =>
+  createHash('sha256').update(parts.join('|')).digest('hex').slice(0, n);
+const hashInt = (...parts: Array<string | number>) =>
+  createHash('sha256').update(parts.join('|')).digest().readUInt32LE(0);
 const clamp = (x: number, lo: number, hi: number) => Math.min(hi, Math.max(lo, x));
 const secs = (ms: number) => Math.round(ms / 1000) * 1000;
 
@@ -106,10 +123,16 @@ export class Season {
       const pool = pools.get(league)!;
       if (pool.length < 2) throw new Error(`season: not enough ${league} teams for ${n} games`);
       const scheduledStartMs = at(40 + 2 * i);
-      const [home, away] = pickPair(pool, (h, a) => !avoid.has(`${teamNumber(a.name)}-${teamNumber(h.name)}-${dateOf(scheduledStartMs)}`));
+      const [home, away] = pickPair(
+        pool,
+        (h, a) => !avoid.has(`${teamNumber(a.name)}-${teamNumber(h.name)}-${dateOf(scheduledStartMs)}`),
+      );
       const lines = LEAGUE_LINES[league];
       // The second game is pushed back after it was published: closes must use the latest start.
-      const move = i === 1 ? { announcedAtMs: at(24), fromMs: scheduledStartMs, toMs: scheduledStartMs + secs(8000 * this.scale) } : null;
+      const move =
+        i === 1
+          ? { announcedAtMs: at(24), fromMs: scheduledStartMs, toMs: scheduledStartMs + secs(8000 * this.scale) }
+          : null;
       const startMs = move ? move.toMs : scheduledStartMs;
       const homeFav = rng() < 0.58;
       const mag = lines.spreads[Math.floor(rng() * lines.spreads.length)];
@@ -121,7 +144,11 @@ export class Season {
       // Big enough that an early bet on the side the market moves to can beat a retail book's vig.
       const drift = () => (rng() < 0.5 ? -1 : 1) * (0.03 + rng() * 0.05);
       const open = { ml: mlOpen, cover: 0.48 + rng() * 0.04, over: 0.48 + rng() * 0.04 };
-      const close = { ml: clamp(open.ml + drift(), 0.15, 0.85), cover: clamp(open.cover + drift(), 0.4, 0.6), over: clamp(open.over + drift(), 0.4, 0.6) };
+      const close = {
+        ml: clamp(open.ml + drift(), 0.15, 0.85),
+        cover: clamp(open.cover + drift(), 0.4, 0.6),
+        over: clamp(open.over + drift(), 0.4, 0.6),
+      };
       const finalSpread = lineMove ? lineMove.to : homeSpread;
       let margin = Math.round(-finalSpread + normal() * lines.sd[0]);
       const sum = Math.max(Math.abs(margin) + 1, Math.round(total + normal() * lines.sd[1]));
@@ -130,9 +157,23 @@ export class Season {
       const awayScore = Math.max(0, homeScore - margin);
       const labels = easternLabels(scheduledStartMs);
       this.games.push({
-        index: i, league, sport: LEAGUE_SPORT[league], home, away, scheduledStartMs, startMs, move,
-        endMs: startMs + secs(12_000 * this.scale), closeAtMs: startMs - secs(6000 * this.scale),
-        homeScore, awayScore, homeSpread, lineMove, total, open, close,
+        index: i,
+        league,
+        sport: LEAGUE_SPORT[league],
+        home,
+        away,
+        scheduledStartMs,
+        startMs,
+        move,
+        endMs: startMs + secs(12_000 * this.scale),
+        closeAtMs: startMs - secs(6000 * this.scale),
+        homeScore,
+        awayScore,
+        homeSpread,
+        lineMove,
+        total,
+        open,
+        close,
         views: {
           opticodds: {
             gameId: `${teamNumber(away.name)}-${teamNumber(home.name)}-${labels.game.slice(0, 10)}`,
@@ -184,7 +225,13 @@ export class Season {
    * What `book` quotes for one side at `tMs`: the fair probability plus a small book-specific lean,
    * grossed up by the book's vig, as an American price. Null once the game has started.
    */
-  quote(g: SeasonGame, market: SeasonMarket, side: SeasonSide, book: string, tMs: number): { american: number; line: number | null } | null {
+  quote(
+    g: SeasonGame,
+    market: SeasonMarket,
+    side: SeasonSide,
+    book: string,
+    tMs: number,
+  ): { american: number; line: number | null } | null {
     if (tMs >= g.startMs) return null;
     const fl = this.fair(g, tMs);
     const lean = ((hashInt('lean', this.seed, g.index, market, book) % 1000) / 1000 - 0.5) * 0.012;
@@ -192,12 +239,18 @@ export class Season {
     const p = clamp(p0 + lean, 0.05, 0.95);
     const first = side === 'home' || side === 'over';
     const implied = (first ? p : 1 - p) * (1 + (BOOK_VIG[book] ?? 0.05));
-    const line = market === 'moneyline' ? null : market === 'total' ? fl.total : side === 'home' ? fl.homeSpread : -fl.homeSpread;
+    const line =
+      market === 'moneyline' ? null : market === 'total' ? fl.total : side === 'home' ? fl.homeSpread : -fl.homeSpread;
     return { american: toAmerican(1 / implied), line };
   }
 
   /** The price every feed shows for the book at the close (the last quote before the start). */
-  closingQuote(g: SeasonGame, market: SeasonMarket, side: SeasonSide, book: string): { american: number; line: number | null } {
+  closingQuote(
+    g: SeasonGame,
+    market: SeasonMarket,
+    side: SeasonSide,
+    book: string,
+  ): { american: number; line: number | null } {
     return this.quote(g, market, side, book, g.closeAtMs)!;
   }
 

@@ -23,7 +23,10 @@ export const BoltOddsOutcomeSchema = z.looseObject({
   outcome_name: z.string().refine((s) => s.trim() !== '', 'outcome_name must not be blank'),
   /** A number or a numeric string ("0.5" in parlay legs); null for moneylines. */
   outcome_line: z
-    .union([z.number(), z.string().refine((s) => s.trim() === '' || NUMERIC.test(s.trim()), 'outcome_line must be numeric')])
+    .union([
+      z.number(),
+      z.string().refine((s) => s.trim() === '' || NUMERIC.test(s.trim()), 'outcome_line must be numeric'),
+    ])
     .nullish(),
   outcome_over_under: z.string().nullish(),
   outcome_target: z.string().nullish(),
@@ -66,19 +69,34 @@ export const LineUpdateSchema = gameMessage('line_update');
 export const SportClearSchema = z.looseObject({
   timestamp: isoTime,
   action: z.literal('sport_clear'),
-  data: z.looseObject({ sport: z.string().min(1), sportsbook: z.string().min(1), game: placeholder, info: placeholder, outcomes: placeholder }),
+  data: z.looseObject({
+    sport: z.string().min(1),
+    sportsbook: z.string().min(1),
+    game: placeholder,
+    info: placeholder,
+    outcomes: placeholder,
+  }),
 });
 
 export const BookClearSchema = z.looseObject({
   timestamp: isoTime,
   action: z.literal('book_clear'),
-  data: z.looseObject({ sport: placeholder, sportsbook: z.string().min(1), game: placeholder, info: placeholder, outcomes: placeholder }),
+  data: z.looseObject({
+    sport: placeholder,
+    sportsbook: z.string().min(1),
+    game: placeholder,
+    info: placeholder,
+    outcomes: placeholder,
+  }),
 });
 
 export const SocketConnectedSchema = z.looseObject({ action: z.literal('socket_connected') });
 export const PingSchema = z.looseObject({ action: z.literal('ping') });
 export const ErrorMessageSchema = z.looseObject({ action: z.literal('error'), message: z.unknown().optional() });
-export const SubscriptionUpdatedSchema = z.looseObject({ action: z.literal('subscription_updated'), message: z.unknown().optional() });
+export const SubscriptionUpdatedSchema = z.looseObject({
+  action: z.literal('subscription_updated'),
+  message: z.unknown().optional(),
+});
 
 export const BoltOddsMessageSchema = z.discriminatedUnion('action', [
   SocketConnectedSchema,
@@ -94,8 +112,25 @@ export const BoltOddsMessageSchema = z.discriminatedUnion('action', [
   SubscriptionUpdatedSchema,
 ]);
 export type BoltOddsMessage = z.infer<typeof BoltOddsMessageSchema>;
-export type BoltOddsGameMessage = z.infer<typeof InitialStateSchema> | z.infer<typeof GameUpdateSchema> | z.infer<typeof GameAddedSchema> | z.infer<typeof GameRemovedSchema> | z.infer<typeof LineUpdateSchema>;
-export const BOLTODDS_ACTIONS = ['socket_connected', 'initial_state', 'game_update', 'game_added', 'game_removed', 'line_update', 'sport_clear', 'book_clear', 'ping', 'error', 'subscription_updated'] as const;
+export type BoltOddsGameMessage =
+  | z.infer<typeof InitialStateSchema>
+  | z.infer<typeof GameUpdateSchema>
+  | z.infer<typeof GameAddedSchema>
+  | z.infer<typeof GameRemovedSchema>
+  | z.infer<typeof LineUpdateSchema>;
+export const BOLTODDS_ACTIONS = [
+  'socket_connected',
+  'initial_state',
+  'game_update',
+  'game_added',
+  'game_removed',
+  'line_update',
+  'sport_clear',
+  'book_clear',
+  'ping',
+  'error',
+  'subscription_updated',
+] as const;
 
 /** A missing key means "all" (reference: "If either of these subscription filters are left out…"). */
 export const BoltOddsFiltersSchema = z.object({

@@ -116,12 +116,29 @@ const isReceived = isoMemo();
  */
 export function isOddsTick(t: OddsTick): boolean {
   return (
-    isNonEmpty(t.tick_id) && (t.source === 'opticodds' || t.source === 'boltodds' || t.source === 'sharpapi') && isNonEmpty(t.book) &&
-    isStr(t.sport) && isStr(t.league) && isNonEmpty(t.event_key) && isStr(t.provider_event_id) && isStr(t.provider_odd_id) &&
-    isStr(t.home_team) && isStr(t.away_team) && (t.start_time === null || isStart(t.start_time)) && isNonEmpty(t.market) &&
-    isStr(t.market_raw) && isStr(t.selection) && (t.line === null || isNum(t.line)) &&
-    (t.price_american === null || Number.isSafeInteger(t.price_american)) && (t.price_decimal === null || isNum(t.price_decimal)) &&
-    (t.implied_prob === null || isNum(t.implied_prob)) && (t.is_main === null || isBool(t.is_main)) && isBool(t.is_live) &&
-    isBool(t.locked) && isBool(t.removed) && isTs(t.ts) && isReceived(t.received_at)
+    isNonEmpty(t.tick_id) &&
+    (t.source === 'opticodds' || t.source === 'boltodds' || t.source === 'sharpapi') &&
+    isNonEmpty(t.book) &&
+    isStr(t.sport) &&
+    isStr(t.league) &&
+    isNonEmpty(t.event_key) &&
+    isStr(t.provider_event_id) &&
+    isStr(t.provider_odd_id) &&
+    isStr(t.home_team) &&
+    isStr(t.away_team) &&
+    (t.start_time === null || isStart(t.start_time)) &&
+    isNonEmpty(t.market) &&
+    isStr(t.market_raw) &&
+    isStr(t.selection) &&
+    (t.line === null || isNum(t.line)) &&
+    (t.price_american === null || Number.isSafeInteger(t.price_american)) &&
+    (t.price_decimal === null || isNum(t.price_decimal)) &&
+    (t.implied_prob === null || isNum(t.implied_prob)) &&
+    (t.is_main === null || isBool(t.is_main)) &&
+    isBool(t.is_live) &&
+    isBool(t.locked) &&
+    isBool(t.removed) &&
+    isTs(t.ts) &&
+    isReceived(t.received_at)
   );
 }

@@ -104,7 +104,9 @@ export const FixtureStatusSchema = z.looseObject({
 export type FixtureStatus = z.infer<typeof FixtureStatusSchema>;
 
 /** `connected` carries "ok go"; `ping` carries the server time (ISO, second precision). */
-export const PingDataSchema = z.string().refine((s) => !Number.isNaN(Date.parse(s.trim())), 'ping data must be an ISO-8601 time');
+export const PingDataSchema = z
+  .string()
+  .refine((s) => !Number.isNaN(Date.parse(s.trim())), 'ping data must be an ISO-8601 time');
 
 export const ODDS_EVENTS = ['copilot-odds', 'copilot-locked-odds', 'copilot-settled-odds'] as const;
 export const STREAM_EVENTS = ['connected', 'ping', ...ODDS_EVENTS, 'fixture-status'] as const;

@@ -12,14 +12,23 @@ const isoTime = z.string().refine((s) => !Number.isNaN(Date.parse(s)), 'must be 
 
 const notRead = z.unknown().optional();
 /** A cross-check only (the price is `odds_american`): a number, a numeric string, or ignored. */
-const crossCheck = z.unknown().optional().transform((v): number | null => {
-  if (typeof v === 'number') return Number.isFinite(v) ? v : null;
-  if (typeof v === 'string' && v.trim() !== '' && Number.isFinite(Number(v))) return Number(v);
-  return null;
-});
+const crossCheck = z
+  .unknown()
+  .optional()
+  .transform((v): number | null => {
+    if (typeof v === 'number') return Number.isFinite(v) ? v : null;
+    if (typeof v === 'string' && v.trim() !== '' && Number.isFinite(Number(v))) return Number(v);
+    return null;
+  });
 /** true / "true" in any casing; anything else is false. */
-const flag = z.unknown().optional().transform((v) => v === true || (typeof v === 'string' && v.trim().toLowerCase() === 'true'));
-const textOrEmpty = z.unknown().optional().transform((v) => (typeof v === 'string' ? v : ''));
+const flag = z
+  .unknown()
+  .optional()
+  .transform((v) => v === true || (typeof v === 'string' && v.trim().toLowerCase() === 'true'));
+const textOrEmpty = z
+  .unknown()
+  .optional()
+  .transform((v) => (typeof v === 'string' ? v : ''));
 
 /** One odds object: "the same odds format as /odds". */
 export const SharpApiOddsSchema = z.looseObject({
@@ -36,7 +45,10 @@ export const SharpApiOddsSchema = z.looseObject({
   market_type: z.string().refine((s) => s.trim() !== '', 'market_type must not be blank'),
   selection: z.string(),
   /** home / away / over / under / draw / a value not yet seen; read lower-cased when a string. */
-  selection_type: z.unknown().optional().transform((v) => (typeof v === 'string' ? v : null)),
+  selection_type: z
+    .unknown()
+    .optional()
+    .transform((v) => (typeof v === 'string' ? v : null)),
   /** Validated later with parseAmerican, so a bad price rejects with a price reason. */
   odds_american: z.union([z.number(), z.string()]).nullable(),
   odds_decimal: crossCheck,
@@ -55,7 +67,10 @@ export type SharpApiOdds = z.infer<typeof SharpApiOddsSchema>;
  * top-level array of odds ids (next to the top-level `removed_truncated` flag that caps it), and
  * also accept `{ id }` objects so a richer entry does not reject the whole response.
  */
-export const RemovedEntrySchema = z.union([z.string().min(1), z.looseObject({ id: z.string().min(1) }).transform((o) => o.id)]);
+export const RemovedEntrySchema = z.union([
+  z.string().min(1),
+  z.looseObject({ id: z.string().min(1) }).transform((o) => o.id),
+]);
 
 /** `has_more` decides whether a window is complete, so it is needed; the rest is not read. */
 export const SharpApiPaginationSchema = z.looseObject({
@@ -81,7 +96,10 @@ export const SharpApiDeltaMetaSchema = z.looseObject({
  * adapter) so one bad odd or removal is refused without losing the rest of the page.
  */
 export const SharpApiDeltaResponseSchema = z.looseObject({
-  success: z.unknown().optional().refine((v) => v !== false && v !== 'false', 'success is false'),
+  success: z
+    .unknown()
+    .optional()
+    .refine((v) => v !== false && v !== 'false', 'success is false'),
   data: z.array(z.unknown()),
   meta: SharpApiDeltaMetaSchema,
   removed: z.array(z.unknown()).optional(),
@@ -110,13 +128,17 @@ export interface RateLimitHeaders {
   retryAfterMs: number | null;
 }
 
-const intHeader = (v: string | null | undefined): number | null => (v != null && /^\s*\d+\s*$/.test(v) ? Number(v) : null);
+const intHeader = (v: string | null | undefined): number | null =>
+  v != null && /^\s*\d+\s*$/.test(v) ? Number(v) : null;
 
 /**
  * `X-RateLimit-Reset` is a Unix timestamp in seconds (1737853200 in the reference). A small value is
  * read as seconds-from-now and a 13-digit one as epoch ms, so a server that varies does not stall us.
  */
-export function parseRateLimitHeaders(get: (name: string) => string | null | undefined, nowMs: number): RateLimitHeaders {
+export function parseRateLimitHeaders(
+  get: (name: string) => string | null | undefined,
+  nowMs: number,
+): RateLimitHeaders {
   const reset = intHeader(get('x-ratelimit-reset'));
   const retryAfter = intHeader(get('retry-after'));
   let resetAtMs: number | null = null;

@@ -19,11 +19,16 @@ import { z } from 'zod';
 
 // ---------------------------------------------------------------- helpers
 
-const isRecord = (v: unknown): v is Record<string, unknown> =>
-  typeof v === 'object' && v !== null && !Array.isArray(v);
+const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 const describeValue = (v: unknown): string =>
-  v === undefined ? 'nothing' : v === null ? 'null' : Array.isArray(v) ? 'an array' : `${typeof v} ${JSON.stringify(v)}`;
+  v === undefined
+    ? 'nothing'
+    : v === null
+      ? 'null'
+      : Array.isArray(v)
+        ? 'an array'
+        : `${typeof v} ${JSON.stringify(v)}`;
 
 /**
  * A SharpSports id such as `BACT_...`: needed as a non-empty string (it keys
@@ -73,7 +78,9 @@ function looseNumber(field: string) {
 function timestamp(field: string) {
   return z
     .string({ error: (iss) => `${field} must be a timestamp string, got ${describeValue(iss.input)}` })
-    .refine((v) => !Number.isNaN(Date.parse(v)), { error: (iss) => `${field} must be a timestamp such as "2024-03-09T01:00:00Z", got ${describeValue(iss.input)}` })
+    .refine((v) => !Number.isNaN(Date.parse(v)), {
+      error: (iss) => `${field} must be a timestamp such as "2024-03-09T01:00:00Z", got ${describeValue(iss.input)}`,
+    })
     .nullish();
 }
 
@@ -81,7 +88,11 @@ const INT32_MAX = 2 ** 31 - 1;
 
 /** American odds are stored as Int32: a value beyond it cannot be stored (and is no real price). */
 function americanOdds(field: string) {
-  return looseNumber(field).refine((v) => Math.abs(v) <= INT32_MAX, { error: `${field} is beyond any American price (it must fit in ±${INT32_MAX})` }).nullish();
+  return looseNumber(field)
+    .refine((v) => Math.abs(v) <= INT32_MAX, {
+      error: `${field} is beyond any American price (it must fit in ±${INT32_MAX})`,
+    })
+    .nullish();
 }
 
 /** Third-party ids: the Event example sends sportsdataioId as 22558, others as "20020841". */
@@ -236,7 +247,9 @@ const refreshResponseFields = {
   // Slips are snapshots "as of" this refresh; without the time they cannot be ordered.
   timeCreated: z
     .string({ error: (iss) => `timeCreated must be a string, got ${describeValue(iss.input)}` })
-    .refine((v) => !Number.isNaN(Date.parse(v)), { error: (iss) => `timeCreated must be a timestamp, got ${describeValue(iss.input)}` }),
+    .refine((v) => !Number.isNaN(Date.parse(v)), {
+      error: (iss) => `timeCreated must be a timestamp, got ${describeValue(iss.input)}`,
+    }),
   status: statusCode,
   detail: str,
   requestId: str,
@@ -256,7 +269,10 @@ export const RefreshResponseSchema = z.looseObject({
  * own (usableSlips) and one bad slip refuses only itself.
  */
 const responseHeadFields = { ...refreshResponseFields, betSlips: list(z.unknown(), 'betSlips') };
-export const RefreshResponseHeadSchema = z.looseObject({ ...responseHeadFields, bettorAccount: RefreshResponseBettorAccountSchema });
+export const RefreshResponseHeadSchema = z.looseObject({
+  ...responseHeadFields,
+  bettorAccount: RefreshResponseBettorAccountSchema,
+});
 
 /**
  * Webhook `data` carries bettor and bettorAccount as id strings. Should it
@@ -294,35 +310,41 @@ export function normalizeRefreshResponse(input: unknown): NormalizedRefreshRespo
     const r = RefreshResponseHeadSchema.parse(input);
     const topBettor = typeof r.bettor === 'string' ? r.bettor : null;
     const { slips, quarantined, positions } = usableSlips(r.betSlips, 'betSlips');
-    return withWarnings({
-      id: r.id,
-      bettorId: r.bettorAccount.bettor ?? topBettor,
-      bettorAccountId: r.bettorAccount.id,
-      bookAbbr: r.bettorAccount.book?.abbr ?? firstSlipBookAbbr(slips),
-      timeCreated: r.timeCreated,
-      status: r.status,
-      detail: r.detail ?? null,
-      requestId: r.requestId ?? null,
-      type: r.type ?? null,
-      betSlips: slips,
-      quarantined,
-    }, positions);
+    return withWarnings(
+      {
+        id: r.id,
+        bettorId: r.bettorAccount.bettor ?? topBettor,
+        bettorAccountId: r.bettorAccount.id,
+        bookAbbr: r.bettorAccount.book?.abbr ?? firstSlipBookAbbr(slips),
+        timeCreated: r.timeCreated,
+        status: r.status,
+        detail: r.detail ?? null,
+        requestId: r.requestId ?? null,
+        type: r.type ?? null,
+        betSlips: slips,
+        quarantined,
+      },
+      positions,
+    );
   }
   const w = RefreshResponseWebhookHeadSchema.parse(input);
   const { slips, quarantined, positions } = usableSlips(w.betSlips, 'betSlips');
-  return withWarnings({
-    id: w.id,
-    bettorId: w.bettor ?? null,
-    bettorAccountId: w.bettorAccount,
-    bookAbbr: firstSlipBookAbbr(slips),
-    timeCreated: w.timeCreated,
-    status: w.status,
-    detail: w.detail ?? null,
-    requestId: w.requestId ?? null,
-    type: w.type ?? null,
-    betSlips: slips,
-    quarantined,
-  }, positions);
+  return withWarnings(
+    {
+      id: w.id,
+      bettorId: w.bettor ?? null,
+      bettorAccountId: w.bettorAccount,
+      bookAbbr: firstSlipBookAbbr(slips),
+      timeCreated: w.timeCreated,
+      status: w.status,
+      detail: w.detail ?? null,
+      requestId: w.requestId ?? null,
+      type: w.type ?? null,
+      betSlips: slips,
+      quarantined,
+    },
+    positions,
+  );
 }
 
 // A refresh covers exactly one bettorAccount, hence one book: any slip's book will do.
@@ -343,7 +365,10 @@ export interface QuarantinedRecord {
 }
 
 /** The slips of a list that parse, and the others set aside with the reason. */
-export function usableSlips(items: readonly unknown[], path: string): { slips: BetSlip[]; quarantined: QuarantinedRecord[]; positions: number[] } {
+export function usableSlips(
+  items: readonly unknown[],
+  path: string,
+): { slips: BetSlip[]; quarantined: QuarantinedRecord[]; positions: number[] } {
   const slips: BetSlip[] = [];
   const positions: number[] = [];
   const quarantined: QuarantinedRecord[] = [];
@@ -354,7 +379,15 @@ export function usableSlips(items: readonly unknown[], path: string): { slips: B
       positions.push(i);
     } else {
       const id = isRecord(item) && typeof item.id === 'string' && item.id ? item.id : null;
-      quarantined.push({ path: `${path}[${i}]`, id, reason: z.prettifyError(parsed.error).replace(/\s*\n\s*/g, ' ').slice(0, 1000), fragment: item });
+      quarantined.push({
+        path: `${path}[${i}]`,
+        id,
+        reason: z
+          .prettifyError(parsed.error)
+          .replace(/\s*\n\s*/g, ' ')
+          .slice(0, 1000),
+        fragment: item,
+      });
     }
   });
   return { slips, quarantined, positions };
@@ -394,13 +427,26 @@ export const DOCUMENTED_VALUES = {
 
 type WarningSink = DataWarning[];
 
-function checkPrefix(out: WarningSink, path: string, field: string, value: string | null | undefined, expected: string) {
-  if (value && !value.startsWith(expected)) out.push({ path, rule: 'id_prefix', field, value: value.slice(0, 200), expected: `${expected}…` });
+function checkPrefix(
+  out: WarningSink,
+  path: string,
+  field: string,
+  value: string | null | undefined,
+  expected: string,
+) {
+  if (value && !value.startsWith(expected))
+    out.push({ path, rule: 'id_prefix', field, value: value.slice(0, 200), expected: `${expected}…` });
 }
 
-function checkListed(out: WarningSink, path: string, field: keyof typeof DOCUMENTED_VALUES, value: string | null | undefined) {
+function checkListed(
+  out: WarningSink,
+  path: string,
+  field: keyof typeof DOCUMENTED_VALUES,
+  value: string | null | undefined,
+) {
   const known = DOCUMENTED_VALUES[field] as readonly string[];
-  if (value != null && value !== '' && !known.includes(value.toLowerCase())) out.push({ path, rule: 'unlisted_value', field, value: value.slice(0, 200), expected: known.join('|') });
+  if (value != null && value !== '' && !known.includes(value.toLowerCase()))
+    out.push({ path, rule: 'unlisted_value', field, value: value.slice(0, 200), expected: known.join('|') });
 }
 
 /** The cosmetic rules a loaded slip and its bets broke; `at` is where the slip sat (`betSlips[2]`). */
@@ -425,14 +471,20 @@ export function slipWarnings(slip: BetSlip, at: string, out: WarningSink = []): 
 }
 
 /** A list's usable slips with their warnings, each slip path `<path>[i]` as it sat in the list. */
-export function readSlips(items: readonly unknown[], path: string): { slips: BetSlip[]; quarantined: QuarantinedRecord[]; warnings: DataWarning[] } {
+export function readSlips(
+  items: readonly unknown[],
+  path: string,
+): { slips: BetSlip[]; quarantined: QuarantinedRecord[]; warnings: DataWarning[] } {
   const { slips, quarantined, positions } = usableSlips(items, path);
   const warnings: DataWarning[] = [];
   slips.forEach((slip, k) => slipWarnings(slip, `${path}[${positions[k]}]`, warnings));
   return { slips, quarantined, warnings };
 }
 
-function withWarnings(rr: Omit<NormalizedRefreshResponse, 'warnings'>, positions: readonly number[]): NormalizedRefreshResponse {
+function withWarnings(
+  rr: Omit<NormalizedRefreshResponse, 'warnings'>,
+  positions: readonly number[],
+): NormalizedRefreshResponse {
   const warnings: DataWarning[] = [];
   checkPrefix(warnings, '', 'id', rr.id, ID_PREFIXES.refreshResponse);
   checkPrefix(warnings, '', 'bettorAccount', rr.bettorAccountId, ID_PREFIXES.bettorAccount);
@@ -447,7 +499,9 @@ function withWarnings(rr: Omit<NormalizedRefreshResponse, 'warnings'>, positions
 export function paginated<T extends z.ZodType>(item: T) {
   return z.looseObject({
     objects: z.array(item, { error: (iss) => `objects must be an array, got ${describeValue(iss.input)}` }),
-    totalPages: z.int({ error: (iss) => `totalPages must be an integer, got ${describeValue(iss.input)}` }).nonnegative(),
+    totalPages: z
+      .int({ error: (iss) => `totalPages must be an integer, got ${describeValue(iss.input)}` })
+      .nonnegative(),
   });
 }
 
@@ -463,9 +517,11 @@ const MetadataSchema = z.looseObject({
 });
 
 /** The internalId is ours; a numeric one sent back as a number is still the same key. */
-const internalId = z.union([z.string(), z.number()], {
-  error: (iss) => `internalId must be a string, got ${describeValue(iss.input)}`,
-}).transform(String);
+const internalId = z
+  .union([z.string(), z.number()], {
+    error: (iss) => `internalId must be a string, got ${describeValue(iss.input)}`,
+  })
+  .transform(String);
 
 export const BettorSchema = z.looseObject({
   id: prefixedId('BTTR_'),
@@ -551,10 +607,12 @@ export const BettorAccountEventDataSchema = z.looseObject({
   id: prefixedId('BACT_'),
   bettor: ref('BTTR_', 'bettor').nullish(),
   // Here `book` is the abbreviation ("wh"), not a Book object; a Book object is reduced to its abbr.
-  book: z.preprocess(
-    (v) => (isRecord(v) && 'abbr' in v ? v.abbr : v),
-    z.string({ error: (iss) => `book must be a book abbreviation string, got ${describeValue(iss.input)}` }),
-  ).nullish(),
+  book: z
+    .preprocess(
+      (v) => (isRecord(v) && 'abbr' in v ? v.abbr : v),
+      z.string({ error: (iss) => `book must be a book abbreviation string, got ${describeValue(iss.input)}` }),
+    )
+    .nullish(),
   region: str,
 });
 

@@ -17,7 +17,11 @@ const step = (what, t0) => console.log(`[build] ${what} in ${((Date.now() - t0) 
 
 let t0 = Date.now();
 fs.rmSync(dist, { recursive: true, force: true });
-execFileSync(process.execPath, [path.join(root, 'node_modules/typescript/bin/tsc'), '-p', path.join(root, 'tsconfig.build.json'), '--outDir', dist], { stdio: 'inherit' });
+execFileSync(
+  process.execPath,
+  [path.join(root, 'node_modules/typescript/bin/tsc'), '-p', path.join(root, 'tsconfig.build.json'), '--outDir', dist],
+  { stdio: 'inherit' },
+);
 step('tsc compiled the sources to dist/', t0);
 
 t0 = Date.now();

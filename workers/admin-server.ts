@@ -31,11 +31,15 @@ export function createAdminServer(ch: Warehouse, token: string): http.Server {
       if (route === '/rejected/list' || route === '/rejected/replay') {
         const filter = JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}') as RejectionFilter;
         if (route === '/rejected/list') {
-          res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(await listRejections(ch, filter)));
+          res
+            .writeHead(200, { 'content-type': 'application/json' })
+            .end(JSON.stringify(await listRejections(ch, filter)));
           return;
         }
         res.writeHead(200, { 'content-type': 'application/x-ndjson' });
-        const summary = await replayRejections(ch, filter, (done, total, s) => res.write(JSON.stringify({ progress: { done, total, ...s } }) + '\n'));
+        const summary = await replayRejections(ch, filter, (done, total, s) =>
+          res.write(JSON.stringify({ progress: { done, total, ...s } }) + '\n'),
+        );
         res.end(JSON.stringify({ summary }) + '\n');
         return;
       }

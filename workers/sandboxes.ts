@@ -18,7 +18,11 @@ export interface SandboxOptions {
   /** The simulated odds feeds and their knobs (false: none). */
   feedSandboxes?:
     | false
-    | { opticodds?: Partial<OpticOddsSandboxOptions> | false; boltodds?: Partial<BoltOddsSandboxOptions> | false; sharpapi?: Partial<SharpApiSandboxOptions> | false };
+    | {
+        opticodds?: Partial<OpticOddsSandboxOptions> | false;
+        boltodds?: Partial<BoltOddsSandboxOptions> | false;
+        sharpapi?: Partial<SharpApiSandboxOptions> | false;
+      };
   /** SharpSports sandbox knobs for tests and the demo. */
   sandboxOptions?: Partial<Parameters<typeof startSharpSportsSandbox>[0]>;
   /**
@@ -42,17 +46,29 @@ export const SANDBOX_POLICY_OVERRIDES: Partial<RefreshPolicy> = {
  * `up --sandbox`: starts the four provider simulators on loopback and points the config at
  * them (URLs, generated keys and webhook secret). Each registers its close in `cleanups`.
  */
-export async function startSandboxes(config: Config, opts: SandboxOptions, cleanups: Array<() => Promise<void>>): Promise<{ sharpsports: SharpSportsSandbox; feeds: FeedSandboxes }> {
+export async function startSandboxes(
+  config: Config,
+  opts: SandboxOptions,
+  cleanups: Array<() => Promise<void>>,
+): Promise<{ sharpsports: SharpSportsSandbox; feeds: FeedSandboxes }> {
   const key = () => `sandbox-${crypto.randomBytes(8).toString('hex')}`;
   const apiKey = config.sharpsports.apiKey ?? key();
   const secret = config.webhook.secret ?? `sandbox-secret-${crypto.randomBytes(12).toString('hex')}`;
   config.sharpsports.apiKey = apiKey;
   config.webhook.secret = secret;
   config.sharpsports.policy = { ...config.sharpsports.policy, ...SANDBOX_POLICY_OVERRIDES };
-  const season = opts.season instanceof Season ? opts.season : opts.season ? new Season({ baseTimeMs: Date.now(), ...opts.season }) : undefined;
+  const season =
+    opts.season instanceof Season
+      ? opts.season
+      : opts.season
+        ? new Season({ baseTimeMs: Date.now(), ...opts.season })
+        : undefined;
   if (season) {
     log.info('sandbox.season', {
-      seed: season.seed, games: season.games.length, firstStart: new Date(season.firstStartMs).toISOString(), lastEnd: new Date(season.lastEndMs).toISOString(),
+      seed: season.seed,
+      games: season.games.length,
+      firstStart: new Date(season.firstStartMs).toISOString(),
+      lastEnd: new Date(season.lastEndMs).toISOString(),
     });
   }
   const sharpsports = await startSharpSportsSandbox({
@@ -74,19 +90,35 @@ export async function startSandboxes(config: Config, opts: SandboxOptions, clean
   if (knobs.opticodds !== false) {
     const feedKey = key();
     // One connection per sport group (four by default); production starts once all listen.
-    const sb = (feeds.opticodds = await startOpticOddsSandbox({ apiKey: feedKey, ratePerSecond: 20, startAfterConnections: 4, season, ...knobs.opticodds }));
+    const sb = (feeds.opticodds = await startOpticOddsSandbox({
+      apiKey: feedKey,
+      ratePerSecond: 20,
+      startAfterConnections: 4,
+      season,
+      ...knobs.opticodds,
+    }));
     cleanups.push(() => sb.close());
     config.feeds.opticodds = { ...config.feeds.opticodds, baseUrl: sb.url, apiKey: feedKey };
   }
   if (knobs.boltodds !== false) {
     const feedKey = key();
-    const sb = (feeds.boltodds = await startBoltOddsSandbox({ apiKey: feedKey, ratePerSecond: season ? 20 : 10, season, ...knobs.boltodds }));
+    const sb = (feeds.boltodds = await startBoltOddsSandbox({
+      apiKey: feedKey,
+      ratePerSecond: season ? 20 : 10,
+      season,
+      ...knobs.boltodds,
+    }));
     cleanups.push(() => sb.close());
     config.feeds.boltodds = { ...config.feeds.boltodds, url: sb.url, apiKey: feedKey };
   }
   if (knobs.sharpapi !== false) {
     const feedKey = key();
-    const sb = (feeds.sharpapi = await startSharpApiSandbox({ apiKey: feedKey, changesPerSecond: 20, season, ...knobs.sharpapi }));
+    const sb = (feeds.sharpapi = await startSharpApiSandbox({
+      apiKey: feedKey,
+      changesPerSecond: 20,
+      season,
+      ...knobs.sharpapi,
+    }));
     cleanups.push(() => sb.close());
     config.feeds.sharpapi = { pollIntervalMs: 1000, ...config.feeds.sharpapi, baseUrl: sb.url, apiKey: feedKey };
   }

@@ -1,4 +1,9 @@
-import { ScheduleNotFoundError, ScheduleOverlapPolicy, type Client, type ScheduleDescription } from '@temporalio/client';
+import {
+  ScheduleNotFoundError,
+  ScheduleOverlapPolicy,
+  type Client,
+  type ScheduleDescription,
+} from '@temporalio/client';
 import type { Config, RefreshPolicy } from '../platform/config';
 import type { CadenceRefreshInput } from '../workflows/refresh/cadence-messages';
 import type { ReconcilePendingInput } from '../workflows/backfill/messages';
@@ -25,7 +30,15 @@ export interface CadenceScheduleOptions {
 
 export function cadenceOptionsFrom(config: Config, taskQueue: string, policy: RefreshPolicy): CadenceScheduleOptions {
   const s = config.schedules;
-  return { intervalSeconds: s.cadenceIntervalSeconds, catchupWindowSeconds: s.cadenceCatchupWindowSeconds, overlap: 'skip', fanOut: s.cadenceFanOut, pageSize: s.cadenceBettorsPageSize, policy, taskQueue };
+  return {
+    intervalSeconds: s.cadenceIntervalSeconds,
+    catchupWindowSeconds: s.cadenceCatchupWindowSeconds,
+    overlap: 'skip',
+    fanOut: s.cadenceFanOut,
+    pageSize: s.cadenceBettorsPageSize,
+    policy,
+    taskQueue,
+  };
 }
 
 /**
@@ -33,14 +46,30 @@ export function cadenceOptionsFrom(config: Config, taskQueue: string, policy: Re
  * cadenceRefresh pass. Overlap SKIP plus a bounded catch-up window means an outage never turns
  * into a burst of passes: at most one late pass runs, and none that is older than the window.
  */
-export async function createCadenceSchedule(client: Client, o: CadenceScheduleOptions, replace = false): Promise<string> {
+export async function createCadenceSchedule(
+  client: Client,
+  o: CadenceScheduleOptions,
+  replace = false,
+): Promise<string> {
   const id = scheduleId('cadence');
   if (replace) await deleteSchedule(client, 'cadence');
-  const input: CadenceRefreshInput = { policy: o.policy, pageSize: o.pageSize, fanOut: o.fanOut, otpWaitSeconds: o.otpWaitSeconds };
+  const input: CadenceRefreshInput = {
+    policy: o.policy,
+    pageSize: o.pageSize,
+    fanOut: o.fanOut,
+    otpWaitSeconds: o.otpWaitSeconds,
+  };
   await client.schedule.create({
     scheduleId: id,
     spec: { intervals: [{ every: `${o.intervalSeconds}s` }] },
-    action: { type: 'startWorkflow', workflowType: 'cadenceRefresh', workflowId: 'cadence-refresh', taskQueue: o.taskQueue, args: [input], typedSearchAttributes: [{ key: SA_KIND, value: 'cadence' }] },
+    action: {
+      type: 'startWorkflow',
+      workflowType: 'cadenceRefresh',
+      workflowId: 'cadence-refresh',
+      taskQueue: o.taskQueue,
+      args: [input],
+      typedSearchAttributes: [{ key: SA_KIND, value: 'cadence' }],
+    },
     policies: {
       overlap: o.overlap === 'skip' ? ScheduleOverlapPolicy.SKIP : ScheduleOverlapPolicy.BUFFER_ONE,
       catchupWindow: `${o.catchupWindowSeconds}s`,
@@ -56,13 +85,24 @@ export async function createCadenceSchedule(client: Client, o: CadenceScheduleOp
  * The CLV upkeep schedule: every interval one clvRefresh pass (event resolution, stored closes of
  * started events). Skip on overlap: a long first pass over years of ticks is never doubled.
  */
-export async function createClvSchedule(client: Client, o: { intervalSeconds: number; taskQueue: string; paused?: boolean; graceSeconds?: number }, replace = false): Promise<string> {
+export async function createClvSchedule(
+  client: Client,
+  o: { intervalSeconds: number; taskQueue: string; paused?: boolean; graceSeconds?: number },
+  replace = false,
+): Promise<string> {
   const id = scheduleId('clv');
   if (replace) await deleteSchedule(client, 'clv');
   await client.schedule.create({
     scheduleId: id,
     spec: { intervals: [{ every: `${o.intervalSeconds}s` }] },
-    action: { type: 'startWorkflow', workflowType: 'clvRefresh', workflowId: 'clv-refresh', taskQueue: o.taskQueue, args: [{ graceSeconds: o.graceSeconds }], typedSearchAttributes: [{ key: SA_KIND, value: 'clv' }] },
+    action: {
+      type: 'startWorkflow',
+      workflowType: 'clvRefresh',
+      workflowId: 'clv-refresh',
+      taskQueue: o.taskQueue,
+      args: [{ graceSeconds: o.graceSeconds }],
+      typedSearchAttributes: [{ key: SA_KIND, value: 'clv' }],
+    },
     policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: `${o.intervalSeconds}s`, pauseOnFailure: false },
     state: { paused: o.paused ?? false, note: `linehouse CLV upkeep every ${o.intervalSeconds}s` },
   });
@@ -84,7 +124,14 @@ export async function createReconcileSchedule(
   await client.schedule.create({
     scheduleId: id,
     spec: { intervals: [{ every: `${o.intervalSeconds}s` }] },
-    action: { type: 'startWorkflow', workflowType: 'reconcilePending', workflowId: 'reconcile-pending', taskQueue: o.taskQueue, args: [o.input], typedSearchAttributes: [{ key: SA_KIND, value: 'reconcile' }] },
+    action: {
+      type: 'startWorkflow',
+      workflowType: 'reconcilePending',
+      workflowId: 'reconcile-pending',
+      taskQueue: o.taskQueue,
+      args: [o.input],
+      typedSearchAttributes: [{ key: SA_KIND, value: 'reconcile' }],
+    },
     policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '60s', pauseOnFailure: false },
     state: { paused: o.paused ?? false, note: `linehouse reconcile of pending slips every ${o.intervalSeconds}s` },
   });

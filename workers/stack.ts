@@ -15,7 +15,8 @@ import { connectClient, connectWorker, ensureSearchAttributes } from '../platfor
 import { startDevServer, type DevServer } from '../platform/temporal/dev-server';
 import { forEachLimit } from '../refresh/webhook/dispatcher';
 import { openLandingStore } from '../refresh/webhook/landing-store';
-import { createWebhookServer, listen } from '../refresh/webhook/receiver';
+import { createWebhookServer } from '../refresh/webhook/receiver';
+import { listen } from '../platform/net';
 import { createWarehouse, type Warehouse } from '../platform/warehouse/client';
 import { migrate } from '../platform/warehouse/migrate';
 import { checkRoles, createHealthServer, runsEverything, shardFeeds, startFeedsRole, type StartedFeed } from './roles';
@@ -25,8 +26,6 @@ import { runFilePath, type RunFile } from './run-file';
 import { explainMissingSimulators } from './simulators';
 import type { RefreshResponseRef } from '../refresh/contracts';
 import { feedsTaskQueue } from '../feeds/identity';
-
-
 
 export interface Stack {
   config: Config;
@@ -52,7 +51,6 @@ export interface StackOptions extends SandboxOptions {
   writeRunFile?: boolean;
 }
 
-
 let runtimeInstalled = false;
 /** Temporal's own log lines join linehouse's structured stream, warnings and up only. */
 function installTemporalRuntime(): void {
@@ -60,7 +58,12 @@ function installTemporalRuntime(): void {
   runtimeInstalled = true;
   try {
     Runtime.install({
-      logger: new DefaultLogger('WARN', (entry) => log[entry.level === 'ERROR' ? 'error' : 'warn']('temporal.sdk', { message: entry.message, ...(entry.meta ?? {}) })),
+      logger: new DefaultLogger('WARN', (entry) =>
+        log[entry.level === 'ERROR' ? 'error' : 'warn']('temporal.sdk', {
+          message: entry.message,
+          ...(entry.meta ?? {}),
+        }),
+      ),
     });
   } catch {
     // A runtime was installed already (tests install their own).
@@ -78,23 +81,37 @@ export async function startStack(config: Config, opts: StackOptions = {}): Promi
   const has = (role: Config['roles'][number]) => config.roles.includes(role);
   const cleanups: Array<() => Promise<void>> = [];
   const cleanup = async () => {
-    for (const fn of cleanups.reverse()) await fn().catch((err) => log.warn('stack.cleanup_failed', { error: err as Error }));
+    for (const fn of cleanups.reverse())
+      await fn().catch((err) => log.warn('stack.cleanup_failed', { error: err as Error }));
   };
   setLogLevel(config.logLevel);
   installTemporalRuntime();
   try {
     fs.mkdirSync(path.join(config.dataDir, 'run'), { recursive: true });
-    const { sharpsports: sandbox, feeds: feedSandboxes } = opts.sandbox ? await (await import('./sandboxes').catch((err) => Promise.reject(explainMissingSimulators(err)))).startSandboxes(config, opts, cleanups) : { sharpsports: undefined, feeds: {} };
+    const { sharpsports: sandbox, feeds: feedSandboxes } = opts.sandbox
+      ? await (
+          await import('./sandboxes').catch((err) => Promise.reject(explainMissingSimulators(err)))
+        ).startSandboxes(config, opts, cleanups)
+      : { sharpsports: undefined, feeds: {} };
     for (const f of Object.values(config.feeds)) if (typeof f === 'object') registerSecret(f?.apiKey);
     registerSecret(config.sharpsports.apiKey);
     registerSecret(config.webhook.secret);
-    if (has('webhook') && !config.webhook.secret) log.warn('webhook.unsigned', { hint: 'set SHARPSPORTS_WEBHOOK_SECRET to the subscription hmac_secret so forged webhooks are refused' });
+    if (has('webhook') && !config.webhook.secret)
+      log.warn('webhook.unsigned', {
+        hint: 'set SHARPSPORTS_WEBHOOK_SECRET to the subscription hmac_secret so forged webhooks are refused',
+      });
 
     let dev: DevServer | undefined;
     let temporalAddress = config.temporal.address;
     let uiUrl = '';
     if (!temporalAddress) {
-      dev = await startDevServer({ dataDir: config.dataDir, port: config.temporal.devPort, uiPort: config.temporal.uiPort, namespace: config.temporal.namespace, headless: opts.headlessTemporal });
+      dev = await startDevServer({
+        dataDir: config.dataDir,
+        port: config.temporal.devPort,
+        uiPort: config.temporal.uiPort,
+        namespace: config.temporal.namespace,
+        headless: opts.headlessTemporal,
+      });
       cleanups.push(() => dev!.stop());
       temporalAddress = dev.address;
       uiUrl = dev.uiUrl;
@@ -107,13 +124,19 @@ export async function startStack(config: Config, opts: StackOptions = {}): Promi
     // Every role migrates: applied migrations are skipped, so replicas starting together are harmless
     // (compose still runs `linehouse migrate` once before them).
     const migrated = await migrate(clickhouse);
-    log.info('warehouse.ready', { embedded: !config.clickhouse.url, applied: migrated.applied.length, alreadyApplied: migrated.alreadyApplied, roles: config.roles });
+    log.info('warehouse.ready', {
+      embedded: !config.clickhouse.url,
+      applied: migrated.applied.length,
+      alreadyApplied: migrated.alreadyApplied,
+      roles: config.roles,
+    });
 
     const client = await connectClient(t);
     cleanups.push(() => client.connection.close());
     await ensureSearchAttributes(client.connection as Connection, t.namespace);
 
-    const dispatch = (ref: RefreshResponseRef) => dispatchRefreshResponse({ client, taskQueue: t.taskQueue }, config.sharpsports.policy, ref);
+    const dispatch = (ref: RefreshResponseRef) =>
+      dispatchRefreshResponse({ client, taskQueue: t.taskQueue }, config.sharpsports.policy, ref);
 
     const workers: Worker[] = [];
     let worker: Worker | undefined;
@@ -124,11 +147,28 @@ export async function startStack(config: Config, opts: StackOptions = {}): Promi
     }
     const ownQueue = has('feeds') ? feedsTaskQueue(config) : undefined;
     if (has('worker')) {
-      const http = createSharpSportsClient({ baseUrl: config.sharpsports.baseUrl, apiKey: config.sharpsports.apiKey, timeoutMs: config.sharpsports.timeoutMs });
+      const http = createSharpSportsClient({
+        baseUrl: config.sharpsports.baseUrl,
+        apiKey: config.sharpsports.apiKey,
+        timeoutMs: config.sharpsports.timeoutMs,
+      });
       // Unsharded all-in-one: the consumers run on the main queue, so this worker carries them.
       const feeds = has('feeds') && !ownQueue ? shardFeeds(config) : {};
-      const activities = createActivities({ clickhouse, http, config, temporal: { client, taskQueue: t.taskQueue }, feeds, recentLandings });
-      const w = (worker = await createLinehouseWorker({ connection: workerConnection!, namespace: t.namespace, taskQueue: t.taskQueue, activities, workflowBundle: opts.workflowBundle }));
+      const activities = createActivities({
+        clickhouse,
+        http,
+        config,
+        temporal: { client, taskQueue: t.taskQueue },
+        feeds,
+        recentLandings,
+      });
+      const w = (worker = await createLinehouseWorker({
+        connection: workerConnection!,
+        namespace: t.namespace,
+        taskQueue: t.taskQueue,
+        activities,
+        workflowBundle: opts.workflowBundle,
+      }));
       workers.push(w);
       const workerRun = w.run();
       cleanups.push(async () => {
@@ -140,7 +180,17 @@ export async function startStack(config: Config, opts: StackOptions = {}): Promi
     let ready = false;
     const isReady = () => ready && workers.every((w) => w.getState() === 'RUNNING');
     // Every role answers /healthz on WEBHOOK_PORT (compose health checks); only the webhook role takes webhooks.
-    const server = has('webhook') ? createWebhookServer({ clickhouse, recentLandings, landing: await openLandingStore(config, clickhouse), secret: config.webhook.secret, maxBodyBytes: config.webhook.maxBodyBytes, dispatch, isReady }) : createHealthServer(isReady);
+    const server = has('webhook')
+      ? createWebhookServer({
+          clickhouse,
+          recentLandings,
+          landing: await openLandingStore(config, clickhouse),
+          secret: config.webhook.secret,
+          maxBodyBytes: config.webhook.maxBodyBytes,
+          dispatch,
+          isReady,
+        })
+      : createHealthServer(isReady);
     const webhookPort = await listen(server, config.webhook.port, config.webhook.host);
     cleanups.push(() => new Promise<void>((r) => server.close(() => r())));
     const webhookUrl = has('webhook') ? `http://127.0.0.1:${webhookPort}/webhooks/sharpsports` : '';
@@ -184,7 +234,15 @@ export async function startStack(config: Config, opts: StackOptions = {}): Promi
       feeds = role.started;
     }
     ready = true;
-    log.info('linehouse.ready', { roles: config.roles, webhook: webhookUrl || undefined, health: `http://127.0.0.1:${webhookPort}/healthz`, temporal: temporalAddress, ui: uiUrl || undefined, sandbox: sandbox?.url, feeds: feeds.map((f) => f.workflowId) });
+    log.info('linehouse.ready', {
+      roles: config.roles,
+      webhook: webhookUrl || undefined,
+      health: `http://127.0.0.1:${webhookPort}/healthz`,
+      temporal: temporalAddress,
+      ui: uiUrl || undefined,
+      sandbox: sandbox?.url,
+      feeds: feeds.map((f) => f.workflowId),
+    });
 
     let stopped = false;
     return {

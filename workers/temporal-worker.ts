@@ -3,10 +3,14 @@ import type { Activities } from '../activities';
 import { MAIN_WORKER_TUNING } from '../platform/temporal/worker-options';
 import { cachedWorkflowBundle } from '../platform/temporal/workflow-bundle';
 
-export { WORKFLOWS_PATH } from '../platform/temporal/workflow-bundle';
-
 /** The Temporal worker: every linehouse workflow and activity on one task queue. */
-export async function createLinehouseWorker(opts: { connection: NativeConnection; namespace: string; taskQueue: string; activities: Activities; workflowBundle?: { code: string } }) {
+export async function createLinehouseWorker(opts: {
+  connection: NativeConnection;
+  namespace: string;
+  taskQueue: string;
+  activities: Activities;
+  workflowBundle?: { code: string };
+}) {
   return Worker.create({
     connection: opts.connection,
     namespace: opts.namespace,
@@ -23,7 +27,12 @@ export async function createLinehouseWorker(opts: { connection: NativeConnection
  * shard's consumer runs only where that shard's league lists are configured. No workflows:
  * the feed workflows themselves run on the main task queue (the worker role).
  */
-export function createFeedsWorker(opts: { connection: NativeConnection; namespace: string; taskQueue: string; activities: Pick<Activities, 'runFeed'> }) {
+export function createFeedsWorker(opts: {
+  connection: NativeConnection;
+  namespace: string;
+  taskQueue: string;
+  activities: Pick<Activities, 'runFeed'>;
+}) {
   return Worker.create({
     connection: opts.connection,
     namespace: opts.namespace,

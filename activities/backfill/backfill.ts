@@ -7,7 +7,13 @@ import { queryRows, type Warehouse } from '../../platform/warehouse/client';
 import { paginated, readSlips } from '../../schemas/sharpsports';
 import { z } from 'zod';
 import { recordFindings } from '../../rejections/quarantine';
-import type { BackfillScope, BackfillWindow, BackfillCounts, PendingAccount, PendingSlipQuery } from '../../workflows/backfill/messages';
+import type {
+  BackfillScope,
+  BackfillWindow,
+  BackfillCounts,
+  PendingAccount,
+  PendingSlipQuery,
+} from '../../workflows/backfill/messages';
 import { emptyCounts, addCounts } from '../../workflows/backfill/messages';
 import { classify } from '../refresh/failures';
 import type { ActivityDeps } from '../deps';
@@ -32,7 +38,6 @@ export interface WindowHeartbeat {
   counts: BackfillCounts;
 }
 
-
 /** The stored content hash of each slip id (latest version), to tell new, updated and unchanged apart. */
 async function storedHashes(ch: Warehouse, ids: string[]): Promise<Map<string, string>> {
   if (ids.length === 0) return new Map();
@@ -51,7 +56,13 @@ export function createBackfillActivities({ clickhouse, http }: ActivityDeps) {
    * versions (ReplacingMergeTree keeps one) and finds them unchanged; the marker then records
    * counts from the first complete pass, so totals never double.
    */
-  async function loadPage(backfillId: string, scope: BackfillScope, w: BackfillWindow, pageNum: number, pageSize: number) {
+  async function loadPage(
+    backfillId: string,
+    scope: BackfillScope,
+    w: BackfillWindow,
+    pageNum: number,
+    pageSize: number,
+  ) {
     const key = `${backfillId}/${w.index}/${pageSize}/${pageNum}`;
     const raw = await http
       .get(slipsPath(scope), {
@@ -73,14 +84,24 @@ export function createBackfillActivities({ clickhouse, http }: ActivityDeps) {
       messageId: `backfill:${key}`,
       quarantined: read.quarantined,
       warnings: read.warnings,
-      context: { refreshResponseId: `backfill:${backfillId}`, refreshResponseTime: seenAt, bettorId: null, origin: 'backfill' },
+      context: {
+        refreshResponseId: `backfill:${backfillId}`,
+        refreshResponseTime: seenAt,
+        bettorId: null,
+        origin: 'backfill',
+      },
     });
     const inWindow = read.slips.filter((s) => {
       const t = Date.parse(String(s.timePlaced ?? ''));
       return t >= w.startMs && t < w.endMs;
     });
-    const rows = inWindow.map((s) => slipToRows(s, { refreshResponseId: `backfill:${backfillId}`, refreshResponseTime: seenAt }));
-    const stored = await storedHashes(clickhouse, rows.map((r) => String(r.slip.id)));
+    const rows = inWindow.map((s) =>
+      slipToRows(s, { refreshResponseId: `backfill:${backfillId}`, refreshResponseTime: seenAt }),
+    );
+    const stored = await storedHashes(
+      clickhouse,
+      rows.map((r) => String(r.slip.id)),
+    );
     const counts = emptyCounts();
     counts.pages = 1;
     const changed = rows.filter((r) => {
@@ -104,7 +125,12 @@ export function createBackfillActivities({ clickhouse, http }: ActivityDeps) {
      * A slip is overdue once its last event started before `overdueBeforeMs` (its placement
      * stands in when no leg has a start time).
      */
-    async pendingSlipAccounts({ afterAccount, limit, overdueBeforeMs, placedFromMs }: PendingSlipQuery): Promise<PendingAccount[]> {
+    async pendingSlipAccounts({
+      afterAccount,
+      limit,
+      overdueBeforeMs,
+      placedFromMs,
+    }: PendingSlipQuery): Promise<PendingAccount[]> {
       const rows = await queryRows<{ account: string; oldest: number; pending: number }>(
         clickhouse,
         `SELECT s.bettor_account_id AS account, toUnixTimestamp64Milli(min(s.time_placed)) AS oldest, count() AS pending
@@ -124,7 +150,17 @@ export function createBackfillActivities({ clickhouse, http }: ActivityDeps) {
      * ClickHouse: only counts travel through Temporal. Progress is in the heartbeat, so a retry
      * after a crash continues at the first page without a marker.
      */
-    async backfillWindow({ backfillId, scope, window: w, pageSize }: { backfillId: string; scope: BackfillScope; window: BackfillWindow; pageSize: number }): Promise<BackfillCounts> {
+    async backfillWindow({
+      backfillId,
+      scope,
+      window: w,
+      pageSize,
+    }: {
+      backfillId: string;
+      scope: BackfillScope;
+      window: BackfillWindow;
+      pageSize: number;
+    }): Promise<BackfillCounts> {
       const ctx = Context.current();
       const resumed = ctx.info.heartbeatDetails as WindowHeartbeat | undefined;
       let state: WindowHeartbeat = resumed ?? { nextPage: 1, totalPages: null, counts: emptyCounts() };
@@ -134,7 +170,13 @@ export function createBackfillActivities({ clickhouse, http }: ActivityDeps) {
         const { counts, totalPages } = await loadPage(backfillId, scope, w, state.nextPage, pageSize);
         state = { nextPage: state.nextPage + 1, totalPages, counts: addCounts(state.counts, counts) };
         ctx.heartbeat(state);
-        log.debug('backfill.page.loaded', { backfillId, window: w.index, page: state.nextPage - 1, totalPages, slips: counts.slips });
+        log.debug('backfill.page.loaded', {
+          backfillId,
+          window: w.index,
+          page: state.nextPage - 1,
+          totalPages,
+          slips: counts.slips,
+        });
       }
       log.info('backfill.window.done', { backfillId, window: w.index, ...state.counts });
       return state.counts;

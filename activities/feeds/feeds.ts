@@ -18,7 +18,6 @@ export interface FeedProgress {
 
 const HEARTBEAT_MS = 2_000;
 
-
 export function createFeedActivities({ clickhouse, feeds }: ActivityDeps) {
   return {
     /**
@@ -32,14 +31,31 @@ export function createFeedActivities({ clickhouse, feeds }: ActivityDeps) {
       // with that shard's league lists, even if a task were routed to the wrong process.
       const feed = feedKey(source, shard);
       const make = feeds?.[feed];
-      if (!make) throw ApplicationFailure.nonRetryable(`feed "${feed}" is not configured on this worker: set its base URL and API key${shard ? ` and FEED_SHARD=${shard}` : ''} (see docs/operations.md)`, 'FeedNotConfigured');
+      if (!make)
+        throw ApplicationFailure.nonRetryable(
+          `feed "${feed}" is not configured on this worker: set its base URL and API key${shard ? ` and FEED_SHARD=${shard}` : ''} (see docs/operations.md)`,
+          'FeedNotConfigured',
+        );
       const adapter: FeedAdapter = make();
       const ctx = Context.current();
       const log = createLogger(shard ? { feed: source, shard } : { feed });
-      const health: FeedHealth = { connected: false, lastMessageAt: null, lastTickTs: null, reconnects: 0, gaps: 0, rejected: 0, messages: 0 };
+      const health: FeedHealth = {
+        connected: false,
+        lastMessageAt: null,
+        lastTickTs: null,
+        reconnects: 0,
+        gaps: 0,
+        rejected: 0,
+        messages: 0,
+      };
       const resumed = await loadCheckpoint(clickhouse, feed);
       if (!resumed && (await noteStartWithoutCheckpoint(clickhouse, feed, log))) health.gaps += 1;
-      let progress: FeedProgress = { feed, position: resumed?.checkpoint.position ?? null, rowsTotal: resumed?.rowsTotal ?? 0, health };
+      let progress: FeedProgress = {
+        feed,
+        position: resumed?.checkpoint.position ?? null,
+        rowsTotal: resumed?.rowsTotal ?? 0,
+        health,
+      };
       const sink = createFeedSink({
         clickhouse,
         feed,
@@ -61,12 +77,21 @@ export function createFeedActivities({ clickhouse, feeds }: ActivityDeps) {
           reject: async (raw, reason, detail, record) => {
             health.rejected += 1;
             // Rejections name the provider (what sent it); checkpoints and gaps the consumer.
-            await recordRejection(clickhouse, { source, reason, detail, raw, record, rejectionId: record && refusedRecordId(source, raw, record) });
+            await recordRejection(clickhouse, {
+              source,
+              reason,
+              detail,
+              raw,
+              record,
+              rejectionId: record && refusedRecordId(source, raw, record),
+            });
           },
           gap: async (gap) => {
             health.gaps += 1;
             log.warn('feed.gap', { ...gap });
-            await insertRows(clickhouse, 'feed_gaps', [{ feed, reason: gap.reason, gap_from: gap.from, gap_to: gap.to, detail: gap.detail }]);
+            await insertRows(clickhouse, 'feed_gaps', [
+              { feed, reason: gap.reason, gap_from: gap.from, gap_to: gap.to, detail: gap.detail },
+            ]);
           },
           health: (update) => Object.assign(health, update),
           signal: abort.signal,
@@ -93,7 +118,11 @@ export function createFeedActivities({ clickhouse, feeds }: ActivityDeps) {
  * second copy is never listed or replayed twice (an identical insert block is also deduplicated).
  */
 function refusedRecordId(source: string, raw: string, r: RefusedRecord): string {
-  return crypto.createHash('sha256').update([source, r.path, JSON.stringify(r.context), raw].join('\n')).digest('hex').slice(0, 32);
+  return crypto
+    .createHash('sha256')
+    .update([source, r.path, JSON.stringify(r.context), raw].join('\n'))
+    .digest('hex')
+    .slice(0, 32);
 }
 
 /**
@@ -103,7 +132,11 @@ function refusedRecordId(source: string, raw: string, r: RefusedRecord): string 
  * reports the interval since that marker as a gap instead of hiding it.
  */
 async function noteStartWithoutCheckpoint(ch: Warehouse, feed: string, log: Logger): Promise<boolean> {
-  const [earlier] = await queryRows<{ started_at: string }>(ch, "SELECT toString(started_at) AS started_at FROM feed_starts FINAL WHERE feed = {f:String}", { f: feed });
+  const [earlier] = await queryRows<{ started_at: string }>(
+    ch,
+    'SELECT toString(started_at) AS started_at FROM feed_starts FINAL WHERE feed = {f:String}',
+    { f: feed },
+  );
   const now = new Date().toISOString();
   if (earlier) {
     const startedAt = new Date(`${earlier.started_at.replace(' ', 'T')}Z`).toISOString();

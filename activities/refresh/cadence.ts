@@ -11,9 +11,21 @@ const BettorPage = paginated(BettorSchema);
 export function createCadenceActivities({ clickhouse, http, temporal }: ActivityDeps) {
   return {
     /** One page of GET /v1/bettors (pageSize/pageNum pagination: never one giant list). */
-    async listBettorsPage({ pageNum, pageSize }: { pageNum: number; pageSize: number }): Promise<{ bettors: CadenceBettor[]; totalPages: number }> {
+    async listBettorsPage({
+      pageNum,
+      pageSize,
+    }: {
+      pageNum: number;
+      pageSize: number;
+    }): Promise<{ bettors: CadenceBettor[]; totalPages: number }> {
       const page = BettorPage.parse(await http.get('/v1/bettors', { pageSize, pageNum }).catch(classify));
-      return { bettors: page.objects.map((b) => ({ id: String(b.id), internalId: b.internalId ? String(b.internalId) : null })), totalPages: page.totalPages };
+      return {
+        bettors: page.objects.map((b) => ({
+          id: String(b.id),
+          internalId: b.internalId ? String(b.internalId) : null,
+        })),
+        totalPages: page.totalPages,
+      };
     },
 
     /**
@@ -22,7 +34,15 @@ export function createCadenceActivities({ clickhouse, http, temporal }: Activity
      * refreshed less than `spacingSeconds` before `nowMs` (SharpSports' one refresh per account
      * per minute; refresh_attempts records every request linehouse made, answered or not).
      */
-    async planCadenceBatch({ bettors, spacingSeconds, nowMs }: { bettors: CadenceBettor[]; spacingSeconds: number; nowMs: number }): Promise<CadencePlan> {
+    async planCadenceBatch({
+      bettors,
+      spacingSeconds,
+      nowMs,
+    }: {
+      bettors: CadenceBettor[];
+      spacingSeconds: number;
+      nowMs: number;
+    }): Promise<CadencePlan> {
       const keys = bettors.flatMap((b) => [b.id, ...(b.internalId ? [b.internalId] : [])]);
       const recentRows = await queryRows<{ bettor: string }>(
         clickhouse,
@@ -42,16 +62,22 @@ export function createCadenceActivities({ clickhouse, http, temporal }: Activity
         // Visibility queries have no bound parameters: only ids of a plain shape go into the text
         // (JSON quoting is not the visibility grammar's escaping); any other id is still covered
         // by the per-bettor workflow-id check below.
-        const quoted = keys.filter((k) => /^[A-Za-z0-9_.:@+-]+$/.test(k)).map((k) => `"${k}"`).join(', ');
-        if (quoted) try {
-          for await (const wf of temporal.client.workflow.list({ query: `ExecutionStatus = "Running" AND LinehouseBettor IN (${quoted})` })) {
-            const v = wf.searchAttributes?.LinehouseBettor;
-            for (const k of Array.isArray(v) ? v : []) running.add(String(k));
+        const quoted = keys
+          .filter((k) => /^[A-Za-z0-9_.:@+-]+$/.test(k))
+          .map((k) => `"${k}"`)
+          .join(', ');
+        if (quoted)
+          try {
+            for await (const wf of temporal.client.workflow.list({
+              query: `ExecutionStatus = "Running" AND LinehouseBettor IN (${quoted})`,
+            })) {
+              const v = wf.searchAttributes?.LinehouseBettor;
+              for (const k of Array.isArray(v) ? v : []) running.add(String(k));
+            }
+          } catch (err) {
+            // A namespace without linehouse's search attributes: the id check below still holds.
+            log.warn('cadence.visibility_unavailable', { error: (err as Error).message });
           }
-        } catch (err) {
-          // A namespace without linehouse's search attributes: the id check below still holds.
-          log.warn('cadence.visibility_unavailable', { error: (err as Error).message });
-        }
         // Visibility can lag a start by a moment; the workflow ids themselves cannot.
         await Promise.all(
           bettors.map(async (b) => {

@@ -5,7 +5,12 @@ import { MissingSettingError, SharpSportsHttpError } from '../../refresh/sharpsp
 export function classify(err: unknown): never {
   if (err instanceof MissingSettingError) throw ApplicationFailure.nonRetryable(err.message, 'MissingSetting');
   if (err instanceof SharpSportsHttpError && !err.retryable) {
-    const hint = err.status === 401 ? 'check SHARPSPORTS_API_KEY' : err.status === 404 ? 'check the bettor / account id' : 'check the request';
+    const hint =
+      err.status === 401
+        ? 'check SHARPSPORTS_API_KEY'
+        : err.status === 404
+          ? 'check the bettor / account id'
+          : 'check the request';
     throw ApplicationFailure.nonRetryable(`${err.message} (${hint})`, 'SharpSportsClientError');
   }
   throw err;

@@ -17,9 +17,12 @@ const PageSchema = paginated(z.unknown());
 
 /** Which slips a page listed, in order: two passes over a listing agree when every page's digest does. */
 function listingDigest(slips: BetSlip[]): string {
-  return crypto.createHash('sha256').update(slips.map((s) => s.id).join('\n')).digest('hex').slice(0, 16);
+  return crypto
+    .createHash('sha256')
+    .update(slips.map((s) => s.id).join('\n'))
+    .digest('hex')
+    .slice(0, 16);
 }
-
 
 export function createRefreshLoadingActivities({ clickhouse, http, recentLandings }: ActivityDeps) {
   /**
@@ -37,7 +40,8 @@ export function createRefreshLoadingActivities({ clickhouse, http, recentLanding
       'SELECT delivery_id AS lookup_key, body FROM webhook_deliveries WHERE delivery_id IN {keys:Array(String)} LIMIT 1 BY delivery_id',
       deliveryId,
     );
-    if (!landed) throw new Error(`delivery ${deliveryId} is not in webhook_deliveries: it was signalled but never landed`);
+    if (!landed)
+      throw new Error(`delivery ${deliveryId} is not in webhook_deliveries: it was signalled but never landed`);
     return loadLanded(clickhouse, { deliveryId, rr: responseFromBody(landed.body), loader });
   }
 
@@ -48,10 +52,22 @@ export function createRefreshLoadingActivities({ clickhouse, http, recentLanding
     },
 
     /** 202: one page of GET /v1/betSlips?refreshResponse=…; each page is its own durable unit. */
-    async loadBetSlipPage({ ref, pageNum, pageSize, pass = 1 }: { ref: RefreshResponseRef; pageNum: number; pageSize: number; pass?: number }) {
+    async loadBetSlipPage({
+      ref,
+      pageNum,
+      pageSize,
+      pass = 1,
+    }: {
+      ref: RefreshResponseRef;
+      pageNum: number;
+      pageSize: number;
+      pass?: number;
+    }) {
       const ctx = Context.current();
       ctx.heartbeat({ pageNum, stage: 'fetch' });
-      const raw = await http.get('/v1/betSlips', { refreshResponse: ref.refreshResponseId, pageSize, pageNum }).catch(classify);
+      const raw = await http
+        .get('/v1/betSlips', { refreshResponse: ref.refreshResponseId, pageSize, pageNum })
+        .catch(classify);
       const listed = PageSchema.parse(raw);
       // A later pass over a changed listing fetches other slips under the same page number: its own
       // insert token, or the insert would be deduplicated against the first pass's page.
@@ -64,11 +80,27 @@ export function createRefreshLoadingActivities({ clickhouse, http, recentLanding
         messageId: `page:${pageKey}`,
         quarantined: page.quarantined,
         warnings: page.warnings,
-        context: { refreshResponseId: ref.refreshResponseId, refreshResponseTime: ref.timeCreated, bettorId: ref.bettorId ?? null, origin: 'page' },
+        context: {
+          refreshResponseId: ref.refreshResponseId,
+          refreshResponseTime: ref.timeCreated,
+          bettorId: ref.bettorId ?? null,
+          origin: 'page',
+        },
       });
-      const counts = await upsertSlips(clickhouse, page.slips, { refreshResponseId: ref.refreshResponseId, refreshResponseTime: ref.timeCreated, bettorId: ref.bettorId }, `rr:${ref.refreshResponseId}:p${pageSize}:${pageNum}${again}`);
+      const counts = await upsertSlips(
+        clickhouse,
+        page.slips,
+        { refreshResponseId: ref.refreshResponseId, refreshResponseTime: ref.timeCreated, bettorId: ref.bettorId },
+        `rr:${ref.refreshResponseId}:p${pageSize}:${pageNum}${again}`,
+      );
       failpoint('after_rows_before_marker:page');
-      await writePageMarker(clickhouse, { pageKey, slips: counts.slips, bets: counts.bets, totalPages: page.totalPages, refused: page.quarantined.length });
+      await writePageMarker(clickhouse, {
+        pageKey,
+        slips: counts.slips,
+        bets: counts.bets,
+        totalPages: page.totalPages,
+        refused: page.quarantined.length,
+      });
       failpoint('after_marker_before_complete:page');
       return { ...counts, totalPages: page.totalPages, digest: listingDigest(page.slips) };
     },
@@ -77,7 +109,17 @@ export function createRefreshLoadingActivities({ clickhouse, http, recentLanding
      * Marks a paged response loaded, with its distinct slips and bets: a slip repeated across pages
      * (the listing moved while we paged) is stored once and must be counted once too.
      */
-    async markResponseLoaded({ refreshResponseId, slips, bets, pages }: { refreshResponseId: string; slips: number; bets: number; pages: number }): Promise<{ slips: number; bets: number }> {
+    async markResponseLoaded({
+      refreshResponseId,
+      slips,
+      bets,
+      pages,
+    }: {
+      refreshResponseId: string;
+      slips: number;
+      bets: number;
+      pages: number;
+    }): Promise<{ slips: number; bets: number }> {
       const [d] = await queryRows<{ slips: number; bets: number }>(
         clickhouse,
         `SELECT (SELECT uniqExact(id) FROM bet_slips WHERE refresh_response_id = {rr:String}) AS slips,
@@ -87,7 +129,12 @@ export function createRefreshLoadingActivities({ clickhouse, http, recentLanding
       // Every version loaded under this response keeps its id (FINAL is not wanted here: a newer
       // response may already have replaced some), so uniqExact(id) is what the pages stored.
       const distinct = { slips: Number(d?.slips) || slips, bets: Number(d?.bets) || bets };
-      await writePagedResponseMarker(clickhouse, { responseId: refreshResponseId, slips: distinct.slips, bets: distinct.bets, pages });
+      await writePagedResponseMarker(clickhouse, {
+        responseId: refreshResponseId,
+        slips: distinct.slips,
+        bets: distinct.bets,
+        pages,
+      });
       return distinct;
     },
 
@@ -100,7 +147,15 @@ export function createRefreshLoadingActivities({ clickhouse, http, recentLanding
      * refresh-lean-2; each local activity is a round trip through the worker). Idempotent like
      * the two it replaces: the load through its marker, the run row through the table's key.
      */
-    async loadLandedAndRecord({ deliveryId, loader, run }: { deliveryId: string; loader: string; run: Omit<RefreshRunRecord, 'slips' | 'bets'> }): Promise<ResponseLoad> {
+    async loadLandedAndRecord({
+      deliveryId,
+      loader,
+      run,
+    }: {
+      deliveryId: string;
+      loader: string;
+      run: Omit<RefreshRunRecord, 'slips' | 'bets'>;
+    }): Promise<ResponseLoad> {
       const loaded = await loadLandedDelivery(deliveryId, loader);
       await appendRows(clickhouse, 'refresh_runs', [runRow({ ...run, slips: loaded.slips, bets: loaded.bets })]);
       return loaded;

@@ -1,16 +1,30 @@
 import { Context } from '@temporalio/activity';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
-import { accountWorkflowId, type AccountRefreshInput, type AccountRefreshResult } from '../../workflows/refresh/messages';
+import {
+  accountWorkflowId,
+  type AccountRefreshInput,
+  type AccountRefreshResult,
+} from '../../workflows/refresh/messages';
 import { refreshStartAttributes } from '../../platform/temporal/search-attributes';
 import type { ActivityDeps } from '../deps';
 
 const RETRYABLE = (status: number) => status === 429 || status === 424 || status >= 500;
 
 export function createOrchestrationActivities({ temporal }: ActivityDeps) {
-  async function startOrAttach(workflowId: string, input: AccountRefreshInput, ctx: Context): Promise<AccountRefreshResult> {
+  async function startOrAttach(
+    workflowId: string,
+    input: AccountRefreshInput,
+    ctx: Context,
+  ): Promise<AccountRefreshResult> {
     let handle;
     try {
-      handle = await temporal!.client.workflow.start('accountRefresh', { workflowId, taskQueue: temporal!.taskQueue, args: [input], typedSearchAttributes: refreshStartAttributes(input.accountId, input), workflowIdConflictPolicy: 'USE_EXISTING' });
+      handle = await temporal!.client.workflow.start('accountRefresh', {
+        workflowId,
+        taskQueue: temporal!.taskQueue,
+        args: [input],
+        typedSearchAttributes: refreshStartAttributes(input.accountId, input),
+        workflowIdConflictPolicy: 'USE_EXISTING',
+      });
     } catch (err) {
       if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
       handle = temporal!.client.workflow.getHandle(workflowId);
@@ -39,7 +53,14 @@ export function createOrchestrationActivities({ temporal }: ActivityDeps) {
           const preset = input.preset;
           if (!preset || result.mode === 'request' || round >= 4) return result;
           const ours = result.loaded.find((l) => l.requestId === preset.requestId);
-          if (ours && !RETRYABLE(ours.status)) return { ...result, status: ours.status, requestId: preset.requestId, refreshResponseId: ours.refreshResponseId, attempts: 1 };
+          if (ours && !RETRYABLE(ours.status))
+            return {
+              ...result,
+              status: ours.status,
+              requestId: preset.requestId,
+              refreshResponseId: ours.refreshResponseId,
+              attempts: 1,
+            };
           if (ours) next = { ...input, preset: undefined, prior: { attempts: 1, status: ours.status } };
         }
       } finally {

@@ -1,5 +1,10 @@
 import { Context } from '@temporalio/activity';
-import { RefreshRequestResponseSchema, normalizeRefreshResponse, paginated, RefreshResponseHeadSchema } from '../../schemas/sharpsports';
+import {
+  RefreshRequestResponseSchema,
+  normalizeRefreshResponse,
+  paginated,
+  RefreshResponseHeadSchema,
+} from '../../schemas/sharpsports';
 import { LANDED_REF_COLUMNS, landDelivery, refFromLandedRow, refFromResponse } from '../../refresh/landing/landing';
 import { appendRows, lookupByKey, queryRows } from '../../platform/warehouse/client';
 import { loadedFor, loadedResponseIds, markerState } from '../../refresh/load/markers';
@@ -7,9 +12,24 @@ import { log } from '../../platform/log';
 import { dispatchRefreshResponse } from '../../refresh/dispatch';
 import type { ActivityDeps } from '../deps';
 import { classify } from './failures';
-import { RECEIVER_HAND_OVER_MS, type ImmediateOutcome, type RefreshNotDue, type RefreshRequestResult, type RefreshResponseRef } from '../../refresh/contracts';
+import {
+  RECEIVER_HAND_OVER_MS,
+  type ImmediateOutcome,
+  type RefreshNotDue,
+  type RefreshRequestResult,
+  type RefreshResponseRef,
+} from '../../refresh/contracts';
 
-const OUTCOME_ORDER: ImmediateOutcome[] = ['noAccess', 'isUnverifiable', 'unverified', 'bookInactive', 'bookRegionInactive', 'rateLimited', 'otpRequired', 'refresh'];
+const OUTCOME_ORDER: ImmediateOutcome[] = [
+  'noAccess',
+  'isUnverifiable',
+  'unverified',
+  'bookInactive',
+  'bookRegionInactive',
+  'rateLimited',
+  'otpRequired',
+  'refresh',
+];
 
 /** Which immediate array names the account; the most restrictive wins when several do. */
 export function outcomeFor(accountId: string, response: Record<string, unknown>): ImmediateOutcome {
@@ -19,7 +39,6 @@ export function outcomeFor(accountId: string, response: Record<string, unknown>)
   }
   return 'unlisted';
 }
-
 
 /** How far back the polling path looks for responses nobody is waiting for. */
 const ORPHAN_WINDOW_MS = 24 * 3_600_000;
@@ -40,10 +59,17 @@ export function createRefreshRequestActivities({ clickhouse, http, config, tempo
    * API nothing.
    */
   async function recoverOrphanResponses(path: string, sinceMs: number, except = ''): Promise<number> {
-    const first = RefreshResponsePage.parse(await http.get(path, { pageSize: ORPHAN_PAGE_SIZE, pageNum: 1 }).catch(classify));
+    const first = RefreshResponsePage.parse(
+      await http.get(path, { pageSize: ORPHAN_PAGE_SIZE, pageNum: 1 }).catch(classify),
+    );
     const items = [...first.objects];
     // The reference orders the list by timeCreated without saying which way: the newest are on the first or the last page.
-    if (first.totalPages > 1) items.push(...RefreshResponsePage.parse(await http.get(path, { pageSize: ORPHAN_PAGE_SIZE, pageNum: first.totalPages }).catch(classify)).objects);
+    if (first.totalPages > 1)
+      items.push(
+        ...RefreshResponsePage.parse(
+          await http.get(path, { pageSize: ORPHAN_PAGE_SIZE, pageNum: first.totalPages }).catch(classify),
+        ).objects,
+      );
     const recent = new Map<string, { item: unknown; rr: ReturnType<typeof normalizeRefreshResponse> }>();
     for (const item of items) {
       const rr = normalizeRefreshResponse(item);
@@ -55,13 +81,29 @@ export function createRefreshRequestActivities({ clickhouse, http, config, tempo
     for (const key of await loadedResponseIds(clickhouse, [...recent.keys()])) recent.delete(key);
     for (const { item, rr } of recent.values()) {
       const deliveryId = `poll:${rr.id}`;
-      await landDelivery(clickhouse, { deliveryId, source: 'poll', event: 'refreshresponse.created', subscription: '', body: JSON.stringify(item), refreshResponse: rr });
-      if (temporal) await dispatchRefreshResponse(temporal, config.sharpsports.policy, refFromResponse(deliveryId, 'poll', rr));
-      log.warn('refresh.orphan_recovered', { account: rr.bettorAccountId, refreshResponse: rr.id, requestId: rr.requestId, status: rr.status, slips: rr.betSlips.length, handedOver: Boolean(temporal) });
+      await landDelivery(clickhouse, {
+        deliveryId,
+        source: 'poll',
+        event: 'refreshresponse.created',
+        subscription: '',
+        body: JSON.stringify(item),
+        refreshResponse: rr,
+      });
+      if (temporal)
+        await dispatchRefreshResponse(temporal, config.sharpsports.policy, refFromResponse(deliveryId, 'poll', rr));
+      log.warn('refresh.orphan_recovered', {
+        account: rr.bettorAccountId,
+        refreshResponse: rr.id,
+        requestId: rr.requestId,
+        status: rr.status,
+        slips: rr.betSlips.length,
+        handedOver: Boolean(temporal),
+      });
     }
     return recent.size;
   }
-  const accountResponses = (accountId: string) => `/v1/bettorAccounts/${encodeURIComponent(accountId)}/refreshResponses`;
+  const accountResponses = (accountId: string) =>
+    `/v1/bettorAccounts/${encodeURIComponent(accountId)}/refreshResponses`;
 
   /**
    * Before a retried POST: the previous attempt may have reached SharpSports and died before its
@@ -74,7 +116,11 @@ export function createRefreshRequestActivities({ clickhouse, http, config, tempo
     if (info.attempt <= 1) return;
     // A little before the first attempt was scheduled: SharpSports' clock may run behind ours.
     await recoverOrphanResponses(path, info.scheduledTimestampMs - 60_000).catch((err: Error) => {
-      log.warn('refresh.orphan_check_failed', { path, error: err.message, hint: 'a backfill of the account over the last day recovers what it would have found' });
+      log.warn('refresh.orphan_check_failed', {
+        path,
+        error: err.message,
+        hint: 'a backfill of the account over the last day recovers what it would have found',
+      });
     });
   }
 
@@ -87,17 +133,43 @@ export function createRefreshRequestActivities({ clickhouse, http, config, tempo
     return row ? Number(row.last) : null;
   }
 
-  async function requestAccountRefresh({ accountId, workflowId, attempt }: { accountId: string; workflowId: string; attempt: number }): Promise<RefreshRequestResult> {
+  async function requestAccountRefresh({
+    accountId,
+    workflowId,
+    attempt,
+  }: {
+    accountId: string;
+    workflowId: string;
+    attempt: number;
+  }): Promise<RefreshRequestResult> {
     await recoverBeforeRetry(accountResponses(accountId));
     const requestedAtMs = Date.now();
     // Recorded before the request leaves, so the rate-limit spacing holds even if we crash here.
-    await appendRows(clickhouse, 'refresh_attempts', [{ bettor_account_id: accountId, workflow_id: workflowId, attempt, requested_at: new Date(requestedAtMs).toISOString(), request_id: '', outcome: 'sent' }]);
+    await appendRows(clickhouse, 'refresh_attempts', [
+      {
+        bettor_account_id: accountId,
+        workflow_id: workflowId,
+        attempt,
+        requested_at: new Date(requestedAtMs).toISOString(),
+        request_id: '',
+        outcome: 'sent',
+      },
+    ]);
     const raw = await http.post(`/v1/bettorAccounts/${encodeURIComponent(accountId)}/refresh`).catch(classify);
     const parsed = RefreshRequestResponseSchema.parse(raw);
     const outcome = outcomeFor(accountId, parsed as Record<string, unknown>);
     // SharpSports starts its window somewhere between our send and its answer: count from the
     // answer, so the next attempt can never land inside the window.
-    await appendRows(clickhouse, 'refresh_attempts', [{ bettor_account_id: accountId, workflow_id: workflowId, attempt, requested_at: new Date().toISOString(), request_id: parsed.requestId, outcome }]);
+    await appendRows(clickhouse, 'refresh_attempts', [
+      {
+        bettor_account_id: accountId,
+        workflow_id: workflowId,
+        attempt,
+        requested_at: new Date().toISOString(),
+        request_id: parsed.requestId,
+        outcome,
+      },
+    ]);
     return { requestId: parsed.requestId, outcome, cid: parsed.cid ?? null, requestedAtMs };
   }
 
@@ -111,7 +183,12 @@ export function createRefreshRequestActivities({ clickhouse, http, config, tempo
      * nothing and says how long to wait. One local activity where the spacing lookup and the POST
      * were two (accountRefresh since refresh-lean-2).
      */
-    async requestRefreshIfDue(req: { accountId: string; workflowId: string; attempt: number; minSpacingMs: number }): Promise<RefreshRequestResult | RefreshNotDue> {
+    async requestRefreshIfDue(req: {
+      accountId: string;
+      workflowId: string;
+      attempt: number;
+      minSpacingMs: number;
+    }): Promise<RefreshRequestResult | RefreshNotDue> {
       // A retry follows a POST that may have reached SharpSports (its attempt row is ours): it goes
       // out again at once, as a retried requestAccountRefresh always did.
       if (Context.current().info.attempt > 1) return requestAccountRefresh(req);
@@ -124,23 +201,38 @@ export function createRefreshRequestActivities({ clickhouse, http, config, tempo
     async requestBettorRefresh({ bettor, workflowId }: { bettor: string; workflowId: string }) {
       await recoverBeforeRetry(`/v1/bettors/${encodeURIComponent(bettor)}/refreshResponses`);
       const requestedAtMs = Date.now();
-      const raw = (await http.post(`/v1/bettors/${encodeURIComponent(bettor)}/refresh`).catch(classify)) as Record<string, unknown>;
+      const raw = (await http.post(`/v1/bettors/${encodeURIComponent(bettor)}/refresh`).catch(classify)) as Record<
+        string,
+        unknown
+      >;
       const answeredAt = new Date().toISOString();
       const parsed = RefreshRequestResponseSchema.parse(raw);
       const ids = new Set<string>();
-      for (const key of OUTCOME_ORDER) for (const id of ((parsed as Record<string, unknown>)[key] as string[] | undefined) ?? []) ids.add(id);
-      const accounts = [...ids].sort().map((accountId) => ({ accountId, outcome: outcomeFor(accountId, parsed as Record<string, unknown>) }));
+      for (const key of OUTCOME_ORDER)
+        for (const id of ((parsed as Record<string, unknown>)[key] as string[] | undefined) ?? []) ids.add(id);
+      const accounts = [...ids]
+        .sort()
+        .map((accountId) => ({ accountId, outcome: outcomeFor(accountId, parsed as Record<string, unknown>) }));
       await appendRows(
         clickhouse,
         'refresh_attempts',
-        accounts.map((a) => ({ bettor_account_id: a.accountId, workflow_id: workflowId, attempt: 1, requested_at: answeredAt, request_id: parsed.requestId, outcome: a.outcome })),
+        accounts.map((a) => ({
+          bettor_account_id: a.accountId,
+          workflow_id: workflowId,
+          attempt: 1,
+          requested_at: answeredAt,
+          request_id: parsed.requestId,
+          outcome: a.outcome,
+        })),
       );
       const bettorId = bettor.startsWith('BTTR_') ? bettor : null;
       return { requestId: parsed.requestId, cid: parsed.cid ?? null, requestedAtMs, bettorId, accounts };
     },
 
     async listBettorAccounts({ bettor }: { bettor: string }): Promise<string[]> {
-      const raw = (await http.get(`/v1/bettors/${encodeURIComponent(bettor)}/bettorAccounts`).catch(classify)) as Array<{ id: string }>;
+      const raw = (await http
+        .get(`/v1/bettors/${encodeURIComponent(bettor)}/bettorAccounts`)
+        .catch(classify)) as Array<{ id: string }>;
       return raw.map((a) => a.id);
     },
 
@@ -154,7 +246,13 @@ export function createRefreshRequestActivities({ clickhouse, http, config, tempo
      * one landed moments ago and not loaded yet is the receiver's to load and hand over
      * (refresh/webhook/preloader.ts), so the workflow waits for that signal instead of loading it too.
      */
-    async findLandedResponse({ accountId, requestId }: { accountId: string; requestId: string }): Promise<RefreshResponseRef | null> {
+    async findLandedResponse({
+      accountId,
+      requestId,
+    }: {
+      accountId: string;
+      requestId: string;
+    }): Promise<RefreshResponseRef | null> {
       const rows = await queryRows<any>(
         clickhouse,
         `SELECT ${LANDED_REF_COLUMNS}, received_at > now64(3) - toIntervalSecond({handOver:UInt32}) AS young FROM webhook_deliveries
@@ -166,12 +264,19 @@ export function createRefreshRequestActivities({ clickhouse, http, config, tempo
       const ref = refFromLandedRow(rows[0]);
       if (ref.status !== 200) return ref;
       const marker = (await markerState(clickhouse, [ref.refreshResponseId])).loaded.get(ref.refreshResponseId);
-      if (marker) return { ...ref, loaded: { slips: marker.slips, bets: marker.bets, skipped: !loadedFor(marker, '') } };
+      if (marker)
+        return { ...ref, loaded: { slips: marker.slips, bets: marker.bets, skipped: !loadedFor(marker, '') } };
       return Number(rows[0].young) ? null : ref;
     },
 
     /** The fallback when no webhook comes: GET the response, land it like a delivery, return the ref. */
-    async pollRefreshResponse({ accountId, requestId }: { accountId: string; requestId: string }): Promise<RefreshResponseRef | null> {
+    async pollRefreshResponse({
+      accountId,
+      requestId,
+    }: {
+      accountId: string;
+      requestId: string;
+    }): Promise<RefreshResponseRef | null> {
       const raw = await http.get('/v1/refreshResponses', { requestId }).catch(classify);
       const list = Array.isArray(raw) ? raw : RefreshResponsePage.parse(raw).objects;
       let found: RefreshResponseRef | null = null;
@@ -179,7 +284,14 @@ export function createRefreshRequestActivities({ clickhouse, http, config, tempo
         const rr = normalizeRefreshResponse(item);
         if (rr.bettorAccountId !== accountId) continue;
         const deliveryId = `poll:${rr.id}`;
-        await landDelivery(clickhouse, { deliveryId, source: 'poll', event: 'refreshresponse.created', subscription: '', body: JSON.stringify(item), refreshResponse: rr });
+        await landDelivery(clickhouse, {
+          deliveryId,
+          source: 'poll',
+          event: 'refreshresponse.created',
+          subscription: '',
+          body: JSON.stringify(item),
+          refreshResponse: rr,
+        });
         found = refFromResponse(deliveryId, 'poll', rr);
         break;
       }
@@ -187,8 +299,16 @@ export function createRefreshRequestActivities({ clickhouse, http, config, tempo
       // before this activity completes, so the waiting workflow has them in its inbox before it
       // can finish. Best effort: a failed check never costs the requested response.
       if (found) {
-        await recoverOrphanResponses(accountResponses(accountId), Date.now() - ORPHAN_WINDOW_MS, found.refreshResponseId).catch((err: Error) => {
-          log.warn('refresh.orphan_check_failed', { account: accountId, error: err.message, hint: 'a backfill of the account over the last day recovers what it would have found' });
+        await recoverOrphanResponses(
+          accountResponses(accountId),
+          Date.now() - ORPHAN_WINDOW_MS,
+          found.refreshResponseId,
+        ).catch((err: Error) => {
+          log.warn('refresh.orphan_check_failed', {
+            account: accountId,
+            error: err.message,
+            hint: 'a backfill of the account over the last day recovers what it would have found',
+          });
         });
       }
       return found;

@@ -85,7 +85,9 @@ export interface ClvReportOptions {
  */
 const DEFAULTS = { sharpBook: 'pinnacle', devig: 'multiplicative' } as const;
 const SOURCE = (sharpBook: string, devig: string) =>
-  sharpBook === DEFAULTS.sharpBook && devig === DEFAULTS.devig ? 'bet_clv' : 'bet_clv_at(sharp_book = {sharp_book:String}, devig = {devig:String})';
+  sharpBook === DEFAULTS.sharpBook && devig === DEFAULTS.devig
+    ? 'bet_clv'
+    : 'bet_clv_at(sharp_book = {sharp_book:String}, devig = {devig:String})';
 
 /** The report statement's dimension for histogram bins (not one of DIMENSIONS). */
 const HISTOGRAM = 'histogram:ev_clv_sharp';
@@ -104,7 +106,8 @@ const src = (rows: RowSet, source: string) => `
   picked AS (SELECT * FROM src WHERE ${ROW_FILTER[rows]})`;
 
 /** The histogram's bin of a row's EV CLV vs the sharp book, clamped to the outer bins. */
-const BIN = 'toInt64(greatest(-toFloat64({bins:String}), least(toFloat64({bins:String}) - 1, floor(ev_clv_sharp / toFloat64({width:String})))))';
+const BIN =
+  'toInt64(greatest(-toFloat64({bins:String}), least(toFloat64({bins:String}) - 1, floor(ev_clv_sharp / toFloat64({width:String})))))';
 
 /**
  * One statement for the whole report: every group, and the histogram as one more "dimension"
@@ -156,7 +159,8 @@ const numOrNull = (v: unknown): number | null => {
 function toGroup(r: Record<string, unknown>): ClvGroup {
   const withSharp = num(r.with_ev_clv_sharp);
   const reasons: Record<string, number> = {};
-  for (const [k, v] of Object.entries((r.unresolved_by_reason as Record<string, unknown> | null) ?? {})) reasons[k] = num(v);
+  for (const [k, v] of Object.entries((r.unresolved_by_reason as Record<string, unknown> | null) ?? {}))
+    reasons[k] = num(v);
   return {
     dimension: r.dimension as Dimension | 'all',
     key: String(r.key ?? ''),
@@ -188,7 +192,8 @@ export async function clvReport(run: SqlRunner, opts: ClvReportOptions = {}): Pr
   const sharpBook = opts.sharpBook ?? DEFAULTS.sharpBook;
   const devig = opts.devig ?? DEFAULTS.devig;
   const rows = opts.rows ?? 'legs';
-  if (!DEVIG_METHODS.includes(devig)) throw new Error(`unknown de-vig method "${devig}" (one of ${DEVIG_METHODS.join(', ')})`);
+  if (!DEVIG_METHODS.includes(devig))
+    throw new Error(`unknown de-vig method "${devig}" (one of ${DEVIG_METHODS.join(', ')})`);
   if (!ROW_SETS.includes(rows)) throw new Error(`unknown row set "${rows}" (one of ${ROW_SETS.join(', ')})`);
   const binWidth = opts.binWidth ?? 0.01;
   const nBins = Math.max(1, Math.round((opts.binRange ?? 0.25) / binWidth));
@@ -206,14 +211,25 @@ export async function clvReport(run: SqlRunner, opts: ClvReportOptions = {}): Pr
     else if ((DIMENSIONS as readonly string[]).includes(g.dimension)) groups[g.dimension as Dimension].push(g);
   }
   for (const d of DIMENSIONS) {
-    groups[d].sort(d === 'month' ? (a, b) => a.key.localeCompare(b.key) : (a, b) => b.bets - a.bets || a.key.localeCompare(b.key));
+    groups[d].sort(
+      d === 'month' ? (a, b) => a.key.localeCompare(b.key) : (a, b) => b.bets - a.bets || a.key.localeCompare(b.key),
+    );
   }
 
   const counts = new Map(histRows.map((r) => [Number(r.key), num(r.bets)]));
   const bins: HistogramBin[] = [];
-  for (let k = -nBins; k < nBins; k++) bins.push({ from: round(k * binWidth), to: round((k + 1) * binWidth), count: counts.get(k) ?? 0 });
+  for (let k = -nBins; k < nBins; k++)
+    bins.push({ from: round(k * binWidth), to: round((k + 1) * binWidth), count: counts.get(k) ?? 0 });
 
-  return { generatedAt: new Date().toISOString(), sharpBook, devig, rows, overall, groups, histogram: { metric: 'ev_clv_sharp', binWidth, bins } };
+  return {
+    generatedAt: new Date().toISOString(),
+    sharpBook,
+    devig,
+    rows,
+    overall,
+    groups,
+    histogram: { metric: 'ev_clv_sharp', binWidth, bins },
+  };
 }
 
 const round = (x: number) => Math.round(x * 1e9) / 1e9;
@@ -231,7 +247,11 @@ export function warehouseRunner(ch: Warehouse): SqlRunner {
 export function adminRunner(up: { adminUrl: string; token: string }): SqlRunner {
   return async (sql, params) => {
     const bound = bindAsHex(sql, params);
-    const res = await request(`${up.adminUrl}/query`, { method: 'POST', body: bound, headers: { authorization: `Bearer ${up.token}` } });
+    const res = await request(`${up.adminUrl}/query`, {
+      method: 'POST',
+      body: bound,
+      headers: { authorization: `Bearer ${up.token}` },
+    });
     const text = await res.body.text();
     if (res.statusCode !== 200) throw new Error(`admin endpoint ${res.statusCode}: ${text}`);
     return text

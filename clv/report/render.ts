@@ -11,7 +11,14 @@ const reasons = (r: Record<string, number>) =>
     .map(([k, v]) => `${k}:${v}`)
     .join(' ') || '—';
 
-const LABEL: Record<Dimension | 'all', string> = { all: 'all', bettor: 'bettor', book: 'book', league: 'league', market: 'market', month: 'month' };
+const LABEL: Record<Dimension | 'all', string> = {
+  all: 'all',
+  bettor: 'bettor',
+  book: 'book',
+  league: 'league',
+  market: 'market',
+  month: 'month',
+};
 
 interface Column {
   head: string;
@@ -21,7 +28,11 @@ interface Column {
 
 function columns(dimension: Dimension | 'all'): Column[] {
   return [
-    { head: LABEL[dimension], cell: (g) => (g.dimension === 'all' ? 'ALL' : g.key === '' ? '(none)' : g.key), left: true },
+    {
+      head: LABEL[dimension],
+      cell: (g) => (g.dimension === 'all' ? 'ALL' : g.key === '' ? '(none)' : g.key),
+      left: true,
+    },
     { head: 'bets', cell: (g) => String(g.bets) },
     { head: 'resolved', cell: (g) => String(g.resolved) },
     { head: 'EV vs sharp', cell: (g) => pct(g.avgEvClvSharp) },
@@ -65,7 +76,8 @@ export function renderTable(report: ClvReport, by: Dimension): string {
 // ---------------------------------------------------------------------------------------------
 // HTML
 
-const esc = (s: string) => s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+const esc = (s: string) =>
+  s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 const f = (x: number) => (Math.round(x * 10) / 10).toString();
 
 /** Round, readable axis ticks covering [lo, hi]. */
@@ -112,28 +124,43 @@ export function lineChartSvg(report: ClvReport, width = 760, height = 300): stri
   const parts: string[] = [];
   parts.push(`<text x="${m.l}" y="16" class="ct">Average EV CLV by month (${esc(report.devig)} de-vig)</text>`);
   for (const t of yt) {
-    parts.push(`<line x1="${m.l}" x2="${m.l + w}" y1="${f(y(t))}" y2="${f(y(t))}" class="${Math.abs(t) < 1e-12 ? 'zero' : 'grid'}"/>`);
+    parts.push(
+      `<line x1="${m.l}" x2="${m.l + w}" y1="${f(y(t))}" y2="${f(y(t))}" class="${Math.abs(t) < 1e-12 ? 'zero' : 'grid'}"/>`,
+    );
     parts.push(`<text x="${m.l - 6}" y="${f(y(t) + 4)}" text-anchor="end" class="ax">${esc(pct(t, digits))}</text>`);
   }
   const every = Math.max(1, Math.ceil(months.length / 12));
-  months.forEach((g, i) => (i % every === 0 || i === months.length - 1) && parts.push(`<text x="${f(x(i))}" y="${m.t + h + 18}" text-anchor="middle" class="ax">${esc(g.key.slice(0, 7))}</text>`));
+  months.forEach(
+    (g, i) =>
+      (i % every === 0 || i === months.length - 1) &&
+      parts.push(
+        `<text x="${f(x(i))}" y="${m.t + h + 18}" text-anchor="middle" class="ax">${esc(g.key.slice(0, 7))}</text>`,
+      ),
+  );
   for (const s of SERIES) {
     const pts: string[] = [];
     months.forEach((g, i) => {
       const v = g[s.key];
       if (v !== null) pts.push(`${f(x(i))},${f(y(v))}`);
     });
-    if (pts.length > 1) parts.push(`<polyline points="${pts.join(' ')}" fill="none" stroke="${s.color}" stroke-width="2"/>`);
+    if (pts.length > 1)
+      parts.push(`<polyline points="${pts.join(' ')}" fill="none" stroke="${s.color}" stroke-width="2"/>`);
     months.forEach((g, i) => {
       const v = g[s.key];
-      if (v !== null) parts.push(`<circle cx="${f(x(i))}" cy="${f(y(v))}" r="3.5" fill="${s.color}"><title>${esc(`${g.key.slice(0, 7)} ${s.name}: ${pct(v)} (${g.bets} bets)`)}</title></circle>`);
+      if (v !== null)
+        parts.push(
+          `<circle cx="${f(x(i))}" cy="${f(y(v))}" r="3.5" fill="${s.color}"><title>${esc(`${g.key.slice(0, 7)} ${s.name}: ${pct(v)} (${g.bets} bets)`)}</title></circle>`,
+        );
     });
   }
   SERIES.forEach((s, i) => {
     const lx = m.l + i * 150;
-    parts.push(`<rect x="${lx}" y="${height - 14}" width="12" height="4" fill="${s.color}"/><text x="${lx + 16}" y="${height - 9}" class="ax">${esc(s.name === 'vs sharp' ? `vs ${report.sharpBook}` : s.name)}</text>`);
+    parts.push(
+      `<rect x="${lx}" y="${height - 14}" width="12" height="4" fill="${s.color}"/><text x="${lx + 16}" y="${height - 9}" class="ax">${esc(s.name === 'vs sharp' ? `vs ${report.sharpBook}` : s.name)}</text>`,
+    );
   });
-  if (months.length === 0) parts.push(`<text x="${m.l + w / 2}" y="${m.t + h / 2}" text-anchor="middle" class="ax">no data</text>`);
+  if (months.length === 0)
+    parts.push(`<text x="${m.l + w / 2}" y="${m.t + h / 2}" text-anchor="middle" class="ax">no data</text>`);
   return `<svg id="clv-over-time" role="img" aria-label="Average EV CLV by month" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}">${parts.join('')}</svg>`;
 }
 
@@ -150,30 +177,45 @@ export function histogramSvg(report: ClvReport, width = 760, height = 300): stri
   const y = (c: number) => m.t + h - (c / yTop) * h;
   const parts: string[] = [];
   const total = bins.reduce((a, b) => a + b.count, 0);
-  parts.push(`<text x="${m.l}" y="16" class="ct">Per-bet EV CLV vs ${esc(report.sharpBook)} (${total} bets with a figure)</text>`);
+  parts.push(
+    `<text x="${m.l}" y="16" class="ct">Per-bet EV CLV vs ${esc(report.sharpBook)} (${total} bets with a figure)</text>`,
+  );
   for (const t of yt) {
-    parts.push(`<line x1="${m.l}" x2="${m.l + w}" y1="${f(y(t))}" y2="${f(y(t))}" class="grid"/><text x="${m.l - 6}" y="${f(y(t) + 4)}" text-anchor="end" class="ax">${t}</text>`);
+    parts.push(
+      `<line x1="${m.l}" x2="${m.l + w}" y1="${f(y(t))}" y2="${f(y(t))}" class="grid"/><text x="${m.l - 6}" y="${f(y(t) + 4)}" text-anchor="end" class="ax">${t}</text>`,
+    );
   }
   bins.forEach((b, i) => {
     if (b.count === 0) return;
     const cls = b.from >= 0 ? 'pos' : 'neg';
     const edge = i === 0 ? ` (and below)` : i === bins.length - 1 ? ` (and above)` : '';
-    parts.push(`<rect x="${f(m.l + i * bw + 0.5)}" y="${f(y(b.count))}" width="${f(Math.max(1, bw - 1))}" height="${f(m.t + h - y(b.count))}" class="${cls}"><title>${esc(`${pct(b.from, 0)} to ${pct(b.to, 0)}${edge}: ${b.count}`)}</title></rect>`);
+    parts.push(
+      `<rect x="${f(m.l + i * bw + 0.5)}" y="${f(y(b.count))}" width="${f(Math.max(1, bw - 1))}" height="${f(m.t + h - y(b.count))}" class="${cls}"><title>${esc(`${pct(b.from, 0)} to ${pct(b.to, 0)}${edge}: ${b.count}`)}</title></rect>`,
+    );
   });
   const zeroIdx = bins.findIndex((b) => b.from >= 0);
-  if (zeroIdx >= 0) parts.push(`<line x1="${f(m.l + zeroIdx * bw)}" x2="${f(m.l + zeroIdx * bw)}" y1="${m.t}" y2="${m.t + h}" class="zero"/>`);
+  if (zeroIdx >= 0)
+    parts.push(
+      `<line x1="${f(m.l + zeroIdx * bw)}" x2="${f(m.l + zeroIdx * bw)}" y1="${m.t}" y2="${m.t + h}" class="zero"/>`,
+    );
   const labelEvery = Math.max(1, Math.round(bins.length / 10));
   bins.forEach((b, i) => {
-    if (i % labelEvery === 0) parts.push(`<text x="${f(m.l + i * bw)}" y="${m.t + h + 16}" text-anchor="middle" class="ax">${esc(pct(b.from, 0))}</text>`);
+    if (i % labelEvery === 0)
+      parts.push(
+        `<text x="${f(m.l + i * bw)}" y="${m.t + h + 16}" text-anchor="middle" class="ax">${esc(pct(b.from, 0))}</text>`,
+      );
   });
   parts.push(`<line x1="${m.l}" x2="${m.l + w}" y1="${m.t + h}" y2="${m.t + h}" class="axis"/>`);
-  parts.push(`<text x="${m.l + w / 2}" y="${height - 4}" text-anchor="middle" class="ax">EV at close (fair close probability × bet decimal − 1)</text>`);
+  parts.push(
+    `<text x="${m.l + w / 2}" y="${height - 4}" text-anchor="middle" class="ax">EV at close (fair close probability × bet decimal − 1)</text>`,
+  );
   return `<svg id="clv-distribution" role="img" aria-label="Distribution of per-bet EV CLV" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}">${parts.join('')}</svg>`;
 }
 
 function htmlTable(report: ClvReport, dimension: Dimension): string {
   const cols = columns(dimension);
-  const row = (g: ClvGroup, cls = '') => `<tr${cls ? ` class="${cls}"` : ''}>${cols.map((c) => `<td${c.left ? ' class="l"' : ''}>${esc(c.cell(g))}</td>`).join('')}</tr>`;
+  const row = (g: ClvGroup, cls = '') =>
+    `<tr${cls ? ` class="${cls}"` : ''}>${cols.map((c) => `<td${c.left ? ' class="l"' : ''}>${esc(c.cell(g))}</td>`).join('')}</tr>`;
   return `<h2>By ${esc(LABEL[dimension])}</h2>
 <table><thead><tr>${cols.map((c) => `<th${c.left ? ' class="l"' : ''}>${esc(c.head)}</th>`).join('')}</tr></thead>
 <tbody>${report.groups[dimension].map((g) => row(g)).join('\n')}</tbody>
@@ -184,7 +226,8 @@ export const REPORT_TITLE = 'Linehouse CLV report';
 
 export function renderHtml(report: ClvReport): string {
   const o = report.overall;
-  const card = (label: string, value: string) => `<div class="card"><div class="v">${esc(value)}</div><div class="k">${esc(label)}</div></div>`;
+  const card = (label: string, value: string) =>
+    `<div class="card"><div class="v">${esc(value)}</div><div class="k">${esc(label)}</div></div>`;
   return `<!doctype html>
 <html lang="en">
 <head>

@@ -7,7 +7,14 @@ import { ConnectionWindow } from './connection-window';
 import { parseBoltOddsMessage } from './message';
 import { connectOnce, type ConnectOptions } from './connection';
 import type { Frame } from './frame-queue';
-import { CONNECTIONS_PER_MINUTE, RESUBSCRIBE_INTERVAL_MS, isAll, resolveFilters, type BoltOddsAdapter, type BoltOddsAdapterOptions } from './options';
+import {
+  CONNECTIONS_PER_MINUTE,
+  RESUBSCRIBE_INTERVAL_MS,
+  isAll,
+  resolveFilters,
+  type BoltOddsAdapter,
+  type BoltOddsAdapterOptions,
+} from './options';
 import type { Session, SessionHost } from './session';
 import { BoltOddsState } from './state';
 
@@ -27,7 +34,10 @@ export function createBoltOddsAdapter(opts: BoltOddsAdapterOptions): BoltOddsAda
   if (!opts.apiKey) throw new Error('BoltOdds: apiKey is required (set BOLTODDS_API_KEY)');
   registerSecret(opts.apiKey);
   const base = new URL(opts.url);
-  if (base.protocol !== 'ws:' && base.protocol !== 'wss:') throw new Error(`BoltOdds: url must be ws:// or wss:// (got ${opts.url}); set BOLTODDS_WS_URL, e.g. wss://spro.agency/api`);
+  if (base.protocol !== 'ws:' && base.protocol !== 'wss:')
+    throw new Error(
+      `BoltOdds: url must be ws:// or wss:// (got ${opts.url}); set BOLTODDS_WS_URL, e.g. wss://spro.agency/api`,
+    );
   const pingTimeoutMs = opts.pingTimeoutMs ?? 60_000;
   const resubscribeMs = opts.resubscribeIntervalMs ?? RESUBSCRIBE_INTERVAL_MS;
   const backoff = opts.backoff ?? { initialMs: 500, maxMs: 30_000 };
@@ -35,7 +45,11 @@ export function createBoltOddsAdapter(opts: BoltOddsAdapterOptions): BoltOddsAda
   const ackTimeoutMs = opts.ackTimeoutMs ?? 10_000;
   const maxQueued = Math.max(1, opts.maxQueuedFrames ?? 64);
   const limit = opts.connectionLimit ?? { max: CONNECTIONS_PER_MINUTE, windowMs: 60_000 };
-  const window = new ConnectionWindow(limit.max, limit.windowMs, limit.marginMs ?? Math.min(1_000, limit.windowMs / 10));
+  const window = new ConnectionWindow(
+    limit.max,
+    limit.windowMs,
+    limit.marginMs ?? Math.min(1_000, limit.windowMs / 10),
+  );
 
   let desired = resolveFilters(opts);
   let state = new BoltOddsState();
@@ -54,20 +68,42 @@ export function createBoltOddsAdapter(opts: BoltOddsAdapterOptions): BoltOddsAda
   async function run(ctx: FeedRunContext): Promise<void> {
     const restored = BoltOddsState.restore(ctx.checkpoint?.state);
     state = restored.state;
-    if (restored.error) ctx.log.warn('boltodds.state_unusable', { error: restored.error, hint: 'starting with empty state: unchanged outcomes are emitted once more' });
+    if (restored.error)
+      ctx.log.warn('boltodds.state_unusable', {
+        error: restored.error,
+        hint: 'starting with empty state: unchanged outcomes are emitted once more',
+      });
     let position = ctx.checkpoint?.position ?? null;
     if (position && ctx.storedSince && !restored.error) {
       const caughtUp = state.reconcile(await ctx.storedSince(position));
-      if (caughtUp) ctx.log.info('boltodds.state_caught_up', { outcomes: caughtUp, since: position, detail: 'rows stored after the last checkpoint (a crash before it) replace the restored state' });
+      if (caughtUp)
+        ctx.log.info('boltodds.state_caught_up', {
+          outcomes: caughtUp,
+          since: position,
+          detail: 'rows stored after the last checkpoint (a crash before it) replace the restored state',
+        });
     }
-    const health: FeedHealth = { connected: false, lastMessageAt: null, lastTickTs: null, reconnects: 0, gaps: 0, rejected: 0, messages: 0 };
+    const health: FeedHealth = {
+      connected: false,
+      lastMessageAt: null,
+      lastTickTs: null,
+      reconnects: 0,
+      gaps: 0,
+      rejected: 0,
+      messages: 0,
+    };
     const setHealth = (u: Partial<FeedHealth>) => {
       Object.assign(health, u);
       ctx.health(u);
     };
     /** Reported with the first timestamp after the gap, so from/to bound exactly what was missed. */
     let pendingGap: Omit<FeedGap, 'to'> | null = ctx.checkpoint
-      ? { reason: 'reconnect', from: position, detail: 'restarted from a checkpoint: moves between the checkpoint and the new initial_state were not observed' }
+      ? {
+          reason: 'reconnect',
+          from: position,
+          detail:
+            'restarted from a checkpoint: moves between the checkpoint and the new initial_state were not observed',
+        }
       : null;
 
     const reject = async (raw: string, reason: string, detail: string, record?: RefusedRecord) => {
@@ -104,7 +140,11 @@ export function createBoltOddsAdapter(opts: BoltOddsAdapterOptions): BoltOddsAda
       const r = state.apply(msg, receivedAt);
       for (const x of r.rejects) await reject(x.raw, x.reason, x.detail, x.record);
       for (const g of r.gaps) await gap(g);
-      if (r.swept) ctx.log.info('boltodds.swept', { outcomes: r.swept, detail: 'games missing from initial_state were withdrawn while disconnected' });
+      if (r.swept)
+        ctx.log.info('boltodds.swept', {
+          outcomes: r.swept,
+          detail: 'games missing from initial_state were withdrawn while disconnected',
+        });
       position = msg.timestamp;
       await ctx.emit({ ticks: r.ticks }, { position, state: state.snapshot() });
       if (r.ticks.length) setHealth({ lastTickTs: r.ticks[r.ticks.length - 1].ts });
@@ -133,7 +173,14 @@ export function createBoltOddsAdapter(opts: BoltOddsAdapterOptions): BoltOddsAda
 
     // One connection (connection.ts): these settings, and hooks into this run.
     const connect: ConnectOptions = {
-      base, apiKey: opts.apiKey, ackTimeoutMs, pingTimeoutMs, maxQueued, host, setHealth, handleFrame,
+      base,
+      apiKey: opts.apiKey,
+      ackTimeoutMs,
+      pingTimeoutMs,
+      maxQueued,
+      host,
+      setHealth,
+      handleFrame,
       opened: (session) => {
         active = session;
       },
@@ -157,10 +204,19 @@ export function createBoltOddsAdapter(opts: BoltOddsAdapterOptions): BoltOddsAda
       const end = await connectOnce(ctx, connect);
       if (ctx.signal.aborted) break;
       if (end.rateLimited) window.block();
-      if (end.subscribed) pendingGap ??= { reason: 'reconnect', from: position, detail: `connection lost (${end.reason}): moves until the next initial_state were not observed` };
+      if (end.subscribed)
+        pendingGap ??= {
+          reason: 'reconnect',
+          from: position,
+          detail: `connection lost (${end.reason}): moves until the next initial_state were not observed`,
+        };
       failures = end.upMs >= stableAfterMs ? 1 : failures + 1;
       const delay = Math.min(backoff.maxMs, backoff.initialMs * 2 ** (failures - 1)) * (0.8 + Math.random() * 0.4);
-      ctx.log.warn('boltodds.disconnected', { reason: end.reason, retryInMs: Math.round(delay), connectionsInWindow: window.inWindow() });
+      ctx.log.warn('boltodds.disconnected', {
+        reason: end.reason,
+        retryInMs: Math.round(delay),
+        connectionsInWindow: window.inWindow(),
+      });
       await sleep(delay, ctx.signal);
     }
   }

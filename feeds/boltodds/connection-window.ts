@@ -18,7 +18,8 @@ export class ConnectionWindow {
     const t = this.now();
     this.attempts = this.attempts.filter((a) => a > t - this.windowMs - this.marginMs);
     let wait = Math.max(0, this.blockedUntil - t);
-    if (this.attempts.length >= this.max) wait = Math.max(wait, this.attempts[this.attempts.length - this.max] + this.windowMs + this.marginMs - t);
+    if (this.attempts.length >= this.max)
+      wait = Math.max(wait, this.attempts[this.attempts.length - this.max] + this.windowMs + this.marginMs - t);
     return wait;
   }
 

@@ -7,9 +7,18 @@ import { Session, type SessionHost } from './session';
 export class FatalFeedError extends Error {}
 
 const rawText = (data: WebSocket.RawData): string =>
-  Buffer.isBuffer(data) ? data.toString('utf8') : Array.isArray(data) ? Buffer.concat(data).toString('utf8') : Buffer.from(data).toString('utf8');
+  Buffer.isBuffer(data)
+    ? data.toString('utf8')
+    : Array.isArray(data)
+      ? Buffer.concat(data).toString('utf8')
+      : Buffer.from(data).toString('utf8');
 
-export interface SessionEnd { reason: string; rateLimited: boolean; upMs: number; subscribed: boolean }
+export interface SessionEnd {
+  reason: string;
+  rateLimited: boolean;
+  upMs: number;
+  subscribed: boolean;
+}
 
 /** What one connection needs from the adapter's run. */
 export interface ConnectOptions {
@@ -45,7 +54,10 @@ export async function connectOnce(ctx: FeedRunContext, c: ConnectOptions): Promi
   ws.on('unexpected-response', (_req, res) => {
     const status = res.statusCode ?? 0;
     end.reason = `HTTP ${status} on upgrade`;
-    if (status === 401 || status === 403) fatal = new FatalFeedError(`BoltOdds refused the API key (HTTP ${status} on the WebSocket upgrade): check BOLTODDS_API_KEY`);
+    if (status === 401 || status === 403)
+      fatal = new FatalFeedError(
+        `BoltOdds refused the API key (HTTP ${status} on the WebSocket upgrade): check BOLTODDS_API_KEY`,
+      );
     if (status === 429) end.rateLimited = true;
     res.resume();
     ws.terminate();
@@ -74,14 +86,17 @@ export async function connectOnce(ctx: FeedRunContext, c: ConnectOptions): Promi
   const onAbort = () => ws.terminate();
   ctx.signal.addEventListener('abort', onAbort, { once: true });
   // Pings are the provider's keep-alive: silence while we are not busy means a dead socket.
-  const watchdog = setInterval(() => {
-    if (busy || session.queue.length > 0 || ws.readyState !== WebSocket.OPEN) return;
-    if (Date.now() - lastActivity > pingTimeoutMs) {
-      end.reason = `no message or ping for ${pingTimeoutMs} ms`;
-      ctx.log.warn('boltodds.stalled', { pingTimeoutMs });
-      ws.terminate();
-    }
-  }, Math.max(50, Math.min(1_000, pingTimeoutMs / 4)));
+  const watchdog = setInterval(
+    () => {
+      if (busy || session.queue.length > 0 || ws.readyState !== WebSocket.OPEN) return;
+      if (Date.now() - lastActivity > pingTimeoutMs) {
+        end.reason = `no message or ping for ${pingTimeoutMs} ms`;
+        ctx.log.warn('boltodds.stalled', { pingTimeoutMs });
+        ws.terminate();
+      }
+    },
+    Math.max(50, Math.min(1_000, pingTimeoutMs / 4)),
+  );
 
   try {
     for (;;) {

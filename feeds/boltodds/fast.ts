@@ -11,9 +11,17 @@ export function isBoltOddsOutcome(v: unknown): v is BoltOddsOutcome {
   const odds = o.odds;
   const line = o.outcome_line;
   return (
-    typeof o.outcome_name === 'string' && o.outcome_name.trim() !== '' &&
-    (odds === undefined || odds === null || typeof odds === 'string' || (typeof odds === 'number' && Number.isFinite(odds))) &&
-    (line === undefined || line === null || (typeof line === 'number' && Number.isFinite(line)) || (typeof line === 'string' && (line.trim() === '' || NUMERIC.test(line.trim())))) &&
-    maybeStr(o.outcome_over_under) && maybeStr(o.outcome_target)
+    typeof o.outcome_name === 'string' &&
+    o.outcome_name.trim() !== '' &&
+    (odds === undefined ||
+      odds === null ||
+      typeof odds === 'string' ||
+      (typeof odds === 'number' && Number.isFinite(odds))) &&
+    (line === undefined ||
+      line === null ||
+      (typeof line === 'number' && Number.isFinite(line)) ||
+      (typeof line === 'string' && (line.trim() === '' || NUMERIC.test(line.trim())))) &&
+    maybeStr(o.outcome_over_under) &&
+    maybeStr(o.outcome_target)
   );
 }

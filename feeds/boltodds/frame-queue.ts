@@ -1,5 +1,8 @@
 // Frames received on the socket, waiting for the consumer.
-export interface Frame { text: string; receivedAt: string }
+export interface Frame {
+  text: string;
+  receivedAt: string;
+}
 
 /** Frames waiting for the (possibly slow) consumer; the socket is paused while it is full. */
 export class FrameQueue {

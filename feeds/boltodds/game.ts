@@ -21,14 +21,25 @@ export function gameMeta(data: BoltOddsGameData, eventKey: string): Omit<GameRec
   const id = data.info?.id;
   const when = data.info?.when;
   return {
-    book: data.sportsbook, sport: data.sport, game: data.game, eventKey,
+    book: data.sportsbook,
+    sport: data.sport,
+    game: data.game,
+    eventKey,
     providerEventId: id !== null && id !== undefined && String(id) !== '' ? String(id) : eventKey,
-    home: text(data.home_team) || teams?.home || '', away: text(data.away_team) || teams?.away || '',
+    home: text(data.home_team) || teams?.home || '',
+    away: text(data.away_team) || teams?.away || '',
     start: parseWhen(typeof when === 'string' ? when : null),
   };
 }
 
-export function buildTick(g: GameRec, okey: string, rec: OutcomeRec, flag: BoltOddsTickFlag, timestamp: string, receivedAt: string): OddsTick {
+export function buildTick(
+  g: GameRec,
+  okey: string,
+  rec: OutcomeRec,
+  flag: BoltOddsTickFlag,
+  timestamp: string,
+  receivedAt: string,
+): OddsTick {
   const market = canonicalMarket(rec.name);
   const ou = overUnder(rec.ou);
   const selection = ou ? (market === 'total' || !rec.target ? ou : `${rec.target} ${ou}`) : (rec.target ?? okey);
@@ -36,7 +47,15 @@ export function buildTick(g: GameRec, okey: string, rec: OutcomeRec, flag: BoltO
   const price = flag === 'price' ? rec.price : null;
   const ts = normalizeTs(timestamp);
   return {
-    tick_id: boltOddsTickId({ sportsbook: g.book, eventKey: g.eventKey, outcomeKey: okey, price, line: rec.line, flag, timestamp }),
+    tick_id: boltOddsTickId({
+      sportsbook: g.book,
+      eventKey: g.eventKey,
+      outcomeKey: okey,
+      price,
+      line: rec.line,
+      flag,
+      timestamp,
+    }),
     source: 'boltodds',
     book: g.book,
     sport: sportOf(g.sport),

@@ -9,7 +9,17 @@ export type BoltOddsTickFlag = 'price' | 'locked' | 'removed';
  * microseconds included) makes two moves of the same outcome distinct; replaying a message gives
  * the same id.
  */
-export function boltOddsTickId(p: { sportsbook: string; eventKey: string; outcomeKey: string; price: number | null; line: number | null; flag: BoltOddsTickFlag; timestamp: string }): string {
-  const h = createHash('sha256').update(JSON.stringify(['boltodds', p.sportsbook, p.eventKey, p.outcomeKey, p.price, p.line, p.flag, p.timestamp])).digest('hex');
+export function boltOddsTickId(p: {
+  sportsbook: string;
+  eventKey: string;
+  outcomeKey: string;
+  price: number | null;
+  line: number | null;
+  flag: BoltOddsTickFlag;
+  timestamp: string;
+}): string {
+  const h = createHash('sha256')
+    .update(JSON.stringify(['boltodds', p.sportsbook, p.eventKey, p.outcomeKey, p.price, p.line, p.flag, p.timestamp]))
+    .digest('hex');
   return `bo_${h.slice(0, 32)}`;
 }

@@ -12,8 +12,13 @@ export { ConnectionWindow } from './connection-window';
 export { eventKeyOf } from './game';
 export { boltOddsTickId, type BoltOddsTickFlag } from './ids';
 export {
-  CONNECTIONS_PER_MINUTE, DEFAULT_MARKETS, DEFAULT_SPORTS, RESUBSCRIBE_INTERVAL_MS,
-  type BoltOddsAdapter, type BoltOddsAdapterOptions, type BoltOddsFilterUpdate,
+  CONNECTIONS_PER_MINUTE,
+  DEFAULT_MARKETS,
+  DEFAULT_SPORTS,
+  RESUBSCRIBE_INTERVAL_MS,
+  type BoltOddsAdapter,
+  type BoltOddsAdapterOptions,
+  type BoltOddsFilterUpdate,
 } from './options';
 export { normalizeTs, parseGame, parseWhen, sportOf } from './parse';
 export { BoltOddsState, type ApplyResult } from './state';

@@ -3,7 +3,8 @@ import { BOLTODDS_ACTIONS, BoltOddsMessageSchema, type BoltOddsMessage } from '.
 
 const KNOWN: readonly string[] = BOLTODDS_ACTIONS;
 
-export type ParsedMessage = { ok: true; msg: BoltOddsMessage } | { ok: false; reason: 'schema' | 'unknown_action'; detail: string };
+export type ParsedMessage =
+  { ok: true; msg: BoltOddsMessage } | { ok: false; reason: 'schema' | 'unknown_action'; detail: string };
 
 export function parseBoltOddsMessage(item: unknown): ParsedMessage {
   let r = BoltOddsMessageSchema.safeParse(item);
@@ -17,6 +18,9 @@ export function parseBoltOddsMessage(item: unknown): ParsedMessage {
   return {
     ok: false,
     reason: canonical !== null && KNOWN.includes(canonical) ? 'schema' : 'unknown_action',
-    detail: r.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).slice(0, 5).join('; '),
+    detail: r.error.issues
+      .map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`)
+      .slice(0, 5)
+      .join('; '),
   };
 }

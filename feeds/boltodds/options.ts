@@ -4,7 +4,17 @@ import type { FeedAdapter } from '../types';
 
 export const DEFAULT_SPORTS = ['NFL', 'NBA', 'MLB', 'NHL', 'NCAAF', 'NCAAB'];
 /** Names differ per book and league; unknown names are ignored by BoltOdds, so listing the usual spellings is harmless. */
-export const DEFAULT_MARKETS = ['Moneyline', 'Spread', 'Point Spread', 'Run Line', 'Puck Line', 'Total', 'Total Points', 'Total Runs', 'Total Goals'];
+export const DEFAULT_MARKETS = [
+  'Moneyline',
+  'Spread',
+  'Point Spread',
+  'Run Line',
+  'Puck Line',
+  'Total',
+  'Total Points',
+  'Total Runs',
+  'Total Goals',
+];
 /** Reference: "Re-subscription rate limit hit. Please wait 5 seconds before re-subscribing." */
 export const RESUBSCRIBE_INTERVAL_MS = 5_000;
 /** Reference, "Rate Limits": WebSocket connections are limited to 12 per minute per IP address. */
@@ -47,9 +57,12 @@ export interface BoltOddsAdapter extends FeedAdapter {
   stateSize(): { games: number; outcomes: number };
 }
 
-export const isAll = (v: string[] | null | undefined) => v !== undefined && (v === null || v.length === 0 || v.includes('*'));
+export const isAll = (v: string[] | null | undefined) =>
+  v !== undefined && (v === null || v.length === 0 || v.includes('*'));
 
-export function resolveFilters(o: Pick<BoltOddsAdapterOptions, 'sports' | 'sportsbooks' | 'markets' | 'games'>): BoltOddsFilters {
+export function resolveFilters(
+  o: Pick<BoltOddsAdapterOptions, 'sports' | 'sportsbooks' | 'markets' | 'games'>,
+): BoltOddsFilters {
   const f: BoltOddsFilters = {};
   const sports = o.sports === undefined ? DEFAULT_SPORTS : o.sports;
   const markets = o.markets === undefined ? DEFAULT_MARKETS : o.markets;

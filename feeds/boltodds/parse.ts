@@ -1,17 +1,34 @@
 // Normalization of provider fields: market names, leagues, `info.when`, game keys, timestamps, lines.
 import type { BoltOddsOutcome } from '../../schemas/boltodds';
 
-
 const LEAGUE_SPORT: Record<string, string> = {
-  NFL: 'football', NCAAF: 'football', CFL: 'football', UFL: 'football',
-  NBA: 'basketball', NCAAB: 'basketball', WNBA: 'basketball', NCAAW: 'basketball',
-  MLB: 'baseball', NCAABASEBALL: 'baseball', NHL: 'hockey', UFC: 'mma', MMA: 'mma', BOXING: 'boxing',
+  NFL: 'football',
+  NCAAF: 'football',
+  CFL: 'football',
+  UFL: 'football',
+  NBA: 'basketball',
+  NCAAB: 'basketball',
+  WNBA: 'basketball',
+  NCAAW: 'basketball',
+  MLB: 'baseball',
+  NCAABASEBALL: 'baseball',
+  NHL: 'hockey',
+  UFC: 'mma',
+  MMA: 'mma',
+  BOXING: 'boxing',
 };
 /** BoltOdds "sport" values are leagues ("NBA", "Wimbledon (M)"); map the ones we know to a sport. */
 export const sportOf = (league: string) => LEAGUE_SPORT[league.toUpperCase()] ?? league.toLowerCase();
 
 const easternParts = new Intl.DateTimeFormat('en-US', {
-  timeZone: 'America/New_York', hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit',
+  timeZone: 'America/New_York',
+  hourCycle: 'h23',
+  year: 'numeric',
+  month: '2-digit',
+  day: '2-digit',
+  hour: '2-digit',
+  minute: '2-digit',
+  second: '2-digit',
 });
 function easternOffsetMs(utcMs: number): number {
   const p = Object.fromEntries(easternParts.formatToParts(new Date(utcMs)).map((x) => [x.type, x.value]));

@@ -22,7 +22,11 @@ export class Session {
   private sent: BoltOddsFilters | null = null;
   private lastSubscribeAt = 0;
   private resubTimer: NodeJS.Timeout | null = null;
-  constructor(readonly ws: WebSocket, private readonly ctx: FeedRunContext, private readonly host: SessionHost) {}
+  constructor(
+    readonly ws: WebSocket,
+    private readonly ctx: FeedRunContext,
+    private readonly host: SessionHost,
+  ) {}
 
   subscribe(): void {
     this.send(this.host.desired);
@@ -41,15 +45,18 @@ export class Session {
   requestResubscribe(): void {
     if (!this.subscribed || this.resubTimer || this.ws.readyState !== WebSocket.OPEN) return;
     const wait = this.lastSubscribeAt + this.host.resubscribeMs + 50 - Date.now();
-    this.resubTimer = setTimeout(() => {
-      this.resubTimer = null;
-      if (this.ws.readyState !== WebSocket.OPEN) return;
-      const target = this.host.desired;
-      if (sameFilters(target, this.inFlight ?? this.sent ?? {})) return;
-      this.inFlight = target;
-      this.send(target);
-      this.ctx.log.info('boltodds.resubscribe', { filters: target });
-    }, Math.max(0, wait));
+    this.resubTimer = setTimeout(
+      () => {
+        this.resubTimer = null;
+        if (this.ws.readyState !== WebSocket.OPEN) return;
+        const target = this.host.desired;
+        if (sameFilters(target, this.inFlight ?? this.sent ?? {})) return;
+        this.inFlight = target;
+        this.send(target);
+        this.ctx.log.info('boltodds.resubscribe', { filters: target });
+      },
+      Math.max(0, wait),
+    );
   }
 
   onSubscriptionUpdated(): void {

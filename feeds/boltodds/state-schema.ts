@@ -2,12 +2,23 @@
 import { z } from 'zod';
 
 const OutcomeRecSchema = z.object({
-  name: z.string(), target: z.string().nullable(), ou: z.string().nullable(),
-  line: z.number().nullable(), price: z.number().nullable(), locked: z.boolean(),
+  name: z.string(),
+  target: z.string().nullable(),
+  ou: z.string().nullable(),
+  line: z.number().nullable(),
+  price: z.number().nullable(),
+  locked: z.boolean(),
 });
 const GameRecSchema = z.object({
-  book: z.string(), sport: z.string(), game: z.string(), eventKey: z.string(), providerEventId: z.string(),
-  home: z.string(), away: z.string(), start: z.string().nullable(), cleared: z.boolean().optional(),
+  book: z.string(),
+  sport: z.string(),
+  game: z.string(),
+  eventKey: z.string(),
+  providerEventId: z.string(),
+  home: z.string(),
+  away: z.string(),
+  start: z.string().nullable(),
+  cleared: z.boolean().optional(),
   outcomes: z.record(z.string(), OutcomeRecSchema),
 });
 export const BoltOddsStateSchema = z.object({ v: z.literal(1), games: z.array(GameRecSchema) });

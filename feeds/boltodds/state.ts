@@ -1,5 +1,10 @@
 // The diff engine: what a restart must remember, and which outcomes a message changed.
-import { BoltOddsOutcomeSchema, type BoltOddsFilters, type BoltOddsMessage, type BoltOddsOutcome } from '../../schemas/boltodds';
+import {
+  BoltOddsOutcomeSchema,
+  type BoltOddsFilters,
+  type BoltOddsMessage,
+  type BoltOddsOutcome,
+} from '../../schemas/boltodds';
 import type { OddsTick } from '../../schemas/odds';
 import { parseAmerican } from '../../odds/price';
 import type { RefusedRecord } from '../../rejections/record';
@@ -32,8 +37,16 @@ export function refusedOutcome(msg: GameMessage, okey: string): RefusedRecord {
     path: `outcomes[${JSON.stringify(okey)}]`,
     id: okey,
     context: {
-      action: msg.action, timestamp: msg.timestamp, sport: d.sport, sportsbook: d.sportsbook, game: d.game,
-      home_team: d.home_team, away_team: d.away_team, universal_id: d.universal_id, info, outcome_key: okey,
+      action: msg.action,
+      timestamp: msg.timestamp,
+      sport: d.sport,
+      sportsbook: d.sportsbook,
+      game: d.game,
+      home_team: d.home_team,
+      away_team: d.away_team,
+      universal_id: d.universal_id,
+      info,
+      outcome_key: okey,
     },
   };
 }
@@ -54,7 +67,14 @@ export class BoltOddsState {
     const state = new BoltOddsState();
     if (raw === undefined || raw === null) return { state, error: null };
     const r = BoltOddsStateSchema.safeParse(raw);
-    if (!r.success) return { state, error: r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).slice(0, 3).join('; ') };
+    if (!r.success)
+      return {
+        state,
+        error: r.error.issues
+          .map((i) => `${i.path.join('.')}: ${i.message}`)
+          .slice(0, 3)
+          .join('; '),
+      };
     for (const g of r.data.games) state.games.set(gameKey(g.book, g.eventKey), g);
     return { state, error: null };
   }
@@ -134,7 +154,9 @@ export class BoltOddsState {
           cleared += 1;
         }
         out.gaps.push({
-          reason: msg.action, from: msg.timestamp, to: msg.timestamp,
+          reason: msg.action,
+          from: msg.timestamp,
+          to: msg.timestamp,
           detail: `${msg.action} for ${sport ? `${sport} at ` : ''}${book}: the provider dropped ${cleared} game(s); their last prices stay in history and only real changes are emitted when they are resent`,
         });
         break;
@@ -180,13 +202,24 @@ export class BoltOddsState {
       // Refused outcomes count as seen: like a bad price, they keep their previous state.
       seen.add(okey);
       const refuse = (reason: string, why: string) =>
-        out.rejects.push({ raw: JSON.stringify(raw) ?? 'null', reason, detail: `${data.sportsbook} / ${data.game} / ${okey}: ${why}; the outcome keeps its previous state`, record: refusedOutcome(msg, okey) });
+        out.rejects.push({
+          raw: JSON.stringify(raw) ?? 'null',
+          reason,
+          detail: `${data.sportsbook} / ${data.game} / ${okey}: ${why}; the outcome keeps its previous state`,
+          record: refusedOutcome(msg, okey),
+        });
       let o: BoltOddsOutcome;
       if (isBoltOddsOutcome(raw)) o = raw;
       else {
         const p = BoltOddsOutcomeSchema.safeParse(raw);
         if (!p.success) {
-          refuse('schema', p.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).slice(0, 5).join('; '));
+          refuse(
+            'schema',
+            p.error.issues
+              .map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`)
+              .slice(0, 5)
+              .join('; '),
+          );
           continue;
         }
         o = p.data;
@@ -199,8 +232,12 @@ export class BoltOddsState {
         continue;
       }
       const rec: OutcomeRec = {
-        name: o.outcome_name, target: o.outcome_target ?? null, ou: o.outcome_over_under ?? null,
-        line: parseLine(o.outcome_line), price, locked: price === null,
+        name: o.outcome_name,
+        target: o.outcome_target ?? null,
+        ou: o.outcome_over_under ?? null,
+        line: parseLine(o.outcome_line),
+        price,
+        locked: price === null,
       };
       const prev = g.outcomes[okey];
       if (prev && prev.price === rec.price && prev.line === rec.line && prev.locked === rec.locked) continue;
@@ -224,7 +261,8 @@ export class BoltOddsState {
     const key = gameKey(msg.data.sportsbook, eventKeyOf(msg.data));
     const g = this.games.get(key);
     if (!g) return;
-    for (const [okey, prev] of Object.entries(g.outcomes)) out.ticks.push(buildTick(g, okey, prev, 'removed', msg.timestamp, receivedAt));
+    for (const [okey, prev] of Object.entries(g.outcomes))
+      out.ticks.push(buildTick(g, okey, prev, 'removed', msg.timestamp, receivedAt));
     this.drop(key);
   }
 
@@ -233,7 +271,8 @@ export class BoltOddsState {
     this.initialPhase = null;
     const f = this.filters;
     for (const [key, g] of [...this.games]) {
-      if (seen.has(key) || !allows(f.sports, g.sport) || !allows(f.sportsbooks, g.book) || !allows(f.games, g.game)) continue;
+      if (seen.has(key) || !allows(f.sports, g.sport) || !allows(f.sportsbooks, g.book) || !allows(f.games, g.game))
+        continue;
       let w = g;
       for (const [okey, prev] of Object.entries(g.outcomes)) {
         if (!allows(f.markets, prev.name)) continue;

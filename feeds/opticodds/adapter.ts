@@ -6,7 +6,13 @@ import { runGroup } from './connection';
 import { EventsAtPosition } from './position';
 import { planGroups, type StreamGroup } from './groups';
 import { FixtureCache, type Rejection } from './mapping';
-import { DEFAULT_LEAGUES, DEFAULT_MARKETS, DEFAULT_PING_TIMEOUT_MS, DEFAULT_RETRY_MS, type OpticOddsAdapterOptions } from './options';
+import {
+  DEFAULT_LEAGUES,
+  DEFAULT_MARKETS,
+  DEFAULT_PING_TIMEOUT_MS,
+  DEFAULT_RETRY_MS,
+  type OpticOddsAdapterOptions,
+} from './options';
 import { FatalFeedError, type GroupState, type StreamRun } from './run';
 
 export function createOpticOddsAdapter(opts: OpticOddsAdapterOptions): FeedAdapter {
@@ -36,7 +42,15 @@ export function createOpticOddsAdapter(opts: OpticOddsAdapterOptions): FeedAdapt
       const log = ctx.log.child({ feed: 'opticodds' });
       const parsed = parsePosition(ctx.checkpoint?.position);
       const positions: Record<string, string> = { ...parsed.positions };
-      const health: FeedHealth = { connected: false, lastMessageAt: null, lastTickTs: null, reconnects: 0, gaps: 0, rejected: 0, messages: 0 };
+      const health: FeedHealth = {
+        connected: false,
+        lastMessageAt: null,
+        lastTickTs: null,
+        reconnects: 0,
+        gaps: 0,
+        rejected: 0,
+        messages: 0,
+      };
       const fixtures = new FixtureCache();
       const stop = new AbortController();
       const onAbort = () => stop.abort();
@@ -52,7 +66,10 @@ export function createOpticOddsAdapter(opts: OpticOddsAdapterOptions): FeedAdapt
       const serial = <T>(fn: () => Promise<T>): Promise<T> => {
         const p = chain.then(fn).catch((e: unknown) => {
           if (e instanceof FatalFeedError) throw e;
-          throw new FatalFeedError(`OpticOdds: the sink failed (${(e as Error)?.message ?? String(e)}); restart from the last durable checkpoint.`, { cause: e });
+          throw new FatalFeedError(
+            `OpticOdds: the sink failed (${(e as Error)?.message ?? String(e)}); restart from the last durable checkpoint.`,
+            { cause: e },
+          );
         });
         chain = p.catch(() => undefined);
         return p;
@@ -85,7 +102,11 @@ export function createOpticOddsAdapter(opts: OpticOddsAdapterOptions): FeedAdapt
         everConnected: false,
       }));
       const stale = Object.keys(positions).filter((k) => !groups.some((g) => g.key === k));
-      if (stale.length > 0) log.info('opticodds.checkpoint_keys_kept', { keys: stale, note: 'not in the current league set; kept in the checkpoint' });
+      if (stale.length > 0)
+        log.info('opticodds.checkpoint_keys_kept', {
+          keys: stale,
+          note: 'not in the current league set; kept in the checkpoint',
+        });
       // Every group's start point goes into each checkpoint, so one group's emit never drops another's.
       for (const st of states) if (st.position) positions[st.group.key] = st.position;
       const setConnected = (st: GroupState, c: boolean) => {
@@ -94,13 +115,33 @@ export function createOpticOddsAdapter(opts: OpticOddsAdapterOptions): FeedAdapt
         if (any !== health.connected) pushHealth({ connected: any });
       };
       // What every group's connection loop (connection.ts, events.ts) works with.
-      const shared: StreamRun = { ctx, log, stop, agent, pingTimeoutMs, urlFor, health, fixtures, positions, serial, pushHealth, reject, gap, setConnected };
+      const shared: StreamRun = {
+        ctx,
+        log,
+        stop,
+        agent,
+        pingTimeoutMs,
+        urlFor,
+        health,
+        fixtures,
+        positions,
+        serial,
+        pushHealth,
+        reject,
+        gap,
+        setConnected,
+      };
 
       log.info('opticodds.start', { groups: groups.map((g) => g.key), resume: states.map((s) => s.position) });
       let fatal: unknown;
       try {
         if (parsed.error) {
-          await gap({ reason: 'checkpoint_unreadable', from: null, to: null, detail: `checkpoint position could not be read (${parsed.error}); starting from now` });
+          await gap({
+            reason: 'checkpoint_unreadable',
+            from: null,
+            to: null,
+            detail: `checkpoint position could not be read (${parsed.error}); starting from now`,
+          });
         }
         await Promise.all(
           states.map((st) =>

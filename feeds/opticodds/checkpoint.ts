@@ -2,7 +2,11 @@
 import { parseEntryId } from './ids';
 
 /** Position: JSON `{ [groupKey]: lastEntryId }`. A bare entry id (hand-written) applies to every group. */
-export function parsePosition(position: string | null | undefined): { positions: Record<string, string>; bare: string | null; error?: string } {
+export function parsePosition(position: string | null | undefined): {
+  positions: Record<string, string>;
+  bare: string | null;
+  error?: string;
+} {
   if (!position) return { positions: {}, bare: null };
   if (parseEntryId(position)) return { positions: {}, bare: position };
   try {

@@ -28,18 +28,22 @@ export async function connectOnce(run: StreamRun, st: GroupState): Promise<boole
   const openedAt = Date.now();
   // Entries created before the previous connection ended are certainly replayed; half the
   // outage (at most CLOCK_TOLERANCE_MS) is the margin for clock disagreement.
-  const tolerance = st.lostAt === null ? CLOCK_TOLERANCE_MS : Math.min(CLOCK_TOLERANCE_MS, Math.max(0, (openedAt - st.lostAt) / 2));
+  const tolerance =
+    st.lostAt === null ? CLOCK_TOLERANCE_MS : Math.min(CLOCK_TOLERANCE_MS, Math.max(0, (openedAt - st.lostAt) / 2));
   let firstChecked = resumeFrom === null;
   let progressed = false;
   let stalled = false;
   let busy = false;
   let lastAlive = Date.now();
-  const watchdog = setInterval(() => {
-    if (!busy && Date.now() - lastAlive > pingTimeoutMs) {
-      stalled = true;
-      conn.abort();
-    }
-  }, Math.max(10, Math.min(1_000, pingTimeoutMs / 4)));
+  const watchdog = setInterval(
+    () => {
+      if (!busy && Date.now() - lastAlive > pingTimeoutMs) {
+        stalled = true;
+        conn.abort();
+      }
+    },
+    Math.max(10, Math.min(1_000, pingTimeoutMs / 4)),
+  );
 
   try {
     let res: Awaited<ReturnType<typeof request>>;
@@ -53,15 +57,22 @@ export async function connectOnce(run: StreamRun, st: GroupState): Promise<boole
         bodyTimeout: 0,
       });
     } catch (e) {
-      if (!stop.signal.aborted) log.warn('opticodds.connect_failed', { group: g.key, error: stalled ? 'no response headers' : (e as Error).message });
+      if (!stop.signal.aborted)
+        log.warn('opticodds.connect_failed', {
+          group: g.key,
+          error: stalled ? 'no response headers' : (e as Error).message,
+        });
       return false;
     }
     if (res.statusCode !== 200) {
       const text = (await res.body.text().catch(() => '')).slice(0, 300);
       const what = `OpticOdds stream ${g.sport} [${g.leagues.join(', ')}] answered HTTP ${res.statusCode}: ${text}`;
-      if (res.statusCode === 401 || res.statusCode === 403) throw new FatalFeedError(`${what}. The API key was refused: check OPTICODDS_API_KEY.`);
+      if (res.statusCode === 401 || res.statusCode === 403)
+        throw new FatalFeedError(`${what}. The API key was refused: check OPTICODDS_API_KEY.`);
       if ([400, 404, 405, 422].includes(res.statusCode)) {
-        throw new FatalFeedError(`${what}. The request was refused: check the sport/league/market/sportsbook settings (OPTICODDS_LEAGUES, …) and OPTICODDS_BASE_URL.`);
+        throw new FatalFeedError(
+          `${what}. The request was refused: check the sport/league/market/sportsbook settings (OPTICODDS_LEAGUES, …) and OPTICODDS_BASE_URL.`,
+        );
       }
       log.warn('opticodds.http_error', { group: g.key, status: res.statusCode, body: text });
       return false;

@@ -9,7 +9,6 @@ import type { GroupState, StreamRun } from './run';
 const HANDLED_EVENTS = new Set(['copilot-odds', 'copilot-locked-odds', 'copilot-settled-odds', 'fixture-status']);
 const KNOWN_EVENTS = new Set(['connected', 'ping', ...HANDLED_EVENTS]);
 
-
 /** Processes the events of one chunk and emits them as one batch; returns the updated firstChecked. */
 export async function handle(
   run: StreamRun,
@@ -31,7 +30,11 @@ export async function handle(
       continue;
     }
     if (!HANDLED_EVENTS.has(name)) {
-      await reject({ raw: ev.data, reason: 'unknown_event', detail: `unexpected SSE event "${ev.event}" on ${st.group.key}` });
+      await reject({
+        raw: ev.data,
+        reason: 'unknown_event',
+        detail: `unexpected SSE event "${ev.event}" on ${st.group.key}`,
+      });
       continue;
     }
     const m = mapOpticOddsEvent(name, ev.data, receivedAt, fixtures);
@@ -45,7 +48,11 @@ export async function handle(
     const positional = parseEntryId(entryId) !== null;
     if (!positional && !st.warnedEntryId) {
       st.warnedEntryId = true;
-      log.warn('opticodds.entry_id_unordered', { group: st.group.key, entryId, detail: 'not "<ms>-<seq>": loaded, but the resume position stays at the last ordered entry' });
+      log.warn('opticodds.entry_id_unordered', {
+        group: st.group.key,
+        entryId,
+        detail: 'not "<ms>-<seq>": loaded, but the resume position stays at the last ordered entry',
+      });
     }
     if (positional && st.position !== null) {
       const cmp = compareEntryIds(entryId, st.position);

@@ -19,8 +19,19 @@ export function isCopilotEntry(v: unknown): v is { entry_id: string; data: unkno
 /** CopilotOddSchema. */
 export function isCopilotOdd(v: unknown): v is CopilotOdd {
   return (
-    isObj(v) && nonEmpty(v.id) && nonEmpty(v.fixture_id) && nonEmpty(v.game_id) && str(v.league) && str(v.sport) && nonEmpty(v.market) &&
-    str(v.name) && maybe(v.points, num) && maybe(v.selection, str) && maybe(v.selection_line, str) && maybe(v.sportsbook, str) &&
-    maybe(v.price, (p) => num(p) || str(p)) && num(v.timestamp)
+    isObj(v) &&
+    nonEmpty(v.id) &&
+    nonEmpty(v.fixture_id) &&
+    nonEmpty(v.game_id) &&
+    str(v.league) &&
+    str(v.sport) &&
+    nonEmpty(v.market) &&
+    str(v.name) &&
+    maybe(v.points, num) &&
+    maybe(v.selection, str) &&
+    maybe(v.selection_line, str) &&
+    maybe(v.sportsbook, str) &&
+    maybe(v.price, (p) => num(p) || str(p)) &&
+    num(v.timestamp)
   );
 }

@@ -8,6 +8,13 @@ export { createOpticOddsAdapter } from './adapter';
 export { parsePosition } from './checkpoint';
 export { DEFAULT_LEAGUE_SPORTS, MAX_LEAGUES_PER_CONNECTION, planGroups, type StreamGroup } from './groups';
 export { compareEntryIds, opticSettlementId, opticTickId, opticUpdateId, parseEntryId } from './ids';
-export { eventName, FixtureCache, mapOpticOddsEvent, type FixtureInfo, type MappedEntry, type Rejection } from './mapping';
+export {
+  eventName,
+  FixtureCache,
+  mapOpticOddsEvent,
+  type FixtureInfo,
+  type MappedEntry,
+  type Rejection,
+} from './mapping';
 export { bookOf, lineOf, selectionOf } from './normalize';
 export { DEFAULT_LEAGUES, DEFAULT_MARKETS, type OpticOddsAdapterOptions } from './options';

@@ -51,7 +51,8 @@ const memo = (f: (k: string) => string) => {
 };
 const marketOf = memo(canonicalMarket);
 const bookBySportsbook = memo((b) => bookOf({ id: '', fixture_id: '', sportsbook: b }));
-const bookOfOdd = (odd: CopilotOdd | CopilotSettledOdd): string => (odd.sportsbook ? bookBySportsbook(odd.sportsbook) : bookOf(odd));
+const bookOfOdd = (odd: CopilotOdd | CopilotSettledOdd): string =>
+  odd.sportsbook ? bookBySportsbook(odd.sportsbook) : bookOf(odd);
 const isoOrNull = (s: string | null | undefined): string | null => (s ? new Date(Date.parse(s)).toISOString() : null);
 
 /** What fixture-status told us about a fixture: odds entries carry no teams or start time. */
@@ -105,7 +106,8 @@ export interface MappedEntry {
   payloadTimeMs: number;
 }
 
-const issuesOf = (e: z.ZodError): string => e.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ');
+const issuesOf = (e: z.ZodError): string =>
+  e.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ');
 
 /** Real streams may say `is_live`; otherwise: the fixture went live, or the quote is after its start. */
 function isLive(fx: FixtureInfo | undefined, ts: string): boolean {
@@ -114,7 +116,13 @@ function isLive(fx: FixtureInfo | undefined, ts: string): boolean {
   return fx.start !== null && Date.parse(ts) >= Date.parse(fx.start);
 }
 
-function tickOf(odd: CopilotOdd, entryId: string, locked: boolean, receivedAt: string, fixtures: FixtureCache): OddsTick {
+function tickOf(
+  odd: CopilotOdd,
+  entryId: string,
+  locked: boolean,
+  receivedAt: string,
+  fixtures: FixtureCache,
+): OddsTick {
   const market = marketOf(odd.market);
   const fx = fixtures.get(odd.fixture_id);
   const american = locked ? null : parseAmerican(odd.price);
@@ -172,9 +180,16 @@ function settlementOf(odd: CopilotSettledOdd, entryId: string, receivedAt: strin
 
 /** A fixture-status is one record: the whole event is what replay.ts maps again. */
 function refusedFixture(json: unknown): RefusedRecord {
-  const o = (typeof json === 'object' && json !== null ? json : {}) as { entry_id?: unknown; data?: { fixture_id?: unknown } };
+  const o = (typeof json === 'object' && json !== null ? json : {}) as {
+    entry_id?: unknown;
+    data?: { fixture_id?: unknown };
+  };
   const id = typeof o.data?.fixture_id === 'string' && o.data.fixture_id !== '' ? o.data.fixture_id : null;
-  return { path: 'data', id, context: { event: 'fixture-status', entry_id: typeof o.entry_id === 'string' ? o.entry_id : null } };
+  return {
+    path: 'data',
+    id,
+    context: { event: 'fixture-status', entry_id: typeof o.entry_id === 'string' ? o.entry_id : null },
+  };
 }
 
 /**
@@ -198,7 +213,16 @@ export function mapOpticOddsEvent(
 
   if (event === 'fixture-status') {
     const p = FixtureStatusSchema.safeParse(json);
-    if (!p.success) return { ok: false, reject: { raw: data, reason: 'schema', detail: `fixture-status: ${issuesOf(p.error)}`, record: refusedFixture(json) } };
+    if (!p.success)
+      return {
+        ok: false,
+        reject: {
+          raw: data,
+          reason: 'schema',
+          detail: `fixture-status: ${issuesOf(p.error)}`,
+          record: refusedFixture(json),
+        },
+      };
     const d = p.data.data;
     const prev = fixtures.get(d.fixture_id);
     const home = d.fixture?.home_team_display ?? prev?.home ?? '';
@@ -224,7 +248,13 @@ export function mapOpticOddsEvent(
     };
     const v = FixtureUpdateSchema.safeParse(row);
     if (v.success) rows.fixtures.push(v.data);
-    else rejects.push({ raw: data, reason: 'schema', detail: `fixture-status → FixtureUpdate: ${issuesOf(v.error)}`, record: refusedFixture(json) });
+    else
+      rejects.push({
+        raw: data,
+        reason: 'schema',
+        detail: `fixture-status → FixtureUpdate: ${issuesOf(v.error)}`,
+        record: refusedFixture(json),
+      });
     return { ok: true, entry: { entryId: p.data.entry_id, rows, rejects, payloadTimeMs: d.timestamp * 1000 } };
   }
 
@@ -232,14 +262,20 @@ export function mapOpticOddsEvent(
   if (isCopilotEntry(json)) envelope = json;
   else {
     const env = CopilotEntrySchema.safeParse(json);
-    if (!env.success) return { ok: false, reject: { raw: data, reason: 'schema', detail: `${event}: ${issuesOf(env.error)}` } };
+    if (!env.success)
+      return { ok: false, reject: { raw: data, reason: 'schema', detail: `${event}: ${issuesOf(env.error)}` } };
     envelope = env.data;
   }
   const entryId = envelope.entry_id;
   const items = envelope.data;
   let payloadTimeMs = 0;
   const refuse = (i: number, reason: string, detail: string) =>
-    rejects.push({ raw: JSON.stringify(items[i]) ?? 'null', reason, detail, record: refusedOdd(event, entryId, i, items[i], fixtures) });
+    rejects.push({
+      raw: JSON.stringify(items[i]) ?? 'null',
+      reason,
+      detail,
+      record: refusedOdd(event, entryId, i, items[i], fixtures),
+    });
   for (let i = 0; i < items.length; i++) {
     const item = items[i];
     if (event === 'copilot-settled-odds') {

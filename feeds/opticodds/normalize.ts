@@ -1,6 +1,5 @@
 // Normalization: market, book, selection and line of one OpticOdds odd.
 
-
 const slug = (s: string): string => s.trim().toLowerCase().replace(/\s+/g, '_');
 
 /**
@@ -23,7 +22,10 @@ function overUnder(odd: { selection_line?: string | null; name: string }): 'Over
   return raw === 'over' ? 'Over' : raw === 'under' ? 'Under' : null;
 }
 
-export function selectionOf(odd: { selection?: string | null; selection_line?: string | null; name: string }, market: string): string {
+export function selectionOf(
+  odd: { selection?: string | null; selection_line?: string | null; name: string },
+  market: string,
+): string {
   const ou = overUnder(odd);
   let who = (odd.selection ?? '').trim();
   if (ou) {
@@ -35,7 +37,10 @@ export function selectionOf(odd: { selection?: string | null; selection_line?: s
 }
 
 /** Spread: signed for this selection; total: positive; moneyline: none. Settled odds lack `points`: read it off the name. */
-export function lineOf(odd: { points?: number | null; selection_line?: string | null; name: string }, market: string): number | null {
+export function lineOf(
+  odd: { points?: number | null; selection_line?: string | null; name: string },
+  market: string,
+): number | null {
   if (market === 'moneyline') return null;
   let n: number | null = typeof odd.points === 'number' && Number.isFinite(odd.points) ? odd.points : null;
   if (n === null && (market === 'spread' || market === 'total' || overUnder(odd))) {

@@ -18,7 +18,15 @@ export interface OpticOddsAdapterOptions {
 
 export const DEFAULT_LEAGUES = ['NFL', 'NBA', 'MLB', 'NHL', 'NCAAF', 'NCAAB'];
 /** OpticOdds names the main lines per sport; passing all of them is harmless where one does not apply. */
-export const DEFAULT_MARKETS = ['Moneyline', 'Point Spread', 'Total Points', 'Run Line', 'Total Runs', 'Puck Line', 'Total Goals'];
+export const DEFAULT_MARKETS = [
+  'Moneyline',
+  'Point Spread',
+  'Total Points',
+  'Run Line',
+  'Total Runs',
+  'Puck Line',
+  'Total Goals',
+];
 export const DEFAULT_PING_TIMEOUT_MS = 30_000;
 /** Until the server sends `retry:` (the reference shows 5000). */
 export const DEFAULT_RETRY_MS = 5_000;

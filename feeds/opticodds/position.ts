@@ -2,7 +2,8 @@
 import { createHash } from 'node:crypto';
 import type { SseEvent } from '../sse';
 
-const fingerprint = (ev: SseEvent): string => createHash('sha1').update(ev.event).update('\n').update(ev.data).digest('hex');
+const fingerprint = (ev: SseEvent): string =>
+  createHash('sha1').update(ev.event).update('\n').update(ev.data).digest('hex');
 
 /**
  * The events already processed whose entry id is the current position (a replay may resend them,

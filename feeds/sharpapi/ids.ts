@@ -19,7 +19,9 @@ export interface SharpApiTickKey {
  */
 export function sharpApiTickId(k: SharpApiTickKey): string {
   const ts = new Date(k.lastSeenAt).toISOString();
-  const digest = createHash('sha256').update(JSON.stringify([k.id, ts, k.oddsAmerican, k.line, k.removed])).digest('hex');
+  const digest = createHash('sha256')
+    .update(JSON.stringify([k.id, ts, k.oddsAmerican, k.line, k.removed]))
+    .digest('hex');
   return `sharpapi:${digest.slice(0, 32)}`;
 }
 

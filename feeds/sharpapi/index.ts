@@ -15,9 +15,21 @@
  */
 export { createSharpApiAdapter } from './adapter';
 export { sharpApiTickId, type SharpApiTickKey } from './ids';
-export { PriceMismatchError, canonicalMarket, parseSharpApiOddsId, sharpApiOddsToTick, sharpApiRemovalTick, type KnownOdd } from './mapping';
 export {
-  SHARPAPI_DEFAULT_LEAGUES, SHARPAPI_DEFAULT_MARKETS, SHARPAPI_DELTA_PATH, SHARPAPI_MAX_LIMIT, SHARPAPI_MAX_OFFSET,
-  SHARPAPI_REMOVAL_RETENTION_MS, type SharpApiAdapterOptions,
+  PriceMismatchError,
+  canonicalMarket,
+  parseSharpApiOddsId,
+  sharpApiOddsToTick,
+  sharpApiRemovalTick,
+  type KnownOdd,
+} from './mapping';
+export {
+  SHARPAPI_DEFAULT_LEAGUES,
+  SHARPAPI_DEFAULT_MARKETS,
+  SHARPAPI_DELTA_PATH,
+  SHARPAPI_MAX_LIMIT,
+  SHARPAPI_MAX_OFFSET,
+  SHARPAPI_REMOVAL_RETENTION_MS,
+  type SharpApiAdapterOptions,
 } from './options';
 export { RatePacer } from './pacer';

@@ -7,7 +7,10 @@ import { sharpApiRemovalTickId, sharpApiTickId } from './ids';
 
 export { canonicalMarket };
 
-function canonicalSelection(o: Pick<SharpApiOdds, 'selection' | 'selection_type' | 'home_team' | 'away_team'>, market: string): string {
+function canonicalSelection(
+  o: Pick<SharpApiOdds, 'selection' | 'selection_type' | 'home_team' | 'away_team'>,
+  market: string,
+): string {
   const type = (o.selection_type ?? '').toLowerCase();
   if (market === 'total') {
     if (type === 'over' || /^over\b/i.test(o.selection)) return 'Over';
@@ -31,9 +34,13 @@ export class PriceMismatchError extends Error {}
 function checkTriple(o: SharpApiOdds, p: NormalizedPrice): void {
   if (p.price_decimal === null || p.implied_prob === null) return;
   if (o.odds_decimal != null && Math.abs(o.odds_decimal - p.price_decimal) > Math.max(0.01, p.price_decimal * 0.005))
-    throw new PriceMismatchError(`odds_decimal ${o.odds_decimal} disagrees with odds_american ${o.odds_american} (${p.price_decimal.toFixed(4)})`);
+    throw new PriceMismatchError(
+      `odds_decimal ${o.odds_decimal} disagrees with odds_american ${o.odds_american} (${p.price_decimal.toFixed(4)})`,
+    );
   if (o.odds_probability != null && Math.abs(o.odds_probability - p.implied_prob) > 0.01)
-    throw new PriceMismatchError(`odds_probability ${o.odds_probability} disagrees with odds_american ${o.odds_american} (${p.implied_prob.toFixed(4)})`);
+    throw new PriceMismatchError(
+      `odds_probability ${o.odds_probability} disagrees with odds_american ${o.odds_american} (${p.implied_prob.toFixed(4)})`,
+    );
 }
 
 /** One odds object → one tick. Throws RangeError (unparseable price) or PriceMismatchError. */
@@ -44,7 +51,13 @@ export function sharpApiOddsToTick(o: SharpApiOdds, receivedAt: string): OddsTic
   const market = canonicalMarket(o.market_type);
   const rawLine = o.line ?? null;
   return {
-    tick_id: sharpApiTickId({ id: o.id, lastSeenAt: o.last_seen_at, oddsAmerican: american, line: rawLine, removed: false }),
+    tick_id: sharpApiTickId({
+      id: o.id,
+      lastSeenAt: o.last_seen_at,
+      oddsAmerican: american,
+      line: rawLine,
+      removed: false,
+    }),
     source: 'sharpapi',
     book: o.sportsbook,
     sport: o.sport,
@@ -70,9 +83,12 @@ export function sharpApiOddsToTick(o: SharpApiOdds, receivedAt: string): OddsTic
   };
 }
 
-export type MappedOdd = { ok: true; odd: SharpApiOdds; tick: OddsTick } | { ok: false; reason: 'schema' | 'price' | 'price_inconsistent'; detail: string };
+export type MappedOdd =
+  | { ok: true; odd: SharpApiOdds; tick: OddsTick }
+  | { ok: false; reason: 'schema' | 'price' | 'price_inconsistent'; detail: string };
 
-const issuesOf = (issues: readonly { path: PropertyKey[]; message: string }[]) => issues.map((i) => `${i.path.map(String).join('.') || '(root)'}: ${i.message}`).join('; ');
+const issuesOf = (issues: readonly { path: PropertyKey[]; message: string }[]) =>
+  issues.map((i) => `${i.path.map(String).join('.') || '(root)'}: ${i.message}`).join('; ');
 
 /** One `data` row as the poller reads it (and a replay of that row): a tick, or why it is refused. */
 export function mapSharpApiOdd(raw: unknown, receivedAt: string): MappedOdd {
@@ -81,18 +97,40 @@ export function mapSharpApiOdd(raw: unknown, receivedAt: string): MappedOdd {
   try {
     return { ok: true, odd: parsed.data, tick: sharpApiOddsToTick(parsed.data, receivedAt) };
   } catch (e) {
-    return { ok: false, reason: e instanceof PriceMismatchError ? 'price_inconsistent' : 'price', detail: e instanceof Error ? e.message : String(e) };
+    return {
+      ok: false,
+      reason: e instanceof PriceMismatchError ? 'price_inconsistent' : 'price',
+      detail: e instanceof Error ? e.message : String(e),
+    };
   }
 }
 
 /** One `removed` entry → the odds id it removes, or why it names none. */
-export function removedIdOf(entry: unknown): { ok: true; id: string } | { ok: false; reason: 'schema'; detail: string } {
+export function removedIdOf(
+  entry: unknown,
+): { ok: true; id: string } | { ok: false; reason: 'schema'; detail: string } {
   const r = RemovedEntrySchema.safeParse(entry);
-  return r.success ? { ok: true, id: r.data } : { ok: false, reason: 'schema', detail: `removed entry: ${issuesOf(r.error.issues) || 'not an odds id'}` };
+  return r.success
+    ? { ok: true, id: r.data }
+    : { ok: false, reason: 'schema', detail: `removed entry: ${issuesOf(r.error.issues) || 'not an odds id'}` };
 }
 
 /** What a removal tick can say about an odd: from its last quote, else from its id. */
-export type KnownOdd = Pick<OddsTick, 'book' | 'sport' | 'league' | 'event_key' | 'home_team' | 'away_team' | 'start_time' | 'market' | 'market_raw' | 'selection' | 'line' | 'is_live'>;
+export type KnownOdd = Pick<
+  OddsTick,
+  | 'book'
+  | 'sport'
+  | 'league'
+  | 'event_key'
+  | 'home_team'
+  | 'away_team'
+  | 'start_time'
+  | 'market'
+  | 'market_raw'
+  | 'selection'
+  | 'line'
+  | 'is_live'
+>;
 
 /**
  * `draftkings_33483153_moneyline_PHO` → book, event, market, selection. The event id is the first
@@ -103,14 +141,38 @@ export function parseSharpApiOddsId(id: string): KnownOdd {
   const parts = id.split('_');
   let ev = parts.findIndex((p, i) => i > 0 && /^\d+$/.test(p));
   if (ev < 0 || ev > parts.length - 3) ev = parts.length >= 4 ? 1 : -1;
-  if (ev < 0) return { book: parts[0] || 'unknown', sport: '', league: '', event_key: id, home_team: '', away_team: '', start_time: null, market: 'unknown', market_raw: '', selection: '', line: null, is_live: false };
+  if (ev < 0)
+    return {
+      book: parts[0] || 'unknown',
+      sport: '',
+      league: '',
+      event_key: id,
+      home_team: '',
+      away_team: '',
+      start_time: null,
+      market: 'unknown',
+      market_raw: '',
+      selection: '',
+      line: null,
+      is_live: false,
+    };
   const marketRaw = parts.slice(ev + 1, -1).join('_');
   const market = canonicalMarket(marketRaw);
   const sel = parts.at(-1) ?? '';
   return {
-    book: parts.slice(0, ev).join('_'), sport: '', league: '', event_key: parts[ev], home_team: '', away_team: '', start_time: null,
-    market, market_raw: marketRaw, selection: market === 'total' && /^(over|under)$/i.test(sel) ? sel[0].toUpperCase() + sel.slice(1).toLowerCase() : sel,
-    line: null, is_live: false,
+    book: parts.slice(0, ev).join('_'),
+    sport: '',
+    league: '',
+    event_key: parts[ev],
+    home_team: '',
+    away_team: '',
+    start_time: null,
+    market,
+    market_raw: marketRaw,
+    selection:
+      market === 'total' && /^(over|under)$/i.test(sel) ? sel[0].toUpperCase() + sel.slice(1).toLowerCase() : sel,
+    line: null,
+    is_live: false,
   };
 }
 
@@ -118,7 +180,13 @@ export function parseSharpApiOddsId(id: string): KnownOdd {
  * `quotedAfterSince`: the time of a quote of this odd read earlier in the same window (on an earlier
  * page, whose removed list did not name it yet), when there is one: the removal came after it.
  */
-export function sharpApiRemovalTick(id: string, windowSince: string, quotedAfterSince: string | null, known: KnownOdd | undefined, receivedAt: string): OddsTick {
+export function sharpApiRemovalTick(
+  id: string,
+  windowSince: string,
+  quotedAfterSince: string | null,
+  known: KnownOdd | undefined,
+  receivedAt: string,
+): OddsTick {
   const k = known ?? parseSharpApiOddsId(id);
   return {
     tick_id: sharpApiRemovalTickId(id, windowSince),
@@ -148,7 +216,9 @@ export function sharpApiRemovalTick(id: string, windowSince: string, quotedAfter
     // were seen at or before `since` (the previous response's server_time). A quote read earlier in
     // this window is later than `since`, and the removal must still sort after it, or the odd's latest
     // row would say it is listed. (A replayed window does not re-create a stored removal: window.ts.)
-    ts: new Date(Math.max(Date.parse(windowSince), quotedAfterSince === null ? -Infinity : Date.parse(quotedAfterSince)) + 1).toISOString(),
+    ts: new Date(
+      Math.max(Date.parse(windowSince), quotedAfterSince === null ? -Infinity : Date.parse(quotedAfterSince)) + 1,
+    ).toISOString(),
     received_at: receivedAt,
   };
 }

@@ -20,6 +20,9 @@ export class RatePacer {
     if (h.remaining <= 0) return { at: h.resetAtMs + RESET_MARGIN_MS, reason: 'rate_limit_exhausted' };
     const low = Math.max(1, Math.ceil((h.limit ?? h.remaining) * LOW_BUDGET_SHARE));
     if (h.remaining > low) return null;
-    return { at: h.at + Math.ceil((h.resetAtMs + RESET_MARGIN_MS - h.at) / (h.remaining + 1)), reason: 'rate_limit_low' };
+    return {
+      at: h.at + Math.ceil((h.resetAtMs + RESET_MARGIN_MS - h.at) / (h.remaining + 1)),
+      reason: 'rate_limit_low',
+    };
   }
 }

@@ -6,7 +6,11 @@ import type { RefusedRecord } from '../../rejections/record';
 import type { FeedGap, FeedHealth, FeedRunContext } from '../types';
 import { mapSharpApiOdd, removedIdOf, type KnownOdd } from './mapping';
 import {
-  SHARPAPI_DEFAULT_LEAGUES, SHARPAPI_DEFAULT_MARKETS, SHARPAPI_DELTA_PATH, SHARPAPI_MAX_LIMIT, SHARPAPI_MAX_OFFSET,
+  SHARPAPI_DEFAULT_LEAGUES,
+  SHARPAPI_DEFAULT_MARKETS,
+  SHARPAPI_DELTA_PATH,
+  SHARPAPI_MAX_LIMIT,
+  SHARPAPI_MAX_OFFSET,
   type SharpApiAdapterOptions,
 } from './options';
 import { RESET_MARGIN_MS, RatePacer } from './pacer';
@@ -34,7 +38,15 @@ const BACKOFF_MAX_MS = 30_000;
 export class SharpApiPoller {
   readonly known = new Map<string, KnownOdd>();
   private readonly pacer = new RatePacer();
-  private readonly health: FeedHealth = { connected: false, lastMessageAt: null, lastTickTs: null, reconnects: 0, gaps: 0, rejected: 0, messages: 0 };
+  private readonly health: FeedHealth = {
+    connected: false,
+    lastMessageAt: null,
+    lastTickTs: null,
+    reconnects: 0,
+    gaps: 0,
+    rejected: 0,
+    messages: 0,
+  };
   private readonly agent: Agent;
   private failures = 0;
   /** Lowered if the server's offset cap turns out smaller than documented. */
@@ -42,7 +54,10 @@ export class SharpApiPoller {
   readonly limit: number;
   private readonly query: Record<string, string>;
 
-  constructor(private readonly o: SharpApiAdapterOptions, readonly ctx: FeedRunContext) {
+  constructor(
+    private readonly o: SharpApiAdapterOptions,
+    readonly ctx: FeedRunContext,
+  ) {
     this.limit = Math.min(SHARPAPI_MAX_LIMIT, Math.max(2, Math.floor(o.pageLimit ?? SHARPAPI_MAX_LIMIT)));
     const timeout = o.requestTimeoutMs ?? 30_000;
     this.agent = new Agent({ headersTimeout: timeout, bodyTimeout: timeout, connectTimeout: timeout });
@@ -96,7 +111,13 @@ export class SharpApiPoller {
     const pos = this.ctx.checkpoint?.position;
     if (pos && !Number.isNaN(Date.parse(pos))) return pos;
     const start = new Date(Date.now() - (this.o.initialLookbackMs ?? 5 * 60_000)).toISOString();
-    if (pos) await this.gap({ reason: 'checkpoint_invalid', from: null, to: start, detail: `checkpoint position ${JSON.stringify(pos)} is not a timestamp; restarting from ${start}` });
+    if (pos)
+      await this.gap({
+        reason: 'checkpoint_invalid',
+        from: null,
+        to: start,
+        detail: `checkpoint position ${JSON.stringify(pos)} is not a timestamp; restarting from ${start}`,
+      });
     return start;
   }
 
@@ -120,7 +141,12 @@ export class SharpApiPoller {
     for (const [i, entry] of entries.entries()) {
       const r = removedIdOf(entry);
       if (r.ok) ids.push(r.id);
-      else await this.reject(entry, r.reason, r.detail, { path: `removed[${i}]`, id: null, context: { kind: 'removed', window_since: windowSince } });
+      else
+        await this.reject(entry, r.reason, r.detail, {
+          path: `removed[${i}]`,
+          id: null,
+          context: { kind: 'removed', window_since: windowSince },
+        });
     }
     return ids;
   }
@@ -129,7 +155,8 @@ export class SharpApiPoller {
   async describeUnknown(ids: string[], windowSince: string): Promise<void> {
     const unknown = ids.filter((id) => !this.known.has(id));
     if (unknown.length === 0 || !this.ctx.describeOdds) return;
-    for (const [id, odd] of await this.ctx.describeOdds(unknown, windowSince)) if (!this.known.has(id)) this.known.set(id, odd);
+    for (const [id, odd] of await this.ctx.describeOdds(unknown, windowSince))
+      if (!this.known.has(id)) this.known.set(id, odd);
   }
 
   async storedRemovals(tickIds: string[], since: string): Promise<Set<string>> {
@@ -139,15 +166,28 @@ export class SharpApiPoller {
   private remember(id: string, t: OddsTick): void {
     this.known.delete(id);
     this.known.set(id, {
-      book: t.book, sport: t.sport, league: t.league, event_key: t.event_key, home_team: t.home_team, away_team: t.away_team,
-      start_time: t.start_time, market: t.market, market_raw: t.market_raw, selection: t.selection, line: t.line, is_live: t.is_live,
+      book: t.book,
+      sport: t.sport,
+      league: t.league,
+      event_key: t.event_key,
+      home_team: t.home_team,
+      away_team: t.away_team,
+      start_time: t.start_time,
+      market: t.market,
+      market_raw: t.market_raw,
+      selection: t.selection,
+      line: t.line,
+      is_live: t.is_live,
     });
     if (this.known.size > KNOWN_CAP) this.known.delete(this.known.keys().next().value!);
   }
 
   async emit(ticks: OddsTick[], position: string): Promise<void> {
     await this.ctx.emit({ ticks }, { position });
-    const last = ticks.reduce<string | null>((m, t) => (t.removed || (m !== null && m >= t.ts) ? m : t.ts), this.health.lastTickTs);
+    const last = ticks.reduce<string | null>(
+      (m, t) => (t.removed || (m !== null && m >= t.ts) ? m : t.ts),
+      this.health.lastTickTs,
+    );
     this.setHealth({ lastTickTs: last });
   }
 
@@ -155,11 +195,17 @@ export class SharpApiPoller {
   async fetchPage(since: string, offset: number, notBefore: number): Promise<Page> {
     const { ctx } = this;
     const url = new URL(SHARPAPI_DELTA_PATH, this.o.baseUrl.replace(/\/+$/, '') + '/');
-    url.search = new URLSearchParams({ since, ...this.query, limit: String(this.limit), offset: String(offset) }).toString();
+    url.search = new URLSearchParams({
+      since,
+      ...this.query,
+      limit: String(this.limit),
+      offset: String(offset),
+    }).toString();
     for (;;) {
       const gate = this.pacer.nextAllowedAt();
       const waitUntil = Math.max(notBefore, gate?.at ?? 0);
-      if (gate && gate.at > Date.now() && gate.at >= notBefore) ctx.log.info('sharpapi.rate_limit_wait', { ms: gate.at - Date.now(), reason: gate.reason });
+      if (gate && gate.at > Date.now() && gate.at >= notBefore)
+        ctx.log.info('sharpapi.rate_limit_wait', { ms: gate.at - Date.now(), reason: gate.reason });
       await sleep(waitUntil - Date.now(), ctx.signal);
       if (ctx.signal.aborted) return { kind: 'aborted' };
 
@@ -167,13 +213,21 @@ export class SharpApiPoller {
       let text: string;
       let headers: Record<string, string | string[] | undefined>;
       try {
-        const res = await request(url, { dispatcher: this.agent, headers: { 'x-api-key': this.o.apiKey, accept: 'application/json' }, signal: ctx.signal });
+        const res = await request(url, {
+          dispatcher: this.agent,
+          headers: { 'x-api-key': this.o.apiKey, accept: 'application/json' },
+          signal: ctx.signal,
+        });
         status = res.statusCode;
         headers = res.headers;
         text = await res.body.text();
       } catch (e) {
         if (ctx.signal.aborted) return { kind: 'aborted' };
-        await this.retryLater('sharpapi.request_failed', { error: e instanceof Error ? e.message : String(e), since, offset });
+        await this.retryLater('sharpapi.request_failed', {
+          error: e instanceof Error ? e.message : String(e),
+          since,
+          offset,
+        });
         continue;
       }
       const now = Date.now();
@@ -197,7 +251,11 @@ export class SharpApiPoller {
         }
         const parsed = SharpApiDeltaResponseSchema.safeParse(json);
         if (!parsed.success) {
-          await this.reject(text, 'schema', parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
+          await this.reject(
+            text,
+            'schema',
+            parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '),
+          );
           await this.retryLater('sharpapi.malformed_response', { since, offset });
           continue;
         }
@@ -210,16 +268,31 @@ export class SharpApiPoller {
       const code = err.success ? err.data.error.code : `http_${status}`;
       const message = err.success ? err.data.error.message : text.slice(0, 200);
       if (status === 429) {
-        const waitMs = Math.max(BACKOFF_MIN_MS, rl.retryAfterMs ?? (rl.resetAtMs !== null ? rl.resetAtMs + RESET_MARGIN_MS - now : BACKOFF_MIN_MS));
+        const waitMs = Math.max(
+          BACKOFF_MIN_MS,
+          rl.retryAfterMs ?? (rl.resetAtMs !== null ? rl.resetAtMs + RESET_MARGIN_MS - now : BACKOFF_MIN_MS),
+        );
         ctx.log.warn('sharpapi.rate_limited', { ms: waitMs, since, offset });
         await sleep(waitMs, ctx.signal);
         continue;
       }
       if (status === 400 && code === 'offset_too_large') return { kind: 'offset_too_large' };
-      if (status === 401) throw new FeedUnusableError(`SharpAPI rejected the API key (401 ${code}: ${message}): set SHARPAPI_API_KEY to a valid key`);
-      if (status === 403) throw new FeedUnusableError(`SharpAPI refused access (403 ${code}: ${message}): the key's plan does not cover this endpoint or filter; check SHARPAPI_LEAGUES/SHARPAPI_SPORTSBOOKS/SHARPAPI_MARKETS or the subscription`);
-      if (status === 400) throw new FeedUnusableError(`SharpAPI rejected the request (400 ${code}: ${message}) for ${url.pathname}${url.search}: check SHARPAPI_LEAGUES/SHARPAPI_SPORTSBOOKS/SHARPAPI_MARKETS`);
-      if (status === 404) throw new FeedUnusableError(`SharpAPI has no ${SHARPAPI_DELTA_PATH} at ${this.o.baseUrl} (404): check SHARPAPI_BASE_URL`);
+      if (status === 401)
+        throw new FeedUnusableError(
+          `SharpAPI rejected the API key (401 ${code}: ${message}): set SHARPAPI_API_KEY to a valid key`,
+        );
+      if (status === 403)
+        throw new FeedUnusableError(
+          `SharpAPI refused access (403 ${code}: ${message}): the key's plan does not cover this endpoint or filter; check SHARPAPI_LEAGUES/SHARPAPI_SPORTSBOOKS/SHARPAPI_MARKETS or the subscription`,
+        );
+      if (status === 400)
+        throw new FeedUnusableError(
+          `SharpAPI rejected the request (400 ${code}: ${message}) for ${url.pathname}${url.search}: check SHARPAPI_LEAGUES/SHARPAPI_SPORTSBOOKS/SHARPAPI_MARKETS`,
+        );
+      if (status === 404)
+        throw new FeedUnusableError(
+          `SharpAPI has no ${SHARPAPI_DELTA_PATH} at ${this.o.baseUrl} (404): check SHARPAPI_BASE_URL`,
+        );
       await this.retryLater('sharpapi.http_error', { status, code, message, since, offset });
     }
   }
@@ -247,7 +320,12 @@ export class SharpApiPoller {
   private async reject(raw: unknown, reason: string, detail: string, record?: RefusedRecord): Promise<void> {
     this.setHealth({ rejected: this.health.rejected + 1 });
     this.ctx.log.warn('sharpapi.rejected', { reason, detail, record: record?.path });
-    await this.ctx.reject(typeof raw === 'string' && !record ? raw : JSON.stringify(raw) ?? String(raw), reason, detail, record);
+    await this.ctx.reject(
+      typeof raw === 'string' && !record ? raw : (JSON.stringify(raw) ?? String(raw)),
+      reason,
+      detail,
+      record,
+    );
   }
 
   private setHealth(update: Partial<FeedHealth>): void {

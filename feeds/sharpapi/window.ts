@@ -7,9 +7,7 @@ import { sharpApiRemovalTick, type KnownOdd } from './mapping';
 import { SHARPAPI_REMOVAL_RETENTION_MS } from './options';
 
 export type Page =
-  | { kind: 'ok'; body: SharpApiDeltaResponse; receivedAt: string }
-  | { kind: 'offset_too_large' }
-  | { kind: 'aborted' };
+  { kind: 'ok'; body: SharpApiDeltaResponse; receivedAt: string } | { kind: 'offset_too_large' } | { kind: 'aborted' };
 
 /** What pollWindow uses of the poller (poller.ts): its requests, emits, gaps and what it knows of odds. */
 export interface WindowPoller {
@@ -37,7 +35,12 @@ export interface WindowPoller {
  * `replay`: the window starts at the checkpoint a restart resumed from, so a crash may have stored
  * some of its rows already.
  */
-export async function pollWindow(poller: WindowPoller, base: string, notBefore: number, replay = false): Promise<string | null> {
+export async function pollWindow(
+  poller: WindowPoller,
+  base: string,
+  notBefore: number,
+  replay = false,
+): Promise<string | null> {
   const ctx = poller.ctx;
   const emittedTicks = new Set<string>();
   /** Removals emitted, stored before a crash, or superseded by a re-listing in this window. */
@@ -68,14 +71,20 @@ export async function pollWindow(poller: WindowPoller, base: string, notBefore: 
       body = page.body;
       serverTime = body.meta.server_time;
       const removed = await poller.removedIds(body.removed ?? [], base);
-      if (body.since_clamped) await poller.flagOnce(flagged, {
-        reason: 'since_clamped', from: since, to: new Date(Date.parse(serverTime) - SHARPAPI_REMOVAL_RETENTION_MS).toISOString(),
-        detail: `since ${since} is older than SharpAPI's 10-minute removal retention: odds removed before the "to" time are not reported`,
-      });
-      if (body.removed_truncated) await poller.flagOnce(flagged, {
-        reason: 'removed_truncated', from: since, to: serverTime,
-        detail: `the removed list hit SharpAPI's cap (${body.removed?.length ?? 0} entries reported): more odds were removed than reported`,
-      });
+      if (body.since_clamped)
+        await poller.flagOnce(flagged, {
+          reason: 'since_clamped',
+          from: since,
+          to: new Date(Date.parse(serverTime) - SHARPAPI_REMOVAL_RETENTION_MS).toISOString(),
+          detail: `since ${since} is older than SharpAPI's 10-minute removal retention: odds removed before the "to" time are not reported`,
+        });
+      if (body.removed_truncated)
+        await poller.flagOnce(flagged, {
+          reason: 'removed_truncated',
+          from: since,
+          to: serverTime,
+          detail: `the removed list hit SharpAPI's cap (${body.removed?.length ?? 0} entries reported): more odds were removed than reported`,
+        });
       if (offset > 0) shifted = body.data.length === 0 || rowKey(body.data[0]) !== prevLastKey;
       const inData = new Set<string>();
       let pageLastMs: number | null = null;
@@ -109,12 +118,15 @@ export async function pollWindow(poller: WindowPoller, base: string, notBefore: 
         emittedRemovals.add(id);
         ticks.push(sharpApiRemovalTick(id, base, quotedAt.get(id) ?? null, poller.known.get(id), page.receivedAt));
       }
-      for (const t of ticks) if (!t.removed && (quotedAt.get(t.provider_odd_id) ?? '') < t.ts) quotedAt.set(t.provider_odd_id, t.ts);
+      for (const t of ticks)
+        if (!t.removed && (quotedAt.get(t.provider_odd_id) ?? '') < t.ts) quotedAt.set(t.provider_odd_id, t.ts);
     }
 
     const rowsOnPage = body?.data.length ?? 0;
-    const hasMore = body !== null && rowsOnPage > 0
-      && (body.meta.pagination?.has_more ?? offset + rowsOnPage < (body.meta.total ?? 0));
+    const hasMore =
+      body !== null &&
+      rowsOnPage > 0 &&
+      (body.meta.pagination?.has_more ?? offset + rowsOnPage < (body.meta.total ?? 0));
     // A shifted last page may have skipped the rows that slid before its offset: not done yet.
     if (body !== null && !hasMore && !shifted) {
       await poller.emit(ticks, serverTime);
@@ -135,7 +147,9 @@ export async function pollWindow(poller: WindowPoller, base: string, notBefore: 
       if (nextMs <= sinceMs) {
         nextMs = contiguousMs;
         await poller.gap({
-          reason: 'offset_cap', from: since, to: new Date(nextMs).toISOString(),
+          reason: 'offset_cap',
+          from: since,
+          to: new Date(nextMs).toISOString(),
           detail: `more than ${poller.offsetCap + poller.limit} odds share last_seen_at ${new Date(nextMs).toISOString()}; those past the offset cap are skipped`,
         });
       }
@@ -148,7 +162,9 @@ export async function pollWindow(poller: WindowPoller, base: string, notBefore: 
     }
     // No verified last_seen_at order to continue from (the server ignored `sort`, or no row was valid).
     await poller.gap({
-      reason: 'offset_cap', from: since, to: serverTime,
+      reason: 'offset_cap',
+      from: since,
+      to: serverTime,
       detail: `more than ${offset + rowsOnPage} changes since ${since} and no last_seen_at-ordered prefix to continue from (${ascending ? 'no valid row' : 'rows not ordered by last_seen_at'}): the rest of the window cannot be paged past offset ${poller.offsetCap}`,
     });
     await poller.emit([], serverTime);
@@ -159,5 +175,7 @@ export async function pollWindow(poller: WindowPoller, base: string, notBefore: 
 /** Identity of a row for the page-overlap check: a changed odd has a new last_seen_at. */
 function rowKey(raw: unknown): string {
   const r = raw as { id?: unknown; last_seen_at?: unknown } | null;
-  return r && typeof r.id === 'string' && typeof r.last_seen_at === 'string' ? `${r.id}@${r.last_seen_at}` : JSON.stringify(raw);
+  return r && typeof r.id === 'string' && typeof r.last_seen_at === 'string'
+    ? `${r.id}@${r.last_seen_at}`
+    : JSON.stringify(raw);
 }

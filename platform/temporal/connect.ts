@@ -16,7 +16,11 @@ type TemporalSettings = Config['temporal'] & { address: string };
 /** What Connection.connect (client) and NativeConnection.connect (worker) both accept. */
 export interface TemporalConnectionOptions {
   address: string;
-  tls?: { clientCertPair?: { crt: Buffer; key: Buffer }; serverRootCACertificate?: Buffer; serverNameOverride?: string };
+  tls?: {
+    clientCertPair?: { crt: Buffer; key: Buffer };
+    serverRootCACertificate?: Buffer;
+    serverNameOverride?: string;
+  };
   apiKey?: string;
   metadata?: Record<string, string>;
 }
@@ -27,7 +31,10 @@ function readTlsFile(variable: string, file: string, read: (file: string) => Buf
   try {
     data = read(file);
   } catch (err) {
-    throw new ConfigError(variable, `cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    throw new ConfigError(
+      variable,
+      `cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+    );
   }
   if (data.length === 0) throw new ConfigError(variable, `${file} is empty`);
   return data;
@@ -38,16 +45,29 @@ function readTlsFile(variable: string, file: string, read: (file: string) => Buf
  * they can never disagree: mTLS client pair, a private CA, the name on the server's certificate,
  * and a Temporal Cloud API key.
  */
-export function connectionOptions(t: TemporalSettings, read: (file: string) => Buffer = (f) => fs.readFileSync(f)): TemporalConnectionOptions {
+export function connectionOptions(
+  t: TemporalSettings,
+  read: (file: string) => Buffer = (f) => fs.readFileSync(f),
+): TemporalConnectionOptions {
   const { certPath, keyPath, caPath, serverName } = t.tlsFiles ?? {};
   if (!t.tls) {
-    const set = certPath ? 'TEMPORAL_TLS_CERT_PATH' : caPath ? 'TEMPORAL_TLS_CA_PATH' : serverName ? 'TEMPORAL_TLS_SERVER_NAME' : undefined;
+    const set = certPath
+      ? 'TEMPORAL_TLS_CERT_PATH'
+      : caPath
+        ? 'TEMPORAL_TLS_CA_PATH'
+        : serverName
+          ? 'TEMPORAL_TLS_SERVER_NAME'
+          : undefined;
     // Certificates with TLS switched off would silently send everything in the clear.
     if (set) throw new ConfigError('TEMPORAL_TLS', `is false but ${set} is set: remove one of them`);
     return { address: t.address, apiKey: t.apiKey };
   }
   const tls: NonNullable<TemporalConnectionOptions['tls']> = {};
-  if (certPath && keyPath) tls.clientCertPair = { crt: readTlsFile('TEMPORAL_TLS_CERT_PATH', certPath, read), key: readTlsFile('TEMPORAL_TLS_KEY_PATH', keyPath, read) };
+  if (certPath && keyPath)
+    tls.clientCertPair = {
+      crt: readTlsFile('TEMPORAL_TLS_CERT_PATH', certPath, read),
+      key: readTlsFile('TEMPORAL_TLS_KEY_PATH', keyPath, read),
+    };
   if (caPath) tls.serverRootCACertificate = readTlsFile('TEMPORAL_TLS_CA_PATH', caPath, read);
   if (serverName) tls.serverNameOverride = serverName;
   return {
@@ -95,6 +115,9 @@ export async function ensureSearchAttributes(connection: Connection, namespace: 
   } catch (err) {
     const msg = (err as Error).message;
     if (/already exists/i.test(msg)) return;
-    log.warn('temporal.search_attributes_not_registered', { error: msg, hint: 'register LinehouseKind/Bettor/Account/Book/Phase (Keyword) and LinehouseStatus (Int) in your namespace' });
+    log.warn('temporal.search_attributes_not_registered', {
+      error: msg,
+      hint: 'register LinehouseKind/Bettor/Account/Book/Phase (Keyword) and LinehouseStatus (Int) in your namespace',
+    });
   }
 }

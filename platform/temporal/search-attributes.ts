@@ -19,7 +19,10 @@ export const ALL_SEARCH_ATTRIBUTES = [SA_KIND, SA_BETTOR, SA_ACCOUNT, SA_BOOK, S
  * the starter knows them), set by whoever starts it. A run started with them upserts none of
  * them itself (patched 'refresh-lean-2'): every upsert is an event and a visibility write.
  */
-export function refreshStartAttributes(accountId: string, known: { bettorId?: string | null; bookAbbr?: string | null } = {}): SearchAttributePair[] {
+export function refreshStartAttributes(
+  accountId: string,
+  known: { bettorId?: string | null; bookAbbr?: string | null } = {},
+): SearchAttributePair[] {
   const pairs: SearchAttributePair[] = [
     { key: SA_KIND, value: 'refresh' },
     { key: SA_ACCOUNT, value: accountId },

@@ -58,7 +58,9 @@ export function bundleKey(workflowsPath: string = WORKFLOWS_PATH, root: string =
 }
 
 export function bundleCacheDir(): string {
-  return process.env.LINEHOUSE_BUNDLE_CACHE_DIR ? path.resolve(process.env.LINEHOUSE_BUNDLE_CACHE_DIR) : path.join(REPO_ROOT, 'node_modules', '.cache', 'linehouse');
+  return process.env.LINEHOUSE_BUNDLE_CACHE_DIR
+    ? path.resolve(process.env.LINEHOUSE_BUNDLE_CACHE_DIR)
+    : path.join(REPO_ROOT, 'node_modules', '.cache', 'linehouse');
 }
 
 function prune(dir: string, keep: string): void {
@@ -106,7 +108,11 @@ export async function cachedWorkflowBundle(): Promise<{ code: string }> {
     } catch {
       // Its directory never existed.
     }
-    log.warn('worker.bundle_cache_unwritable', { dir, error: err as Error, hint: 'each start bundles the workflows again; set LINEHOUSE_BUNDLE_CACHE_DIR to a writable directory' });
+    log.warn('worker.bundle_cache_unwritable', {
+      dir,
+      error: err as Error,
+      hint: 'each start bundles the workflows again; set LINEHOUSE_BUNDLE_CACHE_DIR to a writable directory',
+    });
   }
   log.info('worker.bundled', { key, ms: Math.round(performance.now() - started) });
   return { code };
@@ -119,6 +125,8 @@ function prebuiltWorkflowBundle(): { code: string } {
   try {
     return { code: fs.readFileSync(PREBUILT_BUNDLE, 'utf8') };
   } catch (err) {
-    throw new Error(`the compiled build has no workflow bundle at ${PREBUILT_BUNDLE} (${(err as Error).message}): run \`npm run build\``);
+    throw new Error(
+      `the compiled build has no workflow bundle at ${PREBUILT_BUNDLE} (${(err as Error).message}): run \`npm run build\``,
+    );
   }
 }

@@ -12,7 +12,12 @@ import { shieldEngineFromStdin } from './engine-stdin';
 import { describeStatement, warehouseError } from './errors';
 
 /** chDB's zero-copy raw insert, when the warehouse is embedded (the engine's parser runs on its own threads). */
-type RawInsert = (params: { table: string; values: Buffer; format: 'JSONEachRow'; settings?: Record<string, string | number> }) => Promise<unknown>;
+type RawInsert = (params: {
+  table: string;
+  values: Buffer;
+  format: 'JSONEachRow';
+  settings?: Record<string, string | number>;
+}) => Promise<unknown>;
 
 interface WarehouseParts {
   client: ClickHouseClient;
@@ -95,10 +100,13 @@ export function chdbPath(config: Pick<Config, 'dataDir'>): string {
 export async function createWarehouse(config: Pick<Config, 'clickhouse' | 'dataDir'>): Promise<Warehouse> {
   const { url, user, password, database } = config.clickhouse;
   if (url) {
-    const bootstrap = nameFailures(createClient({ url, username: user, password, clickhouse_settings: SESSION_SETTINGS }), {
-      embedded: false,
-      location: serverLocation(url, database),
-    });
+    const bootstrap = nameFailures(
+      createClient({ url, username: user, password, clickhouse_settings: SESSION_SETTINGS }),
+      {
+        embedded: false,
+        location: serverLocation(url, database),
+      },
+    );
     try {
       await bootstrap.command({ query: `CREATE DATABASE IF NOT EXISTS ${database}` });
     } finally {
@@ -106,13 +114,31 @@ export async function createWarehouse(config: Pick<Config, 'clickhouse' | 'dataD
     }
     // On a cluster the views join Distributed tables: those joins and INs must be GLOBAL, and an
     // insert must be on its shard before it is acknowledged (platform/warehouse/cluster-ddl.ts).
-    const settings = config.clickhouse.cluster ? { ...SESSION_SETTINGS, ...CLUSTER_SESSION_SETTINGS } : SESSION_SETTINGS;
-    const client = createClient({ url, username: user, password, database, clickhouse_settings: settings, request_timeout: 300_000 });
-    return new Warehouse({ client: nameFailures(client, { embedded: false, location: serverLocation(url, database) }), mode: 'server', cluster: config.clickhouse.cluster });
+    const settings = config.clickhouse.cluster
+      ? { ...SESSION_SETTINGS, ...CLUSTER_SESSION_SETTINGS }
+      : SESSION_SETTINGS;
+    const client = createClient({
+      url,
+      username: user,
+      password,
+      database,
+      clickhouse_settings: settings,
+      request_timeout: 300_000,
+    });
+    return new Warehouse({
+      client: nameFailures(client, { embedded: false, location: serverLocation(url, database) }),
+      mode: 'server',
+      cluster: config.clickhouse.cluster,
+    });
   }
   fs.mkdirSync(chdbPath(config), { recursive: true });
   const session = openEmbeddedSession(config);
-  const ch = new Warehouse({ client: session.client, mode: 'embedded', rawInsert: session.rawInsert, stagingDir: openStaging(config.dataDir) });
+  const ch = new Warehouse({
+    client: session.client,
+    mode: 'embedded',
+    rawInsert: session.rawInsert,
+    stagingDir: openStaging(config.dataDir),
+  });
   await ch.command({ query: `CREATE DATABASE IF NOT EXISTS ${database}` });
   // chDB's connection has no per-request database: select it once for the session.
   await ch.command({ query: `USE ${database}` });
@@ -190,7 +216,12 @@ export async function queryRows<T = Record<string, unknown>>(
   return (await rs.json()) as T[];
 }
 
-export async function insertRows(ch: Warehouse, table: string, rows: readonly object[], dedupToken?: string): Promise<void> {
+export async function insertRows(
+  ch: Warehouse,
+  table: string,
+  rows: readonly object[],
+  dedupToken?: string,
+): Promise<void> {
   if (rows.length === 0) return;
   failpoint(`before_insert:${table}`);
   if (failpointArmed(`during_insert:${table}`)) return crashDuringInsert(ch, table, rows, dedupToken);
@@ -224,7 +255,12 @@ export async function appendRows(ch: Warehouse, table: string, rows: readonly ob
  * into one `IN`. `sql` takes the keys as `{keys:Array(String)}` and returns each row's key as
  * `lookup_key`, at most one row per key; the row of `key` comes back, or undefined.
  */
-export function lookupByKey<T extends { lookup_key: string }>(ch: Warehouse, sql: string, key: string, params: Record<string, unknown> = {}): Promise<T | undefined> {
+export function lookupByKey<T extends { lookup_key: string }>(
+  ch: Warehouse,
+  sql: string,
+  key: string,
+  params: Record<string, unknown> = {},
+): Promise<T | undefined> {
   const lookup = ch.coalescers.get(`lookup:${sql}:${JSON.stringify(params)}`, () =>
     coalescing(async (keys: string[]) => {
       const rows = await queryRows<T>(ch, sql, { ...params, keys: [...new Set(keys)] });
@@ -241,7 +277,12 @@ export function lookupByKey<T extends { lookup_key: string }>(ch: Warehouse, sql
  * block is atomic (the part is renamed into place or not at all), so this is the honest
  * "during": whether the rows landed is up to the engine, never half of one block.
  */
-async function crashDuringInsert(ch: Warehouse, table: string, rows: readonly object[], dedupToken?: string): Promise<void> {
+async function crashDuringInsert(
+  ch: Warehouse,
+  table: string,
+  rows: readonly object[],
+  dedupToken?: string,
+): Promise<void> {
   const sent = sendInsert(ch, table, rows, dedupToken);
   await new Promise((r) => setImmediate(r));
   failpoint(`during_insert:${table}`);
@@ -311,11 +352,18 @@ const IDENT = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const sqlString = (s: string) => `'${s.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
 
 async function sendEncoded(ch: Warehouse, table: string, enc: EncodedRows): Promise<void> {
-  for (const c of [table, ...enc.columns]) if (!IDENT.test(c)) throw new Error(`insertEncoded: "${c}" is not a plain identifier`);
+  for (const c of [table, ...enc.columns])
+    if (!IDENT.test(c)) throw new Error(`insertEncoded: "${c}" is not a plain identifier`);
   const staging = ch.stagingDir;
   if (!staging) {
-    if (enc.format !== 'TabSeparated') throw new Error(`insertEncoded: ${enc.format} needs the embedded warehouse; send TabSeparated to a server`);
-    await ch.insert({ table, values: Readable.from(enc.body), format: enc.format, columns: [...enc.columns] as [string, ...string[]] });
+    if (enc.format !== 'TabSeparated')
+      throw new Error(`insertEncoded: ${enc.format} needs the embedded warehouse; send TabSeparated to a server`);
+    await ch.insert({
+      table,
+      values: Readable.from(enc.body),
+      format: enc.format,
+      columns: [...enc.columns] as [string, ...string[]],
+    });
     return;
   }
   const file = path.join(staging, `${table}-${process.pid}-${++staged}.${enc.format.toLowerCase()}`);

@@ -125,13 +125,24 @@ function tableStatements(statement: string, o: ClusterOptions): string[] {
   if (!/^\w*MergeTree$/.test(family) || family.startsWith('Replicated'))
     unsupported(statement, `${name} has engine ${family}; only non-replicated *MergeTree tables are converted`);
   const key = SHARDING_KEYS[name];
-  if (!key) unsupported(statement, `no sharding key for ${name}: add one to SHARDING_KEYS in platform/warehouse/cluster-ddl.ts (a hash of its ORDER BY columns)`);
+  if (!key)
+    unsupported(
+      statement,
+      `no sharding key for ${name}: add one to SHARDING_KEYS in platform/warehouse/cluster-ddl.ts (a hash of its ORDER BY columns)`,
+    );
   const order = orderByColumns(statement);
   const outside = shardingKeyColumns(key).filter((c) => !order.includes(c));
-  if (outside.length > 0) unsupported(statement, `sharding key of ${name} uses ${outside.join(', ')}, not in its ORDER BY: versions of one row could land on different shards and FINAL would keep them all`);
+  if (outside.length > 0)
+    unsupported(
+      statement,
+      `sharding key of ${name} uses ${outside.join(', ')}, not in its ORDER BY: versions of one row could land on different shards and FINAL would keep them all`,
+    );
   const replicatedArgs = [`'${replicaPath(name)}'`, `'{replica}'`, ...(args?.trim() ? [args.trim()] : [])].join(', ');
   const local = statement
-    .replace(CREATE_TABLE, (_m, _n, paren: string) => `CREATE TABLE IF NOT EXISTS ${localName(name)} ON CLUSTER ${o.cluster}${paren}`)
+    .replace(
+      CREATE_TABLE,
+      (_m, _n, paren: string) => `CREATE TABLE IF NOT EXISTS ${localName(name)} ON CLUSTER ${o.cluster}${paren}`,
+    )
     .replace(clause, () => clause.replace(/ENGINE\s*=\s*.*$/s, () => `ENGINE = Replicated${family}(${replicatedArgs})`))
     // The insert-deduplication window the loaders rely on: replicated tables keep theirs in Keeper
     // under another setting (the non-replicated one would be silently ignored).
@@ -146,14 +157,21 @@ function tableStatements(statement: string, o: ClusterOptions): string[] {
 
 function materializedView(statement: string, o: ClusterOptions): string {
   const [head, ifNot = '', name, target] = CREATE_MV.exec(statement)!;
-  if (!SHARDING_KEYS[target]) unsupported(statement, `materialized view ${name} writes to ${target}, which is not a sharded table`);
+  if (!SHARDING_KEYS[target])
+    unsupported(statement, `materialized view ${name} writes to ${target}, which is not a sharded table`);
   const body = statement.slice(head.length);
   const sources = [...body.matchAll(/\b(?:FROM|JOIN)\s+(\w+)/g)].map((m) => m[1]).filter((t) => SHARDING_KEYS[t]);
   // A view fires on one shard's insert and sees only that shard's local tables: a second sharded
   // source would be joined against one shard's slice of it, which no rewrite can make correct.
-  if (new Set(sources).size !== 1) unsupported(statement, `materialized view ${name} must read exactly one sharded table (reads ${sources.join(', ') || 'none'})`);
+  if (new Set(sources).size !== 1)
+    unsupported(
+      statement,
+      `materialized view ${name} must read exactly one sharded table (reads ${sources.join(', ') || 'none'})`,
+    );
   const source = sources[0];
-  const localBody = body.replace(/\b(FROM|JOIN)(\s+)(\w+)\b/g, (m, kw: string, ws: string, t: string) => (t === source ? `${kw}${ws}${localName(t)}` : m));
+  const localBody = body.replace(/\b(FROM|JOIN)(\s+)(\w+)\b/g, (m, kw: string, ws: string, t: string) =>
+    t === source ? `${kw}${ws}${localName(t)}` : m,
+  );
   return `CREATE MATERIALIZED VIEW ${ifNot}${name} ON CLUSTER ${o.cluster} TO ${localName(target)} AS${localBody}`;
 }
 
@@ -169,8 +187,20 @@ function alterTable(statement: string, o: ClusterOptions): string[] {
 export function clusterStatement(statement: string, o: ClusterOptions): string[] {
   if (CREATE_TABLE.test(statement)) return tableStatements(statement, o);
   if (CREATE_MV.test(statement)) return [materializedView(statement, o)];
-  if (CREATE_VIEW.test(statement)) return [statement.replace(CREATE_VIEW, (_m, or = '', ifNot = '', name: string) => `CREATE ${or}VIEW ${ifNot}${name} ON CLUSTER ${o.cluster} AS`)];
-  if (CREATE_FUNCTION.test(statement)) return [statement.replace(CREATE_FUNCTION, (_m, or = '', name: string) => `CREATE ${or}FUNCTION ${name} ON CLUSTER ${o.cluster} AS`)];
+  if (CREATE_VIEW.test(statement))
+    return [
+      statement.replace(
+        CREATE_VIEW,
+        (_m, or = '', ifNot = '', name: string) => `CREATE ${or}VIEW ${ifNot}${name} ON CLUSTER ${o.cluster} AS`,
+      ),
+    ];
+  if (CREATE_FUNCTION.test(statement))
+    return [
+      statement.replace(
+        CREATE_FUNCTION,
+        (_m, or = '', name: string) => `CREATE ${or}FUNCTION ${name} ON CLUSTER ${o.cluster} AS`,
+      ),
+    ];
   if (ALTER_TABLE.test(statement)) return alterTable(statement, o);
   // INSERT cannot run ON CLUSTER: it runs once, through the Distributed table, which routes each
   // row to its shard by the sharding key (migrations 0007's book_map rows, 0008's odds_event_facts backfill).
@@ -186,14 +216,20 @@ export function clusterStatements(statements: readonly string[], o: ClusterOptio
  * Mutations (lightweight DELETE included) are not supported on Distributed tables: a delete goes to
  * the local table on every node (replicated tables apply it once per shard).
  */
-export const deleteFrom = (table: string, cluster?: string) => (cluster ? `DELETE FROM ${localName(table)} ON CLUSTER ${cluster}` : `DELETE FROM ${table}`);
+export const deleteFrom = (table: string, cluster?: string) =>
+  cluster ? `DELETE FROM ${localName(table)} ON CLUSTER ${cluster}` : `DELETE FROM ${table}`;
 
 /**
  * What the linehouse sessions need on a cluster (see the header): the server profile should set
  * these for analysts too; platform/warehouse/client.ts can add them per session so linehouse is right
  * even where the profile does not.
  */
-export const CLUSTER_SESSION_SETTINGS = { distributed_product_mode: 'global', prefer_global_in_and_join: 1, insert_distributed_sync: 1 } as const;
+export const CLUSTER_SESSION_SETTINGS = {
+  distributed_product_mode: 'global',
+  prefer_global_in_and_join: 1,
+  insert_distributed_sync: 1,
+} as const;
 
 /** Databases are per server: the cluster needs it on every node before any ON CLUSTER table. */
-export const createDatabaseOnCluster = (o: ClusterOptions) => `CREATE DATABASE IF NOT EXISTS ${o.database} ON CLUSTER ${o.cluster}`;
+export const createDatabaseOnCluster = (o: ClusterOptions) =>
+  `CREATE DATABASE IF NOT EXISTS ${o.database} ON CLUSTER ${o.cluster}`;

@@ -39,7 +39,10 @@ export interface CoalescingOptions {
  * calls share statements. A failed batch of several is retried one input at a time, so one bad
  * input fails only its own caller.
  */
-export function coalescing<I, O>(runBatch: (inputs: I[]) => Promise<O[]>, { lingerMs = LINGER_MS }: CoalescingOptions = {}): (input: I) => Promise<O> {
+export function coalescing<I, O>(
+  runBatch: (inputs: I[]) => Promise<O[]>,
+  { lingerMs = LINGER_MS }: CoalescingOptions = {},
+): (input: I) => Promise<O> {
   const queue: Pending<I, O>[] = [];
   let running = false;
   /** Whether the last drain saw more than one call (concurrent callers), and when it ended. */

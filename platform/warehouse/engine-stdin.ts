@@ -38,7 +38,8 @@ export function shieldEngineFromStdin(): void {
       );
     }
   }
-  if (!isDevNull(0)) throw new Error('standard input is not /dev/null after redirecting it; run the command with </dev/null');
+  if (!isDevNull(0))
+    throw new Error('standard input is not /dev/null after redirecting it; run the command with </dev/null');
   shielded = true;
 }
 

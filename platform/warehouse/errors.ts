@@ -55,10 +55,15 @@ function engineFailure(err: unknown): EngineFailure {
     .replace(/\s+/g, ' ')
     .trim();
   const raw = String(e?.message ?? '');
-  const code = typeof e?.code === 'string' && /^\d+$/.test(e.code) ? Number(e.code) : Number(/Code: (\d+)/.exec(raw)?.[1] ?? NaN);
+  const code =
+    typeof e?.code === 'string' && /^\d+$/.test(e.code) ? Number(e.code) : Number(/Code: (\d+)/.exec(raw)?.[1] ?? NaN);
   const name = typeof e?.type === 'string' ? e.type : [...raw.matchAll(/\(([A-Z][A-Z0-9_]+)\)/g)].at(-1)?.[1];
   const sys = typeof e?.code === 'string' && /^E[A-Z]+$/.test(e.code) ? e.code : undefined;
-  return { code: Number.isFinite(code) ? code : undefined, name: name ?? sys, message: /[.!?)]$/.test(message) ? message : `${message}.` };
+  return {
+    code: Number.isFinite(code) ? code : undefined,
+    name: name ?? sys,
+    message: /[.!?)]$/.test(message) ? message : `${message}.`,
+  };
 }
 
 /** What to do next, from the engine's code (ClickHouse's ErrorCodes) or the socket error. */
@@ -68,7 +73,8 @@ const heldDataDir = (location: string, sure: boolean) =>
 function nextStep(f: EngineFailure, statement: string, where: { embedded: boolean; location: string }): string {
   const text = `${f.name ?? ''} ${f.message}`;
   if (statement === 'opening the warehouse') return heldDataDir(where.location, false);
-  if (where.embedded && /\bCannot lock file\b|Another server instance/i.test(f.message)) return heldDataDir(where.location, true);
+  if (where.embedded && /\bCannot lock file\b|Another server instance/i.test(f.message))
+    return heldDataDir(where.location, true);
   if (/ECONNREFUSED|ENOTFOUND|EHOSTUNREACH|ECONNRESET|socket hang up/i.test(text))
     return `check that ClickHouse is running and reachable at ${where.location} (CLICKHOUSE_URL).`;
   if (/ETIMEDOUT|Timeout error|TIMEOUT_EXCEEDED|SOCKET_TIMEOUT/i.test(text) || f.code === 159 || f.code === 209)
@@ -102,9 +108,20 @@ function nextStep(f: EngineFailure, statement: string, where: { embedded: boolea
   return 'if it happens again, report it with the structured log and this message.';
 }
 
-export function warehouseError(err: unknown, statement: string, where: { embedded: boolean; location: string }): WarehouseError {
+export function warehouseError(
+  err: unknown,
+  statement: string,
+  where: { embedded: boolean; location: string },
+): WarehouseError {
   if (err instanceof WarehouseError) return err;
   const f = engineFailure(err);
   const detail = f.code !== undefined ? `${f.message} (engine code ${f.code}${f.name ? ` ${f.name}` : ''})` : f.message;
-  return new WarehouseError(statement, where.embedded ? `chDB at ${where.location}` : `ClickHouse at ${where.location}`, f.code, detail, nextStep(f, statement, where), { cause: err });
+  return new WarehouseError(
+    statement,
+    where.embedded ? `chDB at ${where.location}` : `ClickHouse at ${where.location}`,
+    f.code,
+    detail,
+    nextStep(f, statement, where),
+    { cause: err },
+  );
 }

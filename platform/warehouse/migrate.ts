@@ -129,8 +129,15 @@ function headerLines(text: string, re: RegExp): RegExpExecArray[] {
  * parameter added to the view (or a misspelt one in the header) fails instead of generating a
  * view that is not the parameterized one at those values.
  */
-export function generateView(statement: string, from: string, name: string, params: Record<string, string>, file = `views/${from}.sql`): string {
-  if (!VIEW_HEAD.test(statement) || VIEW_HEAD.exec(statement)![1] !== from) refuse(file, `generates ${name} from a statement that is not CREATE OR REPLACE VIEW ${from}`);
+export function generateView(
+  statement: string,
+  from: string,
+  name: string,
+  params: Record<string, string>,
+  file = `views/${from}.sql`,
+): string {
+  if (!VIEW_HEAD.test(statement) || VIEW_HEAD.exec(statement)![1] !== from)
+    refuse(file, `generates ${name} from a statement that is not CREATE OR REPLACE VIEW ${from}`);
   const used = new Set<string>();
   const body = statement.replace(PLACEHOLDER, (whole, p: string) => {
     if (!(p in params)) refuse(file, `generates ${name} without a value for parameter ${p} (${whole})`);
@@ -138,14 +145,16 @@ export function generateView(statement: string, from: string, name: string, para
     return params[p];
   });
   const unused = Object.keys(params).filter((p) => !used.has(p));
-  if (unused.length > 0) refuse(file, `generates ${name} with ${unused.join(', ')}, which ${from} has no parameter for`);
+  if (unused.length > 0)
+    refuse(file, `generates ${name} with ${unused.join(', ')}, which ${from} has no parameter for`);
   return body.replace(VIEW_HEAD, `CREATE OR REPLACE VIEW ${name} AS`);
 }
 
 function parseParams(file: string, text: string): Record<string, string> {
   const params: Record<string, string> = {};
   for (const m of text.matchAll(PARAM)) params[m[1]] = m[2];
-  if (text.replace(PARAM, '').replace(/[\s,]/g, '') !== '') refuse(file, `cannot read the generates parameters (${text}): write name = 'literal', …`);
+  if (text.replace(PARAM, '').replace(/[\s,]/g, '') !== '')
+    refuse(file, `cannot read the generates parameters (${text}): write name = 'literal', …`);
   return params;
 }
 
@@ -161,10 +170,15 @@ function readRepeatable(root: string, file: string, kind: Repeatable['kind']): R
   const base = path.basename(file, '.sql');
   let defines: string[];
   if (kind === 'view') {
-    if (statements.length !== 1 || VIEW_HEAD.exec(statements[0])?.[1] !== base) refuse(file, `must hold exactly one statement, CREATE OR REPLACE VIEW ${base} AS …`);
+    if (statements.length !== 1 || VIEW_HEAD.exec(statements[0])?.[1] !== base)
+      refuse(file, `must hold exactly one statement, CREATE OR REPLACE VIEW ${base} AS …`);
     defines = [base];
   } else {
-    defines = statements.map((s) => FUNCTION_HEAD.exec(s)?.[1] ?? refuse(file, `holds a statement that is not CREATE OR REPLACE FUNCTION: ${s.slice(0, 60)}`));
+    defines = statements.map(
+      (s) =>
+        FUNCTION_HEAD.exec(s)?.[1] ??
+        refuse(file, `holds a statement that is not CREATE OR REPLACE FUNCTION: ${s.slice(0, 60)}`),
+    );
     if (defines.length === 0) refuse(file, 'defines no function');
   }
   const own: Repeatable = { name: base, kind, file, depends: deps, defines, checksum: sha256(text), statements };
@@ -172,7 +186,16 @@ function readRepeatable(root: string, file: string, kind: Repeatable['kind']): R
     if (kind !== 'view') refuse(file, 'only a view file can generate a view');
     const params = parseParams(file, paramText);
     const statement = generateView(statements[0], base, name, params, file);
-    return { name, kind: 'view', file, depends: deps, defines: [name], checksum: sha256(statement), statements: [statement], generatedFrom: { view: base, params } };
+    return {
+      name,
+      kind: 'view',
+      file,
+      depends: deps,
+      defines: [name],
+      checksum: sha256(statement),
+      statements: [statement],
+      generatedFrom: { view: base, params },
+    };
   });
   return [own, ...generated];
 }
@@ -194,8 +217,17 @@ export function namedObjects(statements: readonly string[], others: readonly Rep
  * dependencies and cycles.
  */
 export function loadRepeatables(root = SQL_DIR): Repeatable[] {
-  const list = (sub: string) => (fs.existsSync(path.join(root, sub)) ? fs.readdirSync(path.join(root, sub)).filter((f) => f.endsWith('.sql')).sort() : []);
-  const all = [...list('functions').flatMap((f) => readRepeatable(root, `functions/${f}`, 'functions')), ...list('views').flatMap((f) => readRepeatable(root, `views/${f}`, 'view'))];
+  const list = (sub: string) =>
+    fs.existsSync(path.join(root, sub))
+      ? fs
+          .readdirSync(path.join(root, sub))
+          .filter((f) => f.endsWith('.sql'))
+          .sort()
+      : [];
+  const all = [
+    ...list('functions').flatMap((f) => readRepeatable(root, `functions/${f}`, 'functions')),
+    ...list('views').flatMap((f) => readRepeatable(root, `views/${f}`, 'view')),
+  ];
   const byName = new Map<string, Repeatable>();
   const definedBy = new Map<string, string>();
   for (const r of all) {
@@ -207,15 +239,34 @@ export function loadRepeatables(root = SQL_DIR): Repeatable[] {
     }
   }
   for (const r of all) {
-    for (const d of r.depends) if (!byName.has(d)) refuse(r.file, `depends on ${d}, which no file in sql/functions or sql/views defines`);
-    const missing = [...namedObjects(r.statements, all.filter((o) => o !== r)).entries()].filter(([n]) => !r.depends.includes(n));
-    if (missing.length > 0) refuse(r.file, `names ${missing.map(([n, o]) => `${o.join(', ')} (${n})`).join('; ')} without declaring it in its -- depends: line`);
+    for (const d of r.depends)
+      if (!byName.has(d)) refuse(r.file, `depends on ${d}, which no file in sql/functions or sql/views defines`);
+    const missing = [
+      ...namedObjects(
+        r.statements,
+        all.filter((o) => o !== r),
+      ).entries(),
+    ].filter(([n]) => !r.depends.includes(n));
+    if (missing.length > 0)
+      refuse(
+        r.file,
+        `names ${missing.map(([n, o]) => `${o.join(', ')} (${n})`).join('; ')} without declaring it in its -- depends: line`,
+      );
   }
   const order: Repeatable[] = [];
   const placed = new Set<string>();
   while (order.length < all.length) {
-    const ready = all.filter((r) => !placed.has(r.name) && r.depends.every((d) => placed.has(d))).sort((a, b) => a.name.localeCompare(b.name));
-    if (ready.length === 0) refuse(all.find((r) => !placed.has(r.name))!.file, `dependency cycle among ${all.filter((r) => !placed.has(r.name)).map((r) => r.name).join(', ')}`);
+    const ready = all
+      .filter((r) => !placed.has(r.name) && r.depends.every((d) => placed.has(d)))
+      .sort((a, b) => a.name.localeCompare(b.name));
+    if (ready.length === 0)
+      refuse(
+        all.find((r) => !placed.has(r.name))!.file,
+        `dependency cycle among ${all
+          .filter((r) => !placed.has(r.name))
+          .map((r) => r.name)
+          .join(', ')}`,
+      );
     // One at a time, so a repeatable made ready by an earlier one still sorts by name among the rest.
     order.push(ready[0]);
     placed.add(ready[0].name);
@@ -241,8 +292,13 @@ export function dependentsOf(repeatables: readonly Repeatable[], changed: Readon
  * fresh warehouse (repeatables run after every migration) and against whatever definition an older
  * warehouse has. None may: migrate refuses to start, naming them.
  */
-export function migrationsNamingRepeatables(migrations: readonly Migration[], repeatables: readonly Repeatable[]): string[] {
-  return migrations.flatMap((m) => [...namedObjects(m.statements, repeatables).values()].flat().map((o) => `${m.file} names ${o}`));
+export function migrationsNamingRepeatables(
+  migrations: readonly Migration[],
+  repeatables: readonly Repeatable[],
+): string[] {
+  return migrations.flatMap((m) =>
+    [...namedObjects(m.statements, repeatables).values()].flat().map((o) => `${m.file} names ${o}`),
+  );
 }
 
 export interface MigrateResult {
@@ -277,7 +333,8 @@ export const SCHEMA_REPEATABLES_DDL = `CREATE TABLE IF NOT EXISTS schema_repeata
     ) ENGINE = ReplacingMergeTree(applied_at) ORDER BY name
     COMMENT 'Read by linehouse migrate: the checksum of each sql/views and sql/functions definition as last applied; one that differs is applied again. Latest applied_at wins.'`;
 
-const clusterOf = (o: MigrateOptions): ClusterOptions | undefined => (o.cluster ? { cluster: o.cluster, database: o.database } : undefined);
+const clusterOf = (o: MigrateOptions): ClusterOptions | undefined =>
+  o.cluster ? { cluster: o.cluster, database: o.database } : undefined;
 
 /** What runs before any migration: the database on every node (cluster), schema_migrations and schema_repeatables. */
 export function bootstrapStatements(o: MigrateOptions): string[] {
@@ -306,10 +363,21 @@ async function run(ch: Warehouse, statement: string, where: string): Promise<voi
   }
 }
 
-async function record(ch: Warehouse, table: string, rows: Record<string, unknown>[], opts: MigrateOptions): Promise<void> {
+async function record(
+  ch: Warehouse,
+  table: string,
+  rows: Record<string, unknown>[],
+  opts: MigrateOptions,
+): Promise<void> {
   // Through a Distributed table an insert is forwarded in the background by default; the next
   // migrate (or a concurrent `up`) must see this row, so the cluster insert waits for the shard.
-  if (opts.cluster) await ch.insert({ table, values: rows, format: 'JSONEachRow', clickhouse_settings: { insert_distributed_sync: 1 } });
+  if (opts.cluster)
+    await ch.insert({
+      table,
+      values: rows,
+      format: 'JSONEachRow',
+      clickhouse_settings: { insert_distributed_sync: 1 },
+    });
   else await insertRows(ch, table, rows);
 }
 
@@ -320,28 +388,51 @@ async function record(ch: Warehouse, table: string, rows: Record<string, unknown
  * short and repeated converges; a changed migration that was already applied is reported, never
  * silently re-run (except the old-layout checksums of PRE_REPEATABLE_CHECKSUMS, recorded anew).
  */
-export async function migrate(ch: Warehouse, dir = SQL_DIR, opts: MigrateOptions = migrateOptionsFromEnv()): Promise<MigrateResult> {
+export async function migrate(
+  ch: Warehouse,
+  dir = SQL_DIR,
+  opts: MigrateOptions = migrateOptionsFromEnv(),
+): Promise<MigrateResult> {
   const migrations = loadMigrations(dir);
   const repeatables = loadRepeatables(dir);
   const early = migrationsNamingRepeatables(migrations, repeatables);
-  if (early.length > 0) throw new Error(`migrations run before the views and functions of sql/views and sql/functions exist: ${early.join('; ')}`);
+  if (early.length > 0)
+    throw new Error(
+      `migrations run before the views and functions of sql/views and sql/functions exist: ${early.join('; ')}`,
+    );
 
-  for (const [i, statement] of bootstrapStatements(opts).entries()) await run(ch, statement, `migration bootstrap statement ${i + 1}`);
+  for (const [i, statement] of bootstrapStatements(opts).entries())
+    await run(ch, statement, `migration bootstrap statement ${i + 1}`);
   const done = new Map(
-    (await queryRows<{ version: number; checksum: string }>(ch, 'SELECT version, argMax(checksum, applied_at) AS checksum FROM schema_migrations GROUP BY version')).map(
-      (r) => [Number(r.version), r.checksum],
-    ),
+    (
+      await queryRows<{ version: number; checksum: string }>(
+        ch,
+        'SELECT version, argMax(checksum, applied_at) AS checksum FROM schema_migrations GROUP BY version',
+      )
+    ).map((r) => [Number(r.version), r.checksum]),
   );
   const rechecksummed: Migration[] = [];
   for (const m of migrations) {
     const prior = done.get(m.version);
     if (prior === undefined || prior === m.checksum) continue;
     if (PRE_REPEATABLE_CHECKSUMS[m.version] === prior) rechecksummed.push(m);
-    else log.warn('migration.changed_after_apply', { file: m.file, hint: 'add a new numbered migration instead of editing an applied one' });
+    else
+      log.warn('migration.changed_after_apply', {
+        file: m.file,
+        hint: 'add a new numbered migration instead of editing an applied one',
+      });
   }
   if (rechecksummed.length > 0) {
-    await record(ch, 'schema_migrations', rechecksummed.map((m) => ({ version: m.version, name: m.name, checksum: m.checksum })), opts);
-    log.info('migration.rechecksummed', { files: rechecksummed.map((m) => m.file), why: 'applied by the layout before sql/views and sql/functions; their definitions are applied as repeatables' });
+    await record(
+      ch,
+      'schema_migrations',
+      rechecksummed.map((m) => ({ version: m.version, name: m.name, checksum: m.checksum })),
+      opts,
+    );
+    log.info('migration.rechecksummed', {
+      files: rechecksummed.map((m) => m.file),
+      why: 'applied by the layout before sql/views and sql/functions; their definitions are applied as repeatables',
+    });
   }
 
   const applied: string[] = [];
@@ -349,26 +440,49 @@ export async function migrate(ch: Warehouse, dir = SQL_DIR, opts: MigrateOptions
   for (const m of pending) {
     const started = Date.now();
     const statements = migrationStatements(m, opts);
-    for (const [i, statement] of statements.entries()) await run(ch, statement, `migration ${m.file} statement ${i + 1}`);
+    for (const [i, statement] of statements.entries())
+      await run(ch, statement, `migration ${m.file} statement ${i + 1}`);
     await record(ch, 'schema_migrations', [{ version: m.version, name: m.name, checksum: m.checksum }], opts);
     applied.push(m.file);
-    log.info('migration.applied', { file: m.file, statements: statements.length, ms: Date.now() - started, progress: `${applied.length}/${pending.length}` });
+    log.info('migration.applied', {
+      file: m.file,
+      statements: statements.length,
+      ms: Date.now() - started,
+      progress: `${applied.length}/${pending.length}`,
+    });
   }
 
   const recorded = new Map(
-    (await queryRows<{ name: string; checksum: string }>(ch, 'SELECT name, argMax(checksum, applied_at) AS checksum FROM schema_repeatables GROUP BY name')).map((r) => [r.name, r.checksum]),
+    (
+      await queryRows<{ name: string; checksum: string }>(
+        ch,
+        'SELECT name, argMax(checksum, applied_at) AS checksum FROM schema_repeatables GROUP BY name',
+      )
+    ).map((r) => [r.name, r.checksum]),
   );
   const changed = new Set(repeatables.filter((r) => recorded.get(r.name) !== r.checksum).map((r) => r.name));
   const due = dependentsOf(repeatables, changed);
   for (const r of due) {
     const started = Date.now();
     const statements = repeatableStatements(r, opts);
-    for (const [i, statement] of statements.entries()) await run(ch, statement, `repeatable ${r.name} (sql/${r.file}) statement ${i + 1}`);
+    for (const [i, statement] of statements.entries())
+      await run(ch, statement, `repeatable ${r.name} (sql/${r.file}) statement ${i + 1}`);
     const reason = !recorded.has(r.name) ? 'new' : changed.has(r.name) ? 'changed' : 'depends on a changed one';
     log.info('repeatable.applied', { name: r.name, file: r.file, reason, ms: Date.now() - started });
   }
   // Recorded together once all are applied: were a changed view recorded and the run cut short
   // before its dependents, the next run would see nothing changed and leave them stale.
-  if (due.length > 0) await record(ch, 'schema_repeatables', due.map((r) => ({ name: r.name, kind: r.kind, file: r.file, checksum: r.checksum })), opts);
-  return { applied, alreadyApplied: done.size, rechecksummed: rechecksummed.map((m) => m.file), repeatables: due.map((r) => r.name) };
+  if (due.length > 0)
+    await record(
+      ch,
+      'schema_repeatables',
+      due.map((r) => ({ name: r.name, kind: r.kind, file: r.file, checksum: r.checksum })),
+      opts,
+    );
+  return {
+    applied,
+    alreadyApplied: done.size,
+    rechecksummed: rechecksummed.map((m) => m.file),
+    repeatables: due.map((r) => r.name),
+  };
 }

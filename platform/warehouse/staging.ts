@@ -65,7 +65,11 @@ export function openStaging(dataDir: string, shm = SHM): string {
  * `writev` is fs.writevSync (a test passes one that writes less): a writev takes at most IOV_MAX
  * (1024) buffers and may write fewer bytes than it was given.
  */
-export function writeStagedFile(file: string, parts: readonly Buffer[], writev: (fd: number, parts: Buffer[]) => number = fs.writevSync): void {
+export function writeStagedFile(
+  file: string,
+  parts: readonly Buffer[],
+  writev: (fd: number, parts: Buffer[]) => number = fs.writevSync,
+): void {
   const fd = fs.openSync(file, 'w');
   try {
     const rest = parts.filter((p) => p.length > 0);

@@ -20,7 +20,9 @@ export interface LandedDelivery {
 }
 
 export async function deliveryExists(ch: Warehouse, deliveryId: string): Promise<boolean> {
-  const rows = await queryRows(ch, 'SELECT 1 FROM webhook_deliveries WHERE delivery_id = {id:String} LIMIT 1', { id: deliveryId });
+  const rows = await queryRows(ch, 'SELECT 1 FROM webhook_deliveries WHERE delivery_id = {id:String} LIMIT 1', {
+    id: deliveryId,
+  });
   return rows.length > 0;
 }
 
@@ -38,12 +40,16 @@ export async function landDelivery(ch: Warehouse, d: LandedDelivery): Promise<vo
 export async function landDeliveries(
   ch: Warehouse,
   ds: readonly LandedDelivery[],
-  insert: (table: string, rows: readonly object[], dedupToken: string) => Promise<void> = (table, rows, token) => insertRows(ch, table, rows, token),
+  insert: (table: string, rows: readonly object[], dedupToken: string) => Promise<void> = (table, rows, token) =>
+    insertRows(ch, table, rows, token),
 ): Promise<void> {
   if (ds.length === 0) return;
   // One delivery keeps the token landDelivery gives it, so both paths dedupe against each other.
   const ids = ds.map((d) => d.deliveryId).sort();
-  const token = ds.length === 1 ? `landing:${ids[0]}` : `landing:batch:${crypto.createHash('sha256').update(ids.join('\n')).digest('hex')}`;
+  const token =
+    ds.length === 1
+      ? `landing:${ids[0]}`
+      : `landing:batch:${crypto.createHash('sha256').update(ids.join('\n')).digest('hex')}`;
   await insert('webhook_deliveries', ds.map(landingRow), token);
 }
 
@@ -55,7 +61,10 @@ export async function landDeliveries(
 export async function existingDeliveries(ch: Warehouse, ids: readonly string[]): Promise<Set<string>> {
   if (ids.length === 0) return new Set();
   const hexLiterals = ids.map((id) => `unhex('${Buffer.from(id, 'utf8').toString('hex')}')`).join(', ');
-  const rows = await queryRows<{ delivery_id: string }>(ch, `SELECT DISTINCT delivery_id FROM webhook_deliveries WHERE delivery_id IN (${hexLiterals})`);
+  const rows = await queryRows<{ delivery_id: string }>(
+    ch,
+    `SELECT DISTINCT delivery_id FROM webhook_deliveries WHERE delivery_id IN (${hexLiterals})`,
+  );
   return new Set(rows.map((r) => r.delivery_id));
 }
 
@@ -65,7 +74,10 @@ export async function existingDeliveries(ch: Warehouse, ids: readonly string[]):
  * loaded on a workflow's behalf. Handed to their account workflow again at start-up and by the
  * receiver's periodic sweep.
  */
-export async function unloadedDeliveries(ch: Warehouse, o: { minAgeSeconds: number; limit: number }): Promise<RefreshResponseRef[]> {
+export async function unloadedDeliveries(
+  ch: Warehouse,
+  o: { minAgeSeconds: number; limit: number },
+): Promise<RefreshResponseRef[]> {
   const rows = await queryRows<LandedRow>(
     ch,
     `SELECT ${LANDED_REF_COLUMNS} FROM webhook_deliveries
@@ -102,7 +114,11 @@ function landingRow(d: LandedDelivery) {
   };
 }
 
-export function refFromResponse(deliveryId: string, source: 'webhook' | 'poll', rr: NormalizedRefreshResponse): RefreshResponseRef {
+export function refFromResponse(
+  deliveryId: string,
+  source: 'webhook' | 'poll',
+  rr: NormalizedRefreshResponse,
+): RefreshResponseRef {
   return {
     deliveryId,
     refreshResponseId: rr.id,

@@ -12,7 +12,8 @@ export function slipVersion(refreshResponseTime: string): number {
   return Number.isFinite(ms) ? ms * 1000 + Number(micros) : 0;
 }
 
-const num = (v: unknown): number | null => (v === null || v === undefined || v === '' ? null : Number.isFinite(Number(v)) ? Number(v) : null);
+const num = (v: unknown): number | null =>
+  v === null || v === undefined || v === '' ? null : Number.isFinite(Number(v)) ? Number(v) : null;
 const int = (v: unknown): number | null => {
   const n = num(v);
   return n === null ? null : Math.round(n);
@@ -36,7 +37,10 @@ export interface SlipRows {
   bets: Record<string, unknown>[];
 }
 
-export function slipToRows(slip: BetSlip, ctx: { refreshResponseId: string; refreshResponseTime: string; bettorId?: string | null }): SlipRows {
+export function slipToRows(
+  slip: BetSlip,
+  ctx: { refreshResponseId: string; refreshResponseTime: string; bettorId?: string | null },
+): SlipRows {
   const version = slipVersion(ctx.refreshResponseTime);
   const s = slip as BetSlip & Record<string, any>;
   const bettorId = str(s.bettor ?? ctx.bettorId);
@@ -95,7 +99,8 @@ export function slipToRows(slip: BetSlip, ctx: { refreshResponseId: string; refr
       outcome: listed('slip.outcome', s.outcome),
       net_profit: int(s.netProfit),
       // A date per the reference; a full timestamp (seen as sloppiness) would fail the Date32 insert forever: keep its date part.
-      date_closed: typeof s.dateClosed === 'string' && /^\d{4}-\d{2}-\d{2}/.test(s.dateClosed) ? s.dateClosed.slice(0, 10) : null,
+      date_closed:
+        typeof s.dateClosed === 'string' && /^\d{4}-\d{2}-\d{2}/.test(s.dateClosed) ? s.dateClosed.slice(0, 10) : null,
       incomplete: Boolean(s.incomplete),
       adjusted_odds: s.adjusted?.odds ?? null,
       adjusted_line: s.adjusted?.line ?? null,
@@ -122,5 +127,9 @@ const stable = (row: Record<string, unknown>) => Object.entries(row).filter(([k]
  */
 export function slipContentHash(rows: SlipRows): string {
   const legs = [...rows.bets].sort((a, b) => String(a.id).localeCompare(String(b.id))).map(stable);
-  return crypto.createHash('sha256').update(JSON.stringify([stable(rows.slip), legs])).digest('hex').slice(0, 32);
+  return crypto
+    .createHash('sha256')
+    .update(JSON.stringify([stable(rows.slip), legs]))
+    .digest('hex')
+    .slice(0, 32);
 }

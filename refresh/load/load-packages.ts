@@ -4,7 +4,14 @@ import { slipToRows, type SlipRows } from './bet-rows';
 import { failpoint } from '../../platform/failpoints';
 import { coalescing } from '../../platform/warehouse/coalesce';
 import { insertRows, queryRows, type Warehouse } from '../../platform/warehouse/client';
-import { loadedFor, markerState, packageMembers, REPLAY_LOADER, writePackageIntent, writeResponseMarkers } from './markers';
+import {
+  loadedFor,
+  markerState,
+  packageMembers,
+  REPLAY_LOADER,
+  writePackageIntent,
+  writeResponseMarkers,
+} from './markers';
 
 /**
  * Load packages: the load stage for refresh responses whose slips came inside the delivery
@@ -38,7 +45,6 @@ export interface ResponseLoad {
   skipped: boolean;
 }
 
-
 /** The refresh response in a landed body (a webhook envelope, or a polled response as it came). */
 export function responseFromBody(body: string): NormalizedRefreshResponse {
   const parsed = JSON.parse(body);
@@ -51,7 +57,9 @@ export function responseFromBody(body: string): NormalizedRefreshResponse {
  * package of several is retried response by response, so one bad response fails only its caller.
  */
 export function loadLanded(ch: Warehouse, item: LandedResponse): Promise<ResponseLoad> {
-  const load = ch.coalescers.get('load-packages', () => coalescing((items: LandedResponse[]) => loadLandedResponses(ch, items)));
+  const load = ch.coalescers.get('load-packages', () =>
+    coalescing((items: LandedResponse[]) => loadLandedResponses(ch, items)),
+  );
   return load(item);
 }
 
@@ -65,7 +73,8 @@ export async function loadLandedResponses(ch: Warehouse, items: readonly LandedR
 
   const fresh = new Map<string, LandedResponse>();
   for (const item of items) if (!state.loaded.has(item.rr.id) && !fresh.has(item.rr.id)) fresh.set(item.rr.id, item);
-  const written = fresh.size > 0 ? await writePackage(ch, [...fresh.values()]) : new Map<string, { slips: number; bets: number }>();
+  const written =
+    fresh.size > 0 ? await writePackage(ch, [...fresh.values()]) : new Map<string, { slips: number; bets: number }>();
 
   const answered = new Set<string>();
   return items.map((item) => {
@@ -87,32 +96,60 @@ function packageId(members: readonly LandedResponse[]): string {
   return `pkg:${crypto.createHash('sha256').update(ids.join('\n')).digest('hex').slice(0, 32)}`;
 }
 
-async function writePackage(ch: Warehouse, members: readonly LandedResponse[], pkg = packageId(members)): Promise<Map<string, { slips: number; bets: number }>> {
-  await writePackageIntent(ch, pkg, members.map((m) => ({ responseId: m.rr.id, deliveryId: m.deliveryId })));
+async function writePackage(
+  ch: Warehouse,
+  members: readonly LandedResponse[],
+  pkg = packageId(members),
+): Promise<Map<string, { slips: number; bets: number }>> {
+  await writePackageIntent(
+    ch,
+    pkg,
+    members.map((m) => ({ responseId: m.rr.id, deliveryId: m.deliveryId })),
+  );
   const counts = new Map<string, { slips: number; bets: number }>();
   const rows: SlipRows[] = [];
   for (const { rr } of members) {
-    const ctx = { refreshResponseId: rr.id, refreshResponseTime: rr.timeCreated ?? new Date().toISOString(), bettorId: rr.bettorId };
+    const ctx = {
+      refreshResponseId: rr.id,
+      refreshResponseTime: rr.timeCreated ?? new Date().toISOString(),
+      bettorId: rr.bettorId,
+    };
     const own = rr.betSlips.map((slip) => slipToRows(slip, ctx));
     rows.push(...own);
     counts.set(rr.id, { slips: own.length, bets: own.reduce((n, r) => n + r.bets.length, 0) });
   }
   await insertSlipRows(ch, rows, pkg);
   failpoint('after_rows_before_marker:landed');
-  await writeResponseMarkers(ch, members.map((m) => ({ responseId: m.rr.id, ...counts.get(m.rr.id)!, loader: m.loader, deliveryId: m.deliveryId })));
+  await writeResponseMarkers(
+    ch,
+    members.map((m) => ({ responseId: m.rr.id, ...counts.get(m.rr.id)!, loader: m.loader, deliveryId: m.deliveryId })),
+  );
   return counts;
 }
 
 /** Inserts slips and their bets, each under `<token>:bets` / `<token>:slips`; bets first, so a slip row never points at missing bets. */
 export async function insertSlipRows(ch: Warehouse, rows: readonly SlipRows[], token: string): Promise<void> {
-  await insertRows(ch, 'bets', rows.flatMap((r) => r.bets), `${token}:bets`);
-  await insertRows(ch, 'bet_slips', rows.map((r) => r.slip), `${token}:slips`);
+  await insertRows(
+    ch,
+    'bets',
+    rows.flatMap((r) => r.bets),
+    `${token}:bets`,
+  );
+  await insertRows(
+    ch,
+    'bet_slips',
+    rows.map((r) => r.slip),
+    `${token}:slips`,
+  );
 }
 
 /** Finishes a package whose writer died between its intent and its markers. */
 async function replayPackage(ch: Warehouse, pkg: string): Promise<void> {
   const deliveryIds = await packageMembers(ch, pkg);
-  if (!deliveryIds) throw new Error(`load package ${pkg} has an intent but no member list in load_markers: the warehouse lost rows it acknowledged; backfill the accounts of its responses`);
+  if (!deliveryIds)
+    throw new Error(
+      `load package ${pkg} has an intent but no member list in load_markers: the warehouse lost rows it acknowledged; backfill the accounts of its responses`,
+    );
   const bodies = await queryRows<{ delivery_id: string; body: string }>(
     ch,
     'SELECT delivery_id, body FROM webhook_deliveries WHERE delivery_id IN {ids:Array(String)} LIMIT 1 BY delivery_id',
@@ -120,18 +157,30 @@ async function replayPackage(ch: Warehouse, pkg: string): Promise<void> {
   );
   const byId = new Map(bodies.map((b) => [b.delivery_id, b.body]));
   const missing = deliveryIds.filter((id) => !byId.has(id));
-  if (missing.length > 0) throw new Error(`load package ${pkg}: deliveries ${missing.join(', ')} are not in webhook_deliveries; backfill their accounts`);
+  if (missing.length > 0)
+    throw new Error(
+      `load package ${pkg}: deliveries ${missing.join(', ')} are not in webhook_deliveries; backfill their accounts`,
+    );
   // Every member, whatever its marker says: the tokens drop what already landed, and a member
   // cannot have been loaded elsewhere while its intent pointed here (loads replay pending packages first).
   await writePackage(
     ch,
-    deliveryIds.map((deliveryId) => ({ deliveryId, rr: responseFromBody(byId.get(deliveryId)!), loader: REPLAY_LOADER })),
+    deliveryIds.map((deliveryId) => ({
+      deliveryId,
+      rr: responseFromBody(byId.get(deliveryId)!),
+      loader: REPLAY_LOADER,
+    })),
     pkg,
   );
 }
 
 /** Upserts slips and their bets under one insert token (insertSlipRows). */
-export async function upsertSlips(ch: Warehouse, slips: BetSlip[], ctx: { refreshResponseId: string; refreshResponseTime: string; bettorId?: string | null }, token: string) {
+export async function upsertSlips(
+  ch: Warehouse,
+  slips: BetSlip[],
+  ctx: { refreshResponseId: string; refreshResponseTime: string; bettorId?: string | null },
+  token: string,
+) {
   const rows = slips.map((s) => slipToRows(s, ctx));
   await insertSlipRows(ch, rows, token);
   return { slips: rows.length, bets: rows.reduce((n, r) => n + r.bets.length, 0) };

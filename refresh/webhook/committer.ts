@@ -42,7 +42,10 @@ interface Waiter {
  * interleave with another's, so a delivery repeated across two batches is landed once. Within a
  * batch, requests with the same delivery id share one row.
  */
-export function createLandingCommitter(store: LandingStore, opts: { maxBatch?: number; maxBatchBytes?: number; lingerMs?: number; recentSize?: number } = {}): LandingCommitter {
+export function createLandingCommitter(
+  store: LandingStore,
+  opts: { maxBatch?: number; maxBatchBytes?: number; lingerMs?: number; recentSize?: number } = {},
+): LandingCommitter {
   const maxBatch = opts.maxBatch ?? 500;
   // A batch of 2,000-slip bodies is tens of MB; keep one insert well under the engine's appetite.
   const maxBatchBytes = opts.maxBatchBytes ?? 32 * 2 ** 20;

@@ -98,7 +98,14 @@ export function createDispatcher(opts: DispatcherOptions): Dispatcher {
         stats.failedAttempts++;
         if (attempt >= retryDelaysMs.length || abandoned) {
           stats.gaveUp++;
-          log.error('webhook.dispatch_failed', { delivery: ref.deliveryId, refreshResponse: ref.refreshResponseId, account: ref.bettorAccountId, attempts: attempt + 1, error: err as Error, recovery: 'periodic sweep / start-up re-dispatch' });
+          log.error('webhook.dispatch_failed', {
+            delivery: ref.deliveryId,
+            refreshResponse: ref.refreshResponseId,
+            account: ref.bettorAccountId,
+            attempts: attempt + 1,
+            error: err as Error,
+            recovery: 'periodic sweep / start-up re-dispatch',
+          });
           return;
         }
         log.warn('webhook.dispatch_retry', { delivery: ref.deliveryId, attempt: attempt + 1, error: err as Error });
@@ -113,10 +120,13 @@ export function createDispatcher(opts: DispatcherOptions): Dispatcher {
       if (due > 0 && !abandoned && opts.isBusy?.()) {
         // Look again soon: the burst may be over before the oldest hand-over is due.
         if (!pumpTimer) {
-          pumpTimer = setTimeout(() => {
-            pumpTimer = undefined;
-            pump();
-          }, Math.min(due, 250));
+          pumpTimer = setTimeout(
+            () => {
+              pumpTimer = undefined;
+              pump();
+            },
+            Math.min(due, 250),
+          );
           pumpTimer.unref();
         }
         return;
@@ -183,7 +193,8 @@ export function createDispatcher(opts: DispatcherOptions): Dispatcher {
       if (pumpTimer) clearTimeout(pumpTimer);
       const dropped = queue.splice(0);
       for (const { ref } of dropped) pending.delete(ref.deliveryId);
-      if (dropped.length) log.warn('webhook.dispatch_abandoned', { deliveries: dropped.length, recovery: 'start-up re-dispatch' });
+      if (dropped.length)
+        log.warn('webhook.dispatch_abandoned', { deliveries: dropped.length, recovery: 'start-up re-dispatch' });
       settleDrain();
       return dropped.length;
     },
@@ -191,7 +202,11 @@ export function createDispatcher(opts: DispatcherOptions): Dispatcher {
 }
 
 /** Runs `fn` over `items` with at most `limit` at once; rejects with the first error after all settle. */
-export async function forEachLimit<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
+export async function forEachLimit<T>(
+  items: readonly T[],
+  limit: number,
+  fn: (item: T) => Promise<void>,
+): Promise<void> {
   let next = 0;
   let firstError: unknown;
   const lane = async () => {

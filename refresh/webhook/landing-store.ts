@@ -19,7 +19,10 @@ export function sharedLandingStore(ch: Warehouse): LandingStore {
  * loads (measured: 120–140 ms per check and per insert at 500 req/s, against 4–10 ms alone).
  * With a ClickHouse server the shared client is used.
  */
-export async function openLandingStore(config: Pick<Config, 'clickhouse' | 'dataDir'>, shared: Warehouse): Promise<LandingStore> {
+export async function openLandingStore(
+  config: Pick<Config, 'clickhouse' | 'dataDir'>,
+  shared: Warehouse,
+): Promise<LandingStore> {
   if (config.clickhouse.url) return sharedLandingStore(shared);
   const ch = openEmbeddedSession(config);
   await ch.command({ query: `USE ${config.clickhouse.database}` });

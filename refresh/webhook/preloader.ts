@@ -32,7 +32,11 @@ export interface Preloader {
  * workflow loads it, and the sweep and the start-up re-dispatch hand it over again if the
  * hand-over was lost too.
  */
-export function createPreloader(opts: { ch: Warehouse; handOver(ref: RefreshResponseRef): void; maxQueuedBytes?: number }): Preloader {
+export function createPreloader(opts: {
+  ch: Warehouse;
+  handOver(ref: RefreshResponseRef): void;
+  maxQueuedBytes?: number;
+}): Preloader {
   // Bodies held until their package is written; past this, deliveries go to the workflow bare.
   const maxQueuedBytes = opts.maxQueuedBytes ?? 32 * 2 ** 20;
   let queuedBytes = 0;
@@ -58,7 +62,12 @@ export function createPreloader(opts: { ch: Warehouse; handOver(ref: RefreshResp
           },
           (err: Error) => {
             stats.failed++;
-            log.warn('webhook.load_failed', { delivery: ref.deliveryId, refreshResponse: ref.refreshResponseId, error: err, recovery: 'handed over unloaded: the account workflow loads it' });
+            log.warn('webhook.load_failed', {
+              delivery: ref.deliveryId,
+              refreshResponse: ref.refreshResponseId,
+              error: err,
+              recovery: 'handed over unloaded: the account workflow loads it',
+            });
             opts.handOver(ref);
           },
         )
@@ -73,7 +82,10 @@ export function createPreloader(opts: { ch: Warehouse; handOver(ref: RefreshResp
     },
     idle(timeoutMs = 10_000) {
       if (inFlight === 0) return Promise.resolve();
-      return Promise.race([new Promise<void>((r) => idleWaiters.push(r)), new Promise<void>((r) => setTimeout(r, timeoutMs).unref())]);
+      return Promise.race([
+        new Promise<void>((r) => idleWaiters.push(r)),
+        new Promise<void>((r) => setTimeout(r, timeoutMs).unref()),
+      ]);
     },
   };
 }

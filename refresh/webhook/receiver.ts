@@ -77,7 +77,13 @@ function readBody(req: http.IncomingMessage, limit: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const declared = Number(req.headers['content-length']);
     if (Number.isFinite(declared) && declared > limit) {
-      reject(new Refusal(413, 'oversized', `body of ${declared} bytes exceeds the ${limit}-byte limit (WEBHOOK_MAX_BODY_MB)`));
+      reject(
+        new Refusal(
+          413,
+          'oversized',
+          `body of ${declared} bytes exceeds the ${limit}-byte limit (WEBHOOK_MAX_BODY_MB)`,
+        ),
+      );
       req.resume();
       return;
     }
@@ -105,10 +111,21 @@ function readBody(req: http.IncomingMessage, limit: number): Promise<Buffer> {
 
 function headerSummary(req: http.IncomingMessage) {
   const h = req.headers;
-  return { 'content-type': h['content-type'], 'content-length': h['content-length'], 'hook-event': h['hook-event'], 'hook-delivery': h['hook-delivery'], 'hook-subscription': h['hook-subscription'], 'user-agent': h['user-agent'] };
+  return {
+    'content-type': h['content-type'],
+    'content-length': h['content-length'],
+    'hook-event': h['hook-event'],
+    'hook-delivery': h['hook-delivery'],
+    'hook-subscription': h['hook-subscription'],
+    'user-agent': h['user-agent'],
+  };
 }
 
-export type WebhookServer = http.Server & { committer: LandingCommitter; dispatcher: Dispatcher; preloader: Preloader | null };
+export type WebhookServer = http.Server & {
+  committer: LandingCommitter;
+  dispatcher: Dispatcher;
+  preloader: Preloader | null;
+};
 
 /**
  * `POST /webhooks/sharpsports`: verify, land durably (group commit: one fsynced insert for every
@@ -133,7 +150,10 @@ export function createWebhookServer(opts: ReceiverOptions): WebhookServer {
     sweepEveryMs: opts.sweepEveryMs ?? 30_000,
     sweepMinAgeSeconds: opts.sweepMinAgeSeconds,
   });
-  const preloader = opts.preload === false ? null : createPreloader({ ch: opts.clickhouse, handOver: (ref) => dispatcher.enqueue(ref) });
+  const preloader =
+    opts.preload === false
+      ? null
+      : createPreloader({ ch: opts.clickhouse, handOver: (ref) => dispatcher.enqueue(ref) });
 
   async function handleWebhook(req: http.IncomingMessage, res: http.ServerResponse) {
     arrivals.tick();
@@ -141,14 +161,25 @@ export function createWebhookServer(opts: ReceiverOptions): WebhookServer {
     let raw: Buffer | undefined;
     try {
       const type = String(req.headers['content-type'] ?? '');
-      if (!/^application\/json\b/i.test(type)) throw new Refusal(415, 'unsupported_media_type', `Content-Type must be application/json, got "${type.slice(0, 100)}"`);
+      if (!/^application\/json\b/i.test(type))
+        throw new Refusal(
+          415,
+          'unsupported_media_type',
+          `Content-Type must be application/json, got "${type.slice(0, 100)}"`,
+        );
       raw = await readBody(req, opts.maxBodyBytes);
       if (opts.secret) {
         if (!req.headers['hook-hmac']) throw new Refusal(401, 'missing_hmac', 'Hook-HMAC header is missing');
-        if (!verifyHookHmac(opts.secret, raw, String(req.headers['hook-hmac']))) throw new Refusal(401, 'bad_hmac', 'Hook-HMAC does not match the body (check SHARPSPORTS_WEBHOOK_SECRET)');
+        if (!verifyHookHmac(opts.secret, raw, String(req.headers['hook-hmac'])))
+          throw new Refusal(401, 'bad_hmac', 'Hook-HMAC does not match the body (check SHARPSPORTS_WEBHOOK_SECRET)');
       }
       const depth = jsonDepthExceeds(raw, MAX_JSON_DEPTH);
-      if (depth) throw new Refusal(422, 'too_deep', `JSON nested deeper than ${MAX_JSON_DEPTH} levels (SharpSports payloads are under 10): refused before parsing`);
+      if (depth)
+        throw new Refusal(
+          422,
+          'too_deep',
+          `JSON nested deeper than ${MAX_JSON_DEPTH} levels (SharpSports payloads are under 10): refused before parsing`,
+        );
       let json: unknown;
       try {
         json = JSON.parse(raw.toString('utf8'));
@@ -156,11 +187,22 @@ export function createWebhookServer(opts: ReceiverOptions): WebhookServer {
         throw new Refusal(400, 'malformed_json', `body is not JSON: ${(err as Error).message}`);
       }
       const envelope = WebhookEnvelopeSchema.safeParse(json);
-      if (!envelope.success) throw new Refusal(422, 'schema', `not a SharpSports webhook envelope: ${z.prettifyError(envelope.error).slice(0, 500)}`);
+      if (!envelope.success)
+        throw new Refusal(
+          422,
+          'schema',
+          `not a SharpSports webhook envelope: ${z.prettifyError(envelope.error).slice(0, 500)}`,
+        );
       const event = envelope.data.event;
-      if (!(KNOWN_WEBHOOK_EVENTS as readonly string[]).includes(event)) throw new Refusal(422, 'unknown_event', `unknown event type "${event.slice(0, 80)}"`);
+      if (!(KNOWN_WEBHOOK_EVENTS as readonly string[]).includes(event))
+        throw new Refusal(422, 'unknown_event', `unknown event type "${event.slice(0, 80)}"`);
       const headerEvent = req.headers['hook-event'];
-      if (headerEvent && headerEvent !== event) throw new Refusal(422, 'event_mismatch', `Hook-Event "${String(headerEvent).slice(0, 80)}" does not match body event "${event}"`);
+      if (headerEvent && headerEvent !== event)
+        throw new Refusal(
+          422,
+          'event_mismatch',
+          `Hook-Event "${String(headerEvent).slice(0, 80)}" does not match body event "${event}"`,
+        );
       const deliveryId = deliveryHeader || `body:${bodyDigest(raw)}`;
       const body = raw.toString('utf8');
       const subscription = String(req.headers['hook-subscription'] ?? '');
@@ -170,9 +212,20 @@ export function createWebhookServer(opts: ReceiverOptions): WebhookServer {
         try {
           rr = normalizeRefreshResponse(envelope.data.data);
         } catch (err) {
-          throw new Refusal(422, 'schema', `refreshresponse.created data is unusable: ${err instanceof z.ZodError ? z.prettifyError(err).slice(0, 500) : (err as Error).message}`);
+          throw new Refusal(
+            422,
+            'schema',
+            `refreshresponse.created data is unusable: ${err instanceof z.ZodError ? z.prettifyError(err).slice(0, 500) : (err as Error).message}`,
+          );
         }
-        const { duplicate: seen } = await committer.land({ deliveryId, source: 'webhook', event, subscription, body, refreshResponse: rr });
+        const { duplicate: seen } = await committer.land({
+          deliveryId,
+          source: 'webhook',
+          event,
+          subscription,
+          body,
+          refreshResponse: rr,
+        });
         // Before the 200, and on a redelivery too (the first attempt may have died before this):
         // the refused slips' rows are what an operator replays; their tokens keep them single.
         await recordResponseFindings(opts.clickhouse, rr, deliveryId);
@@ -187,21 +240,65 @@ export function createWebhookServer(opts: ReceiverOptions): WebhookServer {
           if (rr.status === 200 && !seen) opts.recentLandings?.remember(deliveryId, rr, raw.length);
           dispatcher.enqueue(ref);
         }
-        log.info('webhook.accepted', { hookEvent: event, delivery: deliveryId, refreshResponse: rr.id, account: rr.bettorAccountId, status: rr.status, slips: rr.betSlips.length, refused: rr.quarantined.length, warnings: rr.warnings.length, duplicate: seen });
-        send(res, 200, { ok: true, deliveryId, duplicate: seen, ...(rr.quarantined.length ? { refusedRecords: rr.quarantined.map((q) => q.path) } : {}) });
+        log.info('webhook.accepted', {
+          hookEvent: event,
+          delivery: deliveryId,
+          refreshResponse: rr.id,
+          account: rr.bettorAccountId,
+          status: rr.status,
+          slips: rr.betSlips.length,
+          refused: rr.quarantined.length,
+          warnings: rr.warnings.length,
+          duplicate: seen,
+        });
+        send(res, 200, {
+          ok: true,
+          deliveryId,
+          duplicate: seen,
+          ...(rr.quarantined.length ? { refusedRecords: rr.quarantined.map((q) => q.path) } : {}),
+        });
         return;
       }
 
-      const parsed = event === 'bettor.created' ? BettorCreatedDataSchema.safeParse(envelope.data.data) : BettorAccountEventDataSchema.safeParse(envelope.data.data);
-      if (!parsed.success) throw new Refusal(422, 'schema', `${event} data is unusable: ${z.prettifyError(parsed.error).slice(0, 500)}`);
+      const parsed =
+        event === 'bettor.created'
+          ? BettorCreatedDataSchema.safeParse(envelope.data.data)
+          : BettorAccountEventDataSchema.safeParse(envelope.data.data);
+      if (!parsed.success)
+        throw new Refusal(422, 'schema', `${event} data is unusable: ${z.prettifyError(parsed.error).slice(0, 500)}`);
       const data = parsed.data as Record<string, any>;
-      const { duplicate: seen } = await committer.land({ deliveryId, source: 'webhook', event, subscription, body, bettorId: event === 'bettor.created' ? data.id : data.bettor, bettorAccountId: event === 'bettor.created' ? '' : data.id });
+      const { duplicate: seen } = await committer.land({
+        deliveryId,
+        source: 'webhook',
+        event,
+        subscription,
+        body,
+        bettorId: event === 'bettor.created' ? data.id : data.bettor,
+        bettorAccountId: event === 'bettor.created' ? '' : data.id,
+      });
       if (!seen) {
         const receivedAt = new Date().toISOString();
         if (event === 'bettor.created') {
-          await insertRows(opts.clickhouse, 'bettors', [{ id: data.id, internal_id: String(data.internalId ?? ''), delivery_id: deliveryId, received_at: receivedAt }]);
+          await insertRows(opts.clickhouse, 'bettors', [
+            {
+              id: data.id,
+              internal_id: String(data.internalId ?? ''),
+              delivery_id: deliveryId,
+              received_at: receivedAt,
+            },
+          ]);
         } else {
-          await insertRows(opts.clickhouse, 'bettor_account_events', [{ bettor_account_id: data.id, bettor_id: String(data.bettor ?? ''), event, book_abbr: String(data.book ?? ''), region: String(data.region ?? ''), delivery_id: deliveryId, received_at: receivedAt }]);
+          await insertRows(opts.clickhouse, 'bettor_account_events', [
+            {
+              bettor_account_id: data.id,
+              bettor_id: String(data.bettor ?? ''),
+              event,
+              book_abbr: String(data.book ?? ''),
+              region: String(data.region ?? ''),
+              delivery_id: deliveryId,
+              received_at: receivedAt,
+            },
+          ]);
         }
       }
       log.info('webhook.accepted', { hookEvent: event, delivery: deliveryId, id: data.id, duplicate: seen });
@@ -211,7 +308,16 @@ export function createWebhookServer(opts: ReceiverOptions): WebhookServer {
       const status = refusal?.status ?? 503;
       const reason = refusal?.reason ?? 'internal_error';
       const detail = refusal ? refusal.message : `could not land or dispatch the delivery: ${(err as Error).message}`;
-      await recordRejection(opts.clickhouse, { source: SOURCE, reason, detail, httpStatus: status, deliveryId: deliveryHeader, headers: headerSummary(req), raw, rawBytes: raw?.length ?? (Number(req.headers['content-length']) || 0) });
+      await recordRejection(opts.clickhouse, {
+        source: SOURCE,
+        reason,
+        detail,
+        httpStatus: status,
+        deliveryId: deliveryHeader,
+        headers: headerSummary(req),
+        raw,
+        rawBytes: raw?.length ?? (Number(req.headers['content-length']) || 0),
+      });
       if (status === 413) {
         // Answer, keep discarding what the sender still pushes, and hang up only if it keeps
         // going for 5 s: closing at once with unread bytes resets the connection (TCP RST) and
@@ -258,14 +364,26 @@ export function createWebhookServer(opts: ReceiverOptions): WebhookServer {
   server.on('clientError', (err: NodeJS.ErrnoException, socket: import('node:stream').Duplex) => {
     const timeout = err.code === 'ERR_HTTP_REQUEST_TIMEOUT';
     const badHttp = typeof err.code === 'string' && err.code.startsWith('HPE_');
-    if ((timeout || badHttp) && socket.writable) socket.end(timeout ? 'HTTP/1.1 408 Request Timeout\r\nConnection: close\r\n\r\n' : 'HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
+    if ((timeout || badHttp) && socket.writable)
+      socket.end(
+        timeout
+          ? 'HTTP/1.1 408 Request Timeout\r\nConnection: close\r\n\r\n'
+          : 'HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n',
+      );
     const net = socket as import('node:net').Socket;
     if (typeof net.destroySoon === 'function') net.destroySoon();
     else socket.destroy();
     if (!timeout && !badHttp) return; // a client that hung up: nothing to record
     const status = timeout ? 408 : 400;
-    const detail = timeout ? `request not complete within headersTimeout ${server.headersTimeout} ms / requestTimeout ${server.requestTimeout} ms (slow sender cut off)` : `unparseable HTTP request: ${err.code}`;
-    void recordRejection(opts.clickhouse, { source: SOURCE, reason: timeout ? 'request_timeout' : 'bad_http', detail, httpStatus: status });
+    const detail = timeout
+      ? `request not complete within headersTimeout ${server.headersTimeout} ms / requestTimeout ${server.requestTimeout} ms (slow sender cut off)`
+      : `unparseable HTTP request: ${err.code}`;
+    void recordRejection(opts.clickhouse, {
+      source: SOURCE,
+      reason: timeout ? 'request_timeout' : 'bad_http',
+      detail,
+      httpStatus: status,
+    });
   });
   // Closing waits for the hand-overs already queued, so a clean stop leaves nothing for the next
   // start to sweep up (the stack closes this server before its Temporal connection).
@@ -318,7 +436,8 @@ export function jsonDepthExceeds(raw: Buffer, max: number): boolean {
   for (let i = 0; i < raw.length; i++) {
     const c = raw[i];
     if (inString) {
-      if (c === 0x5c) i++; // backslash: skip the escaped byte
+      if (c === 0x5c)
+        i++; // backslash: skip the escaped byte
       else if (c === 0x22) inString = false;
     } else if (c === 0x22) inString = true;
     else if (c === 0x7b || c === 0x5b) {
@@ -332,5 +451,3 @@ export function jsonDepthExceeds(raw: Buffer, max: number): boolean {
 function bodyDigest(raw: Buffer): string {
   return crypto.createHash('sha256').update(raw).digest('hex').slice(0, 32);
 }
-
-export { listen } from '../../platform/net';

@@ -17,10 +17,23 @@ export class SeasonWorld {
   private announced = new Set<number>();
   private cursor = 0;
 
-  constructor(private readonly season: Season, private readonly books: string[], private readonly now: () => number = Date.now) {
+  constructor(
+    private readonly season: Season,
+    private readonly books: string[],
+    private readonly now: () => number = Date.now,
+  ) {
     for (const g of season.games) {
       const v = g.views.boltodds;
-      const wg: WGame = { id: v.id, sport: g.league, home: g.home.name, away: g.away.name, startMs: g.scheduledStartMs, game: v.game, when: v.when, books: new Map() };
+      const wg: WGame = {
+        id: v.id,
+        sport: g.league,
+        home: g.home.name,
+        away: g.away.name,
+        startMs: g.scheduledStartMs,
+        game: v.game,
+        when: v.when,
+        books: new Map(),
+      };
       for (const book of books) wg.books.set(book, this.outcomes(g, book, season.baseTimeMs));
       this.games.push(wg);
       this.phase.set(v.id, 'open');
@@ -29,7 +42,8 @@ export class SeasonWorld {
 
   marketNames(): Set<string> {
     const names = new Set<string>(['Moneyline']);
-    for (const g of this.season.games) for (const n of [SPORTS[g.league].spread?.name, SPORTS[g.league].total?.name]) if (n) names.add(n);
+    for (const g of this.season.games)
+      for (const n of [SPORTS[g.league].spread?.name, SPORTS[g.league].total?.name]) if (n) names.add(n);
     return names;
   }
 
@@ -74,10 +88,21 @@ export class SeasonWorld {
 
   /** GET /api/get_games: every listed game by its game string, with its universal_id. */
   getGames(): Record<string, { when: string; game: string; orig_teams: string; universal_id: string; sport: string }> {
-    return Object.fromEntries(this.games.map((wg) => {
-      const g = this.season.games.find((x) => x.views.boltodds.id === wg.id)!;
-      return [wg.game, { when: wg.when, game: wg.game, orig_teams: `${wg.home} vs ${wg.away}`, universal_id: g.views.boltodds.universalId, sport: wg.sport }];
-    }));
+    return Object.fromEntries(
+      this.games.map((wg) => {
+        const g = this.season.games.find((x) => x.views.boltodds.id === wg.id)!;
+        return [
+          wg.game,
+          {
+            when: wg.when,
+            game: wg.game,
+            orig_teams: `${wg.home} vs ${wg.away}`,
+            universal_id: g.views.boltodds.universalId,
+            sport: wg.sport,
+          },
+        ];
+      }),
+    );
   }
 
   /** A reconnecting provider feed: the book's games (of one sport) resent as they stand. */
@@ -107,7 +132,12 @@ export class SeasonWorld {
       if (!q) return;
       const team = side === 'home' ? g.home.name : side === 'away' ? g.away.name : null;
       const ou = side === 'over' ? 'Over' : side === 'under' ? 'Under' : null;
-      const key = market === 'moneyline' ? `${team} Moneyline` : market === 'spread' ? `${team} ${fmtLine(q.line!)} ${name}` : `${ou} ${q.line} ${name}`;
+      const key =
+        market === 'moneyline'
+          ? `${team} Moneyline`
+          : market === 'spread'
+            ? `${team} ${fmtLine(q.line!)} ${name}`
+            : `${ou} ${q.line} ${name}`;
       m.set(key, { key, name, target: team, ou, line: q.line, price: q.american, blank: null });
     };
     add('moneyline', 'home', 'Moneyline');

@@ -39,7 +39,13 @@ export interface BoltOddsSandboxOptions {
   season?: Season;
 }
 
-export interface SubscriptionRecord { connection: number; at: number; filters: BoltOddsFilters; first: boolean; accepted: boolean }
+export interface SubscriptionRecord {
+  connection: number;
+  at: number;
+  filters: BoltOddsFilters;
+  first: boolean;
+  accepted: boolean;
+}
 
 export interface BoltOddsSandbox {
   /** ws://127.0.0.1:PORT/api — pass as the adapter's url. */
@@ -68,7 +74,14 @@ export interface BoltOddsSandbox {
   /** Live game strings (`games` filter values). */
   games(): string[];
   /** The price of every live outcome now (null: suspended), keyed as the adapter keys ticks: book, game, outcome key. */
-  currentPrices(): Array<{ book: string; sport: string; game: string; market: string; outcomeKey: string; price: number | null }>;
+  currentPrices(): Array<{
+    book: string;
+    sport: string;
+    game: string;
+    market: string;
+    outcomeKey: string;
+    price: number | null;
+  }>;
 }
 
 interface Conn {
@@ -95,14 +108,27 @@ function stamper() {
 }
 
 function refuse(socket: Duplex, status: number, text: string) {
-  socket.end(`HTTP/1.1 ${status} ${text}\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n${JSON.stringify({ error: text })}`);
+  socket.end(
+    `HTTP/1.1 ${status} ${text}\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n${JSON.stringify({ error: text })}`,
+  );
 }
 
 export async function startBoltOddsSandbox(opts: BoltOddsSandboxOptions): Promise<BoltOddsSandbox> {
   const books = opts.books ?? (opts.season ? SEASON_BOOKS : DEFAULT_BOOKS);
-  const sports = opts.sports ?? (opts.season ? [...new Set(opts.season.games.map((g) => g.league))] : ['NFL', 'NBA', 'MLB', 'NHL', 'NCAAB', 'UFC']);
-  for (const s of sports) if (!SPORTS[s]) throw new Error(`sandbox: unknown sport ${s}; known: ${Object.keys(SPORTS).join(', ')}`);
-  const world: Pick<World, 'games' | 'marketNames' | 'step' | 'clear'> = opts.season ? new SeasonWorld(opts.season, books) : new World({ seed: opts.seed ?? 1, books, sports, gamesPerSport: opts.gamesPerSport ?? 2, startMs: opts.startMs ?? Date.now() });
+  const sports =
+    opts.sports ??
+    (opts.season ? [...new Set(opts.season.games.map((g) => g.league))] : ['NFL', 'NBA', 'MLB', 'NHL', 'NCAAB', 'UFC']);
+  for (const s of sports)
+    if (!SPORTS[s]) throw new Error(`sandbox: unknown sport ${s}; known: ${Object.keys(SPORTS).join(', ')}`);
+  const world: Pick<World, 'games' | 'marketNames' | 'step' | 'clear'> = opts.season
+    ? new SeasonWorld(opts.season, books)
+    : new World({
+        seed: opts.seed ?? 1,
+        books,
+        sports,
+        gamesPerSport: opts.gamesPerSport ?? 2,
+        startMs: opts.startMs ?? Date.now(),
+      });
   const markets = world.marketNames();
   const truth = new GroundTruth();
   const stamp = stamper();
@@ -137,7 +163,11 @@ export async function startBoltOddsSandbox(opts: BoltOddsSandboxOptions): Promis
     timestamp,
     action,
     data: {
-      sport: g.sport, sportsbook: book, game: g.game, home_team: g.home, away_team: g.away,
+      sport: g.sport,
+      sportsbook: book,
+      game: g.game,
+      home_team: g.home,
+      away_team: g.away,
       info: { id: g.id, game: g.game, when: g.when, link: link(g, book) },
       outcomes: Object.fromEntries(outcomes.map((o) => [o.key, wireOutcome(g, book, o)])),
     },
@@ -146,11 +176,40 @@ export async function startBoltOddsSandbox(opts: BoltOddsSandboxOptions): Promis
   function toMessage(e: WorldEvent): WireMessage {
     const ts = stamp();
     switch (e.kind) {
-      case 'line_update': return gameMessage('line_update', ts, e.game, e.book, e.outcomes);
-      case 'game_update': return gameMessage('game_update', ts, e.game, e.book, [...e.game.books.get(e.book)!.values()]);
-      case 'game_removed': return gameMessage('game_removed', ts, e.game, e.book, []);
-      case 'sport_clear': return { timestamp: ts, action: 'sport_clear', data: { sport: e.sport, sportsbook: e.book, game: {}, home_team: {}, away_team: {}, info: {}, outcomes: {} } as WireMessage['data'] };
-      case 'book_clear': return { timestamp: ts, action: 'book_clear', data: { sport: {}, sportsbook: e.book, game: {}, home_team: {}, away_team: {}, info: {}, outcomes: {} } as WireMessage['data'] };
+      case 'line_update':
+        return gameMessage('line_update', ts, e.game, e.book, e.outcomes);
+      case 'game_update':
+        return gameMessage('game_update', ts, e.game, e.book, [...e.game.books.get(e.book)!.values()]);
+      case 'game_removed':
+        return gameMessage('game_removed', ts, e.game, e.book, []);
+      case 'sport_clear':
+        return {
+          timestamp: ts,
+          action: 'sport_clear',
+          data: {
+            sport: e.sport,
+            sportsbook: e.book,
+            game: {},
+            home_team: {},
+            away_team: {},
+            info: {},
+            outcomes: {},
+          } as WireMessage['data'],
+        };
+      case 'book_clear':
+        return {
+          timestamp: ts,
+          action: 'book_clear',
+          data: {
+            sport: {},
+            sportsbook: e.book,
+            game: {},
+            home_team: {},
+            away_team: {},
+            info: {},
+            outcomes: {},
+          } as WireMessage['data'],
+        };
     }
   }
 
@@ -167,7 +226,9 @@ export async function startBoltOddsSandbox(opts: BoltOddsSandboxOptions): Promis
     if (m.action === 'sport_clear') return m;
     if (!allowed(f.games, d.game as string)) return null;
     if (m.action === 'game_removed' || !f.markets) return m;
-    const outcomes = Object.fromEntries(Object.entries(d.outcomes ?? {}).filter(([, o]) => f.markets!.includes(o.outcome_name)));
+    const outcomes = Object.fromEntries(
+      Object.entries(d.outcomes ?? {}).filter(([, o]) => f.markets!.includes(o.outcome_name)),
+    );
     if (Object.keys(outcomes).length === 0) return null;
     return { ...m, data: { ...d, outcomes } };
   }
@@ -208,7 +269,9 @@ export async function startBoltOddsSandbox(opts: BoltOddsSandboxOptions): Promis
   }
 
   function dump(c: Conn) {
-    for (const g of world.games) for (const book of books) deliver(c, gameMessage('initial_state', stamp(), g, book, [...g.books.get(book)!.values()]));
+    for (const g of world.games)
+      for (const book of books)
+        deliver(c, gameMessage('initial_state', stamp(), g, book, [...g.books.get(book)!.values()]));
   }
 
   // ---------------------------------------------------------------- scripted stream
@@ -216,17 +279,20 @@ export async function startBoltOddsSandbox(opts: BoltOddsSandboxOptions): Promis
   function startStream() {
     if (streamTimer || stepsDone >= total) return;
     streamStart = Date.now();
-    streamTimer = setInterval(() => {
-      const due = Math.min(total, Math.floor(((Date.now() - streamStart) / 1000) * rate));
-      while (stepsDone < due) {
-        stepsDone += 1;
-        broadcast(world.step());
-      }
-      if (stepsDone >= total && streamTimer) {
-        clearInterval(streamTimer);
-        streamTimer = null;
-      }
-    }, Math.max(5, Math.min(100, 1000 / Math.max(rate, 1))));
+    streamTimer = setInterval(
+      () => {
+        const due = Math.min(total, Math.floor(((Date.now() - streamStart) / 1000) * rate));
+        while (stepsDone < due) {
+          stepsDone += 1;
+          broadcast(world.step());
+        }
+        if (stepsDone >= total && streamTimer) {
+          clearInterval(streamTimer);
+          streamTimer = null;
+        }
+      },
+      Math.max(5, Math.min(100, 1000 / Math.max(rate, 1))),
+    );
   }
 
   const pinger = setInterval(() => {
@@ -238,7 +304,10 @@ export async function startBoltOddsSandbox(opts: BoltOddsSandboxOptions): Promis
   function effective(f: BoltOddsFilters): BoltOddsFilters {
     const live = new Set(world.games.map((g) => g.game));
     const valid: Record<keyof BoltOddsFilters, (v: string) => boolean> = {
-      sports: (v) => sports.includes(v), sportsbooks: (v) => books.includes(v), games: (v) => live.has(v), markets: (v) => markets.has(v),
+      sports: (v) => sports.includes(v),
+      sportsbooks: (v) => books.includes(v),
+      games: (v) => live.has(v),
+      markets: (v) => markets.has(v),
     };
     const out: BoltOddsFilters = {};
     for (const k of Object.keys(valid) as (keyof BoltOddsFilters)[]) if (f[k]) out[k] = f[k]!.filter(valid[k]);
@@ -265,7 +334,10 @@ export async function startBoltOddsSandbox(opts: BoltOddsSandboxOptions): Promis
     c.lastSubAt = now;
     c.eff = effective(r.data.filters);
     if (first) after(c, () => truth.subscribed(c.truth, r.data.filters, true));
-    else send(c, { action: 'subscription_updated', message: UPDATED_MESSAGE }, () => truth.subscribed(c.truth, r.data.filters, false));
+    else
+      send(c, { action: 'subscription_updated', message: UPDATED_MESSAGE }, () =>
+        truth.subscribed(c.truth, r.data.filters, false),
+      );
     // Assumption (the doc only says data follows the new filters): a re-subscription also gets an initial_state.
     dump(c);
     startStream();
@@ -277,7 +349,8 @@ export async function startBoltOddsSandbox(opts: BoltOddsSandboxOptions): Promis
     const u = new URL(req.url ?? '/', 'http://127.0.0.1');
     // GET /api/get_games (reference: supporting endpoints) is served for a season, whose games carry universal ids.
     if (req.method === 'GET' && u.pathname === '/api/get_games' && world instanceof SeasonWorld) {
-      if (u.searchParams.get('key') !== opts.apiKey) return res.writeHead(401, { 'content-type': 'application/json' }).end('{"error":"Unauthorized"}');
+      if (u.searchParams.get('key') !== opts.apiKey)
+        return res.writeHead(401, { 'content-type': 'application/json' }).end('{"error":"Unauthorized"}');
       return res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(world.getGames()));
     }
     res.writeHead(404, { 'content-type': 'application/json' }).end('{"error":"not found"}');
@@ -294,7 +367,16 @@ export async function startBoltOddsSandbox(opts: BoltOddsSandboxOptions): Promis
     }
     accepted.push(now);
     wss.handleUpgrade(req, socket, head, (ws) => {
-      const c: Conn = { id: nextConn++, ws, truth: truth.connection(), eff: null, lastSubAt: 0, sentSeq: 0, doneSeq: 0, waiting: new Map() };
+      const c: Conn = {
+        id: nextConn++,
+        ws,
+        truth: truth.connection(),
+        eff: null,
+        lastSubAt: 0,
+        sentSeq: 0,
+        doneSeq: 0,
+        waiting: new Map(),
+      };
       conns.add(c);
       const subTimer = setTimeout(() => {
         if (!c.eff) ws.close(1008, 'no subscription received');
@@ -315,17 +397,27 @@ export async function startBoltOddsSandbox(opts: BoltOddsSandboxOptions): Promis
   function malformed(c: Conn): { text: string; obj?: WireMessage } {
     const kind = malformedKind++ % 4;
     const ts = stamp();
-    if (kind === 0) return { text: `{"timestamp": "${ts}", "action": "line_update", "data": {"sport": "NBA", "sportsbook": ` };
+    if (kind === 0)
+      return { text: `{"timestamp": "${ts}", "action": "line_update", "data": {"sport": "NBA", "sportsbook": ` };
     if (kind === 1) return { text: "{'action': 'ping'}" };
-    if (kind === 2) return { text: JSON.stringify({ timestamp: ts, action: 'line_update', data: { sport: 'NBA', game: 'Boston Celtics vs Miami Heat, 2025-07-23, 07' } }) };
+    if (kind === 2)
+      return {
+        text: JSON.stringify({
+          timestamp: ts,
+          action: 'line_update',
+          data: { sport: 'NBA', game: 'Boston Celtics vs Miami Heat, 2025-07-23, 07' },
+        }),
+      };
     // An unparseable price on a real outcome the connection can see: the rest of the stream must go on.
-    for (const g of world.games) for (const book of books) for (const o of g.books.get(book)!.values()) {
-      const m = forConn(c, gameMessage('line_update', ts, g, book, [{ ...o, price: null, blank: null }]));
-      if (!m) continue;
-      const [key] = Object.keys(m.data!.outcomes!);
-      (m.data!.outcomes![key] as { odds: unknown }).odds = '+1O5';
-      return { text: JSON.stringify(m), obj: m };
-    }
+    for (const g of world.games)
+      for (const book of books)
+        for (const o of g.books.get(book)!.values()) {
+          const m = forConn(c, gameMessage('line_update', ts, g, book, [{ ...o, price: null, blank: null }]));
+          if (!m) continue;
+          const [key] = Object.keys(m.data!.outcomes!);
+          (m.data!.outcomes![key] as { odds: unknown }).odds = '+1O5';
+          return { text: JSON.stringify(m), obj: m };
+        }
     return { text: '{"action": "line_update", "timestamp": ' };
   }
 
@@ -380,6 +472,17 @@ export async function startBoltOddsSandbox(opts: BoltOddsSandboxOptions): Promis
     books: () => [...books],
     games: () => world.games.map((g) => g.game),
     currentPrices: () =>
-      world.games.flatMap((g) => books.flatMap((book) => [...(g.books.get(book)?.values() ?? [])].map((o) => ({ book, sport: g.sport, game: g.game, market: o.name, outcomeKey: o.key, price: o.price })))),
+      world.games.flatMap((g) =>
+        books.flatMap((book) =>
+          [...(g.books.get(book)?.values() ?? [])].map((o) => ({
+            book,
+            sport: g.sport,
+            game: g.game,
+            market: o.name,
+            outcomeKey: o.key,
+            price: o.price,
+          })),
+        ),
+      ),
   };
 }

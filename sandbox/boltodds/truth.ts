@@ -25,13 +25,30 @@ export interface BoltOddsChange {
   timestamp: string;
 }
 
-interface Known { name: string; price: number | null; line: number | null }
-interface KnownGame { book: string; sport: string; game: string; cleared: boolean; outcomes: Map<string, Known> }
+interface Known {
+  name: string;
+  price: number | null;
+  line: number | null;
+}
+interface KnownGame {
+  book: string;
+  sport: string;
+  game: string;
+  cleared: boolean;
+  outcomes: Map<string, Known>;
+}
 
 /** Per connection: the filters in force, and the games the first initial_state dump has resent so far. */
-export interface ConnTruth { filters: BoltOddsFilters; dump: Set<string> | null }
+export interface ConnTruth {
+  filters: BoltOddsFilters;
+  dump: Set<string> | null;
+}
 
-export interface WireOutcome { odds?: unknown; outcome_name: string; outcome_line?: unknown }
+export interface WireOutcome {
+  odds?: unknown;
+  outcome_name: string;
+  outcome_line?: unknown;
+}
 export interface WireMessage {
   timestamp?: string;
   action: string;
@@ -75,7 +92,8 @@ export class GroundTruth {
     if (conn.dump && msg.action !== 'initial_state') this.sweep(conn, ts);
     const book = d.sportsbook!;
     if (msg.action === 'book_clear' || msg.action === 'sport_clear') {
-      for (const g of this.games.values()) if (g.book === book && (msg.action === 'book_clear' || g.sport === d.sport)) g.cleared = true;
+      for (const g of this.games.values())
+        if (g.book === book && (msg.action === 'book_clear' || g.sport === d.sport)) g.cleared = true;
       return;
     }
     const game = d.game as string;
@@ -132,7 +150,15 @@ export class GroundTruth {
     }
   }
 
-  private add(book: string, game: string, outcomeKey: string, price: number | null, line: number | null, flag: ChangeFlag, timestamp: string) {
+  private add(
+    book: string,
+    game: string,
+    outcomeKey: string,
+    price: number | null,
+    line: number | null,
+    flag: ChangeFlag,
+    timestamp: string,
+  ) {
     this.counts[flag] += 1;
     this.changes.push(Object.freeze({ sportsbook: book, game, outcomeKey, price, line, flag, timestamp }));
   }

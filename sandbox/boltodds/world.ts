@@ -30,25 +30,77 @@ interface SportDef {
 
 export const SPORTS: Record<string, SportDef> = {
   NFL: {
-    teams: ['Buffalo Bills', 'Kansas City Chiefs', 'Philadelphia Eagles', 'Dallas Cowboys', 'Detroit Lions', 'Green Bay Packers', 'Baltimore Ravens', 'Miami Dolphins'],
-    spread: { name: 'Spread', base: 3.5 }, total: { name: 'Total', base: 44.5 },
+    teams: [
+      'Buffalo Bills',
+      'Kansas City Chiefs',
+      'Philadelphia Eagles',
+      'Dallas Cowboys',
+      'Detroit Lions',
+      'Green Bay Packers',
+      'Baltimore Ravens',
+      'Miami Dolphins',
+    ],
+    spread: { name: 'Spread', base: 3.5 },
+    total: { name: 'Total', base: 44.5 },
   },
   NBA: {
-    teams: ['Boston Celtics', 'Denver Nuggets', 'Los Angeles Lakers', 'Golden State Warriors', 'Milwaukee Bucks', 'Phoenix Suns', 'Miami Heat', 'New York Knicks'],
-    spread: { name: 'Spread', base: 5.5 }, total: { name: 'Total', base: 224.5 },
-    prop: { name: 'Player Points', players: ['Jayson Tatum', 'Nikola Jokic', 'LeBron James', 'Stephen Curry'], base: 24.5 },
+    teams: [
+      'Boston Celtics',
+      'Denver Nuggets',
+      'Los Angeles Lakers',
+      'Golden State Warriors',
+      'Milwaukee Bucks',
+      'Phoenix Suns',
+      'Miami Heat',
+      'New York Knicks',
+    ],
+    spread: { name: 'Spread', base: 5.5 },
+    total: { name: 'Total', base: 224.5 },
+    prop: {
+      name: 'Player Points',
+      players: ['Jayson Tatum', 'Nikola Jokic', 'LeBron James', 'Stephen Curry'],
+      base: 24.5,
+    },
   },
   MLB: {
-    teams: ['New York Mets', 'Los Angeles Angels', 'San Francisco Giants', 'Philadelphia Phillies', 'Chicago Cubs', 'Seattle Mariners', 'Toronto Blue Jays', 'Houston Astros'],
-    spread: { name: 'Run Line', base: 1.5, fixed: true }, total: { name: 'Total Runs', base: 8.5 },
+    teams: [
+      'New York Mets',
+      'Los Angeles Angels',
+      'San Francisco Giants',
+      'Philadelphia Phillies',
+      'Chicago Cubs',
+      'Seattle Mariners',
+      'Toronto Blue Jays',
+      'Houston Astros',
+    ],
+    spread: { name: 'Run Line', base: 1.5, fixed: true },
+    total: { name: 'Total Runs', base: 8.5 },
   },
   NHL: {
-    teams: ['Toronto Maple Leafs', 'New York Rangers', 'Boston Bruins', 'Edmonton Oilers', 'Vegas Golden Knights', 'Florida Panthers', 'Dallas Stars', 'Colorado Avalanche'],
-    spread: { name: 'Puck Line', base: 1.5, fixed: true }, total: { name: 'Total Goals', base: 6.5 },
+    teams: [
+      'Toronto Maple Leafs',
+      'New York Rangers',
+      'Boston Bruins',
+      'Edmonton Oilers',
+      'Vegas Golden Knights',
+      'Florida Panthers',
+      'Dallas Stars',
+      'Colorado Avalanche',
+    ],
+    spread: { name: 'Puck Line', base: 1.5, fixed: true },
+    total: { name: 'Total Goals', base: 6.5 },
   },
   NCAAB: {
-    teams: ['Duke Blue Devils', 'Kansas Jayhawks', 'Gonzaga Bulldogs', 'Houston Cougars', 'UConn Huskies', 'Purdue Boilermakers'],
-    spread: { name: 'Spread', base: 6.5 }, total: { name: 'Total Points', base: 141.5 },
+    teams: [
+      'Duke Blue Devils',
+      'Kansas Jayhawks',
+      'Gonzaga Bulldogs',
+      'Houston Cougars',
+      'UConn Huskies',
+      'Purdue Boilermakers',
+    ],
+    spread: { name: 'Spread', base: 6.5 },
+    total: { name: 'Total Points', base: 141.5 },
   },
   UFC: {
     teams: ['Damian Pinas', 'Wes Schultz', 'Erik Silva', 'Francis Marshall', 'Alex Pereira', 'Israel Adesanya'],
@@ -91,7 +143,13 @@ export type WorldEvent =
   | { kind: 'book_clear'; book: string };
 
 const eastern = new Intl.DateTimeFormat('en-US', {
-  timeZone: 'America/New_York', hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit',
+  timeZone: 'America/New_York',
+  hourCycle: 'h23',
+  year: 'numeric',
+  month: '2-digit',
+  day: '2-digit',
+  hour: '2-digit',
+  minute: '2-digit',
 });
 
 export function easternLabels(ms: number): { game: string; when: string } {
@@ -151,11 +209,22 @@ export class World {
     // The first game of each sport is already live; the rest start over the next hours.
     const live = !this.sportsSeen.has(sport);
     this.sportsSeen.add(sport);
-    const startMs = Math.floor((this.opts.startMs + (live ? -3_600_000 : ++this.slot * 45 * 60_000)) / 300_000) * 300_000;
+    const startMs =
+      Math.floor((this.opts.startMs + (live ? -3_600_000 : ++this.slot * 45 * 60_000)) / 300_000) * 300_000;
     const labels = easternLabels(startMs);
-    const g: WGame = { id: this.nextId++, sport, home, away, startMs, game: `${home} vs ${away}, ${labels.game}`, when: labels.when, books: new Map() };
+    const g: WGame = {
+      id: this.nextId++,
+      sport,
+      home,
+      away,
+      startMs,
+      game: `${home} vs ${away}, ${labels.game}`,
+      when: labels.when,
+      books: new Map(),
+    };
     const pHome = 0.3 + this.rng.next() * 0.4;
-    for (const book of this.opts.books) g.books.set(book, this.outcomesFor(g, def, pHome + (this.rng.next() - 0.5) * 0.04));
+    for (const book of this.opts.books)
+      g.books.set(book, this.outcomesFor(g, def, pHome + (this.rng.next() - 0.5) * 0.04));
     this.games.push(g);
     return g;
   }
@@ -164,35 +233,107 @@ export class World {
     const m = new Map<string, WOutcome>();
     const add = (o: Omit<WOutcome, 'blank'>) => m.set(o.key, { ...o, blank: null });
     const vig = () => 0.5 + (this.rng.next() - 0.5) * 0.06;
-    add({ key: `${g.home} Moneyline`, name: 'Moneyline', target: g.home, ou: null, line: null, price: probToAmerican(pHome + 0.02) });
-    add({ key: `${g.away} Moneyline`, name: 'Moneyline', target: g.away, ou: null, line: null, price: probToAmerican(1.02 - pHome) });
+    add({
+      key: `${g.home} Moneyline`,
+      name: 'Moneyline',
+      target: g.home,
+      ou: null,
+      line: null,
+      price: probToAmerican(pHome + 0.02),
+    });
+    add({
+      key: `${g.away} Moneyline`,
+      name: 'Moneyline',
+      target: g.away,
+      ou: null,
+      line: null,
+      price: probToAmerican(1.02 - pHome),
+    });
     if (def.spread) this.setSpread(m, g, def.spread, pHome >= 0.5 ? -def.spread.base : def.spread.base, vig());
     if (def.total) this.setTotal(m, def.total, def.total.base, vig());
     if (def.prop) {
       const player = this.rng.pick(def.prop.players);
       const line = String(def.prop.base + this.rng.int(6) - 3);
-      add({ key: `${player} Over ${line} ${def.prop.name}`, name: def.prop.name, target: player, ou: 'Over', line, price: probToAmerican(vig()) });
-      add({ key: `${player} Under ${line} ${def.prop.name}`, name: def.prop.name, target: player, ou: 'Under', line, price: probToAmerican(vig()) });
+      add({
+        key: `${player} Over ${line} ${def.prop.name}`,
+        name: def.prop.name,
+        target: player,
+        ou: 'Over',
+        line,
+        price: probToAmerican(vig()),
+      });
+      add({
+        key: `${player} Under ${line} ${def.prop.name}`,
+        name: def.prop.name,
+        target: player,
+        ou: 'Under',
+        line,
+        price: probToAmerican(vig()),
+      });
     }
     if (def.yesNo) {
-      add({ key: `${def.yesNo} Yes`, name: def.yesNo, target: 'Yes', ou: null, line: null, price: probToAmerican(vig()) });
-      add({ key: `${def.yesNo} No`, name: def.yesNo, target: 'No', ou: null, line: null, price: probToAmerican(vig()) });
+      add({
+        key: `${def.yesNo} Yes`,
+        name: def.yesNo,
+        target: 'Yes',
+        ou: null,
+        line: null,
+        price: probToAmerican(vig()),
+      });
+      add({
+        key: `${def.yesNo} No`,
+        name: def.yesNo,
+        target: 'No',
+        ou: null,
+        line: null,
+        price: probToAmerican(vig()),
+      });
     }
     return m;
   }
 
   /** Spread keys carry the line, as BoltOdds keys do: a line move replaces both outcomes. */
-  private setSpread(m: Map<string, WOutcome>, g: WGame, def: NonNullable<SportDef['spread']>, homeLine: number, p: number) {
+  private setSpread(
+    m: Map<string, WOutcome>,
+    g: WGame,
+    def: NonNullable<SportDef['spread']>,
+    homeLine: number,
+    p: number,
+  ) {
     for (const [k, o] of m) if (o.name === def.name) m.delete(k);
-    m.set(`${g.home} ${fmtLine(homeLine)} ${def.name}`, { key: `${g.home} ${fmtLine(homeLine)} ${def.name}`, name: def.name, target: g.home, ou: null, line: homeLine, price: probToAmerican(p), blank: null });
-    m.set(`${g.away} ${fmtLine(-homeLine)} ${def.name}`, { key: `${g.away} ${fmtLine(-homeLine)} ${def.name}`, name: def.name, target: g.away, ou: null, line: -homeLine, price: probToAmerican(1.04 - p), blank: null });
+    m.set(`${g.home} ${fmtLine(homeLine)} ${def.name}`, {
+      key: `${g.home} ${fmtLine(homeLine)} ${def.name}`,
+      name: def.name,
+      target: g.home,
+      ou: null,
+      line: homeLine,
+      price: probToAmerican(p),
+      blank: null,
+    });
+    m.set(`${g.away} ${fmtLine(-homeLine)} ${def.name}`, {
+      key: `${g.away} ${fmtLine(-homeLine)} ${def.name}`,
+      name: def.name,
+      target: g.away,
+      ou: null,
+      line: -homeLine,
+      price: probToAmerican(1.04 - p),
+      blank: null,
+    });
   }
 
   private setTotal(m: Map<string, WOutcome>, def: NonNullable<SportDef['total']>, line: number, p: number) {
     for (const [k, o] of m) if (o.name === def.name) m.delete(k);
     for (const ou of ['Over', 'Under'] as const) {
       const key = `${ou} ${line} ${def.name}`;
-      m.set(key, { key, name: def.name, target: null, ou, line, price: probToAmerican(ou === 'Over' ? p : 1.04 - p), blank: null });
+      m.set(key, {
+        key,
+        name: def.name,
+        target: null,
+        ou,
+        line,
+        price: probToAmerican(ou === 'Over' ? p : 1.04 - p),
+        blank: null,
+      });
     }
   }
 

@@ -57,18 +57,69 @@ export const SPORT_LINES: Record<string, { spread: [number, number]; total: [num
 };
 
 export const TEAMS: Record<string, string[]> = {
-  NBA: ['Boston Celtics', 'New York Knicks', 'Miami Heat', 'Milwaukee Bucks', 'Denver Nuggets', 'Los Angeles Lakers', 'Golden State Warriors', 'Phoenix Suns'],
-  NFL: ['Kansas City Chiefs', 'Buffalo Bills', 'Philadelphia Eagles', 'Dallas Cowboys', 'San Francisco 49ers', 'Detroit Lions', 'Baltimore Ravens', 'Miami Dolphins'],
-  NHL: ['Boston Bruins', 'Toronto Maple Leafs', 'Edmonton Oilers', 'Colorado Avalanche', 'New York Rangers', 'Florida Panthers', 'Dallas Stars', 'Vegas Golden Knights'],
-  MLB: ['New York Yankees', 'Los Angeles Dodgers', 'Houston Astros', 'Atlanta Braves', 'Philadelphia Phillies', 'Baltimore Orioles', 'Texas Rangers', 'Seattle Mariners'],
-  NCAAB: ['Duke Blue Devils', 'Kansas Jayhawks', 'Gonzaga Bulldogs', 'UConn Huskies', 'Houston Cougars', 'Purdue Boilermakers'],
-  NCAAF: ['Georgia Bulldogs', 'Michigan Wolverines', 'Alabama Crimson Tide', 'Ohio State Buckeyes', 'Texas Longhorns', 'Oregon Ducks'],
+  NBA: [
+    'Boston Celtics',
+    'New York Knicks',
+    'Miami Heat',
+    'Milwaukee Bucks',
+    'Denver Nuggets',
+    'Los Angeles Lakers',
+    'Golden State Warriors',
+    'Phoenix Suns',
+  ],
+  NFL: [
+    'Kansas City Chiefs',
+    'Buffalo Bills',
+    'Philadelphia Eagles',
+    'Dallas Cowboys',
+    'San Francisco 49ers',
+    'Detroit Lions',
+    'Baltimore Ravens',
+    'Miami Dolphins',
+  ],
+  NHL: [
+    'Boston Bruins',
+    'Toronto Maple Leafs',
+    'Edmonton Oilers',
+    'Colorado Avalanche',
+    'New York Rangers',
+    'Florida Panthers',
+    'Dallas Stars',
+    'Vegas Golden Knights',
+  ],
+  MLB: [
+    'New York Yankees',
+    'Los Angeles Dodgers',
+    'Houston Astros',
+    'Atlanta Braves',
+    'Philadelphia Phillies',
+    'Baltimore Orioles',
+    'Texas Rangers',
+    'Seattle Mariners',
+  ],
+  NCAAB: [
+    'Duke Blue Devils',
+    'Kansas Jayhawks',
+    'Gonzaga Bulldogs',
+    'UConn Huskies',
+    'Houston Cougars',
+    'Purdue Boilermakers',
+  ],
+  NCAAF: [
+    'Georgia Bulldogs',
+    'Michigan Wolverines',
+    'Alabama Crimson Tide',
+    'Ohio State Buckeyes',
+    'Texas Longhorns',
+    'Oregon Ducks',
+  ],
 };
 
 export function sportOf(league: string, leagueSports: Record<string, string> = {}): string {
   const sport = leagueSports[league] ?? LEAGUE_SPORTS[league.toUpperCase()];
   if (!sport) throw new Error(`sandbox: league ${league} has no sport; pass leagueSports`);
-  if (!SPORT_MARKETS[sport]) throw new Error(`sandbox: sport ${sport} is not simulated (${Object.keys(SPORT_MARKETS).join(', ')})`);
+  if (!SPORT_MARKETS[sport])
+    throw new Error(`sandbox: sport ${sport} is not simulated (${Object.keys(SPORT_MARKETS).join(', ')})`);
   return sport;
 }
 

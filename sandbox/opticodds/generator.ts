@@ -105,7 +105,9 @@ export class ScriptGenerator {
       league,
       sport,
       fixtureId: hex,
-      gameId: spec?.gameId ?? `${teamNumber(teams[a])}-${teamNumber(teams[h])}-${new Date(startMs).toISOString().slice(0, 10)}`,
+      gameId:
+        spec?.gameId ??
+        `${teamNumber(teams[a])}-${teamNumber(teams[h])}-${new Date(startMs).toISOString().slice(0, 10)}`,
       home: spec?.home ?? teams[h],
       away: spec?.away ?? teams[a],
       startMs: spec?.startMs ?? startMs,
@@ -192,16 +194,30 @@ export class ScriptGenerator {
     const key = this.pick([...g.probs.keys()]);
     const [book, m] = key.split('|') as [string, MarketKey];
     const p = g.probs.get(key) as number;
-    return { event: 'copilot-locked-odds', sport: g.sport, league: g.league, items: [this.odd(g, book, m, 0, p), this.odd(g, book, m, 1, p)] };
+    return {
+      event: 'copilot-locked-odds',
+      sport: g.sport,
+      league: g.league,
+      items: [this.odd(g, book, m, 0, p), this.odd(g, book, m, 1, p)],
+    };
   }
 
-  private fixtureStatus(g: Game, change: { newStart: number | null; oldStart: number | null; newStatus: string | null; oldStatus: string | null }): ScriptEntry {
+  private fixtureStatus(
+    g: Game,
+    change: { newStart: number | null; oldStart: number | null; newStatus: string | null; oldStatus: string | null },
+  ): ScriptEntry {
     return {
       event: 'fixture-status',
       sport: g.sport,
       league: g.league,
       data: {
-        fixture: { away_team_display: g.away, game_id: g.gameId, home_team_display: g.home, id: g.fixtureId, start_date: iso(g.startMs) },
+        fixture: {
+          away_team_display: g.away,
+          game_id: g.gameId,
+          home_team_display: g.home,
+          id: g.fixtureId,
+          start_date: iso(g.startMs),
+        },
         fixture_id: g.fixtureId,
         game_id: g.gameId,
         league: g.league,
@@ -268,7 +284,11 @@ export class ScriptGenerator {
     const settledAt = iso(Math.floor(nowMs / 1000) * 1000);
     return {
       ...e,
-      items: e.items.map((o) => ({ ...o, timestamp: ts, ...(e.event === 'copilot-settled-odds' ? { settled_at: settledAt } : {}) })),
+      items: e.items.map((o) => ({
+        ...o,
+        timestamp: ts,
+        ...(e.event === 'copilot-settled-odds' ? { settled_at: settledAt } : {}),
+      })),
     };
   }
 }

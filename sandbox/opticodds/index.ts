@@ -99,14 +99,16 @@ export async function startOpticOddsSandbox(opts: OpticOddsSandboxOptions): Prom
   const replayable = opts.replayable ?? true;
   const overlap = opts.replayOverlap ?? 0;
   const hub = new StreamHub(opts.retryMs ?? 5000, opts.pingIntervalMs ?? 5000, opts.maxLog ?? 100_000);
-  const gen: { next(nowMs: number): ScriptEntry | null } = opts.season ? new SeasonScript(opts.season) : new ScriptGenerator(
-    opts.seed ?? 1,
-    leagues,
-    leagueSports,
-    opts.baseTimeMs ?? Math.floor(Date.now() / 3_600_000) * 3_600_000,
-    opts.gamesPerLeague ?? 2,
-    opts.games,
-  );
+  const gen: { next(nowMs: number): ScriptEntry | null } = opts.season
+    ? new SeasonScript(opts.season)
+    : new ScriptGenerator(
+        opts.seed ?? 1,
+        leagues,
+        leagueSports,
+        opts.baseTimeMs ?? Math.floor(Date.now() / 3_600_000) * 3_600_000,
+        opts.gamesPerLeague ?? 2,
+        opts.games,
+      );
   const requests: SandboxRequest[] = [];
   let producedCount = 0;
   let malformedCount = 0;
@@ -149,7 +151,10 @@ export async function startOpticOddsSandbox(opts: OpticOddsSandboxOptions): Prom
     const sport = decodeURIComponent(m[1]);
     if (!SPORTS.includes(sport)) return json(res, 400, { message: `Invalid sport: ${sport}` });
     const q = url.searchParams;
-    const set = (name: string) => (q.getAll(name).length > 0 ? new Set(q.getAll(name).map((v) => v.trim().toLowerCase().replace(/\s+/g, '_'))) : null);
+    const set = (name: string) =>
+      q.getAll(name).length > 0
+        ? new Set(q.getAll(name).map((v) => v.trim().toLowerCase().replace(/\s+/g, '_')))
+        : null;
     const filter: ClientFilter = {
       sport,
       leagues: set('league'),
@@ -169,7 +174,8 @@ export async function startOpticOddsSandbox(opts: OpticOddsSandboxOptions): Prom
       lastEntryId,
       at: Date.now(),
     });
-    if (lastEntryId !== null && !/^\d+-\d+$/.test(lastEntryId)) return json(res, 400, { message: `Invalid last_entry_id: ${lastEntryId}` });
+    if (lastEntryId !== null && !/^\d+-\d+$/.test(lastEntryId))
+      return json(res, 400, { message: `Invalid last_entry_id: ${lastEntryId}` });
     const cursor = replayable && lastEntryId ? hub.indexAfter(lastEntryId, overlap) : hub.base + hub.log.length;
     res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
     res.socket?.setNoDelay(true);
@@ -205,12 +211,26 @@ export async function startOpticOddsSandbox(opts: OpticOddsSandboxOptions): Prom
       for (let i = 0; i < n; i++) {
         const kind = malformedCount++ % 3;
         const id = hub.nextId();
-        const odd = { fixture_id: 'BAD000000001', game_id: '10000-10001-2024-10-22', id: `BAD000000001:draftkings:moneyline:team_${i}`, league: 'NBA', market: 'Moneyline', name: 'Team', sport: 'basketball', sportsbook: 'DraftKings', timestamp: Math.floor(Date.now() / 1000) };
+        const odd = {
+          fixture_id: 'BAD000000001',
+          game_id: '10000-10001-2024-10-22',
+          id: `BAD000000001:draftkings:moneyline:team_${i}`,
+          league: 'NBA',
+          market: 'Moneyline',
+          name: 'Team',
+          sport: 'basketball',
+          sportsbook: 'DraftKings',
+          timestamp: Math.floor(Date.now() / 1000),
+        };
         const raw =
           kind === 0
             ? `{"entry_id": "${id}", "data": [ { "fixture_id": "BAD000000001", "game_id": `
             : kind === 1
-              ? JSON.stringify({ entry_id: id, data: [{ ...odd, game_id: undefined, price: 120 }], type: 'copilot-odds' })
+              ? JSON.stringify({
+                  entry_id: id,
+                  data: [{ ...odd, game_id: undefined, price: 120 }],
+                  type: 'copilot-odds',
+                })
               : JSON.stringify({ entry_id: id, data: [{ ...odd, price: 50 }], type: 'copilot-odds' });
         hub.append({ id, event: 'copilot-odds', sport: null, league: null, raw });
       }

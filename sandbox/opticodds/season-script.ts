@@ -11,7 +11,11 @@ const signed = (n: number): string => (n > 0 ? `+${n}` : `${n}`);
 const iso = (ms: number): string => new Date(ms).toISOString().replace('.000Z', '+00:00');
 const feedBook = (book: string) => book.toLowerCase();
 
-interface Timed { atMs: number; seq: number; make: (nowMs: number) => ScriptEntry[] }
+interface Timed {
+  atMs: number;
+  seq: number;
+  make: (nowMs: number) => ScriptEntry[];
+}
 
 export class SeasonScript {
   private timed: Timed[] = [];
@@ -26,10 +30,26 @@ export class SeasonScript {
     let seq = 0;
     const at = (atMs: number, make: Timed['make']) => this.timed.push({ atMs, seq: seq++, make });
     for (const g of season.games) {
-      at(season.baseTimeMs, (now) => [this.fixture(now, g, { newStart: season.knownStart(g, season.baseTimeMs), oldStart: null, newStatus: 'unplayed', oldStatus: null })]);
-      if (g.move) at(g.move.announcedAtMs, (now) => [this.fixture(now, g, { newStart: g.move!.toMs, oldStart: g.move!.fromMs, newStatus: null, oldStatus: null })]);
-      at(g.startMs, (now) => [this.fixture(now, g, { newStart: null, oldStart: null, newStatus: 'live', oldStatus: 'unplayed' }), ...this.lockAll(g)]);
-      at(g.endMs, (now) => [this.fixture(now, g, { newStart: null, oldStart: null, newStatus: 'completed', oldStatus: 'live' }), ...this.settle(g)]);
+      at(season.baseTimeMs, (now) => [
+        this.fixture(now, g, {
+          newStart: season.knownStart(g, season.baseTimeMs),
+          oldStart: null,
+          newStatus: 'unplayed',
+          oldStatus: null,
+        }),
+      ]);
+      if (g.move)
+        at(g.move.announcedAtMs, (now) => [
+          this.fixture(now, g, { newStart: g.move!.toMs, oldStart: g.move!.fromMs, newStatus: null, oldStatus: null }),
+        ]);
+      at(g.startMs, (now) => [
+        this.fixture(now, g, { newStart: null, oldStart: null, newStatus: 'live', oldStatus: 'unplayed' }),
+        ...this.lockAll(g),
+      ]);
+      at(g.endMs, (now) => [
+        this.fixture(now, g, { newStart: null, oldStart: null, newStatus: 'completed', oldStatus: 'live' }),
+        ...this.settle(g),
+      ]);
     }
     this.timed.sort((a, b) => a.atMs - b.atMs || a.seq - b.seq);
   }
@@ -72,7 +92,13 @@ export class SeasonScript {
     return m === 'total' ? ['over', 'under'] : ['home', 'away'];
   }
 
-  private odd(g: SeasonGame, book: string, m: SeasonMarket, side: SeasonSide, tMs: number): Record<string, unknown> | null {
+  private odd(
+    g: SeasonGame,
+    book: string,
+    m: SeasonMarket,
+    side: SeasonSide,
+    tMs: number,
+  ): Record<string, unknown> | null {
     const q = this.season.quote(g, m, side, feedBook(book), tMs);
     if (!q) return null;
     const market = SPORT_MARKETS[g.sport][m];
@@ -105,7 +131,8 @@ export class SeasonScript {
   }
 
   private lockAll(g: SeasonGame): ScriptEntry[] {
-    return MARKETS.map((m) => this.last.get(`${g.index}|${m}`) ?? []).filter((items) => items.length > 0)
+    return MARKETS.map((m) => this.last.get(`${g.index}|${m}`) ?? [])
+      .filter((items) => items.length > 0)
       .map((items) => ({ event: 'copilot-locked-odds', sport: g.sport, league: g.league, items }));
   }
 
@@ -114,13 +141,20 @@ export class SeasonScript {
     const { homeScore: hs, awayScore: as } = g;
     const grade = (x: number) => (x > 0 ? 'Won' : x < 0 ? 'Lost' : 'Push');
     return BOOKS.map((book) => {
-      const items = MARKETS.flatMap((m) => (this.last.get(`${g.index}|${m}`) ?? []).filter((o) => o.sportsbook === book)).map((o) => {
+      const items = MARKETS.flatMap((m) =>
+        (this.last.get(`${g.index}|${m}`) ?? []).filter((o) => o.sportsbook === book),
+      ).map((o) => {
         const points = o.points as number | null;
         const market = SPORT_MARKETS[g.sport];
         const homeSide = o.selection === g.home.name;
-        const x = o.market === market.moneyline ? (homeSide ? hs - as : as - hs)
-          : o.market === market.spread ? (homeSide ? hs - as : as - hs) + (points ?? 0)
-            : (o.selection_line === 'over' ? 1 : -1) * (hs + as - (points ?? 0));
+        const x =
+          o.market === market.moneyline
+            ? homeSide
+              ? hs - as
+              : as - hs
+            : o.market === market.spread
+              ? (homeSide ? hs - as : as - hs) + (points ?? 0)
+              : (o.selection_line === 'over' ? 1 : -1) * (hs + as - (points ?? 0));
         const { price: _p, points: _pts, grouping_key: _gk, is_main: _im, selection_line: _sl, ...rest } = o;
         return { ...rest, settlement: grade(x), settled_at: '' };
       });
@@ -128,14 +162,24 @@ export class SeasonScript {
     }).filter((e) => e.items.length > 0);
   }
 
-  private fixture(nowMs: number, g: SeasonGame, c: { newStart: number | null; oldStart: number | null; newStatus: string | null; oldStatus: string | null }): ScriptEntry {
+  private fixture(
+    nowMs: number,
+    g: SeasonGame,
+    c: { newStart: number | null; oldStart: number | null; newStatus: string | null; oldStatus: string | null },
+  ): ScriptEntry {
     const o = g.views.opticodds;
     return {
       event: 'fixture-status',
       sport: g.sport,
       league: g.league,
       data: {
-        fixture: { away_team_display: g.away.name, game_id: o.gameId, home_team_display: g.home.name, id: o.fixtureId, start_date: iso(this.season.knownStart(g, nowMs)) },
+        fixture: {
+          away_team_display: g.away.name,
+          game_id: o.gameId,
+          home_team_display: g.home.name,
+          id: o.fixtureId,
+          start_date: iso(this.season.knownStart(g, nowMs)),
+        },
         fixture_id: o.fixtureId,
         game_id: o.gameId,
         league: g.league,
@@ -154,5 +198,12 @@ function stamp(e: ScriptEntry, nowMs: number): ScriptEntry {
   if (e.event === 'fixture-status') return { ...e, data: { ...e.data, timestamp: nowMs / 1000 } };
   const ts = Math.floor(nowMs / 1000);
   const settledAt = iso(ts * 1000);
-  return { ...e, items: e.items.map((o) => ({ ...o, timestamp: ts, ...(e.event === 'copilot-settled-odds' ? { settled_at: settledAt } : {}) })) };
+  return {
+    ...e,
+    items: e.items.map((o) => ({
+      ...o,
+      timestamp: ts,
+      ...(e.event === 'copilot-settled-odds' ? { settled_at: settledAt } : {}),
+    })),
+  };
 }

@@ -25,9 +25,15 @@ export interface ClientFilter {
 }
 
 /** One odd of one entry: the entry's `entry_id` and the odd's `id` field, as on the wire. */
-export interface OddRef { readonly entryId: string; readonly oddId: string }
+export interface OddRef {
+  readonly entryId: string;
+  readonly oddId: string;
+}
 /** One fixture-status entry: its `entry_id` and the `fixture_id` it reports on. */
-export interface FixtureRef { readonly entryId: string; readonly fixtureId: string }
+export interface FixtureRef {
+  readonly entryId: string;
+  readonly fixtureId: string;
+}
 
 /**
  * Ground truth in the provider's terms (no warehouse ids: tests map these to row ids themselves,
@@ -47,14 +53,19 @@ export interface StreamTruth {
 const TRUTH_KINDS = ['odds', 'lockedOdds', 'settledOdds', 'fixtureStatus'] as const;
 type TruthKind = (typeof TRUTH_KINDS)[number];
 type Ref = OddRef | FixtureRef;
-const norm = (s: unknown): string => String(s ?? '').trim().toLowerCase().replace(/\s+/g, '_');
+const norm = (s: unknown): string =>
+  String(s ?? '')
+    .trim()
+    .toLowerCase()
+    .replace(/\s+/g, '_');
 const refKey = (r: Ref): string => JSON.stringify('oddId' in r ? [r.entryId, r.oddId] : [r.entryId, r.fixtureId]);
 
 export function truthOf(e: LogEntry, items = e.items): StreamTruth {
   const out: StreamTruth = { odds: [], lockedOdds: [], settledOdds: [], fixtureStatus: [] };
   if (e.raw !== undefined) return out;
   if (e.event === 'fixture-status') out.fixtureStatus.push({ entryId: e.id, fixtureId: String(e.data?.fixture_id) });
-  else if (e.event === 'copilot-settled-odds') for (const o of items ?? []) out.settledOdds.push({ entryId: e.id, oddId: String(o.id) });
+  else if (e.event === 'copilot-settled-odds')
+    for (const o of items ?? []) out.settledOdds.push({ entryId: e.id, oddId: String(o.id) });
   else {
     for (const o of items ?? []) out.odds.push({ entryId: e.id, oddId: String(o.id) });
     if (e.event === 'copilot-locked-odds') out.lockedOdds.push(...out.odds);
@@ -99,7 +110,9 @@ export class Client {
   ) {
     this.ping = setInterval(() => {
       if (this.closed || this.cutting || Date.now() < this.stalledUntil) return;
-      res.write(formatSseEvent({ event: 'ping', retry: hub.retryMs, data: new Date().toISOString().slice(0, 19) + 'Z' }));
+      res.write(
+        formatSseEvent({ event: 'ping', retry: hub.retryMs, data: new Date().toISOString().slice(0, 19) + 'Z' }),
+      );
     }, hub.pingIntervalMs);
     res.on('close', () => this.close());
   }
@@ -250,6 +263,11 @@ export class StreamHub {
   snapshot(which: 'emitted' | 'produced'): StreamTruth {
     const s = this[which];
     const copy = <T extends Ref>(m: Map<string, Ref>) => [...m.values()] as T[];
-    return { odds: copy<OddRef>(s.odds), lockedOdds: copy<OddRef>(s.lockedOdds), settledOdds: copy<OddRef>(s.settledOdds), fixtureStatus: copy<FixtureRef>(s.fixtureStatus) };
+    return {
+      odds: copy<OddRef>(s.odds),
+      lockedOdds: copy<OddRef>(s.lockedOdds),
+      settledOdds: copy<OddRef>(s.settledOdds),
+      fixtureStatus: copy<FixtureRef>(s.fixtureStatus),
+    };
   }
 }

@@ -6,7 +6,6 @@ import { MARKET_CATEGORIES, SANDBOX_BOOKS, SANDBOX_LEAGUES } from './catalog';
 import type { SeasonOdds } from './season-book';
 import type { SandboxOdd } from './odd';
 
-
 /**
  * Ground truth in SharpAPI's terms: one version of one odd a correct poller records. A quote is the
  * odd as served (`id`, `last_seen_at`, `odds_american`, `line`); a removal carries no time on the wire,
@@ -48,9 +47,15 @@ const RELIST_AFTER_MS = 5000;
 
 class Rng {
   readonly next: () => number;
-  constructor(seed: number) { this.next = mulberry32(seed); }
-  int(n: number): number { return Math.floor(this.next() * n); }
-  between(a: number, b: number): number { return a + this.next() * (b - a); }
+  constructor(seed: number) {
+    this.next = mulberry32(seed);
+  }
+  int(n: number): number {
+    return Math.floor(this.next() * n);
+  }
+  between(a: number, b: number): number {
+    return a + this.next() * (b - a);
+  }
 }
 
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -63,7 +68,11 @@ export function matchesFilter(o: SandboxOdd, f: BookFilter): boolean {
   if (f.sportsbooks?.length && !f.sportsbooks.includes(o.sportsbook)) return false;
   if (f.sports?.length && !f.sports.includes(o.sport)) return false;
   if (f.events?.length && !f.events.includes(o.event_id)) return false;
-  if (f.markets?.length && !f.markets.some((m) => m === o.market_type || (MARKET_CATEGORIES[m] ?? []).includes(o.market_type))) return false;
+  if (
+    f.markets?.length &&
+    !f.markets.some((m) => m === o.market_type || (MARKET_CATEGORIES[m] ?? []).includes(o.market_type))
+  )
+    return false;
   if (f.live && !o.is_live) return false;
   return true;
 }
@@ -123,7 +132,14 @@ export class OddsBook {
     for (const i of this.changed) {
       const odd = this.odds[i];
       if (odd.removedAt === null) this.record(odd);
-      else if (odd.removedAt > this.lastCatchUp) this.remember(i, { id: odd.id, lastSeenAt: iso(this.lastCatchUp), oddsAmerican: null, line: null, removed: true });
+      else if (odd.removedAt > this.lastCatchUp)
+        this.remember(i, {
+          id: odd.id,
+          lastSeenAt: iso(this.lastCatchUp),
+          oddsAmerican: null,
+          line: null,
+          removed: true,
+        });
     }
     this.changed.clear();
     this.lastCatchUp = now;
@@ -145,14 +161,22 @@ export class OddsBook {
 
   /** Every odd's current state: its current version, or null when removed. */
   current(f: BookFilter = {}): Array<{ id: string; version: OddVersion | null }> {
-    return this.odds.filter((o) => matchesFilter(o, f)).map((o) => ({ id: o.id, version: o.removedAt === null ? this.versionOf(o) : null }));
+    return this.odds
+      .filter((o) => matchesFilter(o, f))
+      .map((o) => ({ id: o.id, version: o.removedAt === null ? this.versionOf(o) : null }));
   }
 
   /** Live odds changed after `sinceMs`, and odds removed after it within the retention window, as of `now` (a catch-up time). */
   select(sinceMs: number, now: number, f: BookFilter): { data: SandboxOdd[]; removed: SandboxOdd[] } {
     const data = this.odds.filter((o) => o.removedAt === null && o.lastSeenMs > sinceMs && matchesFilter(o, f));
     const removed = this.odds
-      .filter((o) => o.removedAt !== null && o.removedAt > sinceMs && o.removedAt >= now - REMOVAL_RETENTION_MS && matchesFilter(o, f))
+      .filter(
+        (o) =>
+          o.removedAt !== null &&
+          o.removedAt > sinceMs &&
+          o.removedAt >= now - REMOVAL_RETENTION_MS &&
+          matchesFilter(o, f),
+      )
       .sort((a, b) => a.removedAt! - b.removedAt! || (a.id < b.id ? -1 : 1));
     return { data, removed };
   }
@@ -160,11 +184,24 @@ export class OddsBook {
   toJson(o: SandboxOdd): Record<string, unknown> {
     const decimal = o.odds_american > 0 ? 1 + o.odds_american / 100 : 1 + 100 / -o.odds_american;
     return {
-      id: o.id, sportsbook: o.sportsbook, event_id: o.event_id, sport: o.sport, league: o.league,
-      home_team: o.home_team, away_team: o.away_team, market_type: o.market_type, selection: o.selection,
-      selection_type: o.selection_type, odds_american: o.odds_american, odds_decimal: round(decimal, 3),
-      odds_probability: round(1 / decimal, 4), line: o.line, event_start_time: o.event_start_time,
-      last_seen_at: iso(o.lastSeenMs), is_live: o.is_live, status: o.is_live ? 'live' : 'upcoming',
+      id: o.id,
+      sportsbook: o.sportsbook,
+      event_id: o.event_id,
+      sport: o.sport,
+      league: o.league,
+      home_team: o.home_team,
+      away_team: o.away_team,
+      market_type: o.market_type,
+      selection: o.selection,
+      selection_type: o.selection_type,
+      odds_american: o.odds_american,
+      odds_decimal: round(decimal, 3),
+      odds_probability: round(1 / decimal, 4),
+      line: o.line,
+      event_start_time: o.event_start_time,
+      last_seen_at: iso(o.lastSeenMs),
+      is_live: o.is_live,
+      status: o.is_live ? 'live' : 'upcoming',
     };
   }
 
@@ -193,27 +230,96 @@ export class OddsBook {
         const start = iso(live ? this.startMs - 30 * 60_000 : this.startMs + (k + 1) * 3_600_000);
         const pHome = rng.between(0.25, 0.75);
         const spread = Math.round(rng.between(0.5, L.spreadRange) * 2) / 2 || 0.5;
-        const total = L.totalLine + Math.round(rng.between(-3, 3)) ;
+        const total = L.totalLine + Math.round(rng.between(-3, 3));
         for (const book of SANDBOX_BOOKS) {
-          const base = { sportsbook: book, event_id: eventId, sport: L.sport, league: L.league, home_team: home[1], away_team: away[1], event_start_time: start, is_live: live, removedAt: null };
-          const pair = (category: string, market: string, a: Omit<SandboxOdd, keyof typeof base | 'index' | 'id' | 'category' | 'market_type' | 'sibling' | 'lastSeenMs'>, b: typeof a) => {
+          const base = {
+            sportsbook: book,
+            event_id: eventId,
+            sport: L.sport,
+            league: L.league,
+            home_team: home[1],
+            away_team: away[1],
+            event_start_time: start,
+            is_live: live,
+            removedAt: null,
+          };
+          const pair = (
+            category: string,
+            market: string,
+            a: Omit<
+              SandboxOdd,
+              keyof typeof base | 'index' | 'id' | 'category' | 'market_type' | 'sibling' | 'lastSeenMs'
+            >,
+            b: typeof a,
+          ) => {
             const i = this.odds.length;
-            for (const [side, j] of [[a, i + 1], [b, i]] as const) {
-              const key = side.selection_type === 'over' || side.selection_type === 'under' ? side.selection_type : (side.selection_type === 'home' ? home[0] : away[0]);
-              this.odds.push({ ...base, ...side, index: this.odds.length, id: `${book}_${eventId}_${market}_${key}`, category, market_type: market, sibling: j, lastSeenMs: this.startMs - 1000 - rng.int(120_000) });
+            for (const [side, j] of [
+              [a, i + 1],
+              [b, i],
+            ] as const) {
+              const key =
+                side.selection_type === 'over' || side.selection_type === 'under'
+                  ? side.selection_type
+                  : side.selection_type === 'home'
+                    ? home[0]
+                    : away[0];
+              this.odds.push({
+                ...base,
+                ...side,
+                index: this.odds.length,
+                id: `${book}_${eventId}_${market}_${key}`,
+                category,
+                market_type: market,
+                sibling: j,
+                lastSeenMs: this.startMs - 1000 - rng.int(120_000),
+              });
             }
           };
           const vig = rng.between(1.03, 1.06);
-          pair('moneyline', 'moneyline',
+          pair(
+            'moneyline',
+            'moneyline',
             { selection: home[1], selection_type: 'home', odds_american: americanFromImplied(pHome * vig), line: null },
-            { selection: away[1], selection_type: 'away', odds_american: americanFromImplied((1 - pHome) * vig), line: null });
+            {
+              selection: away[1],
+              selection_type: 'away',
+              odds_american: americanFromImplied((1 - pHome) * vig),
+              line: null,
+            },
+          );
           const fav = pHome >= 0.5 ? -spread : spread;
-          pair('spread', L.spreadMarket,
-            { selection: home[1], selection_type: 'home', odds_american: americanFromImplied(rng.between(0.5, 0.55)), line: fav },
-            { selection: away[1], selection_type: 'away', odds_american: americanFromImplied(rng.between(0.5, 0.55)), line: -fav });
-          pair('total', L.totalMarket,
-            { selection: 'Over', selection_type: 'over', odds_american: americanFromImplied(rng.between(0.5, 0.55)), line: total },
-            { selection: 'Under', selection_type: 'under', odds_american: americanFromImplied(rng.between(0.5, 0.55)), line: total });
+          pair(
+            'spread',
+            L.spreadMarket,
+            {
+              selection: home[1],
+              selection_type: 'home',
+              odds_american: americanFromImplied(rng.between(0.5, 0.55)),
+              line: fav,
+            },
+            {
+              selection: away[1],
+              selection_type: 'away',
+              odds_american: americanFromImplied(rng.between(0.5, 0.55)),
+              line: -fav,
+            },
+          );
+          pair(
+            'total',
+            L.totalMarket,
+            {
+              selection: 'Over',
+              selection_type: 'over',
+              odds_american: americanFromImplied(rng.between(0.5, 0.55)),
+              line: total,
+            },
+            {
+              selection: 'Under',
+              selection_type: 'under',
+              odds_american: americanFromImplied(rng.between(0.5, 0.55)),
+              line: total,
+            },
+          );
         }
       }
     });

@@ -75,7 +75,14 @@ export async function startSharpApiSandbox(opts: SharpApiSandboxOptions): Promis
     clock: opts.clock ?? 'real',
     season: opts.season ? new SeasonOdds(opts.season, opts.seasonBooks) : undefined,
   });
-  const faults: Faults = { malformed: 0, malformedSent: 0, disconnect: false, clamp: false, truncate: null, rateLimited: 0 };
+  const faults: Faults = {
+    malformed: 0,
+    malformedSent: 0,
+    disconnect: false,
+    clamp: false,
+    truncate: null,
+    rateLimited: 0,
+  };
   const log: SandboxRequest[] = [];
   const limiter = new RateLimiter(opts.rateLimit ?? { limit: 300, windowMs: 60_000 });
   const server = http.createServer(createHandler({ apiKey: opts.apiKey, book, faults, limiter, log }));
@@ -96,11 +103,21 @@ export async function startSharpApiSandbox(opts: SharpApiSandboxOptions): Promis
       book.catchUp();
       return book.current(filter);
     },
-    sendMalformed(n = 1) { faults.malformed += n; },
-    disconnectMidResponse() { faults.disconnect = true; },
-    clampSince() { faults.clamp = true; },
-    truncateRemoved(keep = 0) { faults.truncate = keep; },
-    rateLimitNext(n = 1) { faults.rateLimited += n; },
+    sendMalformed(n = 1) {
+      faults.malformed += n;
+    },
+    disconnectMidResponse() {
+      faults.disconnect = true;
+    },
+    clampSince() {
+      faults.clamp = true;
+    },
+    truncateRemoved(keep = 0) {
+      faults.truncate = keep;
+    },
+    rateLimitNext(n = 1) {
+      faults.rateLimited += n;
+    },
     advance: (ms) => book.advance(ms),
     now: () => new Date(book.now()).toISOString(),
     requests: () => log.map((r) => ({ ...r })),

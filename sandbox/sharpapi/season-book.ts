@@ -11,19 +11,30 @@ export const SEASON_SHARPAPI_BOOKS = ['bet365', 'espnbet'];
 const SPREAD_MARKET: Record<string, string> = { NBA: 'spread', NFL: 'spread', MLB: 'run_line', NHL: 'puck_line' };
 const iso = (ms: number) => new Date(ms).toISOString();
 
-interface Slot { game: SeasonGame; market: SeasonMarket; side: SeasonSide }
+interface Slot {
+  game: SeasonGame;
+  market: SeasonMarket;
+  side: SeasonSide;
+}
 
 export class SeasonOdds {
   private slots = new Map<number, Slot>();
 
-  constructor(private readonly season: Season, private readonly books: string[] = SEASON_SHARPAPI_BOOKS) {}
+  constructor(
+    private readonly season: Season,
+    private readonly books: string[] = SEASON_SHARPAPI_BOOKS,
+  ) {}
 
   /** Every odd of the season as first listed at `nowMs` (appended to `odds`, indexes continuing). */
   build(odds: SandboxOdd[], nowMs: number): void {
     for (const g of this.season.games) {
       const v = g.views.sharpapi;
       for (const book of this.books) {
-        for (const [market, sides] of [['moneyline', ['home', 'away']], ['spread', ['home', 'away']], ['total', ['over', 'under']]] as const) {
+        for (const [market, sides] of [
+          ['moneyline', ['home', 'away']],
+          ['spread', ['home', 'away']],
+          ['total', ['over', 'under']],
+        ] as const) {
           const first = odds.length;
           for (const side of sides) {
             const q = this.season.quote(g, market, side, book, nowMs);
@@ -35,11 +46,22 @@ export class SeasonOdds {
             odds.push({
               index,
               id: `${book}_${v.eventId}_${marketType}_${team ? team.abbr : side}`,
-              sportsbook: book, event_id: v.eventId, sport: g.sport, league: g.league.toLowerCase(),
-              home_team: v.home, away_team: v.away, market_type: marketType, category: market,
+              sportsbook: book,
+              event_id: v.eventId,
+              sport: g.sport,
+              league: g.league.toLowerCase(),
+              home_team: v.home,
+              away_team: v.away,
+              market_type: marketType,
+              category: market,
               selection: side === 'home' ? v.home : side === 'away' ? v.away : side === 'over' ? 'Over' : 'Under',
-              selection_type: side, odds_american: q.american, line: q.line,
-              event_start_time: iso(this.season.knownStart(g, nowMs)), lastSeenMs: nowMs, is_live: false, removedAt: null,
+              selection_type: side,
+              odds_american: q.american,
+              line: q.line,
+              event_start_time: iso(this.season.knownStart(g, nowMs)),
+              lastSeenMs: nowMs,
+              is_live: false,
+              removedAt: null,
               sibling: index === first ? index + 1 : first,
             });
           }

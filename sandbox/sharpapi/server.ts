@@ -29,23 +29,53 @@ export interface Faults {
   rateLimited: number;
 }
 
-export interface RateLimitConfig { limit: number; windowMs: number }
+export interface RateLimitConfig {
+  limit: number;
+  windowMs: number;
+}
 
 const MAX_LIMIT = 500;
 const MAX_OFFSET = 500;
 
 // Error bodies copied from the reference.
-const MISSING_SINCE = { error: { code: 'validation_error', message: "The 'since' parameter is required for the delta endpoint", docs: 'https://docs.sharpapi.io/en/api-reference/odds-delta' } };
-const OFFSET_TOO_LARGE = { error: { code: 'offset_too_large', message: "offset must be <= 500; advance `since` to the previous response's `updated_at` to retrieve older changes", max_offset: 500 } };
-const UNAUTHORIZED = { error: { code: 'unauthorized', message: 'Invalid or missing API key', docs: 'https://docs.sharpapi.io/en/authentication' } };
+const MISSING_SINCE = {
+  error: {
+    code: 'validation_error',
+    message: "The 'since' parameter is required for the delta endpoint",
+    docs: 'https://docs.sharpapi.io/en/api-reference/odds-delta',
+  },
+};
+const OFFSET_TOO_LARGE = {
+  error: {
+    code: 'offset_too_large',
+    message: "offset must be <= 500; advance `since` to the previous response's `updated_at` to retrieve older changes",
+    max_offset: 500,
+  },
+};
+const UNAUTHORIZED = {
+  error: {
+    code: 'unauthorized',
+    message: 'Invalid or missing API key',
+    docs: 'https://docs.sharpapi.io/en/authentication',
+  },
+};
 // Not in the reference; shaped like the documented ones.
-const invalid = (message: string) => ({ error: { code: 'validation_error', message, docs: 'https://docs.sharpapi.io/en/api-reference/odds-delta' } });
-const RATE_LIMITED = { error: { code: 'rate_limit_exceeded', message: 'Rate limit exceeded; retry after X-RateLimit-Reset' } };
+const invalid = (message: string) => ({
+  error: { code: 'validation_error', message, docs: 'https://docs.sharpapi.io/en/api-reference/odds-delta' },
+});
+const RATE_LIMITED = {
+  error: { code: 'rate_limit_exceeded', message: 'Rate limit exceeded; retry after X-RateLimit-Reset' },
+};
 const NOT_FOUND = { error: { code: 'not_found', message: 'Not found' } };
 
 const list = (q: URLSearchParams, name: string): string[] | undefined => {
   const v = q.get(name);
-  return v ? v.split(',').map((s) => s.trim().toLowerCase()).filter(Boolean) : undefined;
+  return v
+    ? v
+        .split(',')
+        .map((s) => s.trim().toLowerCase())
+        .filter(Boolean)
+    : undefined;
 };
 
 type Compare = (a: SandboxOdd, b: SandboxOdd) => number;
@@ -98,7 +128,13 @@ export class RateLimiter {
   }
 }
 
-export function createHandler(opts: { apiKey: string; book: OddsBook; faults: Faults; limiter: RateLimiter; log: SandboxRequest[] }): http.RequestListener {
+export function createHandler(opts: {
+  apiKey: string;
+  book: OddsBook;
+  faults: Faults;
+  limiter: RateLimiter;
+  log: SandboxRequest[];
+}): http.RequestListener {
   const { book, faults, limiter, log } = opts;
   let requestSeq = 0;
 
@@ -106,10 +142,24 @@ export function createHandler(opts: { apiKey: string; book: OddsBook; faults: Fa
     const url = new URL(req.url ?? '/', 'http://sandbox');
     const q = url.searchParams;
     const entry: SandboxRequest = {
-      at: Date.now(), path: url.pathname, since: q.get('since'), offset: null, limit: null, status: 0, rows: 0, hasMore: false, removed: 0, serverTime: null, fault: null,
+      at: Date.now(),
+      path: url.pathname,
+      since: q.get('since'),
+      offset: null,
+      limit: null,
+      status: 0,
+      rows: 0,
+      hasMore: false,
+      removed: 0,
+      serverTime: null,
+      fault: null,
     };
     log.push(entry);
-    const headers: Record<string, string> = { 'Content-Type': 'application/json', 'X-Data-Delay': '0', 'X-Request-Id': `req_delta_${(++requestSeq).toString(36)}` };
+    const headers: Record<string, string> = {
+      'Content-Type': 'application/json',
+      'X-Data-Delay': '0',
+      'X-Request-Id': `req_delta_${(++requestSeq).toString(36)}`,
+    };
     const send = (status: number, body: unknown, text?: string) => {
       entry.status = status;
       const payload = text ?? JSON.stringify(body);
@@ -146,8 +196,12 @@ export function createHandler(opts: { apiKey: string; book: OddsBook; faults: Fa
     // server_time is the catch-up instant: a change stamped later is applied by a later request.
     const now = book.catchUp();
     const filter: BookFilter = {
-      leagues: list(q, 'league'), sportsbooks: list(q, 'sportsbook'), markets: list(q, 'market'),
-      sports: list(q, 'sport'), events: list(q, 'event'), live: q.get('live') === 'true',
+      leagues: list(q, 'league'),
+      sportsbooks: list(q, 'sportsbook'),
+      markets: list(q, 'market'),
+      sports: list(q, 'sport'),
+      events: list(q, 'event'),
+      live: q.get('live') === 'true',
     };
     const { data, removed } = book.select(sinceMs, now, filter);
     data.sort(sorter(book, q.get('sort')));
@@ -187,14 +241,21 @@ export function createHandler(opts: { apiKey: string; book: OddsBook; faults: Fa
         entry.fault = 'malformed_body';
       } else {
         entry.fault = 'malformed_row';
-        rows.unshift({ id: `draftkings_0_moneyline_BAD${faults.malformedSent}`, sportsbook: 'draftkings', odds_american: 'n/a', last_seen_at: 'yesterday' });
+        rows.unshift({
+          id: `draftkings_0_moneyline_BAD${faults.malformedSent}`,
+          sportsbook: 'draftkings',
+          odds_american: 'n/a',
+          last_seen_at: 'yesterday',
+        });
       }
     }
     const body = {
       success: true,
       data: rows,
       meta: {
-        count: rows.length, total: data.length, server_time: serverTime,
+        count: rows.length,
+        total: data.length,
+        server_time: serverTime,
         books_changed: [...new Set(data.map((o) => o.sportsbook))].sort(),
         pagination: { limit, offset, has_more: hasMore, next_offset: hasMore ? offset + limit : null },
         filters,

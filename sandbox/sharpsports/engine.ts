@@ -21,7 +21,10 @@ export interface RefreshPostResponse {
   cid: string | null;
 }
 
-interface Forced { status: number; detail: string }
+interface Forced {
+  status: number;
+  detail: string;
+}
 
 export const OTP_OK = '123456';
 /** grade/system refreshes of a 202 account switch to 202 above this many slips */
@@ -33,17 +36,32 @@ function logError(e: unknown): undefined {
 }
 
 export class RefreshEngine {
-  constructor(private readonly st: SandboxState, private readonly hooks: ThornSender, private readonly timers: Timers) {}
+  constructor(
+    private readonly st: SandboxState,
+    private readonly hooks: ThornSender,
+    private readonly timers: Timers,
+  ) {}
 
-  private get opts() { return this.st.opts; }
+  private get opts() {
+    return this.st.opts;
+  }
 
   /** Handle a refresh POST for the given accounts (one requestId for all of them). */
   async post(accountIds: string[], reverify: boolean): Promise<RefreshPostResponse> {
     const now = this.opts.now();
     const requestId = this.st.hex32();
     const res: RefreshPostResponse = {
-      betRefreshRequested: this.st.timestamp(now), refresh: [], noAccess: [], unverified: [], isUnverifiable: [],
-      bookInactive: [], bookRegionInactive: [], rateLimited: [], otpRequired: [], requestId, cid: null,
+      betRefreshRequested: this.st.timestamp(now),
+      refresh: [],
+      noAccess: [],
+      unverified: [],
+      isUnverifiable: [],
+      bookInactive: [],
+      bookRegionInactive: [],
+      rateLimited: [],
+      otpRequired: [],
+      requestId,
+      cid: null,
     };
     const type: RefreshType = reverify ? 'reverify' : 'manual';
     const waits: Promise<unknown>[] = [];
@@ -53,13 +71,27 @@ export class RefreshEngine {
       const entry: RefreshLogEntry = { accountId: id, requestId, at: now, outcome: this.classify(acc, now, reverify) };
       this.st.log.push(entry);
       switch (entry.outcome) {
-        case 'noAccess': res.noAccess.push(id); break;
-        case 'paused': case 'unverified': res.unverified.push(id); break;
-        case 'isUnverifiable': res.unverified.push(id); res.isUnverifiable.push(id); break;
-        case 'bookInactive': res.bookInactive.push(id); break;
-        case 'rateLimited': res.rateLimited.push(id); break;
+        case 'noAccess':
+          res.noAccess.push(id);
+          break;
+        case 'paused':
+        case 'unverified':
+          res.unverified.push(id);
+          break;
+        case 'isUnverifiable':
+          res.unverified.push(id);
+          res.isUnverifiable.push(id);
+          break;
+        case 'bookInactive':
+          res.bookInactive.push(id);
+          break;
+        case 'rateLimited':
+          res.rateLimited.push(id);
+          break;
         case 'otpRequired':
-          res.refresh.push(id); res.otpRequired.push(id); otpAccounts.push(id);
+          res.refresh.push(id);
+          res.otpRequired.push(id);
+          otpAccounts.push(id);
           this.accept(acc, requestId, now, false); // runs (refreshInProgress) once the OTP arrives
           break;
         default: {
@@ -80,10 +112,17 @@ export class RefreshEngine {
     if (acc.paused) return 'paused';
     if (acc.isUnverifiable) return 'isUnverifiable';
     if (!acc.verified && !reverify) return 'unverified';
-    if (acc.o.bookInactiveNextPosts > 0) { acc.o.bookInactiveNextPosts--; return 'bookInactive'; }
-    if (acc.o.rateLimitNextPosts > 0) { acc.o.rateLimitNextPosts--; return 'rateLimited'; }
+    if (acc.o.bookInactiveNextPosts > 0) {
+      acc.o.bookInactiveNextPosts--;
+      return 'bookInactive';
+    }
+    if (acc.o.rateLimitNextPosts > 0) {
+      acc.o.rateLimitNextPosts--;
+      return 'rateLimited';
+    }
     if (acc.inProgress) return 'rateLimited';
-    if (acc.lastAcceptedAt !== null && now - acc.lastAcceptedAt < this.opts.rateLimitSeconds * 1000) return 'rateLimited';
+    if (acc.lastAcceptedAt !== null && now - acc.lastAcceptedAt < this.opts.rateLimitSeconds * 1000)
+      return 'rateLimited';
     return acc.o.otp ? 'otpRequired' : 'refresh';
   }
 
@@ -95,10 +134,19 @@ export class RefreshEngine {
   }
 
   /** Simulate the refresh duration, create the refreshResponse, send its webhook (first attempt awaited only for eager accounts). */
-  private async run(acc: AccountRec, requestId: string, type: RefreshType, entry?: RefreshLogEntry, forced?: Forced): Promise<RefreshRec> {
+  private async run(
+    acc: AccountRec,
+    requestId: string,
+    type: RefreshType,
+    entry?: RefreshLogEntry,
+    forced?: Forced,
+  ): Promise<RefreshRec> {
     await this.timers.sleep(this.opts.refreshLatencyMs);
     const rec = this.complete(acc, requestId, type, forced);
-    if (entry) { entry.refreshResponseId = rec.id; entry.status = rec.status; }
+    if (entry) {
+      entry.refreshResponseId = rec.id;
+      entry.status = rec.status;
+    }
     const delivered = this.deliver(acc, rec).catch(logError);
     if (acc.o.eagerWebhook) await delivered;
     return rec;
@@ -113,7 +161,8 @@ export class RefreshEngine {
       ctx.timeout = this.timers.after(this.opts.otpTimeoutMs, () => {
         if (ctx.used) return;
         ctx.used = true;
-        for (const id of this.current(ctx)) void this.runOtp(id, ctx, { status: 406, detail: 'One-Time-Password was not provided' }).catch(logError);
+        for (const id of this.current(ctx))
+          void this.runOtp(id, ctx, { status: 406, detail: 'One-Time-Password was not provided' }).catch(logError);
       });
     }
     this.st.contexts.set(ctx.cid, ctx);
@@ -126,18 +175,28 @@ export class RefreshEngine {
     if (!ctx) return { status: 404, json: { detail: 'Not found.' } };
     const otp = (body as { otp?: unknown } | null)?.otp;
     if (!otp || typeof otp !== 'object' || Array.isArray(otp)) {
-      return { status: 400, json: { detail: 'Request body must be JSON of the form {"otp": {"<bettorAccountID>": "<code>"}}' } };
+      return {
+        status: 400,
+        json: { detail: 'Request body must be JSON of the form {"otp": {"<bettorAccountID>": "<code>"}}' },
+      };
     }
     if (ctx.used) return { status: 400, json: { detail: `Context ${cid} has already been used` } };
     const accountIds = this.current(ctx);
-    if (!accountIds.length) return { status: 400, json: { detail: `Context ${cid} was superseded by a newer refresh request` } };
+    if (!accountIds.length)
+      return { status: 400, json: { detail: `Context ${cid} was superseded by a newer refresh request` } };
     ctx.used = true;
     this.timers.cancel(ctx.timeout);
     const codes = otp as Record<string, unknown>;
     for (const id of accountIds) {
       const code = codes[id];
-      const forced = code === OTP_OK ? undefined
-        : { status: 406, detail: code == null || code === '' ? 'One-Time-Password was not provided' : 'Incorrect One-Time-Password' };
+      const forced =
+        code === OTP_OK
+          ? undefined
+          : {
+              status: 406,
+              detail:
+                code == null || code === '' ? 'One-Time-Password was not provided' : 'Incorrect One-Time-Password',
+            };
       void this.runOtp(id, ctx, forced).catch(logError);
     }
     return { status: 200, json: { cid, requestId: ctx.requestId, bettorAccounts: accountIds } };
@@ -168,7 +227,8 @@ export class RefreshEngine {
       void this.deliver(acc, rec).catch(logError);
       return rec.id;
     }
-    if (acc.paused || !acc.verified || acc.isUnverifiable) throw new Error(`${accountId}: paused or unverified, no cadence refresh`);
+    if (acc.paused || !acc.verified || acc.isUnverifiable)
+      throw new Error(`${accountId}: paused or unverified, no cadence refresh`);
     if (acc.inProgress) throw new Error(`${accountId}: a refresh is already in progress`);
     this.accept(acc, requestId, this.opts.now());
     return (await this.run(acc, requestId, 'cadence')).id;
@@ -188,11 +248,20 @@ export class RefreshEngine {
 
   private complete(acc: AccountRec, requestId: string, type: RefreshType, forced?: Forced): RefreshRec {
     const now = this.opts.now();
-    let status: number; let detail: string | null;
+    let status: number;
+    let detail: string | null;
     if (forced) ({ status, detail } = forced);
-    else if (type === 'grade' || type === 'system') { status = 200; detail = null; }
-    else if (acc.o.failNextRefreshes > 0) { acc.o.failNextRefreshes--; status = 500; detail = 'unhandled error'; }
-    else { status = acc.o.status; detail = acc.o.detail; }
+    else if (type === 'grade' || type === 'system') {
+      status = 200;
+      detail = null;
+    } else if (acc.o.failNextRefreshes > 0) {
+      acc.o.failNextRefreshes--;
+      status = 500;
+      detail = 'unhandled error';
+    } else {
+      status = acc.o.status;
+      detail = acc.o.detail;
+    }
     const id = this.st.newId('RRES');
     let changed: SandboxSlip[] = [];
     if (status === 200 || status === 202) {
@@ -202,10 +271,21 @@ export class RefreshEngine {
       else if (acc.o.status === 202 && changed.length > LARGE_REFRESH) status = 202;
     }
     if (status === 401 && acc.o.unverifyOn401) acc.verified = false;
-    if (type !== 'grade' && type !== 'system') { acc.inProgress = false; acc.lastRefreshAt = now; }
+    if (type !== 'grade' && type !== 'system') {
+      acc.inProgress = false;
+      acc.lastRefreshAt = now;
+    }
     const rec: RefreshRec = {
-      id, accountId: acc.id, bettorId: acc.bettorId, timeCreated: this.st.timestamp(now), status, detail, requestId, type,
-      slips: structuredClone(sortSlips(changed)), slipIds: new Set(changed.map((s) => s.id)),
+      id,
+      accountId: acc.id,
+      bettorId: acc.bettorId,
+      timeCreated: this.st.timestamp(now),
+      status,
+      detail,
+      requestId,
+      type,
+      slips: structuredClone(sortSlips(changed)),
+      slipIds: new Set(changed.map((s) => s.id)),
     };
     this.st.refreshes.set(id, rec);
     acc.latestRefreshResponseId = id;
@@ -235,7 +315,10 @@ export class RefreshEngine {
       for (const s of this.st.accountSlips(acc.id)) if (unmaskSlip(s, meta(s))) changed.set(s.id, s);
     } else if (acc.successfulRefreshes === 0) {
       const n = acc.o.historySlips ?? this.opts.initialSlipsPerAccount;
-      for (const s of historySlips(acc.gen, n, now)) { this.st.slips.set(s.id, s); changed.set(s.id, s); }
+      for (const s of historySlips(acc.gen, n, now)) {
+        this.st.slips.set(s.id, s);
+        changed.set(s.id, s);
+      }
     } else {
       // settlement arrives through later refreshes: finished games, plus about half of the other pending slips
       for (const s of pending()) settle(s, acc.gen.rng.chance(0.5));
@@ -280,10 +363,21 @@ export class RefreshEngine {
     const moved = listing.slice(0, -n);
     const now = this.opts.now();
     const next: RefreshRec = {
-      id: this.st.newId('RRES'), accountId: acc.id, bettorId: acc.bettorId, timeCreated: this.st.timestamp(now), status: 200, detail: null,
-      requestId: this.st.hex32(), type: 'system', slips: structuredClone(moved), slipIds: new Set(moved.map((s) => s.id)),
+      id: this.st.newId('RRES'),
+      accountId: acc.id,
+      bettorId: acc.bettorId,
+      timeCreated: this.st.timestamp(now),
+      status: 200,
+      detail: null,
+      requestId: this.st.hex32(),
+      type: 'system',
+      slips: structuredClone(moved),
+      slipIds: new Set(moved.map((s) => s.id)),
     };
-    for (const s of moved) { s.refreshResponse = next.id; rec.slipIds.delete(s.id); }
+    for (const s of moved) {
+      s.refreshResponse = next.id;
+      rec.slipIds.delete(s.id);
+    }
     for (const s of next.slips) s.refreshResponse = next.id;
     rec.slips = rec.slips.filter((s) => rec.slipIds.has(s.id));
     this.st.refreshes.set(next.id, next);
@@ -311,4 +405,3 @@ export class RefreshEngine {
     return this.hooks.send(event, ThornSender.envelope(event, data), { accountId: acc.id });
   }
 }
-

@@ -40,11 +40,18 @@ function uuidFrom(hex: string): string {
 
 function makeMarket(league: League, rng: Rng): { market: Market; pFav: number; homeFav: boolean } {
   const homeFav = rng.chance(0.58);
-  let spread: number; let total: number; let pFav: number; let favSpreadOdds: number; let dogSpreadOdds: number;
+  let spread: number;
+  let total: number;
+  let pFav: number;
+  let favSpreadOdds: number;
+  let dogSpreadOdds: number;
   if (league === 'NFL' || league === 'NBA') {
-    spread = league === 'NFL'
-      ? rng.pick([1, 1.5, 2.5, 3, 3, 3, 3.5, 4, 5.5, 6, 6.5, 7, 7, 7.5, 9.5, 10, 13.5])
-      : rng.chance(0.7) ? rng.int(1, 13) + 0.5 : rng.int(1, 14);
+    spread =
+      league === 'NFL'
+        ? rng.pick([1, 1.5, 2.5, 3, 3, 3, 3.5, 4, 5.5, 6, 6.5, 7, 7, 7.5, 9.5, 10, 13.5])
+        : rng.chance(0.7)
+          ? rng.int(1, 13) + 0.5
+          : rng.int(1, 14);
     total = league === 'NFL' ? rng.int(74, 106) / 2 : rng.int(420, 490) / 2;
     pFav = Math.min(0.92, 0.5 + (league === 'NFL' ? 0.03 : 0.032) * spread);
     favSpreadOdds = rng.pick([-110, -110, -110, -105, -115, -112, -108]);
@@ -79,7 +86,8 @@ function finalScore(league: League, m: Market, rng: Rng): [number, number] {
   let away = Math.max(0, Math.round((total - margin) / 2));
   if (home === away && league !== 'NFL') {
     const bump = league === 'NBA' ? rng.int(1, 8) : 1; // overtime / extra innings
-    if (margin >= 0) home += bump; else away += bump;
+    if (margin >= 0) home += bump;
+    else away += bump;
   }
   if (league === 'NFL' && home === 1) home = 0; // no 1-point NFL scores
   if (league === 'NFL' && away === 1) away = 0;
@@ -103,9 +111,10 @@ export class EventCalendar {
       const rng = new Rng(hashSeed(this.seed, 'schedule', league, day));
       const teams = rng.shuffle([...info.teams]);
       info.slots(weekday).forEach((etHour, idx) => {
-        const away = teams[idx * 2]; const home = teams[idx * 2 + 1];
+        const away = teams[idx * 2];
+        const home = teams[idx * 2 + 1];
         if (!away || !home) return;
-        const startMs = day * DAY + Math.round((etHour + ET_OFFSET_H) * HOUR / 60_000) * 60_000;
+        const startMs = day * DAY + Math.round(((etHour + ET_OFFSET_H) * HOUR) / 60_000) * 60_000;
         const { market } = makeMarket(league, rng);
         const [homeScore, awayScore] = finalScore(league, market, rng);
         const eventHex = hashHex(32, this.seed, 'event', league, day, idx);
@@ -127,7 +136,15 @@ export class EventCalendar {
           neutralVenue: false,
         };
         const game: Game = {
-          json, league, home, away, startMs, endMs: startMs + info.durationH * HOUR, market, homeScore, awayScore,
+          json,
+          league,
+          home,
+          away,
+          startMs,
+          endMs: startMs + info.durationH * HOUR,
+          market,
+          homeScore,
+          awayScore,
         };
         games.push(game);
         this.byId.set(json.id, game);

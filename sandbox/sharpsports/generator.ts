@@ -3,7 +3,18 @@ import { LEAGUES } from './catalog';
 import type { EventCalendar, Game } from './events';
 import type { BookJson, SandboxBet, SandboxSlip } from './types';
 import {
-  DAY, HOUR, MINUTE, Rng, hashHex, hashSeed, isoDate, isoSeconds, probToAmerican, profitFor, toAmerican, toDecimal,
+  DAY,
+  HOUR,
+  MINUTE,
+  Rng,
+  hashHex,
+  hashSeed,
+  isoDate,
+  isoSeconds,
+  probToAmerican,
+  profitFor,
+  toAmerican,
+  toDecimal,
 } from './util';
 
 export interface Leg {
@@ -16,7 +27,12 @@ export interface Leg {
 
 /** What the sandbox knows about a slip beyond its JSON: the real legs and the masked fields of incomplete bets. */
 /** `scheduled`: a season slip, graded only once its games are over (never force-graded early). */
-export interface SlipMeta { legs: Map<string, Leg>; hidden: Map<string, Partial<SandboxBet>>; boost: number; scheduled?: boolean }
+export interface SlipMeta {
+  legs: Map<string, Leg>;
+  hidden: Map<string, Partial<SandboxBet>>;
+  boost: number;
+  scheduled?: boolean;
+}
 
 export interface GenContext {
   /** content randomness (games, odds, stakes) */
@@ -47,7 +63,8 @@ function makeLeg(rng: Rng, game: Game): Leg {
     const side = rng.pick(['home', 'away'] as const);
     let line = side === 'home' ? m.homeSpread : -m.homeSpread;
     let odds = side === 'home' ? m.homeSpreadOdds : m.awaySpreadOdds;
-    if (bigLines && rng.chance(0.15)) { // alternate line
+    if (bigLines && rng.chance(0.15)) {
+      // alternate line
       const shift = rng.pick([-2, -1, 1, 2]);
       line += shift;
       odds = shiftOdds(odds, 0.03 * shift);
@@ -61,7 +78,7 @@ function makeLeg(rng: Rng, game: Game): Leg {
     if (bigLines && rng.chance(0.15)) {
       const shift = rng.pick([-1, -0.5, 0.5, 1]) * (game.league === 'NBA' ? 4 : 2);
       line += shift;
-      odds = shiftOdds(odds, (side === 'over' ? -0.03 : 0.03) * shift / (game.league === 'NBA' ? 4 : 2));
+      odds = shiftOdds(odds, ((side === 'over' ? -0.03 : 0.03) * shift) / (game.league === 'NBA' ? 4 : 2));
     } else if (jitter) odds = shiftOdds(odds, jitter);
     return { game, kind, side, line, odds };
   }
@@ -74,7 +91,7 @@ export function gradeLeg(leg: Leg): 'win' | 'loss' | 'push' {
   const { homeScore: hs, awayScore: as } = leg.game;
   let diff: number;
   if (leg.kind === 'total') diff = leg.side === 'over' ? hs + as - (leg.line ?? 0) : (leg.line ?? 0) - (hs + as);
-  else diff = (leg.side === 'home' ? hs - as : as - hs) + (leg.kind === 'spread' ? leg.line ?? 0 : 0);
+  else diff = (leg.side === 'home' ? hs - as : as - hs) + (leg.kind === 'spread' ? (leg.line ?? 0) : 0);
   return diff > 0 ? 'win' : diff < 0 ? 'loss' : 'push';
 }
 
@@ -84,9 +101,15 @@ const fmtLine = (line: number): string => (line > 0 ? `+${line}` : `${line}`);
 export function betJson(rng: Rng, leg: Leg, live: boolean, id: string): SandboxBet {
   const { game } = leg;
   const info = LEAGUES[game.league];
-  const position = leg.side === 'over' ? 'Over' : leg.side === 'under' ? 'Under' : leg.side === 'home' ? game.home : game.away;
+  const position =
+    leg.side === 'over' ? 'Over' : leg.side === 'under' ? 'Under' : leg.side === 'home' ? game.home : game.away;
   const label = leg.kind === 'spread' ? info.spreadLabel : leg.kind === 'total' ? info.totalLabel : 'Money Line';
-  const posText = leg.line === null ? position : leg.kind === 'spread' ? `${position} ${fmtLine(leg.line)}` : `${position} ${leg.line}`;
+  const posText =
+    leg.line === null
+      ? position
+      : leg.kind === 'spread'
+        ? `${position} ${fmtLine(leg.line)}`
+        : `${position} ${leg.line}`;
   const sdio = rng.chance(0.6) ? String(1000000 + (hashSeed(game.json.id, leg.kind, position) % 900000)) : null;
   return {
     id,
@@ -115,16 +138,40 @@ export function betJson(rng: Rng, leg: Leg, live: boolean, id: string): SandboxB
 /** Hide the parsed fields of a bet (book description the parser "did not understand"), remembering them. */
 function mask(bet: SandboxBet, leg: Leg): Partial<SandboxBet> {
   const hidden: Partial<SandboxBet> = {
-    type: bet.type, proposition: bet.proposition, position: bet.position, line: bet.line, oddsAmerican: bet.oddsAmerican,
-    marketSelection: bet.marketSelection, sdioMarketId: bet.sdioMarketId, sportradarMarketId: bet.sportradarMarketId,
-    bookDescription: bet.bookDescription, incomplete: false,
+    type: bet.type,
+    proposition: bet.proposition,
+    position: bet.position,
+    line: bet.line,
+    oddsAmerican: bet.oddsAmerican,
+    marketSelection: bet.marketSelection,
+    sdioMarketId: bet.sdioMarketId,
+    sportradarMarketId: bet.sportradarMarketId,
+    bookDescription: bet.bookDescription,
+    incomplete: false,
   };
   const g = leg.game;
-  const pos = leg.side === 'home' || leg.side === 'away' ? nickname(leg.side === 'home' ? g.home : g.away) : leg.side === 'over' ? 'O' : 'U';
-  const special = leg.kind === 'spread' ? `Alt Handicap - ${pos} ${fmtLine(leg.line ?? 0)}` : leg.kind === 'total' ? `Game Total - ${pos}${leg.line}` : `To Win (Incl. OT) - ${pos}`;
+  const pos =
+    leg.side === 'home' || leg.side === 'away'
+      ? nickname(leg.side === 'home' ? g.home : g.away)
+      : leg.side === 'over'
+        ? 'O'
+        : 'U';
+  const special =
+    leg.kind === 'spread'
+      ? `Alt Handicap - ${pos} ${fmtLine(leg.line ?? 0)}`
+      : leg.kind === 'total'
+        ? `Game Total - ${pos}${leg.line}`
+        : `To Win (Incl. OT) - ${pos}`;
   Object.assign(bet, {
-    type: null, proposition: null, position: null, line: null, oddsAmerican: null, marketSelection: null,
-    sdioMarketId: null, sportradarMarketId: null, incomplete: true,
+    type: null,
+    proposition: null,
+    position: null,
+    line: null,
+    oddsAmerican: null,
+    marketSelection: null,
+    sdioMarketId: null,
+    sportradarMarketId: null,
+    incomplete: true,
     bookDescription: `${nickname(g.away)} @ ${nickname(g.home)} - ${special}`,
   });
   return hidden;
@@ -134,11 +181,18 @@ export function bookRef(ctx: GenContext): string {
   const r = ctx.ids;
   for (;;) {
     const abbr = ctx.book.abbr;
-    const ref = abbr === 'dk' ? `63${r.digits(16)}`
-      : abbr === 'fd' ? `O/${r.digits(7)}/${r.digits(7)}`
-        : abbr === 'mg' ? `${r.int(10000000, 99999999)}.${r.digits(6)}`
-          : `${r.hex(8)}-${r.hex(4)}-11ee-${r.hex(4)}-${r.hex(12)}`;
-    if (!ctx.bookRefs.has(ref)) { ctx.bookRefs.add(ref); return ref; }
+    const ref =
+      abbr === 'dk'
+        ? `63${r.digits(16)}`
+        : abbr === 'fd'
+          ? `O/${r.digits(7)}/${r.digits(7)}`
+          : abbr === 'mg'
+            ? `${r.int(10000000, 99999999)}.${r.digits(6)}`
+            : `${r.hex(8)}-${r.hex(4)}-11ee-${r.hex(4)}-${r.hex(12)}`;
+    if (!ctx.bookRefs.has(ref)) {
+      ctx.bookRefs.add(ref);
+      return ref;
+    }
   }
 }
 
@@ -149,7 +203,9 @@ export function makeSlip(ctx: GenContext, placedAt: number, candidates: Game[], 
   const slipId = `SLIP_${ctx.ids.hex(32)}`;
   const ref = bookRef(ctx);
   const parlay = !live && candidates.length >= 2 && r.chance(0.25);
-  const games = parlay ? r.shuffle([...candidates]).slice(0, r.int(2, Math.min(3, candidates.length))) : [r.pick(candidates)];
+  const games = parlay
+    ? r.shuffle([...candidates]).slice(0, r.int(2, Math.min(3, candidates.length)))
+    : [r.pick(candidates)];
   const legs = games.map((g) => makeLeg(r, g));
   const bets = legs.map((l, i) => betJson(r, l, live, `BET_${hashHex(32, slipId, i)}`));
   const meta: SlipMeta = { legs: new Map(bets.map((b, i) => [b.id, legs[i]])), hidden: new Map(), boost: 0 };
@@ -212,9 +268,13 @@ export function settleSlip(slip: SandboxSlip, meta: SlipMeta, nowMs: number, for
   if (slip.status === 'completed' || slip.bets.some((b) => b.status !== 'completed')) return changed;
   const outcomes = slip.bets.map((b) => b.outcome);
   slip.status = 'completed';
-  if (outcomes.includes('loss')) { slip.outcome = 'loss'; slip.netProfit = -slip.atRisk; }
-  else if (outcomes.every((o) => o === 'push')) { slip.outcome = 'push'; slip.netProfit = 0; }
-  else {
+  if (outcomes.includes('loss')) {
+    slip.outcome = 'loss';
+    slip.netProfit = -slip.atRisk;
+  } else if (outcomes.every((o) => o === 'push')) {
+    slip.outcome = 'push';
+    slip.netProfit = 0;
+  } else {
     slip.outcome = 'win';
     if (!outcomes.includes('push')) slip.netProfit = slip.toWin;
     else {

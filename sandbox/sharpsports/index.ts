@@ -9,10 +9,30 @@ import { ThornSender } from './webhooks';
 import { createHandler } from './server';
 
 export type {
-  BookJson, BookRegionJson, DeliveryRecord, RefreshLogEntry, RefreshType, SandboxAccountInfo, SandboxBet,
-  SandboxBettorInfo, SandboxEvent, SandboxSlip, ScenarioOverrides, SharpSportsSandbox, SharpSportsSandboxOptions, TeamJson,
+  BookJson,
+  BookRegionJson,
+  DeliveryRecord,
+  RefreshLogEntry,
+  RefreshType,
+  SandboxAccountInfo,
+  SandboxBet,
+  SandboxBettorInfo,
+  SandboxEvent,
+  SandboxSlip,
+  ScenarioOverrides,
+  SharpSportsSandbox,
+  SharpSportsSandboxOptions,
+  TeamJson,
 } from './types';
-export { ACCOUNT_SPECS, BOOKS, SANDBOX_BETTORS, accountIdFor, bettorIdFor, generatedAccountSpecs, type ScenarioName } from './catalog';
+export {
+  ACCOUNT_SPECS,
+  BOOKS,
+  SANDBOX_BETTORS,
+  accountIdFor,
+  bettorIdFor,
+  generatedAccountSpecs,
+  type ScenarioName,
+} from './catalog';
 export { OTP_OK, type RefreshPostResponse } from './engine';
 export { WEBHOOK_SENDER, signThorn } from './webhooks';
 
@@ -34,7 +54,9 @@ export async function startSharpSportsSandbox(opts: SharpSportsSandboxOptions): 
 
   return {
     url: `http://127.0.0.1:${port}`,
-    setWebhookUrl(url: string) { webhookUrl = url; },
+    setWebhookUrl(url: string) {
+      webhookUrl = url;
+    },
     close() {
       closed ??= new Promise<void>((resolve) => {
         timers.close();
@@ -48,8 +70,16 @@ export async function startSharpSportsSandbox(opts: SharpSportsSandboxOptions): 
       const all = [...st.slips.values()].filter((s) => !accountId || s.bettorAccount === accountId);
       return structuredClone(sortSlips(all));
     },
-    bettors: () => [...st.bettors.values()].map((b) => ({ id: b.id, internalId: b.internalId, accounts: [...b.accountIds] })),
-    accounts: () => [...st.accounts.values()].map((a) => ({ id: a.id, bettorId: a.bettorId, internalId: a.internalId, bookAbbr: a.book.abbr, scenario: a.scenario })),
+    bettors: () =>
+      [...st.bettors.values()].map((b) => ({ id: b.id, internalId: b.internalId, accounts: [...b.accountIds] })),
+    accounts: () =>
+      [...st.accounts.values()].map((a) => ({
+        id: a.id,
+        bettorId: a.bettorId,
+        internalId: a.internalId,
+        bookAbbr: a.book.abbr,
+        scenario: a.scenario,
+      })),
     refreshLog: () => st.log.map((e) => ({ ...e })),
     deliveries: () => hooks.deliveries(),
     triggerRefresh: (accountId, type) => engine.trigger(accountId, type),
@@ -57,6 +87,8 @@ export async function startSharpSportsSandbox(opts: SharpSportsSandboxOptions): 
       if (accountId) account(accountId);
       return engine.gradePending(accountId);
     },
-    setScenario(accountId: string, scenario: Partial<ScenarioOverrides>) { st.applyOverrides(account(accountId), scenario); },
+    setScenario(accountId: string, scenario: Partial<ScenarioOverrides>) {
+      st.applyOverrides(account(accountId), scenario);
+    },
   };
 }

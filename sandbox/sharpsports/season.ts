@@ -9,14 +9,28 @@ import type { SandboxSlip } from './types';
 import { hashHex, isoSeconds, profitFor, toAmerican, toDecimal } from './util';
 
 /** Scenarios whose refreshes succeed: their accounts get season slips. */
-export const SEASON_SCENARIOS = new Set(['good', 'delayed', 'otp', 'throttled', 'maintenance', 'lostwebhook', 'eager', 'duplicate', 'flaky']);
+export const SEASON_SCENARIOS = new Set([
+  'good',
+  'delayed',
+  'otp',
+  'throttled',
+  'maintenance',
+  'lostwebhook',
+  'eager',
+  'duplicate',
+  'flaky',
+]);
 
 export class SeasonBook {
   private games = new Map<number, Game>();
   private pending = new Map<string, SlipPlan[]>();
 
-  constructor(readonly season: Season, accounts: ReadonlyArray<{ id: string; abbr: string }>) {
-    for (const plan of season.slips(accounts)) this.pending.set(plan.accountId, [...(this.pending.get(plan.accountId) ?? []), plan]);
+  constructor(
+    readonly season: Season,
+    accounts: ReadonlyArray<{ id: string; abbr: string }>,
+  ) {
+    for (const plan of season.slips(accounts))
+      this.pending.set(plan.accountId, [...(this.pending.get(plan.accountId) ?? []), plan]);
   }
 
   /** Plans placed by `nowMs` and not yet turned into slips. */
@@ -28,7 +42,10 @@ export class SeasonBook {
   takeDue(ctx: GenContext, nowMs: number): SandboxSlip[] {
     const plans = this.pending.get(ctx.accountId) ?? [];
     const due = plans.filter((p) => p.placedAtMs <= nowMs);
-    this.pending.set(ctx.accountId, plans.filter((p) => p.placedAtMs > nowMs));
+    this.pending.set(
+      ctx.accountId,
+      plans.filter((p) => p.placedAtMs > nowMs),
+    );
     return due.map((p) => this.slip(ctx, p));
   }
 
@@ -61,7 +78,14 @@ export class SeasonBook {
       away: g.away.name,
       startMs: g.startMs,
       endMs: g.endMs,
-      market: { homeSpread: g.homeSpread, homeSpreadOdds: -110, awaySpreadOdds: -110, total: g.total, homeMl: -110, awayMl: -110 },
+      market: {
+        homeSpread: g.homeSpread,
+        homeSpreadOdds: -110,
+        awaySpreadOdds: -110,
+        total: g.total,
+        homeMl: -110,
+        awayMl: -110,
+      },
       homeScore: g.homeScore,
       awayScore: g.awayScore,
     };
@@ -71,9 +95,20 @@ export class SeasonBook {
 
   private slip(ctx: GenContext, plan: SlipPlan): SandboxSlip {
     const slipId = `SLIP_${ctx.ids.hex(32)}`;
-    const legs: Leg[] = plan.legs.map((l) => ({ game: this.game(this.season.games[l.game]), kind: l.market, side: l.side, line: l.line, odds: l.american }));
+    const legs: Leg[] = plan.legs.map((l) => ({
+      game: this.game(this.season.games[l.game]),
+      kind: l.market,
+      side: l.side,
+      line: l.line,
+      odds: l.american,
+    }));
     const bets = legs.map((leg, i) => betJson(ctx.rng, leg, false, `BET_${hashHex(32, slipId, i)}`));
-    const meta: SlipMeta = { legs: new Map(bets.map((b, i) => [b.id, legs[i]])), hidden: new Map(), boost: 0, scheduled: true };
+    const meta: SlipMeta = {
+      legs: new Map(bets.map((b, i) => [b.id, legs[i]])),
+      hidden: new Map(),
+      boost: 0,
+      scheduled: true,
+    };
     ctx.meta.set(slipId, meta);
     const odds = legs.length === 1 ? legs[0].odds : toAmerican(legs.reduce((acc, l) => acc * toDecimal(l.odds), 1));
     return {

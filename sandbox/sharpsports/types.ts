@@ -3,9 +3,22 @@ import type { Season } from '../season';
 // JSON shapes produced by the SharpSports sandbox, mirroring the reference docs
 // (/work/shared/reference/sharpsports-api.txt and sharpsports-refresh-response.txt).
 
-export interface BookJson { id: string; name: string; abbr: string }
-export interface BookRegionJson { id: string; name: string; abbr: string; status: string; country: string }
-export interface TeamJson { id: string; fullName: string }
+export interface BookJson {
+  id: string;
+  name: string;
+  abbr: string;
+}
+export interface BookRegionJson {
+  id: string;
+  name: string;
+  abbr: string;
+  status: string;
+  country: string;
+}
+export interface TeamJson {
+  id: string;
+  fullName: string;
+}
 
 export interface SandboxEvent {
   id: string;
@@ -186,8 +199,18 @@ export interface DeliveryRecord {
   error?: string;
 }
 
-export interface SandboxBettorInfo { id: string; internalId: string; accounts: string[] }
-export interface SandboxAccountInfo { id: string; bettorId: string; internalId: string; bookAbbr: string; scenario: string }
+export interface SandboxBettorInfo {
+  id: string;
+  internalId: string;
+  accounts: string[];
+}
+export interface SandboxAccountInfo {
+  id: string;
+  bettorId: string;
+  internalId: string;
+  bookAbbr: string;
+  scenario: string;
+}
 
 export interface SharpSportsSandbox {
   /** http://127.0.0.1:<port> */

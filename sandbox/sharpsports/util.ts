@@ -14,18 +14,29 @@ export function hashHex(len: number, ...parts: Array<string | number>): string {
 /** The simulators' seeded PRNG with the draws this sandbox needs. */
 export class Rng {
   readonly next: () => number;
-  constructor(seed: number) { this.next = mulberry32(seed); }
+  constructor(seed: number) {
+    this.next = mulberry32(seed);
+  }
   /** integer in [min, max] */
-  int(min: number, max: number): number { return min + Math.floor(this.next() * (max - min + 1)); }
-  chance(p: number): boolean { return this.next() < p; }
-  pick<T>(arr: readonly T[]): T { return arr[Math.floor(this.next() * arr.length)]; }
+  int(min: number, max: number): number {
+    return min + Math.floor(this.next() * (max - min + 1));
+  }
+  chance(p: number): boolean {
+    return this.next() < p;
+  }
+  pick<T>(arr: readonly T[]): T {
+    return arr[Math.floor(this.next() * arr.length)];
+  }
   normal(): number {
     const u = 1 - this.next();
     return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * this.next());
   }
   hex(len: number): string {
     let s = '';
-    while (s.length < len) s += Math.floor(this.next() * 0x10000).toString(16).padStart(4, '0');
+    while (s.length < len)
+      s += Math.floor(this.next() * 0x10000)
+        .toString(16)
+        .padStart(4, '0');
     return s.slice(0, len);
   }
   digits(len: number): string {
@@ -55,7 +66,9 @@ export function isoMicros(ms: number, micros = 0): string {
   return new Date(ms).toISOString().replace('Z', `${String(micros % 1000).padStart(3, '0')}Z`);
 }
 /** "2022-01-16" (UTC) */
-export function isoDate(ms: number): string { return new Date(ms).toISOString().slice(0, 10); }
+export function isoDate(ms: number): string {
+  return new Date(ms).toISOString().slice(0, 10);
+}
 
 /** American odds -> decimal odds. */
 export function toDecimal(american: number): number {
@@ -82,15 +95,26 @@ export class Timers {
   closed = false;
   after(ms: number, fn: () => void): NodeJS.Timeout | undefined {
     if (this.closed) return undefined;
-    const t = setTimeout(() => { this.pending.delete(t); fn(); }, Math.max(0, ms));
+    const t = setTimeout(
+      () => {
+        this.pending.delete(t);
+        fn();
+      },
+      Math.max(0, ms),
+    );
     this.pending.add(t);
     return t;
   }
   sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => { this.after(ms, resolve); });
+    return new Promise((resolve) => {
+      this.after(ms, resolve);
+    });
   }
   cancel(t: NodeJS.Timeout | undefined): void {
-    if (t) { clearTimeout(t); this.pending.delete(t); }
+    if (t) {
+      clearTimeout(t);
+      this.pending.delete(t);
+    }
   }
   close(): void {
     this.closed = true;

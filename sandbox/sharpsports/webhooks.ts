@@ -15,13 +15,19 @@ const TIMEOUT_MS = 3000;
 const RETRIES = 5;
 const FIRST_BACKOFF_MS = 500;
 
-export interface DeliveryMeta { refreshResponseId?: string; accountId?: string }
+export interface DeliveryMeta {
+  refreshResponseId?: string;
+  accountId?: string;
+}
 
 export class ThornSender {
   private readonly records: DeliveryRecord[] = [];
   private readonly inflight = new Set<http.ClientRequest>();
   // Connections are reused across deliveries, as a webhook service's sender pool does.
-  private readonly agents = { 'http:': new http.Agent({ keepAlive: true, maxSockets: 64 }), 'https:': new https.Agent({ keepAlive: true, maxSockets: 64 }) };
+  private readonly agents = {
+    'http:': new http.Agent({ keepAlive: true, maxSockets: 64 }),
+    'https:': new https.Agent({ keepAlive: true, maxSockets: 64 }),
+  };
   /** Hook-Subscription: one fixed subscription id per sandbox */
   readonly subscription = randomUUID();
 
@@ -31,7 +37,9 @@ export class ThornSender {
     private readonly timers: Timers,
   ) {}
 
-  deliveries(): DeliveryRecord[] { return this.records.map((r) => ({ ...r })); }
+  deliveries(): DeliveryRecord[] {
+    return this.records.map((r) => ({ ...r }));
+  }
 
   /** Build the Thorn envelope body once (so duplicate deliveries carry identical bytes). */
   static envelope(event: string, data: unknown): string {
@@ -65,7 +73,13 @@ export class ThornSender {
     }
   }
 
-  private async attempt(deliveryId: string, event: string, body: string, meta: DeliveryMeta, attempt: number): Promise<boolean> {
+  private async attempt(
+    deliveryId: string,
+    event: string,
+    body: string,
+    meta: DeliveryMeta,
+    attempt: number,
+  ): Promise<boolean> {
     const url = this.getUrl();
     const rec: DeliveryRecord = { deliveryId, event, status: 'error', attempt, ...meta, at: Date.now() };
     if (!url) {
@@ -92,18 +106,35 @@ export class ThornSender {
     return new Promise((resolve, reject) => {
       const target = new URL(url);
       const mod = target.protocol === 'https:' ? https : http;
-      const req = mod.request(target, {
-        method: 'POST',
-        headers: { ...headers, 'Content-Length': Buffer.byteLength(body), 'User-Agent': 'SharpSports-Sandbox-Thorn/1.0' },
-        agent: target.protocol === 'https:' ? this.agents['https:'] : this.agents['http:'],
-      }, (res) => {
-        res.resume();
-        res.on('end', () => { this.inflight.delete(req); resolve(res.statusCode ?? 0); });
-        res.on('error', (e) => { this.inflight.delete(req); reject(e); });
-      });
+      const req = mod.request(
+        target,
+        {
+          method: 'POST',
+          headers: {
+            ...headers,
+            'Content-Length': Buffer.byteLength(body),
+            'User-Agent': 'SharpSports-Sandbox-Thorn/1.0',
+          },
+          agent: target.protocol === 'https:' ? this.agents['https:'] : this.agents['http:'],
+        },
+        (res) => {
+          res.resume();
+          res.on('end', () => {
+            this.inflight.delete(req);
+            resolve(res.statusCode ?? 0);
+          });
+          res.on('error', (e) => {
+            this.inflight.delete(req);
+            reject(e);
+          });
+        },
+      );
       this.inflight.add(req);
       req.setTimeout(TIMEOUT_MS, () => req.destroy(new Error(`timeout after ${TIMEOUT_MS} ms`)));
-      req.on('error', (e) => { this.inflight.delete(req); reject(e); });
+      req.on('error', (e) => {
+        this.inflight.delete(req);
+        reject(e);
+      });
       req.end(body);
     });
   }

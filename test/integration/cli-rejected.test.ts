@@ -9,14 +9,32 @@ describe('linehouse rejected', () => {
   it('lists, replays with a progress line and a count, and a second replay is harmless', async () => {
     const env = { LINEHOUSE_DATA_DIR: tempDir('cli-rejected'), LINEHOUSE_LOG_LEVEL: 'warn' };
     expect((await linehouse(['migrate'], env, 180_000)).code).toBe(0);
-    const slip = { id: 'slip-cli-1', bettorAccount: 'acct-cli', book: { id: 'b', abbr: 'dk' }, timePlaced: '2026-11-30T17:00:00Z', status: 'pending', atRisk: 500, bets: [{ id: 'leg-cli-1', proposition: 'total' }] };
-    const context = { refreshResponseId: 'resp-cli', refreshResponseTime: '2026-12-01T00:00:00Z', bettorId: null, origin: 'page' };
+    const slip = {
+      id: 'slip-cli-1',
+      bettorAccount: 'acct-cli',
+      book: { id: 'b', abbr: 'dk' },
+      timePlaced: '2026-11-30T17:00:00Z',
+      status: 'pending',
+      atRisk: 500,
+      bets: [{ id: 'leg-cli-1', proposition: 'total' }],
+    };
+    const context = {
+      refreshResponseId: 'resp-cli',
+      refreshResponseTime: '2026-12-01T00:00:00Z',
+      bettorId: null,
+      origin: 'page',
+    };
     const insert = `INSERT INTO rejected_messages (rejection_id, source, reason, detail, raw, raw_bytes, record_path, record_id, context) VALUES ('rej-cli-1', 'sharpsports-slip', 'schema', 'id must start with "SLIP_"', '${JSON.stringify(slip)}', 10, 'objects[2]', 'slip-cli-1', '${JSON.stringify(context)}')`;
     expect((await linehouse(['query', insert], env)).code).toBe(0);
 
-    const listed = await linehouse(['rejected', 'list', '--source', 'sharpsports-slip', '--since', '7d', '--format', 'json'], env);
+    const listed = await linehouse(
+      ['rejected', 'list', '--source', 'sharpsports-slip', '--since', '7d', '--format', 'json'],
+      env,
+    );
     expect(listed.code, listed.stderr).toBe(0);
-    expect(JSON.parse(listed.stdout)).toMatchObject([{ rejection_id: 'rej-cli-1', record_path: 'objects[2]', record_id: 'slip-cli-1', replay: '' }]);
+    expect(JSON.parse(listed.stdout)).toMatchObject([
+      { rejection_id: 'rej-cli-1', record_path: 'objects[2]', record_id: 'slip-cli-1', replay: '' },
+    ]);
 
     const first = await linehouse(['rejected', 'replay', '--id', 'rej-cli-1'], env);
     expect(first.code, first.stderr).toBe(0);

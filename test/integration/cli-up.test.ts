@@ -27,7 +27,12 @@ async function up() {
 // A failed assertion leaves `up` running: its whole process group (the dev server too) goes in afterAll.
 const started: Array<{ pid?: number; exitCode: number | null; signalCode: NodeJS.Signals | null }> = [];
 
-const rows = (stdout: string) => stdout.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l));
+const rows = (stdout: string) =>
+  stdout
+    .trim()
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l));
 async function scalar(sql: string): Promise<number> {
   const r = await linehouse(['query', sql], env);
   if (r.code !== 0) throw new Error(`query failed: ${r.stderr}`);
@@ -35,7 +40,14 @@ async function scalar(sql: string): Promise<number> {
 }
 
 beforeAll(async () => {
-  sandbox = await startSharpSportsSandbox({ port: 0, apiKey: 'cli-test-key-123', webhookSecret: 'cli-test-secret-456', rateLimitSeconds: 2, refreshLatencyMs: 100, bigAccountSlips: BIG });
+  sandbox = await startSharpSportsSandbox({
+    port: 0,
+    apiKey: 'cli-test-key-123',
+    webhookSecret: 'cli-test-secret-456',
+    rateLimitSeconds: 2,
+    refreshLatencyMs: 100,
+    bigAccountSlips: BIG,
+  });
   env = {
     LINEHOUSE_DATA_DIR: tempDir('cli'),
     SHARPSPORTS_BASE_URL: sandbox.url,
@@ -48,7 +60,13 @@ beforeAll(async () => {
 }, 60_000);
 
 afterAll(async () => {
-  for (const c of started) if (c.exitCode === null && c.signalCode === null && c.pid) try { process.kill(-c.pid, 'SIGKILL'); } catch { /* already gone */ }
+  for (const c of started)
+    if (c.exitCode === null && c.signalCode === null && c.pid)
+      try {
+        process.kill(-c.pid, 'SIGKILL');
+      } catch {
+        /* already gone */
+      }
   await sandbox?.close();
 });
 
@@ -71,7 +89,9 @@ describe('linehouse CLI', () => {
       expect(l.slips).toBe(sandbox.slips(l.account).length);
     }
     // `query` while up runs goes through up's admin endpoint (chDB allows one process per data dir).
-    expect(await scalar("SELECT count() FROM bet_slips FINAL WHERE bettor_account_id LIKE 'BACT_gooduser%'")).toBe(sandbox.slips('BACT_gooduser_dk').length + sandbox.slips('BACT_gooduser_fd').length);
+    expect(await scalar("SELECT count() FROM bet_slips FINAL WHERE bettor_account_id LIKE 'BACT_gooduser%'")).toBe(
+      sandbox.slips('BACT_gooduser_dk').length + sandbox.slips('BACT_gooduser_fd').length,
+    );
 
     // Start a 202 refresh of BIG/PAGE_SIZE pages and kill everything in the middle of it. Each page
     // answers after 250 ms: at full speed (~10 pages/s) a loaded machine's slow CLI round trips let
@@ -98,34 +118,76 @@ describe('linehouse CLI', () => {
     const resumed = await linehouse(['refresh', '--account', 'BACT_bigbettor_dk', '--wait'], env);
     expect(resumed.code, resumed.stderr).toBe(0);
     const [big] = rows(resumed.stdout);
-    expect(big).toMatchObject({ account: 'BACT_bigbettor_dk', status: 202, slips: BIG, pages: totalPages, attempts: 1 });
+    expect(big).toMatchObject({
+      account: 'BACT_bigbettor_dk',
+      status: 202,
+      slips: BIG,
+      pages: totalPages,
+      attempts: 1,
+    });
 
     // Exact: every slip once, logically (FINAL) and physically (a repeated page insert is deduplicated).
     expect(await scalar("SELECT count() FROM bet_slips FINAL WHERE bettor_account_id = 'BACT_bigbettor_dk'")).toBe(BIG);
     expect(await scalar("SELECT count() FROM bet_slips WHERE bettor_account_id = 'BACT_bigbettor_dk'")).toBe(BIG);
     const truthBets = sandbox.slips('BACT_bigbettor_dk').reduce((n, s) => n + s.bets.length, 0);
-    expect(await scalar("SELECT count() FROM bets FINAL WHERE bettor_account_id = 'BACT_bigbettor_dk'")).toBe(truthBets);
+    expect(await scalar("SELECT count() FROM bets FINAL WHERE bettor_account_id = 'BACT_bigbettor_dk'")).toBe(
+      truthBets,
+    );
     expect(await scalar("SELECT count() FROM bets WHERE bettor_account_id = 'BACT_bigbettor_dk'")).toBe(truthBets);
     // The sandbox saw one refresh request for the account: the crash did not cause a second one.
     expect(sandbox.refreshLog().filter((e) => e.accountId === 'BACT_bigbettor_dk')).toHaveLength(1);
 
     // A backfill over the same slips finds every one already loaded, unchanged, and writes nothing.
-    const placed = sandbox.slips('BACT_bigbettor_dk').map((s) => s.timePlaced.slice(0, 10)).sort();
+    const placed = sandbox
+      .slips('BACT_bigbettor_dk')
+      .map((s) => s.timePlaced.slice(0, 10))
+      .sort();
     const day = (d: string, n: number) => new Date(Date.parse(d) + n * 86_400_000).toISOString().slice(0, 10);
-    const backfilled = await linehouse(['backfill', 'bets', '--from', placed[0], '--to', day(placed.at(-1)!, 1), '--account', 'BACT_bigbettor_dk', '--window-hours', '720'], env);
+    const backfilled = await linehouse(
+      [
+        'backfill',
+        'bets',
+        '--from',
+        placed[0],
+        '--to',
+        day(placed.at(-1)!, 1),
+        '--account',
+        'BACT_bigbettor_dk',
+        '--window-hours',
+        '720',
+      ],
+      env,
+    );
     expect(backfilled.code, backfilled.stderr).toBe(0);
     expect(rows(backfilled.stdout)[0]).toMatchObject({ slips: BIG, new: 0, updated: 0, unchanged: BIG });
     expect(backfilled.stderr).toMatch(/\[#+\] (\d+)\/\1 windows/);
     expect(await scalar("SELECT count() FROM bet_slips WHERE bettor_account_id = 'BACT_bigbettor_dk'")).toBe(BIG);
 
     // Schedule commands against the running stack, then status.
-    const created = await linehouse(['schedule', 'create', 'cadence', '--every', '3600', '--catchup', '120', '--paused', '--replace'], env);
+    const created = await linehouse(
+      ['schedule', 'create', 'cadence', '--every', '3600', '--catchup', '120', '--paused', '--replace'],
+      env,
+    );
     expect(created.code, created.stderr).toBe(0);
-    expect(rows(created.stdout)[0]).toMatchObject({ id: 'linehouse-cadence', paused: true, every: '3600s', overlap: 'SKIP', catchupWindowMs: 120_000 });
+    expect(rows(created.stdout)[0]).toMatchObject({
+      id: 'linehouse-cadence',
+      paused: true,
+      every: '3600s',
+      overlap: 'SKIP',
+      catchupWindowMs: 120_000,
+    });
     const reconcile = await linehouse(['schedule', 'create', 'reconcile', '--paused', '--replace'], env);
     expect(reconcile.code, reconcile.stderr).toBe(0);
-    expect(rows(reconcile.stdout)[0]).toMatchObject({ id: 'linehouse-reconcile', paused: true, every: '21600s', overlap: 'SKIP' });
-    expect(rows((await linehouse(['schedule', 'delete', 'reconcile'], env)).stdout)[0]).toEqual({ id: 'linehouse-reconcile', deleted: true });
+    expect(rows(reconcile.stdout)[0]).toMatchObject({
+      id: 'linehouse-reconcile',
+      paused: true,
+      every: '21600s',
+      overlap: 'SKIP',
+    });
+    expect(rows((await linehouse(['schedule', 'delete', 'reconcile'], env)).stdout)[0]).toEqual({
+      id: 'linehouse-reconcile',
+      deleted: true,
+    });
     const unpaused = await linehouse(['schedule', 'unpause', 'cadence'], env);
     expect(rows(unpaused.stdout)[0]).toMatchObject({ paused: false });
     const listed = await linehouse(['schedule', 'list'], env);
@@ -133,7 +195,10 @@ describe('linehouse CLI', () => {
     const status = await linehouse(['status', '--format', 'json'], env);
     expect(status.code, status.stderr).toBe(0);
     const report = JSON.parse(status.stdout);
-    expect(report.accounts.find((a: { account: string }) => a.account === 'BACT_bigbettor_dk')).toMatchObject({ last_status: 202, last_book: 'dk' });
+    expect(report.accounts.find((a: { account: string }) => a.account === 'BACT_bigbettor_dk')).toMatchObject({
+      last_status: 202,
+      last_book: 'dk',
+    });
     expect(report.schedules[0]).toMatchObject({ id: 'linehouse-cadence', paused: false });
     const deleted = await linehouse(['schedule', 'delete', 'cadence'], env);
     expect(rows(deleted.stdout)[0]).toEqual({ id: 'linehouse-cadence', deleted: true });

@@ -20,10 +20,39 @@ import { runFilePath } from '../../workers/run-file';
 
 const dec = (a: number) => (a > 0 ? 1 + a / 100 : 1 + 100 / -a);
 let n = 0;
-const tick = (source: string, event: string, home: string, away: string, selection: string, price: number, ts: string) => ({
-  tick_id: `r${++n}`, source, book: 'draftkings', sport: 'basketball', league: 'nba', event_key: event, provider_event_id: event, provider_odd_id: `o${n}`, home_team: home, away_team: away,
-  start_time: `${ts.slice(0, 10)}T01:00:00.000Z`, market: 'moneyline', market_raw: 'moneyline', selection, line: null, price_american: price, price_decimal: dec(price), implied_prob: null,
-  is_main: null, is_live: false, locked: false, removed: false, ts, received_at: ts,
+const tick = (
+  source: string,
+  event: string,
+  home: string,
+  away: string,
+  selection: string,
+  price: number,
+  ts: string,
+) => ({
+  tick_id: `r${++n}`,
+  source,
+  book: 'draftkings',
+  sport: 'basketball',
+  league: 'nba',
+  event_key: event,
+  provider_event_id: event,
+  provider_odd_id: `o${n}`,
+  home_team: home,
+  away_team: away,
+  start_time: `${ts.slice(0, 10)}T01:00:00.000Z`,
+  market: 'moneyline',
+  market_raw: 'moneyline',
+  selection,
+  line: null,
+  price_american: price,
+  price_decimal: dec(price),
+  implied_prob: null,
+  is_main: null,
+  is_live: false,
+  locked: false,
+  removed: false,
+  ts,
+  received_at: ts,
 });
 const event = (source: string, key: string, home: string, away: string, day: string) => [
   tick(source, key, home, away, home, -120, `${day}T00:00:00.000Z`),
@@ -40,8 +69,12 @@ const materializations = () => count('SELECT count() AS n FROM closing_materiali
 async function cli(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   let stdout = '';
   let stderr = '';
-  const out = vi.spyOn(process.stdout, 'write').mockImplementation((c: string | Uint8Array) => ((stdout += String(c)), true));
-  const err = vi.spyOn(process.stderr, 'write').mockImplementation((c: string | Uint8Array) => ((stderr += String(c)), true));
+  const out = vi
+    .spyOn(process.stdout, 'write')
+    .mockImplementation((c: string | Uint8Array) => ((stdout += String(c)), true));
+  const err = vi
+    .spyOn(process.stderr, 'write')
+    .mockImplementation((c: string | Uint8Array) => ((stderr += String(c)), true));
   const prev = process.env.LINEHOUSE_DATA_DIR;
   process.env.LINEHOUSE_DATA_DIR = dataDir;
   try {
@@ -58,7 +91,10 @@ beforeAll(async () => {
   dataDir = tempDir('clv-refresh');
   ch = await createWarehouse({ dataDir, clickhouse: { user: 'default', password: '', database: 'linehouse' } });
   await migrate(ch);
-  await insertRows(ch, 'odds_ticks', [...event('opticodds', 'OJ-1', 'Los Angeles Lakers', 'Boston Celtics', '2026-01-10'), ...event('boltodds', 'bo-1', 'LA Lakers', 'Celtics', '2026-01-10')]);
+  await insertRows(ch, 'odds_ticks', [
+    ...event('opticodds', 'OJ-1', 'Los Angeles Lakers', 'Boston Celtics', '2026-01-10'),
+    ...event('boltodds', 'bo-1', 'LA Lakers', 'Celtics', '2026-01-10'),
+  ]);
   const token = crypto.randomBytes(16).toString('hex');
   server = createAdminServer(ch, token);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -82,12 +118,17 @@ describe('refreshClv callers', () => {
     expect(unauthorized.statusCode).toBe(401);
     await unauthorized.body.dump();
     await new Promise((r) => setTimeout(r, 5_200)); // the default insertLagMs: these ticks are settled now
-    const res = await request(`${up.adminUrl}/clv/refresh`, { method: 'POST', headers: { authorization: `Bearer ${up.token}` } });
+    const res = await request(`${up.adminUrl}/clv/refresh`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${up.token}` },
+    });
     const body = (await res.body.json()) as RefreshClvResult;
     expect(res.statusCode).toBe(200);
     expect(body.resolve).toMatchObject({ identity: 1, resolved: 1 });
     expect(body.materialize).toMatchObject({ events: 2, closes: 4, pending: 0 });
-    expect(await count("SELECT count() AS n FROM event_map FINAL WHERE source = 'boltodds' AND event_key = 'OJ-1'")).toBe(1);
+    expect(
+      await count("SELECT count() AS n FROM event_map FINAL WHERE source = 'boltodds' AND event_key = 'OJ-1'"),
+    ).toBe(1);
     expect(await count('SELECT countIf(cached) AS n FROM closing_events')).toBe(2);
   });
 

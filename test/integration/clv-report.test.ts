@@ -28,12 +28,45 @@ const NYK = 'New York Knicks';
 const BKN = 'Brooklyn Nets';
 
 let n = 0;
-function tick(p: { event: string; home: string; away: string; start: string; book: string; market: string; selection: string; line?: number | null; price: number; ts: string; main?: boolean }) {
+function tick(p: {
+  event: string;
+  home: string;
+  away: string;
+  start: string;
+  book: string;
+  market: string;
+  selection: string;
+  line?: number | null;
+  price: number;
+  ts: string;
+  main?: boolean;
+}) {
   n++;
   return {
-    tick_id: `t${n}`, source: 'opticodds', book: p.book, sport: 'basketball', league: 'nba', event_key: p.event, provider_event_id: p.event, provider_odd_id: `o${n}`,
-    home_team: p.home, away_team: p.away, start_time: p.start, market: p.market, market_raw: p.market, selection: p.selection, line: p.line ?? null,
-    price_american: p.price, price_decimal: dec(p.price), implied_prob: null, is_main: p.main ?? null, is_live: false, locked: false, removed: false, ts: p.ts, received_at: p.ts,
+    tick_id: `t${n}`,
+    source: 'opticodds',
+    book: p.book,
+    sport: 'basketball',
+    league: 'nba',
+    event_key: p.event,
+    provider_event_id: p.event,
+    provider_odd_id: `o${n}`,
+    home_team: p.home,
+    away_team: p.away,
+    start_time: p.start,
+    market: p.market,
+    market_raw: p.market,
+    selection: p.selection,
+    line: p.line ?? null,
+    price_american: p.price,
+    price_decimal: dec(p.price),
+    implied_prob: null,
+    is_main: p.main ?? null,
+    is_live: false,
+    locked: false,
+    removed: false,
+    ts: p.ts,
+    received_at: p.ts,
   };
 }
 const A = { event: 'OJ-A', home: LAL, away: BOS, start: T('00:30', JAN) };
@@ -45,10 +78,36 @@ const ticks = [
   tick({ ...A, book: 'draftkings', market: 'moneyline', selection: BOS, price: 140, ts: T('00:20', JAN) }),
   tick({ ...A, book: 'pinnacle', market: 'moneyline', selection: LAL, price: -155, ts: T('00:00', JAN) }),
   tick({ ...A, book: 'pinnacle', market: 'moneyline', selection: BOS, price: 145, ts: T('00:00', JAN) }),
-  tick({ ...A, book: 'draftkings', market: 'spread', selection: LAL, line: -4.5, price: -110, ts: T('00:10', JAN), main: true }),
-  tick({ ...A, book: 'draftkings', market: 'spread', selection: BOS, line: 4.5, price: -110, ts: T('00:10', JAN), main: true }),
+  tick({
+    ...A,
+    book: 'draftkings',
+    market: 'spread',
+    selection: LAL,
+    line: -4.5,
+    price: -110,
+    ts: T('00:10', JAN),
+    main: true,
+  }),
+  tick({
+    ...A,
+    book: 'draftkings',
+    market: 'spread',
+    selection: BOS,
+    line: 4.5,
+    price: -110,
+    ts: T('00:10', JAN),
+    main: true,
+  }),
   tick({ ...A, book: 'draftkings', market: 'total', selection: 'Over', line: 220.5, price: -110, ts: T('00:15', JAN) }),
-  tick({ ...A, book: 'draftkings', market: 'total', selection: 'Under', line: 220.5, price: -110, ts: T('00:15', JAN) }),
+  tick({
+    ...A,
+    book: 'draftkings',
+    market: 'total',
+    selection: 'Under',
+    line: 220.5,
+    price: -110,
+    ts: T('00:15', JAN),
+  }),
   tick({ ...A, book: 'pinnacle', market: 'total', selection: 'Over', line: 220.5, price: 100, ts: T('00:15', JAN) }),
   tick({ ...A, book: 'pinnacle', market: 'total', selection: 'Under', line: 220.5, price: -120, ts: T('00:15', JAN) }),
   tick({ ...B, book: 'draftkings', market: 'moneyline', selection: NYK, price: -120, ts: T('00:30', FEB) }),
@@ -57,18 +116,73 @@ const ticks = [
   tick({ ...B, book: 'pinnacle', market: 'moneyline', selection: BKN, price: 105, ts: T('00:40', FEB) }),
 ];
 
-function slip(id: string, bettor: string, day: string, p: { book?: string; type?: string; odds: number; legs?: number }) {
+function slip(
+  id: string,
+  bettor: string,
+  day: string,
+  p: { book?: string; type?: string; odds: number; legs?: number },
+) {
   const placed = T('12:00', day === JAN ? '2026-01-09' : '2026-02-13');
   return {
-    id, bettor_id: bettor, bettor_account_id: `BACT_${bettor}`, book_abbr: p.book ?? 'dk', book_name: '', book_ref: '', time_placed: placed, type: p.type ?? 'single', odds_american: p.odds,
-    status: 'pending', incomplete: false, adjusted_odds: null, adjusted_line: null, adjusted_at_risk: null, leg_count: p.legs ?? 1, refresh_response_id: 'RRES_1', refresh_response_time: placed, version: 1,
+    id,
+    bettor_id: bettor,
+    bettor_account_id: `BACT_${bettor}`,
+    book_abbr: p.book ?? 'dk',
+    book_name: '',
+    book_ref: '',
+    time_placed: placed,
+    type: p.type ?? 'single',
+    odds_american: p.odds,
+    status: 'pending',
+    incomplete: false,
+    adjusted_odds: null,
+    adjusted_line: null,
+    adjusted_at_risk: null,
+    leg_count: p.legs ?? 1,
+    refresh_response_id: 'RRES_1',
+    refresh_response_time: placed,
+    version: 1,
   };
 }
-function bet(id: string, s: ReturnType<typeof slip>, p: { oddsjam: string; proposition: string; position: string; line?: number; odds: number; status?: string; outcome?: string }) {
+function bet(
+  id: string,
+  s: ReturnType<typeof slip>,
+  p: {
+    oddsjam: string;
+    proposition: string;
+    position: string;
+    line?: number;
+    odds: number;
+    status?: string;
+    outcome?: string;
+  },
+) {
   return {
-    id, bet_slip_id: s.id, bettor_id: s.bettor_id, bettor_account_id: s.bettor_account_id, book_abbr: s.book_abbr, time_placed: s.time_placed, event_id: 'EVNT', oddsjam_id: p.oddsjam,
-    sport: 'basketball', league: 'NBA', event_name: '', event_start_time: null, home_team: '', away_team: '', bet_type: p.proposition, proposition: p.proposition, segment: null,
-    position: p.position, line: p.line ?? null, odds_american: p.odds, status: p.status ?? 'pending', outcome: p.outcome ?? null, live: false, incomplete: false, version: 1,
+    id,
+    bet_slip_id: s.id,
+    bettor_id: s.bettor_id,
+    bettor_account_id: s.bettor_account_id,
+    book_abbr: s.book_abbr,
+    time_placed: s.time_placed,
+    event_id: 'EVNT',
+    oddsjam_id: p.oddsjam,
+    sport: 'basketball',
+    league: 'NBA',
+    event_name: '',
+    event_start_time: null,
+    home_team: '',
+    away_team: '',
+    bet_type: p.proposition,
+    proposition: p.proposition,
+    segment: null,
+    position: p.position,
+    line: p.line ?? null,
+    odds_american: p.odds,
+    status: p.status ?? 'pending',
+    outcome: p.outcome ?? null,
+    live: false,
+    incomplete: false,
+    version: 1,
   };
 }
 const S = {
@@ -83,8 +197,23 @@ const S = {
   S9: slip('S9', 'BTTR_2', FEB, { book: 'mg', odds: -110 }),
 };
 const bets = [
-  bet('B1', S.S1, { oddsjam: 'OJ-A', proposition: 'moneyline', position: LAL, odds: -140, status: 'completed', outcome: 'win' }),
-  bet('B2', S.S2, { oddsjam: 'OJ-A', proposition: 'spread', position: LAL, line: -3.5, odds: -110, status: 'completed', outcome: 'loss' }),
+  bet('B1', S.S1, {
+    oddsjam: 'OJ-A',
+    proposition: 'moneyline',
+    position: LAL,
+    odds: -140,
+    status: 'completed',
+    outcome: 'win',
+  }),
+  bet('B2', S.S2, {
+    oddsjam: 'OJ-A',
+    proposition: 'spread',
+    position: LAL,
+    line: -3.5,
+    odds: -110,
+    status: 'completed',
+    outcome: 'loss',
+  }),
   bet('B3', S.S3, { oddsjam: 'OJ-A', proposition: 'total', position: 'Over', line: 220.5, odds: -105 }),
   bet('B4a', S.S4, { oddsjam: 'OJ-A', proposition: 'moneyline', position: BOS, odds: 150 }),
   bet('B4b', S.S4, { oddsjam: 'OJ-A', proposition: 'total', position: 'Under', line: 220.5, odds: -110 }),
@@ -126,9 +255,28 @@ beforeAll(async () => {
   await insertRows(ch, 'odds_ticks', ticks);
   await insertRows(ch, 'bet_slips', Object.values(S));
   await insertRows(ch, 'bets', bets);
-  await insertRows(ch, 'feed_gaps', [{ feed: 'opticodds', reason: 'resume_not_replayable', gap_from: '1', gap_to: '2', detail: 'test' }]);
+  await insertRows(ch, 'feed_gaps', [
+    { feed: 'opticodds', reason: 'resume_not_replayable', gap_from: '1', gap_to: '2', detail: 'test' },
+  ]);
   await insertRows(ch, 'refresh_runs', [
-    { workflow_id: 'w1', bettor_account_id: 'BACT_BTTR_1', bettor_id: 'BTTR_1', book_abbr: 'dk', request_id: 'r1', refresh_response_id: 'RRES_1', refresh_type: 'manual', origin: 'linehouse', status: 200, detail: '', attempts: 1, pages: 1, slips: 5, bets: 6, started_at: T('12:00', '2026-01-09'), finished_at: T('12:01', '2026-01-09') },
+    {
+      workflow_id: 'w1',
+      bettor_account_id: 'BACT_BTTR_1',
+      bettor_id: 'BTTR_1',
+      book_abbr: 'dk',
+      request_id: 'r1',
+      refresh_response_id: 'RRES_1',
+      refresh_type: 'manual',
+      origin: 'linehouse',
+      status: 200,
+      detail: '',
+      attempts: 1,
+      pages: 1,
+      slips: 5,
+      bets: 6,
+      started_at: T('12:00', '2026-01-09'),
+      finished_at: T('12:01', '2026-01-09'),
+    },
   ]);
   report = await clvReport(warehouseRunner(ch));
   fs.mkdirSync(RESULTS, { recursive: true });
@@ -141,7 +289,16 @@ describe('clvReport aggregates', () => {
   it('overall counts, flags and unresolved reasons (legs)', () => {
     const o = report.overall;
     // no_close: B6 (FanDuel never quoted OJ-B) and B9 (no feed has OJ-NOPE at all, also no_feed_event).
-    expect(o).toMatchObject({ dimension: 'all', bets: 10, resolved: 7, lineMoved: 1, noClose: 2, unresolved: 3, withEvClvSharp: 6, withPointsClv: 3 });
+    expect(o).toMatchObject({
+      dimension: 'all',
+      bets: 10,
+      resolved: 7,
+      lineMoved: 1,
+      noClose: 2,
+      unresolved: 3,
+      withEvClvSharp: 6,
+      withPointsClv: 3,
+    });
     expect(o.unresolvedByReason).toEqual({ proposition: 1, no_event_key: 1, no_feed_event: 1 });
     const all = figures(Object.keys(evSharp));
     expect(o.avgEvClvSharp).toBeCloseTo(mean(all), 10);
@@ -152,7 +309,10 @@ describe('clvReport aggregates', () => {
   });
 
   it('by month and by bettor', () => {
-    expect(report.groups.month.map((g) => [g.key, g.bets])).toEqual([['2026-01-01', 6], ['2026-02-01', 4]]);
+    expect(report.groups.month.map((g) => [g.key, g.bets])).toEqual([
+      ['2026-01-01', 6],
+      ['2026-02-01', 4],
+    ]);
     const [jan, feb] = report.groups.month;
     expect(jan.avgEvClvSharp).toBeCloseTo(mean(figures(['B1', 'B2', 'B3', 'B4a', 'B4b', 'B8'])), 10);
     expect(feb.avgEvClvSharp).toBeCloseTo(mean(figures(['B5', 'B6', 'B7', 'B9'])), 10);
@@ -161,13 +321,27 @@ describe('clvReport aggregates', () => {
     expect(feb.avgPriceClvSharp).toBeCloseTo(mean([dec(-110) / dec(-125) - 1, dec(110) / dec(105) - 1]), 10);
     expect(feb).toMatchObject({ resolved: 2, noClose: 2, lineMoved: 0, unresolved: 2, avgPointsClv: null });
     const bettors = Object.fromEntries(report.groups.bettor.map((g) => [g.key, g]));
-    expect(bettors.BTTR_1).toMatchObject({ bets: 6, resolved: 5, lineMoved: 1, unresolvedByReason: { proposition: 1 } });
-    expect(bettors.BTTR_2).toMatchObject({ bets: 4, resolved: 2, noClose: 2, unresolvedByReason: { no_event_key: 1, no_feed_event: 1 } });
+    expect(bettors.BTTR_1).toMatchObject({
+      bets: 6,
+      resolved: 5,
+      lineMoved: 1,
+      unresolvedByReason: { proposition: 1 },
+    });
+    expect(bettors.BTTR_2).toMatchObject({
+      bets: 4,
+      resolved: 2,
+      noClose: 2,
+      unresolvedByReason: { no_event_key: 1, no_feed_event: 1 },
+    });
   });
 
   it('by book, league and market match an aggregation of the raw view rows', async () => {
     const raw = await queryRows<Record<string, any>>(ch!, "SELECT * FROM bet_clv WHERE row_kind = 'leg'");
-    for (const [dim, col] of [['book', 'book_abbr'], ['league', 'league'], ['market', 'market']] as const) {
+    for (const [dim, col] of [
+      ['book', 'book_abbr'],
+      ['league', 'league'],
+      ['market', 'market'],
+    ] as const) {
       const keys = [...new Set(raw.map((r) => String(r[col] ?? '')))].sort();
       expect(report.groups[dim].map((g) => g.key).sort()).toEqual(keys);
       for (const g of report.groups[dim]) {
@@ -191,8 +365,14 @@ describe('clvReport aggregates', () => {
     const wagers = await clvReport(warehouseRunner(ch!), { rows: 'wagers' });
     expect(wagers.overall.bets).toBe(9); // 10 legs − 2 parlay legs + 1 slip row
     const shin = await clvReport(warehouseRunner(ch!), { devig: 'shin', sharpBook: "pin'nacle" });
-    expect(shin).toMatchObject({ devig: 'shin', sharpBook: "pin'nacle", overall: { bets: 10, withEvClvSharp: 0, avgEvClvSharp: null, beatCloseShare: null } });
-    expect(bindAsHex("x = {a:String} AND y = {b:String}", { a: "it's", b: 'é' })).toBe("x = unhex('69742773') AND y = unhex('c3a9')");
+    expect(shin).toMatchObject({
+      devig: 'shin',
+      sharpBook: "pin'nacle",
+      overall: { bets: 10, withEvClvSharp: 0, avgEvClvSharp: null, beatCloseShare: null },
+    });
+    expect(bindAsHex('x = {a:String} AND y = {b:String}', { a: "it's", b: 'é' })).toBe(
+      "x = unhex('69742773') AND y = unhex('c3a9')",
+    );
   });
 });
 
@@ -209,7 +389,11 @@ describe('docs/analysts.md', () => {
         throw new Error(`docs query failed: ${(err as Error).message}\n${q}`);
       }
     }
-    const rows = (i: number) => results[i].split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
+    const rows = (i: number) =>
+      results[i]
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(rows(0).map((r) => r.month)).toEqual(['2026-01-01']); // BTTR_1 by month
     expect(rows(2).length).toBeGreaterThan(0); // OJ-A closing line movement
     expect(rows(4).find((r) => r.status === 'line_moved')).toMatchObject({ bets: 1 });
@@ -272,7 +456,11 @@ describe('linehouse clv', () => {
     const parsed = JSON.parse(json.stdout) as ClvReport;
     expect(parsed.overall).toEqual(report.overall);
     expect(parsed.groups.month).toEqual(report.groups.month);
-    expect(await cli(['--by', 'nope'])).toMatchObject({ code: 2, stdout: '', stderr: expect.stringContaining('--by must be one of') });
+    expect(await cli(['--by', 'nope'])).toMatchObject({
+      code: 2,
+      stdout: '',
+      stderr: expect.stringContaining('--by must be one of'),
+    });
   });
 
   it('writes one self-contained HTML file that Chromium renders with both charts', async () => {
@@ -285,7 +473,15 @@ describe('linehouse clv', () => {
 
     const browser = await chromium.launch({
       executablePath: '/usr/bin/chromium',
-      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
     });
     try {
       const page = await browser.newPage({ viewport: { width: 1600, height: 1000 } });
@@ -313,8 +509,15 @@ describe('linehouse clv', () => {
     await ch!.close();
     ch = null;
     const script = path.join(RESULTS, 'clv-direct.mjs'); // inside the repo, so tsx resolves from node_modules
-    fs.writeFileSync(script, `import { register } from 'tsx/esm/api';\nregister();\nconst m = await import(${JSON.stringify(path.join(REPO_ROOT, 'cli', 'clv.ts'))});\nprocess.exitCode = await m.run(['--format', 'json', '--by', 'book']);\n`);
-    const child = spawn(process.execPath, [script], { cwd: REPO_ROOT, env: { ...process.env, LINEHOUSE_DATA_DIR: dataDir, CLICKHOUSE_URL: '', LINEHOUSE_LOG_LEVEL: 'warn' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    fs.writeFileSync(
+      script,
+      `import { register } from 'tsx/esm/api';\nregister();\nconst m = await import(${JSON.stringify(path.join(REPO_ROOT, 'cli', 'clv.ts'))});\nprocess.exitCode = await m.run(['--format', 'json', '--by', 'book']);\n`,
+    );
+    const child = spawn(process.execPath, [script], {
+      cwd: REPO_ROOT,
+      env: { ...process.env, LINEHOUSE_DATA_DIR: dataDir, CLICKHOUSE_URL: '', LINEHOUSE_LOG_LEVEL: 'warn' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));

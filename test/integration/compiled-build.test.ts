@@ -20,17 +20,31 @@ const started: Array<ReturnType<typeof startUp>> = [];
 
 beforeAll(async () => {
   app = tempDir('image');
-  execFileSync(process.execPath, [path.join(REPO_ROOT, 'scripts', 'build.mjs'), '--out', path.join(app, 'dist')], { stdio: 'pipe' });
+  execFileSync(process.execPath, [path.join(REPO_ROOT, 'scripts', 'build.mjs'), '--out', path.join(app, 'dist')], {
+    stdio: 'pipe',
+  });
   fs.cpSync(path.join(REPO_ROOT, 'bin'), path.join(app, 'bin'), { recursive: true });
   fs.cpSync(path.join(REPO_ROOT, 'sql'), path.join(app, 'sql'), { recursive: true });
   fs.copyFileSync(path.join(REPO_ROOT, 'package.json'), path.join(app, 'package.json'));
   fs.symlinkSync(path.join(REPO_ROOT, 'node_modules'), path.join(app, 'node_modules'));
   bin = path.join(app, 'bin', 'linehouse.mjs');
-  sandbox = await startSharpSportsSandbox({ port: 0, apiKey: 'image-key-123', webhookSecret: 'image-secret-456', rateLimitSeconds: 2, refreshLatencyMs: 100 });
+  sandbox = await startSharpSportsSandbox({
+    port: 0,
+    apiKey: 'image-key-123',
+    webhookSecret: 'image-secret-456',
+    rateLimitSeconds: 2,
+    refreshLatencyMs: 100,
+  });
 }, 120_000);
 
 afterAll(async () => {
-  for (const c of started) if (c.exitCode === null && c.signalCode === null && c.pid) try { process.kill(-c.pid, 'SIGKILL'); } catch { /* already gone */ }
+  for (const c of started)
+    if (c.exitCode === null && c.signalCode === null && c.pid)
+      try {
+        process.kill(-c.pid, 'SIGKILL');
+      } catch {
+        /* already gone */
+      }
   await sandbox?.close();
 });
 
@@ -67,9 +81,16 @@ describe('the compiled build (npm run build)', () => {
 
     const refreshed = await linehouse(['refresh', '--bettor', 'gooduser', '--wait'], env, 120_000, { bin });
     expect(refreshed.code, refreshed.stderr).toBe(0);
-    const q = await linehouse(['query', "SELECT count() AS n FROM bet_slips FINAL WHERE bettor_account_id LIKE 'BACT_gooduser%'"], env, 60_000, { bin });
+    const q = await linehouse(
+      ['query', "SELECT count() AS n FROM bet_slips FINAL WHERE bettor_account_id LIKE 'BACT_gooduser%'"],
+      env,
+      60_000,
+      { bin },
+    );
     expect(q.code, q.stderr).toBe(0);
-    expect(JSON.parse(q.stdout.trim()).n).toBe(sandbox.slips('BACT_gooduser_dk').length + sandbox.slips('BACT_gooduser_fd').length);
+    expect(JSON.parse(q.stdout.trim()).n).toBe(
+      sandbox.slips('BACT_gooduser_dk').length + sandbox.slips('BACT_gooduser_fd').length,
+    );
 
     process.kill(up.pid!, 'SIGTERM');
     expect(await exited(up)).toEqual({ code: 0, signal: null });

@@ -22,14 +22,23 @@ describe('linehouse demo', () => {
     expect(r.stdout).toMatch(/0 new, 0 updated, \d+ unchanged/);
     expect(r.stdout).toMatch(/CLV by bettor/);
     expect(r.stdout).toMatch(/^done in [\d.]+ s\./m);
-    expect(lines.filter((l) => l.startsWith('{')), 'structured log lines on the terminal').toEqual([]);
+    expect(
+      lines.filter((l) => l.startsWith('{')),
+      'structured log lines on the terminal',
+    ).toEqual([]);
     // Only warnings and errors may reach the terminal's stderr, and each is still one JSON line.
-    for (const l of r.stderr.split('\n').filter((x) => x.startsWith('{'))) expect(JSON.parse(l).level).toMatch(/^(warn|error)$/);
+    for (const l of r.stderr.split('\n').filter((x) => x.startsWith('{')))
+      expect(JSON.parse(l).level).toMatch(/^(warn|error)$/);
 
     const logs = fs.readdirSync(path.join(dataDir, 'logs'));
     expect(logs).toHaveLength(1);
     expect(r.stdout).toContain(path.join('logs', logs[0]));
-    const events = fs.readFileSync(path.join(dataDir, 'logs', logs[0]), 'utf8').trim().split('\n').map((l) => JSON.parse(l).event as string);
-    for (const e of ['warehouse.ready', 'feed.started', 'webhook.accepted', 'linehouse.stopped']) expect(events).toContain(e);
+    const events = fs
+      .readFileSync(path.join(dataDir, 'logs', logs[0]), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l).event as string);
+    for (const e of ['warehouse.ready', 'feed.started', 'webhook.accepted', 'linehouse.stopped'])
+      expect(events).toContain(e);
   }, 480_000);
 });

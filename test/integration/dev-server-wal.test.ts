@@ -29,7 +29,10 @@ describe('embedded Temporal dev server: SQLite in WAL mode', () => {
     dev = await startDevServer({ dataDir: dir, port, uiPort: 0, namespace: 'default', headless: true });
     expect(fs.existsSync(path.join(dir, 'temporal.db-wal'))).toBe(true);
     let connection = await Connection.connect({ address: dev.address });
-    await new Client({ connection }).workflow.start('nobodyRunsThis', { workflowId: 'wal-check', taskQueue: 'wal-check-queue' });
+    await new Client({ connection }).workflow.start('nobodyRunsThis', {
+      workflowId: 'wal-check',
+      taskQueue: 'wal-check-queue',
+    });
     await connection.close();
     await dev.stop();
 

@@ -21,7 +21,13 @@ const extra: Array<FeedsRole & { close: () => Promise<void> }> = [];
 beforeAll(async () => {
   stack = await startTestStack(
     // The sandbox replaces the URL and key; they are set so the config keeps this shard's league list.
-    { FEED_SHARD: 'us', SHARPAPI_BASE_URL: 'http://127.0.0.1:9', SHARPAPI_API_KEY: 'replaced-by-the-sandbox', SHARPAPI_LEAGUES: 'nfl', SHARPAPI_POLL_SECONDS: '1' },
+    {
+      FEED_SHARD: 'us',
+      SHARPAPI_BASE_URL: 'http://127.0.0.1:9',
+      SHARPAPI_API_KEY: 'replaced-by-the-sandbox',
+      SHARPAPI_LEAGUES: 'nfl',
+      SHARPAPI_POLL_SECONDS: '1',
+    },
     { feedSandboxes: { opticodds: false, boltodds: false, sharpapi: { changesPerSecond: 40 } } },
   );
 }, 120_000);
@@ -63,17 +69,32 @@ describe('feed shards', () => {
     expect(eu.started[0].input.taskQueue).toBe('linehouse-feeds-eu');
 
     for (const key of ['sharpapi-us', 'sharpapi-eu']) {
-      await eventually(`${key} to checkpoint`, async () => (await count(stack, 'SELECT count() AS n FROM feed_checkpoints FINAL WHERE feed = {f:String} AND rows_total > 0', { f: key })) > 0, 60_000);
+      await eventually(
+        `${key} to checkpoint`,
+        async () =>
+          (await count(
+            stack,
+            'SELECT count() AS n FROM feed_checkpoints FINAL WHERE feed = {f:String} AND rows_total > 0',
+            { f: key },
+          )) > 0,
+        60_000,
+      );
       const p = await pending(`feed-${key}`);
       expect(p.status).toBe('RUNNING');
       expect(p.activities).toHaveLength(1);
     }
     // The unsharded key is never written: the shards do not share (or inherit) a resume point.
     expect(await count(stack, "SELECT count() AS n FROM feed_checkpoints WHERE feed = 'sharpapi'")).toBe(0);
-    const cps = await queryRows<{ feed: string; position: string }>(stack.clickhouse, "SELECT feed, position FROM feed_checkpoints FINAL WHERE feed LIKE 'sharpapi-%' ORDER BY feed");
+    const cps = await queryRows<{ feed: string; position: string }>(
+      stack.clickhouse,
+      "SELECT feed, position FROM feed_checkpoints FINAL WHERE feed LIKE 'sharpapi-%' ORDER BY feed",
+    );
     expect(cps.map((c) => c.feed)).toEqual(['sharpapi-eu', 'sharpapi-us']);
     // Each consumer polled with its own shard's league list (removals carry no league: excluded).
-    const leagues = await queryRows<{ league: string }>(stack.clickhouse, "SELECT DISTINCT lower(league) AS league FROM odds_ticks WHERE source = 'sharpapi' AND league != '' ORDER BY league");
+    const leagues = await queryRows<{ league: string }>(
+      stack.clickhouse,
+      "SELECT DISTINCT lower(league) AS league FROM odds_ticks WHERE source = 'sharpapi' AND league != '' ORDER BY league",
+    );
     expect(leagues.map((l) => l.league)).toEqual(['nba', 'nfl']);
   });
 
@@ -82,7 +103,10 @@ describe('feed shards', () => {
     expect(again.started[0].workflowId).toBe('feed-sharpapi-us');
     expect(again.started[0].runId).toBe(stack.feeds[0].runId);
     const running: string[] = [];
-    for await (const wf of stack.client.workflow.list({ query: 'WorkflowId = "feed-sharpapi-us" AND ExecutionStatus = "Running"' })) running.push(wf.runId);
+    for await (const wf of stack.client.workflow.list({
+      query: 'WorkflowId = "feed-sharpapi-us" AND ExecutionStatus = "Running"',
+    }))
+      running.push(wf.runId);
     expect(running).toEqual([stack.feeds[0].runId]);
     // Two processes now poll the shard's queue; still one consumer activity in flight.
     await new Promise((r) => setTimeout(r, 2_000));

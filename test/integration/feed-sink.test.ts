@@ -8,7 +8,10 @@ import { tempDir } from '../support/stack';
 
 let ch: Warehouse;
 beforeAll(async () => {
-  ch = await createWarehouse({ dataDir: tempDir('sink'), clickhouse: { user: 'default', password: '', database: 'linehouse' } });
+  ch = await createWarehouse({
+    dataDir: tempDir('sink'),
+    clickhouse: { user: 'default', password: '', database: 'linehouse' },
+  });
   await migrate(ch);
 });
 afterAll(async () => {
@@ -18,10 +21,30 @@ afterAll(async () => {
 function tick(i: number, feed = 'sharpapi'): OddsTick {
   const ts = new Date(Date.UTC(2026, 10, 21, 18, 0, 0) + i * 10).toISOString();
   return OddsTickSchema.parse({
-    tick_id: `${feed}:${i}`, source: feed, book: ['draftkings', 'fanduel', 'pinnacle'][i % 3], sport: 'basketball', league: 'nba', event_key: `evt-${i % 20}`,
-    provider_event_id: `evt-${i % 20}`, provider_odd_id: `odd-${i % 60}`, home_team: 'Home', away_team: 'Away', start_time: '2026-11-22T01:00:00.000Z',
-    market: 'moneyline', market_raw: 'Moneyline', selection: i % 2 ? 'Home' : 'Away', line: null, price_american: -110 - (i % 7), price_decimal: 1.9, implied_prob: 0.52,
-    is_main: true, is_live: false, locked: false, removed: false, ts, received_at: ts,
+    tick_id: `${feed}:${i}`,
+    source: feed,
+    book: ['draftkings', 'fanduel', 'pinnacle'][i % 3],
+    sport: 'basketball',
+    league: 'nba',
+    event_key: `evt-${i % 20}`,
+    provider_event_id: `evt-${i % 20}`,
+    provider_odd_id: `odd-${i % 60}`,
+    home_team: 'Home',
+    away_team: 'Away',
+    start_time: '2026-11-22T01:00:00.000Z',
+    market: 'moneyline',
+    market_raw: 'Moneyline',
+    selection: i % 2 ? 'Home' : 'Away',
+    line: null,
+    price_american: -110 - (i % 7),
+    price_decimal: 1.9,
+    implied_prob: 0.52,
+    is_main: true,
+    is_live: false,
+    locked: false,
+    removed: false,
+    ts,
+    received_at: ts,
   });
 }
 const count = async (sql: string) => Number((await queryRows<{ n: number }>(ch, sql))[0].n);
@@ -31,7 +54,10 @@ describe('feed sink on chDB', () => {
     const sink = createFeedSink({ clickhouse: ch, feed: 'test-a', maxRows: 500, maxAgeMs: 50, maxBufferedRows: 1_000 });
     let maxSeen = 0;
     for (let i = 0; i < 12_000; i += 100) {
-      await sink.emit({ ticks: Array.from({ length: 100 }, (_, k) => tick(i + k, 'opticodds')) }, { position: String(i + 100) });
+      await sink.emit(
+        { ticks: Array.from({ length: 100 }, (_, k) => tick(i + k, 'opticodds')) },
+        { position: String(i + 100) },
+      );
       maxSeen = Math.max(maxSeen, sink.stats().buffered);
     }
     await sink.close();
@@ -65,8 +91,15 @@ describe('feed sink on chDB', () => {
   it('close() waits for every queued flush: a burst of emits then close loses nothing', async () => {
     // Regression: a flush chained behind a running one used to be dropped by close().
     await ch.command({ query: "DELETE FROM odds_ticks WHERE source = 'sharpapi'" });
-    const sink = createFeedSink({ clickhouse: ch, feed: 'test-d', maxRows: 1_000, maxAgeMs: 10_000, maxBufferedRows: 100_000 });
-    for (let i = 0; i < 40_000; i += 10) await sink.emit({ ticks: Array.from({ length: 10 }, (_, k) => tick(i + k)) }, { position: String(i + 10) });
+    const sink = createFeedSink({
+      clickhouse: ch,
+      feed: 'test-d',
+      maxRows: 1_000,
+      maxAgeMs: 10_000,
+      maxBufferedRows: 100_000,
+    });
+    for (let i = 0; i < 40_000; i += 10)
+      await sink.emit({ ticks: Array.from({ length: 10 }, (_, k) => tick(i + k)) }, { position: String(i + 10) });
     await sink.close();
     expect(await count("SELECT count() AS n FROM odds_ticks FINAL WHERE source = 'sharpapi'")).toBe(40_000);
     expect((await loadCheckpoint(ch, 'test-d'))?.checkpoint.position).toBe('40000');

@@ -29,8 +29,19 @@ const query = (sql: string) => cliQuery(env).query(sql);
 const scalar = (sql: string) => cliQuery(env).scalar(sql);
 
 beforeAll(async () => {
-  optic = await startOpticOddsSandbox({ apiKey: 'optic-key-crash', entries: 3_000, ratePerSecond: 300, pingIntervalMs: 500, startAfterConnections: 4 });
-  bolt = await startBoltOddsSandbox({ apiKey: 'bolt-key-crash', updates: 1_500, ratePerSecond: 150, pingIntervalMs: 500 });
+  optic = await startOpticOddsSandbox({
+    apiKey: 'optic-key-crash',
+    entries: 3_000,
+    ratePerSecond: 300,
+    pingIntervalMs: 500,
+    startAfterConnections: 4,
+  });
+  bolt = await startBoltOddsSandbox({
+    apiKey: 'bolt-key-crash',
+    updates: 1_500,
+    ratePerSecond: 150,
+    pingIntervalMs: 500,
+  });
   sharp = await startSharpApiSandbox({ apiKey: 'sharp-key-crash', totalChanges: 3_000, changesPerSecond: 300 });
   env = {
     LINEHOUSE_DATA_DIR: tempDir('feeds-crash'),
@@ -53,7 +64,9 @@ describe('feeds survive SIGKILL of linehouse up', () => {
     let running = await up();
     // Let every feed load something, then kill everything mid-stream.
     for (let i = 0; i < 300; i++) {
-      const [r] = await query("SELECT countIf(source = 'opticodds') AS o, countIf(source = 'boltodds') AS b, countIf(source = 'sharpapi') AS s FROM odds_ticks");
+      const [r] = await query(
+        "SELECT countIf(source = 'opticodds') AS o, countIf(source = 'boltodds') AS b, countIf(source = 'sharpapi') AS s FROM odds_ticks",
+      );
       if (Number(r.o) > 200 && Number(r.b) > 50 && Number(r.s) > 200) break;
       await new Promise((res) => setTimeout(res, 200));
     }
@@ -70,7 +83,11 @@ describe('feeds survive SIGKILL of linehouse up', () => {
       return new Set([...e.tickIds, ...e.lockedTickIds]);
     };
     while (Date.now() < deadline) {
-      const done = optic.producedEntries() >= 3_000 && optic.pending() === 0 && bolt.scriptDone() && sharp.changesApplied() >= 3_000;
+      const done =
+        optic.producedEntries() >= 3_000 &&
+        optic.pending() === 0 &&
+        bolt.scriptDone() &&
+        sharp.changesApplied() >= 3_000;
       const landed = await scalar("SELECT count() FROM odds_ticks FINAL WHERE source = 'opticodds'");
       if (done && landed >= opticTruth().size) break;
       await new Promise((res) => setTimeout(res, 500));
@@ -79,14 +96,20 @@ describe('feeds survive SIGKILL of linehouse up', () => {
     await new Promise((res) => setTimeout(res, 2_000));
 
     // OpticOdds resumes with last_entry_id: every entry the stream sent is there, once.
-    const opticIds = new Set((await query("SELECT tick_id AS id FROM odds_ticks FINAL WHERE source = 'opticodds'")).map((r) => r.id));
+    const opticIds = new Set(
+      (await query("SELECT tick_id AS id FROM odds_ticks FINAL WHERE source = 'opticodds'")).map((r) => r.id),
+    );
     const truth = opticTruth();
     expect([...truth].filter((id) => !opticIds.has(id))).toEqual([]);
     expect(opticIds.size).toBe(truth.size);
-    expect(await scalar("SELECT count() FROM settlements FINAL WHERE source = 'opticodds'")).toBe(new Set(opticRowIds(optic.emitted()).settlementIds).size);
+    expect(await scalar("SELECT count() FROM settlements FINAL WHERE source = 'opticodds'")).toBe(
+      new Set(opticRowIds(optic.emitted()).settlementIds).size,
+    );
 
     // SharpAPI resumes from the durable `since`: the current version of every odd is there.
-    const sharpIds = new Set((await query("SELECT tick_id AS id FROM odds_ticks FINAL WHERE source = 'sharpapi'")).map((r) => r.id));
+    const sharpIds = new Set(
+      (await query("SELECT tick_id AS id FROM odds_ticks FINAL WHERE source = 'sharpapi'")).map((r) => r.id),
+    );
     const current = sharpApiCurrentRowIds(sharp.current()).filter((o) => o.tickId !== null);
     expect(current.filter((o) => !sharpIds.has(o.tickId!)).map((o) => o.id)).toEqual([]);
 
@@ -97,11 +120,15 @@ describe('feeds survive SIGKILL of linehouse up', () => {
     expect(subscribed.length).toBeGreaterThan(0);
     const wrong = subscribed.filter((o) => got.get(`${o.book}|${o.game}|${o.outcomeKey}`) !== o.price);
     expect(wrong).toEqual([]);
-    expect(await scalar("SELECT count() FROM feed_gaps WHERE feed = 'boltodds' AND reason = 'reconnect'")).toBeGreaterThanOrEqual(1);
+    expect(
+      await scalar("SELECT count() FROM feed_gaps WHERE feed = 'boltodds' AND reason = 'reconnect'"),
+    ).toBeGreaterThanOrEqual(1);
 
     // Zero duplicates anywhere: every stored tick id is distinct after merging.
     for (const source of ['opticodds', 'boltodds', 'sharpapi'])
-      expect(await scalar(`SELECT count() - uniqExact(tick_id) FROM odds_ticks FINAL WHERE source = '${source}'`)).toBe(0);
+      expect(await scalar(`SELECT count() - uniqExact(tick_id) FROM odds_ticks FINAL WHERE source = '${source}'`)).toBe(
+        0,
+      );
 
     process.kill(running.pid!, 'SIGTERM');
     expect(await exited(running)).toEqual({ code: 0, signal: null });

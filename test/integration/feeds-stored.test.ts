@@ -11,7 +11,10 @@ import { tempDir } from '../support/stack';
  */
 let ch: Warehouse;
 beforeAll(async () => {
-  ch = await createWarehouse({ dataDir: tempDir('stored'), clickhouse: { user: 'default', password: '', database: 'linehouse' } });
+  ch = await createWarehouse({
+    dataDir: tempDir('stored'),
+    clickhouse: { user: 'default', password: '', database: 'linehouse' },
+  });
   await migrate(ch);
 });
 afterAll(async () => {
@@ -22,11 +25,31 @@ const at = (second: number) => new Date(Date.UTC(2026, 10, 21, 18, 0, second)).t
 function tick(source: string, odd: string, second: number, o: Partial<OddsTick> = {}): OddsTick {
   const price = o.price_american === undefined ? -110 : o.price_american;
   return OddsTickSchema.parse({
-    tick_id: `${source}:${odd}:${second}`, source, book: 'draftkings', sport: 'basketball', league: 'nba', event_key: 'evt-1',
-    provider_event_id: 'evt-1', provider_odd_id: odd, home_team: 'Sacramento Kings', away_team: 'Boston Celtics', start_time: '2026-11-22T01:00:00.000Z',
-    market: 'spread', market_raw: 'Point Spread', selection: 'Sacramento Kings', line: -0.5, price_decimal: price === null ? null : 1.91,
-    implied_prob: price === null ? null : 0.524, is_main: true, is_live: false, locked: price === null, removed: false, ts: at(second), received_at: at(second),
-    ...o, price_american: price,
+    tick_id: `${source}:${odd}:${second}`,
+    source,
+    book: 'draftkings',
+    sport: 'basketball',
+    league: 'nba',
+    event_key: 'evt-1',
+    provider_event_id: 'evt-1',
+    provider_odd_id: odd,
+    home_team: 'Sacramento Kings',
+    away_team: 'Boston Celtics',
+    start_time: '2026-11-22T01:00:00.000Z',
+    market: 'spread',
+    market_raw: 'Point Spread',
+    selection: 'Sacramento Kings',
+    line: -0.5,
+    price_decimal: price === null ? null : 1.91,
+    implied_prob: price === null ? null : 0.524,
+    is_main: true,
+    is_live: false,
+    locked: price === null,
+    removed: false,
+    ts: at(second),
+    received_at: at(second),
+    ...o,
+    price_american: price,
   });
 }
 
@@ -44,7 +67,14 @@ describe('stored odds on chDB', () => {
     const rows = await storedSince(ch, 'boltodds', at(3));
     const byOdd = Object.fromEntries(rows.map((r) => [r.provider_odd_id, r]));
     expect(Object.keys(byOdd).sort()).toEqual(['A', 'B']);
-    expect(byOdd.A).toEqual({ book: 'draftkings', event_key: 'evt-1', provider_odd_id: 'A', price_american: null, locked: true, removed: false });
+    expect(byOdd.A).toEqual({
+      book: 'draftkings',
+      event_key: 'evt-1',
+      provider_odd_id: 'A',
+      price_american: null,
+      locked: true,
+      removed: false,
+    });
     expect(byOdd.B).toMatchObject({ provider_odd_id: 'B', removed: true });
   });
 
@@ -53,12 +83,27 @@ describe('stored odds on chDB', () => {
       tick('sharpapi', 'S', 1, { line: -0.5, market_raw: 'Point Spread' }),
       // The same odd id later quoted with no line and in play: the answer must not mix the rows.
       tick('sharpapi', 'S', 2, { line: null, market_raw: 'Point Spread (live)', is_live: true }),
-      tick('sharpapi', 'S', 3, { price_american: null, locked: false, removed: true, line: 7.5, market_raw: 'removed' }),
+      tick('sharpapi', 'S', 3, {
+        price_american: null,
+        locked: false,
+        removed: true,
+        line: 7.5,
+        market_raw: 'removed',
+      }),
     ]);
     const got = await describeStoredOdds(ch, 'sharpapi', ['S', 'unknown']);
     expect([...got.keys()]).toEqual(['S']);
     const s = got.get('S')!;
-    expect(s).toMatchObject({ book: 'draftkings', league: 'nba', event_key: 'evt-1', market: 'spread', market_raw: 'Point Spread (live)', selection: 'Sacramento Kings', line: null, is_live: true });
+    expect(s).toMatchObject({
+      book: 'draftkings',
+      league: 'nba',
+      event_key: 'evt-1',
+      market: 'spread',
+      market_raw: 'Point Spread (live)',
+      selection: 'Sacramento Kings',
+      line: null,
+      is_live: true,
+    });
     expect(Date.parse(`${String(s.start_time).replace(' ', 'T')}Z`)).toBe(Date.parse('2026-11-22T01:00:00.000Z'));
   });
 
@@ -85,7 +130,10 @@ describe('stored odds on chDB', () => {
     ]);
     const asked = ['sharpapi:T:40', 'sharpapi:T:50', 'opticodds:T:45', 'sharpapi:T:99'];
     expect([...(await storedTickIds(ch, 'sharpapi', asked, at(41)))]).toEqual(['sharpapi:T:50']);
-    expect([...(await storedTickIds(ch, 'sharpapi', asked, at(40)))].sort()).toEqual(['sharpapi:T:40', 'sharpapi:T:50']);
+    expect([...(await storedTickIds(ch, 'sharpapi', asked, at(40)))].sort()).toEqual([
+      'sharpapi:T:40',
+      'sharpapi:T:50',
+    ]);
     expect((await storedTickIds(ch, 'sharpapi', [], at(0))).size).toBe(0);
   });
 });

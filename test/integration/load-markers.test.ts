@@ -34,7 +34,13 @@ const LEGACY = [
   { kind: 'refresh_response_page', key: 'RR_paged/20/1', slips: 8, bets: 9, detail: 'totalPages=5 refused=2' },
   { kind: 'load_package', key: 'RR_pkg', slips: 0, bets: 0, detail: 'pkg:abc' },
   { kind: 'load_package_members', key: 'pkg:abc', slips: 0, bets: 0, detail: '["dlv-5","dlv-6"]' },
-  { kind: 'backfill_page', key: 'bf:BACT_a:1', slips: 7, bets: 9, detail: '{"pages":3,"slips":7,"bets":9,"new":4,"updated":2,"unchanged":1}' },
+  {
+    kind: 'backfill_page',
+    key: 'bf:BACT_a:1',
+    slips: 7,
+    bets: 9,
+    detail: '{"pages":3,"slips":7,"bets":9,"new":4,"updated":2,"unchanged":1}',
+  },
   { kind: 'feed_started', key: 'opticodds', slips: 0, bets: 0, detail: '2026-12-01T10:00:00.000Z' },
 ];
 
@@ -44,7 +50,8 @@ beforeAll(async () => {
   // The warehouse as the version before 0013 left it.
   const before = path.join(dataDir, 'sql-0012');
   fs.cpSync(SQL_DIR, before, { recursive: true });
-  for (const f of fs.readdirSync(path.join(before, 'migrations'))) if (Number(f.slice(0, 4)) >= 13) fs.rmSync(path.join(before, 'migrations', f));
+  for (const f of fs.readdirSync(path.join(before, 'migrations')))
+    if (Number(f.slice(0, 4)) >= 13) fs.rmSync(path.join(before, 'migrations', f));
   await migrate(ch, before, { database: 'linehouse' });
   await insertRows(ch, 'load_markers', LEGACY);
   await migrate(ch, SQL_DIR, { database: 'linehouse' });
@@ -66,10 +73,23 @@ describe('load markers in typed columns', () => {
     expect(Object.fromEntries(state.intents)).toEqual({ RR_pkg: 'pkg:abc' });
     expect(await packageMembers(ch, 'pkg:abc')).toEqual(['dlv-5', 'dlv-6']);
     expect(await packageMembers(ch, 'pkg:none')).toBeUndefined();
-    expect(await backfillPageMarker(ch, 'bf:BACT_a:1')).toEqual({ pages: 3, slips: 7, bets: 9, new: 4, updated: 2, unchanged: 1 });
-    const [page] = await queryRows<{ total_pages: number; refused: number }>(ch, "SELECT total_pages, refused FROM load_markers FINAL WHERE key = 'RR_paged/20/1'");
+    expect(await backfillPageMarker(ch, 'bf:BACT_a:1')).toEqual({
+      pages: 3,
+      slips: 7,
+      bets: 9,
+      new: 4,
+      updated: 2,
+      unchanged: 1,
+    });
+    const [page] = await queryRows<{ total_pages: number; refused: number }>(
+      ch,
+      "SELECT total_pages, refused FROM load_markers FINAL WHERE key = 'RR_paged/20/1'",
+    );
     expect(page).toEqual({ total_pages: 5, refused: 2 });
-    const [paged] = await queryRows<{ pages: number }>(ch, "SELECT pages FROM load_markers FINAL WHERE key = 'RR_paged'");
+    const [paged] = await queryRows<{ pages: number }>(
+      ch,
+      "SELECT pages FROM load_markers FINAL WHERE key = 'RR_paged'",
+    );
     expect(paged.pages).toBe(5);
   });
 
@@ -77,11 +97,17 @@ describe('load markers in typed columns', () => {
     const rows = await queryRows<{ key: string }>(ch, `${RESPONSES_LOADED_BY_A_RUN_SQL} ORDER BY key`);
     expect(rows.map((r) => r.key)).toEqual(['RR_paged', 'RR_plain', 'RR_run']);
     expect(RESPONSES_LOADED_BY_A_RUN_SQL).toContain(`'${RECEIVER_LOADER}', '${REPLAY_LOADER}'`);
-    expect([...(await loadedResponseIds(ch, ['RR_run', 'RR_receiver', 'RR_nope']))].sort()).toEqual(['RR_receiver', 'RR_run']);
+    expect([...(await loadedResponseIds(ch, ['RR_run', 'RR_receiver', 'RR_nope']))].sort()).toEqual([
+      'RR_receiver',
+      'RR_run',
+    ]);
   });
 
   it('moves a feed start without a checkpoint to feed_starts', async () => {
-    const rows = await queryRows<{ feed: string; started_at: string }>(ch, 'SELECT feed, toString(started_at) AS started_at FROM feed_starts FINAL');
+    const rows = await queryRows<{ feed: string; started_at: string }>(
+      ch,
+      'SELECT feed, toString(started_at) AS started_at FROM feed_starts FINAL',
+    );
     expect(rows).toEqual([{ feed: 'opticodds', started_at: '2026-12-01 10:00:00.000' }]);
   });
 
@@ -95,7 +121,10 @@ describe('load markers in typed columns', () => {
       { responseId: 'RR_m2', deliveryId: 'dlv-12' },
     ]);
     await writeBackfillPageMarker(ch, 'bf:BACT_b:1', { pages: 1, slips: 2, bets: 3, new: 2, updated: 0, unchanged: 0 });
-    const rows = await queryRows<{ key: string; detail: string }>(ch, "SELECT key, detail FROM load_markers FINAL WHERE key IN ('RR_new', 'RR_new_plain', 'RR_m1', 'pkg:new', 'bf:BACT_b:1') ORDER BY key");
+    const rows = await queryRows<{ key: string; detail: string }>(
+      ch,
+      "SELECT key, detail FROM load_markers FINAL WHERE key IN ('RR_new', 'RR_new_plain', 'RR_m1', 'pkg:new', 'bf:BACT_b:1') ORDER BY key",
+    );
     expect(Object.fromEntries(rows.map((r) => [r.key, r.detail]))).toEqual({
       RR_new: 'dlv-9 loader=refresh-BACT_b/run-9',
       RR_new_plain: 'dlv-10',
@@ -104,7 +133,12 @@ describe('load markers in typed columns', () => {
       'bf:BACT_b:1': '{"pages":1,"slips":2,"bets":3,"new":2,"updated":0,"unchanged":0}',
     });
     const state = await markerState(ch, ['RR_new', 'RR_m1', 'RR_m2']);
-    expect(state.loaded.get('RR_new')).toEqual({ slips: 5, bets: 6, loader: 'refresh-BACT_b/run-9', deliveryId: 'dlv-9' });
+    expect(state.loaded.get('RR_new')).toEqual({
+      slips: 5,
+      bets: 6,
+      loader: 'refresh-BACT_b/run-9',
+      deliveryId: 'dlv-9',
+    });
     expect(Object.fromEntries(state.intents)).toEqual({ RR_m1: 'pkg:new', RR_m2: 'pkg:new' });
     expect(await packageMembers(ch, 'pkg:new')).toEqual(['dlv-11', 'dlv-12']);
   });

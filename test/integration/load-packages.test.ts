@@ -1,7 +1,12 @@
 import fs from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { landDelivery } from '../../refresh/landing/landing';
-import { loadLanded, loadLandedResponses, responseFromBody, type LandedResponse } from '../../refresh/load/load-packages';
+import {
+  loadLanded,
+  loadLandedResponses,
+  responseFromBody,
+  type LandedResponse,
+} from '../../refresh/load/load-packages';
 import { insertRows, queryRows, type Warehouse } from '../../platform/warehouse/client';
 import { migratedWarehouse } from '../support/stack';
 
@@ -10,7 +15,8 @@ import { migratedWarehouse } from '../support/stack';
  * physically; and a package whose writer died between its intent and its markers is finished by
  * the next load that meets one of its responses, without a second copy of any row.
  */
-const fixture = (name: string) => JSON.parse(fs.readFileSync(new URL(`../fixtures/sharpsports/${name}`, import.meta.url), 'utf8'));
+const fixture = (name: string) =>
+  JSON.parse(fs.readFileSync(new URL(`../fixtures/sharpsports/${name}`, import.meta.url), 'utf8'));
 
 let ch: Warehouse;
 beforeAll(async () => {
@@ -27,17 +33,42 @@ async function landed(deliveryId: string, rrId: string, slipIds: string[], loade
   body.data.betSlips = slipIds.map((id) => ({ ...fixture('bet-slip.json'), id }));
   const text = JSON.stringify(body);
   const rr = responseFromBody(text);
-  await landDelivery(ch, { deliveryId, source: 'webhook', event: 'refreshresponse.created', subscription: '', body: text, refreshResponse: rr });
+  await landDelivery(ch, {
+    deliveryId,
+    source: 'webhook',
+    event: 'refreshresponse.created',
+    subscription: '',
+    body: text,
+    refreshResponse: rr,
+  });
   return { deliveryId, rr, loader };
 }
 
 /** Physical rows (no FINAL): a replayed insert that was not deduplicated shows here as a second row. */
 const physical = async (table: 'bet_slips' | 'bets', column: 'id' | 'bet_slip_id', ids: string[]) =>
-  Number((await queryRows<{ n: number }>(ch, `SELECT count() AS n FROM ${table} WHERE ${column} IN {ids:Array(String)}`, { ids }))[0].n);
+  Number(
+    (
+      await queryRows<{ n: number }>(ch, `SELECT count() AS n FROM ${table} WHERE ${column} IN {ids:Array(String)}`, {
+        ids,
+      })
+    )[0].n,
+  );
 const markers = async (rrIds: string[]) =>
-  queryRows<{ key: string; slips: number; bets: number; detail: string }>(ch, "SELECT key, slips, bets, detail FROM load_markers FINAL WHERE kind = 'refresh_response' AND key IN {ids:Array(String)} ORDER BY key", { ids: rrIds });
+  queryRows<{ key: string; slips: number; bets: number; detail: string }>(
+    ch,
+    "SELECT key, slips, bets, detail FROM load_markers FINAL WHERE kind = 'refresh_response' AND key IN {ids:Array(String)} ORDER BY key",
+    { ids: rrIds },
+  );
 const parts = async (table: string) =>
-  Number((await queryRows<{ n: number }>(ch, 'SELECT count() AS n FROM system.parts WHERE database = currentDatabase() AND table = {t:String} AND active', { t: table }))[0].n);
+  Number(
+    (
+      await queryRows<{ n: number }>(
+        ch,
+        'SELECT count() AS n FROM system.parts WHERE database = currentDatabase() AND table = {t:String} AND active',
+        { t: table },
+      )
+    )[0].n,
+  );
 
 describe('load packages', () => {
   it('loads three responses and a second delivery of one of them as one package: each response once, one insert per table', async () => {
@@ -75,10 +106,16 @@ describe('load packages', () => {
   });
 
   it('finishes a package whose writer died after its rows and before its markers, without a second copy of a row', async () => {
-    const items = [await landed('pk2-a', 'RRES_pk2_a', ['SLIP_pk2_a1']), await landed('pk2-b', 'RRES_pk2_b', ['SLIP_pk2_b1', 'SLIP_pk2_b2'])];
+    const items = [
+      await landed('pk2-a', 'RRES_pk2_a', ['SLIP_pk2_a1']),
+      await landed('pk2-b', 'RRES_pk2_b', ['SLIP_pk2_b1', 'SLIP_pk2_b2']),
+    ];
     await loadLandedResponses(ch, items);
     // The state a SIGKILL at after_rows_before_marker:landed leaves: intent and rows, no markers.
-    await ch.command({ query: "ALTER TABLE load_markers DELETE WHERE kind = 'refresh_response' AND key IN ('RRES_pk2_a', 'RRES_pk2_b') SETTINGS mutations_sync = 1" });
+    await ch.command({
+      query:
+        "ALTER TABLE load_markers DELETE WHERE kind = 'refresh_response' AND key IN ('RRES_pk2_a', 'RRES_pk2_b') SETTINGS mutations_sync = 1",
+    });
     expect(await markers(['RRES_pk2_a', 'RRES_pk2_b'])).toEqual([]);
 
     // A workflow's load of one member (a single response, which alone would use another token) replays the whole package.
@@ -92,34 +129,62 @@ describe('load packages', () => {
   });
 
   it('finishes a package whose writer died after its intent and before any row', async () => {
-    const items = [await landed('pk3-a', 'RRES_pk3_a', ['SLIP_pk3_a1']), await landed('pk3-b', 'RRES_pk3_b', ['SLIP_pk3_b1'])];
+    const items = [
+      await landed('pk3-a', 'RRES_pk3_a', ['SLIP_pk3_a1']),
+      await landed('pk3-b', 'RRES_pk3_b', ['SLIP_pk3_b1']),
+    ];
     // What the package's first step writes (refresh/load/load-packages.ts writePackage), and nothing after it.
     await insertRows(ch, 'load_markers', [
-      { kind: 'load_package_members', key: 'pkg:test-pk3', slips: 0, bets: 0, detail: JSON.stringify(['pk3-a', 'pk3-b']) },
+      {
+        kind: 'load_package_members',
+        key: 'pkg:test-pk3',
+        slips: 0,
+        bets: 0,
+        detail: JSON.stringify(['pk3-a', 'pk3-b']),
+      },
       { kind: 'load_package', key: 'RRES_pk3_a', slips: 0, bets: 0, detail: 'pkg:test-pk3' },
       { kind: 'load_package', key: 'RRES_pk3_b', slips: 0, bets: 0, detail: 'pkg:test-pk3' },
     ]);
     expect(await loadLanded(ch, items[0])).toEqual({ slips: 1, bets: 6, skipped: false });
     expect(await physical('bet_slips', 'id', ['SLIP_pk3_a1', 'SLIP_pk3_b1'])).toBe(2);
-    expect((await markers(['RRES_pk3_a', 'RRES_pk3_b'])).map((m) => m.detail)).toEqual(['pk3-a loader=replay', 'pk3-b loader=replay']);
+    expect((await markers(['RRES_pk3_a', 'RRES_pk3_b'])).map((m) => m.detail)).toEqual([
+      'pk3-a loader=replay',
+      'pk3-b loader=replay',
+    ]);
   });
 
   it('refuses to guess when a pending package lost a member body', async () => {
     const item = await landed('pk4-a', 'RRES_pk4_a', ['SLIP_pk4_a1']);
     await insertRows(ch, 'load_markers', [
-      { kind: 'load_package_members', key: 'pkg:test-pk4', slips: 0, bets: 0, detail: JSON.stringify(['pk4-a', 'pk4-gone']) },
+      {
+        kind: 'load_package_members',
+        key: 'pkg:test-pk4',
+        slips: 0,
+        bets: 0,
+        detail: JSON.stringify(['pk4-a', 'pk4-gone']),
+      },
       { kind: 'load_package', key: 'RRES_pk4_a', slips: 0, bets: 0, detail: 'pkg:test-pk4' },
     ]);
     await expect(loadLanded(ch, item)).rejects.toThrow(/pk4-gone are not in webhook_deliveries/);
   });
 
   it('concurrent loads of one process share packages and still load each response once', async () => {
-    const items = await Promise.all(Array.from({ length: 12 }, (_, i) => landed(`pk5-${i}`, `RRES_pk5_${i % 6}`, [`SLIP_pk5_${i % 6}`], `wf/run-${i}`)));
+    const items = await Promise.all(
+      Array.from({ length: 12 }, (_, i) =>
+        landed(`pk5-${i}`, `RRES_pk5_${i % 6}`, [`SLIP_pk5_${i % 6}`], `wf/run-${i}`),
+      ),
+    );
     const out = await Promise.all(items.map((item) => loadLanded(ch, item)));
     const firsts = out.filter((o) => !o.skipped);
     expect(firsts).toHaveLength(6);
     expect(out.every((o) => o.slips === 1 && o.bets === 6)).toBe(true);
-    expect(await physical('bet_slips', 'id', Array.from({ length: 6 }, (_, i) => `SLIP_pk5_${i}`))).toBe(6);
+    expect(
+      await physical(
+        'bet_slips',
+        'id',
+        Array.from({ length: 6 }, (_, i) => `SLIP_pk5_${i}`),
+      ),
+    ).toBe(6);
     expect(await markers(Array.from({ length: 6 }, (_, i) => `RRES_pk5_${i}`))).toHaveLength(6);
   });
 });

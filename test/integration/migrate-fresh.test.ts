@@ -16,7 +16,10 @@ afterAll(async () => {
 
 async function fresh(name: string): Promise<Warehouse> {
   await open?.close();
-  open = await createWarehouse({ dataDir: tempDir(name), clickhouse: { user: 'default', password: '', database: 'linehouse' } });
+  open = await createWarehouse({
+    dataDir: tempDir(name),
+    clickhouse: { user: 'default', password: '', database: 'linehouse' },
+  });
   return open;
 }
 
@@ -34,7 +37,12 @@ describe('migrate on a fresh warehouse', () => {
     const everything = await fresh('migrate-all');
     for (const statement of statements) await everything.command({ query: statement });
     const want = await schema(everything);
-    expect(want.filter((t) => t.engine === 'View').map((t) => t.name)).toEqual(repeatables.filter((r) => r.kind === 'view').map((r) => r.name).sort());
+    expect(want.filter((t) => t.engine === 'View').map((t) => t.name)).toEqual(
+      repeatables
+        .filter((r) => r.kind === 'view')
+        .map((r) => r.name)
+        .sort(),
+    );
 
     const migrated = await fresh('migrate-new');
     const result = await migrate(migrated);
@@ -42,8 +50,13 @@ describe('migrate on a fresh warehouse', () => {
     expect(result.repeatables).toEqual(repeatables.map((r) => r.name));
     expect(result.rechecksummed).toEqual([]);
     expect(await schema(migrated)).toEqual(want);
-    const recorded = await queryRows<{ name: string; checksum: string }>(migrated, 'SELECT name, checksum FROM schema_repeatables FINAL ORDER BY name');
-    expect(recorded).toEqual(repeatables.map((r) => ({ name: r.name, checksum: r.checksum })).sort((a, b) => a.name.localeCompare(b.name)));
+    const recorded = await queryRows<{ name: string; checksum: string }>(
+      migrated,
+      'SELECT name, checksum FROM schema_repeatables FINAL ORDER BY name',
+    );
+    expect(recorded).toEqual(
+      repeatables.map((r) => ({ name: r.name, checksum: r.checksum })).sort((a, b) => a.name.localeCompare(b.name)),
+    );
     // A second run applies nothing.
     expect(await migrate(migrated)).toMatchObject({ applied: [], rechecksummed: [], repeatables: [] });
   });

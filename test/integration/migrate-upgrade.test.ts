@@ -5,7 +5,15 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { log } from '../../platform/log';
 import { createWarehouse, insertRows, queryRows, type Warehouse } from '../../platform/warehouse/client';
-import { loadMigrations, loadRepeatables, migrate, PRE_REPEATABLE_CHECKSUMS, SCHEMA_MIGRATIONS_DDL, SQL_DIR, splitStatements } from '../../platform/warehouse/migrate';
+import {
+  loadMigrations,
+  loadRepeatables,
+  migrate,
+  PRE_REPEATABLE_CHECKSUMS,
+  SCHEMA_MIGRATIONS_DDL,
+  SQL_DIR,
+  splitStatements,
+} from '../../platform/warehouse/migrate';
 import { tempDir } from '../support/stack';
 
 /**
@@ -32,7 +40,10 @@ let copy: string;
 let open: Warehouse | null = null;
 async function fresh(name: string): Promise<Warehouse> {
   await open?.close();
-  open = await createWarehouse({ dataDir: tempDir(name), clickhouse: { user: 'default', password: '', database: 'linehouse' } });
+  open = await createWarehouse({
+    dataDir: tempDir(name),
+    clickhouse: { user: 'default', password: '', database: 'linehouse' },
+  });
   return open;
 }
 
@@ -46,7 +57,12 @@ beforeAll(() => {
     .map((file) => {
       const text = git('show', `${OLD_LAYOUT_COMMIT}:sql/${file}`);
       fs.writeFileSync(path.join(dir, file), text);
-      return { version: Number(file.slice(0, 4)), name: file.replace(/^\d{4}_|\.sql$/g, ''), file, text: fs.readFileSync(path.join(dir, file), 'utf8') };
+      return {
+        version: Number(file.slice(0, 4)),
+        name: file.replace(/^\d{4}_|\.sql$/g, ''),
+        file,
+        text: fs.readFileSync(path.join(dir, file), 'utf8'),
+      };
     });
   copy = tempDir('sql-copy');
   fs.cpSync(SQL_DIR, copy, { recursive: true });
@@ -60,20 +76,37 @@ async function applyOldLayout(ch: Warehouse, upTo = Infinity): Promise<void> {
   await ch.command({ query: SCHEMA_MIGRATIONS_DDL });
   for (const f of oldFiles.filter((o) => o.version <= upTo)) {
     for (const statement of splitStatements(f.text)) await ch.command({ query: statement });
-    await insertRows(ch, 'schema_migrations', [{ version: f.version, name: f.name, checksum: crypto.createHash('sha256').update(f.text).digest('hex') }]);
+    await insertRows(ch, 'schema_migrations', [
+      { version: f.version, name: f.name, checksum: crypto.createHash('sha256').update(f.text).digest('hex') },
+    ]);
   }
 }
 
 type ViewRow = { name: string; as_select: string };
-const views = (ch: Warehouse) => queryRows<ViewRow>(ch, "SELECT name, as_select FROM system.tables WHERE database = currentDatabase() AND engine = 'View' ORDER BY name");
-const functions = (ch: Warehouse) => queryRows<{ name: string; create_query: string }>(ch, "SELECT name, create_query FROM system.functions WHERE origin = 'SQLUserDefined' AND name LIKE 'lh\\_%' ORDER BY name");
+const views = (ch: Warehouse) =>
+  queryRows<ViewRow>(
+    ch,
+    "SELECT name, as_select FROM system.tables WHERE database = currentDatabase() AND engine = 'View' ORDER BY name",
+  );
+const functions = (ch: Warehouse) =>
+  queryRows<{ name: string; create_query: string }>(
+    ch,
+    "SELECT name, create_query FROM system.functions WHERE origin = 'SQLUserDefined' AND name LIKE 'lh\\_%' ORDER BY name",
+  );
 const tables = (ch: Warehouse) =>
   queryRows<{ name: string; create_table_query: string }>(
     ch,
     "SELECT name, create_table_query FROM system.tables WHERE database = currentDatabase() AND engine != 'View' AND name NOT IN ('schema_migrations', 'schema_repeatables') ORDER BY name",
   );
 const recordedChecksums = async (ch: Warehouse) =>
-  new Map((await queryRows<{ version: number; checksum: string }>(ch, 'SELECT version, argMax(checksum, applied_at) AS checksum FROM schema_migrations GROUP BY version')).map((r) => [Number(r.version), r.checksum]));
+  new Map(
+    (
+      await queryRows<{ version: number; checksum: string }>(
+        ch,
+        'SELECT version, argMax(checksum, applied_at) AS checksum FROM schema_migrations GROUP BY version',
+      )
+    ).map((r) => [Number(r.version), r.checksum]),
+  );
 
 /** migrate, with every warning it logs. */
 async function migrateWatching(ch: Warehouse, dir?: string) {
@@ -95,7 +128,9 @@ describe('the old layout and the new one', () => {
     for (const f of oldFiles) {
       const m = now.get(f.version)!;
       expect(m.file).toBe(f.file);
-      expect(m.statements, f.file).toEqual(splitStatements(f.text).filter((s) => !/^CREATE OR REPLACE (VIEW|FUNCTION)\b/.test(s)));
+      expect(m.statements, f.file).toEqual(
+        splitStatements(f.text).filter((s) => !/^CREATE OR REPLACE (VIEW|FUNCTION)\b/.test(s)),
+      );
       const old = crypto.createHash('sha256').update(f.text).digest('hex');
       // Unchanged files keep their checksum; a changed one is accepted under its old checksum.
       expect(PRE_REPEATABLE_CHECKSUMS[f.version] ?? m.checksum, f.file).toBe(old);
@@ -110,21 +145,49 @@ describe('migrate from the old layout', () => {
     expect(warnings).toEqual([]);
     expect(result.repeatables).toEqual(loadRepeatables().map((r) => r.name));
     want = { views: await views(ch), functions: await functions(ch), tables: await tables(ch) };
-    expect(want.views.map((v) => v.name)).toEqual(loadRepeatables().filter((r) => r.kind === 'view').map((r) => r.name).sort());
+    expect(want.views.map((v) => v.name)).toEqual(
+      loadRepeatables()
+        .filter((r) => r.kind === 'view')
+        .map((r) => r.name)
+        .sort(),
+    );
     expect(want.functions.length).toBeGreaterThan(20);
-    expect(await migrate(ch)).toEqual({ applied: [], alreadyApplied: loadMigrations().length, rechecksummed: [], repeatables: [] });
+    expect(await migrate(ch)).toEqual({
+      applied: [],
+      alreadyApplied: loadMigrations().length,
+      rechecksummed: [],
+      repeatables: [],
+    });
   });
 
   it('every old migration applied: records the new checksums silently, applies every repeatable, ends with the same views', async () => {
     const ch = await fresh('old-layout-all');
     await applyOldLayout(ch);
-    expect((await views(ch)).map((v) => v.name)).toEqual(['bet_clv', 'bet_clv_at', 'closing_events', 'closing_lines', 'closing_lines_live', 'closing_partials_pending', 'market_map']);
+    expect((await views(ch)).map((v) => v.name)).toEqual([
+      'bet_clv',
+      'bet_clv_at',
+      'closing_events',
+      'closing_lines',
+      'closing_lines_live',
+      'closing_partials_pending',
+      'market_map',
+    ]);
 
     const { result, warnings } = await migrateWatching(ch);
     expect(warnings).not.toContain('migration.changed_after_apply');
     expect(warnings).toEqual([]);
-    expect(result.applied).toEqual(loadMigrations().filter((m) => m.version > 12).map((m) => m.file));
-    expect(result.rechecksummed).toEqual(['0006_odds_functions.sql', '0007_clv.sql', '0008_closing_lines_cache.sql', '0010_team_names.sql', '0011_bet_clv_plan.sql']);
+    expect(result.applied).toEqual(
+      loadMigrations()
+        .filter((m) => m.version > 12)
+        .map((m) => m.file),
+    );
+    expect(result.rechecksummed).toEqual([
+      '0006_odds_functions.sql',
+      '0007_clv.sql',
+      '0008_closing_lines_cache.sql',
+      '0010_team_names.sql',
+      '0011_bet_clv_plan.sql',
+    ]);
     expect(result.repeatables).toEqual(loadRepeatables().map((r) => r.name));
 
     expect(await views(ch)).toEqual(want.views);
@@ -144,7 +207,11 @@ describe('migrate from the old layout', () => {
     await applyOldLayout(ch, 8);
     const { result, warnings } = await migrateWatching(ch);
     expect(warnings).toEqual([]);
-    expect(result.applied).toEqual(loadMigrations().filter((m) => m.version > 8).map((m) => m.file));
+    expect(result.applied).toEqual(
+      loadMigrations()
+        .filter((m) => m.version > 8)
+        .map((m) => m.file),
+    );
     expect(result.rechecksummed).toEqual(['0006_odds_functions.sql', '0007_clv.sql', '0008_closing_lines_cache.sql']);
     expect(await views(ch)).toEqual(want.views);
     expect(await tables(ch)).toEqual(want.tables);
@@ -181,7 +248,9 @@ describe('repeatables on a migrated warehouse', () => {
     expect((await migrate(ch, copy)).repeatables).toEqual(['closing_lines_live']);
     const after = await views(ch);
     expect(after.find((v) => v.name === 'closing_lines_live')!.as_select).toMatch(/1 = 1/);
-    expect(after.filter((v) => v.name !== 'closing_lines_live')).toEqual(before.filter((v) => v.name !== 'closing_lines_live'));
+    expect(after.filter((v) => v.name !== 'closing_lines_live')).toEqual(
+      before.filter((v) => v.name !== 'closing_lines_live'),
+    );
 
     // bet_clv_at and the bet_clv generated from it read market_map: re-created after it.
     edit('views/market_map.sql', 'FROM bets FINAL;', 'FROM bets FINAL\nWHERE 1 = 1;');
@@ -190,10 +259,18 @@ describe('repeatables on a migrated warehouse', () => {
 
     // ClickHouse writes a function's body into the views that call it: they must be created again.
     expect(await asSelect(ch, 'bet_clv')).not.toMatch(/\blh_/);
-    expect(await asSelect(ch, 'bet_clv')).toMatch(/\(bet_decimal \/ same_book_close_decimal\) - 1 AS price_clv_same_book/);
-    edit('functions/odds.sql', 'CREATE OR REPLACE FUNCTION lh_price_clv AS (d_bet, d_close) -> d_bet / d_close - 1;', 'CREATE OR REPLACE FUNCTION lh_price_clv AS (d_bet, d_close) -> (d_bet / d_close) - 1 + 0;');
+    expect(await asSelect(ch, 'bet_clv')).toMatch(
+      /\(bet_decimal \/ same_book_close_decimal\) - 1 AS price_clv_same_book/,
+    );
+    edit(
+      'functions/odds.sql',
+      'CREATE OR REPLACE FUNCTION lh_price_clv AS (d_bet, d_close) -> d_bet / d_close - 1;',
+      'CREATE OR REPLACE FUNCTION lh_price_clv AS (d_bet, d_close) -> (d_bet / d_close) - 1 + 0;',
+    );
     expect((await migrate(ch, copy)).repeatables).toEqual(['odds', 'bet_clv', 'bet_clv_at']);
-    expect(await asSelect(ch, 'bet_clv')).toMatch(/\(bet_decimal \/ same_book_close_decimal\) - 1\) \+ 0 AS price_clv_same_book/);
+    expect(await asSelect(ch, 'bet_clv')).toMatch(
+      /\(bet_decimal \/ same_book_close_decimal\) - 1\) \+ 0 AS price_clv_same_book/,
+    );
 
     expect((await migrate(ch, copy)).repeatables).toEqual([]);
   });

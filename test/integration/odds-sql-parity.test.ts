@@ -1,7 +1,18 @@
 import { mulberry32 } from '../../sandbox/prng';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { evAtClose, parlayEvAtClose, parlayPriceClv, pointsClv, priceClv } from '../oracles/clv';
-import { additiveShift, DEVIG_METHODS, devig, devigAdditive, devigMultiplicative, devigPower, devigShin, overround, powerK, shinZ } from '../oracles/devig';
+import {
+  additiveShift,
+  DEVIG_METHODS,
+  devig,
+  devigAdditive,
+  devigMultiplicative,
+  devigPower,
+  devigShin,
+  overround,
+  powerK,
+  shinZ,
+} from '../oracles/devig';
 import { americanToDecimal, decimalToAmerican, impliedProbability } from '../../odds/price';
 import { createWarehouse, queryRows, type Warehouse } from '../../platform/warehouse/client';
 import { loadRepeatables, migrate } from '../../platform/warehouse/migrate';
@@ -19,7 +30,10 @@ let maxDiff = 0;
 const worst: Record<string, number> = {};
 
 beforeAll(async () => {
-  ch = await createWarehouse({ dataDir: tempDir('odds-sql'), clickhouse: { user: 'default', password: '', database: 'linehouse' } });
+  ch = await createWarehouse({
+    dataDir: tempDir('odds-sql'),
+    clickhouse: { user: 'default', password: '', database: 'linehouse' },
+  });
   await migrate(ch);
 });
 afterAll(async () => {
@@ -61,7 +75,12 @@ function markets(count: number, n: () => number, seed: number, weight = (u: numb
     const q = w.map((x) => x / sum(w));
     const r = 0.01 + 0.14 * next();
     const style = Math.floor(next() * 3);
-    let pi = style === 0 ? q.map((p) => p * (1 + r)) : style === 1 ? q.map((p) => p + r / k) : q.map((p) => Math.pow(p, 1 / (1 + 2 * r)));
+    let pi =
+      style === 0
+        ? q.map((p) => p * (1 + r))
+        : style === 1
+          ? q.map((p) => p + r / k)
+          : q.map((p) => Math.pow(p, 1 / (1 + 2 * r)));
     // Rescale the power style to the drawn overround (it only sets the shape).
     if (style === 2) pi = pi.map((p) => (p * (1 + r)) / sum(pi));
     const ds = pi.map((p) => 1 / p);
@@ -71,11 +90,29 @@ function markets(count: number, n: () => number, seed: number, weight = (u: numb
 
 describe('lh_* SQL functions equal lib/odds (chDB)', () => {
   it('sql/functions/odds.sql defines every function', async () => {
-    const names = (await queryRows<{ name: string }>(ch, "SELECT name FROM system.functions WHERE name LIKE 'lh\\_%' ORDER BY name")).map((r) => r.name);
+    const names = (
+      await queryRows<{ name: string }>(ch, "SELECT name FROM system.functions WHERE name LIKE 'lh\\_%' ORDER BY name")
+    ).map((r) => r.name);
     for (const f of [
-      'lh_american_to_decimal', 'lh_decimal_to_american', 'lh_implied_prob', 'lh_overround', 'lh_devig_multiplicative', 'lh_devig_additive', 'lh_additive_shift',
-      'lh_devig_power', 'lh_power_k', 'lh_devig_shin', 'lh_shin_z', 'lh_shin_probs', 'lh_devig', 'lh_ev_at_close', 'lh_price_clv', 'lh_points_clv',
-      'lh_parlay_ev_at_close', 'lh_parlay_ev_at_close_slip', 'lh_parlay_price_clv',
+      'lh_american_to_decimal',
+      'lh_decimal_to_american',
+      'lh_implied_prob',
+      'lh_overround',
+      'lh_devig_multiplicative',
+      'lh_devig_additive',
+      'lh_additive_shift',
+      'lh_devig_power',
+      'lh_power_k',
+      'lh_devig_shin',
+      'lh_shin_z',
+      'lh_shin_probs',
+      'lh_devig',
+      'lh_ev_at_close',
+      'lh_price_clv',
+      'lh_points_clv',
+      'lh_parlay_ev_at_close',
+      'lh_parlay_ev_at_close_slip',
+      'lh_parlay_price_clv',
     ])
       expect(names).toContain(f);
   });
@@ -112,9 +149,28 @@ describe('lh_* SQL functions equal lib/odds (chDB)', () => {
       ...markets(250, () => 3, 2),
       ...markets(60, () => 4 + Math.floor(next() * 5), 3),
       // Outrights: 6–12 runners down to ~0.3 % each, where the additive share exceeds a long shot.
-      ...markets(40, () => 6 + Math.floor(next() * 7), 4, (u) => 0.02 + u * u * u),
+      ...markets(
+        40,
+        () => 6 + Math.floor(next() * 7),
+        4,
+        (u) => 0.02 + u * u * u,
+      ),
     ];
-    type Row = { ds: number[]; o: number; m: number[]; a: number[]; tau: number; p: number[]; k: number; s: number[]; z: number; dm: number[]; da: number[]; dp: number[]; dsh: number[] };
+    type Row = {
+      ds: number[];
+      o: number;
+      m: number[];
+      a: number[];
+      tau: number;
+      p: number[];
+      k: number;
+      s: number[];
+      z: number;
+      dm: number[];
+      da: number[];
+      dp: number[];
+      dsh: number[];
+    };
     const rows = await queryRows<Row>(
       ch,
       `SELECT ds, lh_overround(ds) AS o, lh_devig_multiplicative(ds) AS m, lh_devig_additive(ds) AS a, lh_additive_shift(ds) AS tau,
@@ -170,7 +226,19 @@ describe('lh_* SQL functions equal lib/odds (chDB)', () => {
 
   it('price conversions: American ↔ decimal and implied probability', async () => {
     const next = rng(3);
-    const americans = [-100, 100, 99, -99, 0, -110, 150, -200, -10_000, 10_000, ...Array.from({ length: 400 }, () => Math.round((next() < 0.5 ? -1 : 1) * (100 + next() * 4900)))];
+    const americans = [
+      -100,
+      100,
+      99,
+      -99,
+      0,
+      -110,
+      150,
+      -200,
+      -10_000,
+      10_000,
+      ...Array.from({ length: 400 }, () => Math.round((next() < 0.5 ? -1 : 1) * (100 + next() * 4900))),
+    ];
     const decimals = Array.from({ length: 300 }, () => 1.001 + next() * 30);
     const rows = await queryRows<{ a: number; d: number | null; back: number | null }>(
       ch,
@@ -181,7 +249,12 @@ describe('lh_* SQL functions equal lib/odds (chDB)', () => {
     for (const r of rows) {
       const valid = Math.abs(r.a) >= 100;
       same('lh_american_to_decimal', r.d, valid ? americanToDecimal(r.a) : null, r.a);
-      same('lh_decimal_to_american∘lh_american_to_decimal', r.back, valid ? decimalToAmerican(americanToDecimal(r.a)) : null, r.a);
+      same(
+        'lh_decimal_to_american∘lh_american_to_decimal',
+        r.back,
+        valid ? decimalToAmerican(americanToDecimal(r.a)) : null,
+        r.a,
+      );
     }
     const drows = await queryRows<{ d: number; am: number | null; ip: number }>(
       ch,
@@ -204,10 +277,19 @@ describe('lh_* SQL functions equal lib/odds (chDB)', () => {
     const positions = ['Over', 'Under', 'under', 'Los Angeles Lakers Over', 'Chicago Bears', 'Overtime Winner', ''];
     const prop = Array.from({ length: n }, () => props[Math.floor(next() * props.length)]);
     const pos = Array.from({ length: n }, () => positions[Math.floor(next() * positions.length)]);
-    const line = (): number | null => (next() < 0.1 ? null : Math.round((next() - 0.5) * 120) / 2 + (next() < 0.5 ? 200 : 0));
+    const line = (): number | null =>
+      next() < 0.1 ? null : Math.round((next() - 0.5) * 120) / 2 + (next() < 0.5 ? 200 : 0);
     const betLine = Array.from({ length: n }, line);
     const closeLine = Array.from({ length: n }, line);
-    const rows = await queryRows<{ i: number; p: number; b: number; c: number; ev: number; clv: number; pts: number | null }>(
+    const rows = await queryRows<{
+      i: number;
+      p: number;
+      b: number;
+      c: number;
+      ev: number;
+      clv: number;
+      pts: number | null;
+    }>(
       ch,
       `SELECT i, ps[i] AS p, bs[i] AS b, cs[i] AS c, lh_ev_at_close(ps[i], bs[i]) AS ev, lh_price_clv(bs[i], cs[i]) AS clv,
               lh_points_clv(props[i], poss[i], bls[i], cls[i]) AS pts
@@ -232,15 +314,32 @@ describe('lh_* SQL functions equal lib/odds (chDB)', () => {
   it('parlay slip figures', async () => {
     const next = rng(9);
     const slips = Array.from({ length: 200 }, () =>
-      Array.from({ length: 2 + Math.floor(next() * 5) }, () => ({ pFairClose: 0.1 + 0.8 * next(), dBet: 1.1 + 4 * next(), dClose: 1.1 + 4 * next() })),
+      Array.from({ length: 2 + Math.floor(next() * 5) }, () => ({
+        pFairClose: 0.1 + 0.8 * next(),
+        dBet: 1.1 + 4 * next(),
+        dClose: 1.1 + 4 * next(),
+      })),
     );
     const dSlip = slips.map((legs) => legs.reduce((acc, l) => acc * l.dBet, 1) * (0.9 + 0.3 * next()));
-    const rows = await queryRows<{ p: number[]; b: number[]; c: number[]; s: number; ev: number; evs: number; clv: number }>(
+    const rows = await queryRows<{
+      p: number[];
+      b: number[];
+      c: number[];
+      s: number;
+      ev: number;
+      evs: number;
+      clv: number;
+    }>(
       ch,
       `SELECT p, b, c, s, lh_parlay_ev_at_close(p, b) AS ev, lh_parlay_ev_at_close_slip(p, s) AS evs, lh_parlay_price_clv(b, c) AS clv
        FROM (SELECT arrayJoin(arrayZip({p:Array(Array(Float64))}, {b:Array(Array(Float64))}, {c:Array(Array(Float64))}, {s:Array(Float64)})) AS t,
                     t.1 AS p, t.2 AS b, t.3 AS c, t.4 AS s)`,
-      { p: slips.map((l) => l.map((x) => x.pFairClose)), b: slips.map((l) => l.map((x) => x.dBet)), c: slips.map((l) => l.map((x) => x.dClose)), s: dSlip },
+      {
+        p: slips.map((l) => l.map((x) => x.pFairClose)),
+        b: slips.map((l) => l.map((x) => x.dBet)),
+        c: slips.map((l) => l.map((x) => x.dClose)),
+        s: dSlip,
+      },
     );
     expect(rows).toHaveLength(slips.length);
     for (const r of rows) {

@@ -20,12 +20,20 @@ const INPUT: ReconcilePendingInput = { pageSize: 100, fanOut: 2, windowHours: 24
 const AHEAD: ReconcilePendingInput = { ...INPUT, overdueAfterHours: -8 * 24, lookbackDays: 60 };
 
 const statuses = async () => {
-  const rows = await stack.clickhouse.query({ query: 'SELECT id, status FROM bet_slips FINAL WHERE bettor_account_id = {a:String}', query_params: { a: account }, format: 'JSONEachRow' });
+  const rows = await stack.clickhouse.query({
+    query: 'SELECT id, status FROM bet_slips FINAL WHERE bettor_account_id = {a:String}',
+    query_params: { a: account },
+    format: 'JSONEachRow',
+  });
   return new Map(((await rows.json()) as Array<{ id: string; status: string }>).map((r) => [r.id, r.status]));
 };
 const truth = () => new Map(stack.sandbox!.slips(account).map((s: any) => [s.id as string, s.status as string]));
 const reconcile = async (tag: string, input: ReconcilePendingInput) =>
-  (await stack.client.workflow.execute('reconcilePending', { workflowId: `reconcile-test-${tag}`, taskQueue: stack.run.taskQueue, args: [input] })) as ReconcilePendingResult;
+  (await stack.client.workflow.execute('reconcilePending', {
+    workflowId: `reconcile-test-${tag}`,
+    taskQueue: stack.run.taskQueue,
+    args: [input],
+  })) as ReconcilePendingResult;
 
 beforeAll(async () => {
   stack = await startTestStack({}, { feedSandboxes: false });
@@ -38,7 +46,9 @@ beforeAll(async () => {
     await stack.sandbox!.triggerRefresh(account, 'cadence');
     await eventually(`the cadence refresh (${pass}) to load`, async () => {
       const stored = await statuses();
-      return stored.size === truth().size && truth().size > 0 && [...truth()].every(([id, st]) => stored.get(id) === st);
+      return (
+        stored.size === truth().size && truth().size > 0 && [...truth()].every(([id, st]) => stored.get(id) === st)
+      );
     });
   }
 }, 120_000);
@@ -77,7 +87,13 @@ describe('reconcile of pending slips (dev server + chDB + sandbox)', () => {
     const after = await statuses();
     expect([...truth()].filter(([id, st]) => after.get(id) !== st)).toEqual([]);
     // Each graded slip once after FINAL, and no version stored twice.
-    expect(await count(stack, 'SELECT count() - uniqExact(id, version) AS n FROM bet_slips WHERE bettor_account_id = {a:String}', { a: account })).toBe(0);
+    expect(
+      await count(
+        stack,
+        'SELECT count() - uniqExact(id, version) AS n FROM bet_slips WHERE bettor_account_id = {a:String}',
+        { a: account },
+      ),
+    ).toBe(0);
 
     // Nothing is pending any more: the next pass has no account to look at.
     const second = await reconcile('2', AHEAD);
@@ -99,17 +115,59 @@ describe('reconcile of pending slips (dev server + chDB + sandbox)', () => {
     ];
     const acct = (a: string) => `BACT_zz_plan_${a}`;
     const slipId = (a: string, s: string) => `SLIP_zz_plan_${a}_${s}`;
-    await insertRows(stack.clickhouse, 'bet_slips', slips.map(([a, s, status, placed]) => ({
-      id: slipId(a, s), bettor_account_id: acct(a), status, time_placed: iso(now + placed * day), refresh_response_time: iso(now), version: 1,
-    })));
-    await insertRows(stack.clickhouse, 'bets', slips.flatMap(([a, s, , placed, starts]) => starts.map((start, i) => ({
-      id: `BET_${i}`, bet_slip_id: slipId(a, s), bettor_account_id: acct(a), time_placed: iso(now + placed * day), event_start_time: start === null ? null : iso(now + start * day), status: 'pending', version: 1,
-    }))));
-    const { pendingSlipAccounts } = createBackfillActivities({ clickhouse: stack.clickhouse, http: null as unknown as SharpSportsClient, config: stack.config });
-    const plan = await pendingSlipAccounts({ afterAccount: 'BACT_zz_plan', limit: 10, overdueBeforeMs: now - 12 * 3_600_000, placedFromMs: now - 30 * day });
-    expect(plan.map((p) => [p.accountId, p.pending])).toEqual([[acct('x'), 1], [acct('z'), 1]]);
+    await insertRows(
+      stack.clickhouse,
+      'bet_slips',
+      slips.map(([a, s, status, placed]) => ({
+        id: slipId(a, s),
+        bettor_account_id: acct(a),
+        status,
+        time_placed: iso(now + placed * day),
+        refresh_response_time: iso(now),
+        version: 1,
+      })),
+    );
+    await insertRows(
+      stack.clickhouse,
+      'bets',
+      slips.flatMap(([a, s, , placed, starts]) =>
+        starts.map((start, i) => ({
+          id: `BET_${i}`,
+          bet_slip_id: slipId(a, s),
+          bettor_account_id: acct(a),
+          time_placed: iso(now + placed * day),
+          event_start_time: start === null ? null : iso(now + start * day),
+          status: 'pending',
+          version: 1,
+        })),
+      ),
+    );
+    const { pendingSlipAccounts } = createBackfillActivities({
+      clickhouse: stack.clickhouse,
+      http: null as unknown as SharpSportsClient,
+      config: stack.config,
+    });
+    const plan = await pendingSlipAccounts({
+      afterAccount: 'BACT_zz_plan',
+      limit: 10,
+      overdueBeforeMs: now - 12 * 3_600_000,
+      placedFromMs: now - 30 * day,
+    });
+    expect(plan.map((p) => [p.accountId, p.pending])).toEqual([
+      [acct('x'), 1],
+      [acct('z'), 1],
+    ]);
     expect(plan[0].oldestPendingMs).toBe(now - 2 * day);
     // Paging by account id: after x, only z.
-    expect((await pendingSlipAccounts({ afterAccount: acct('x'), limit: 10, overdueBeforeMs: now - 12 * 3_600_000, placedFromMs: now - 30 * day })).map((p) => p.accountId)).toEqual([acct('z')]);
+    expect(
+      (
+        await pendingSlipAccounts({
+          afterAccount: acct('x'),
+          limit: 10,
+          overdueBeforeMs: now - 12 * 3_600_000,
+          placedFromMs: now - 30 * day,
+        })
+      ).map((p) => p.accountId),
+    ).toEqual([acct('z')]);
   });
 });

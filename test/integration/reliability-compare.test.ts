@@ -12,7 +12,10 @@ import { tempDir } from '../support/stack';
  */
 let ch: Warehouse;
 beforeAll(async () => {
-  ch = await createWarehouse({ dataDir: tempDir('compare'), clickhouse: { user: 'default', password: '', database: 'linehouse' } });
+  ch = await createWarehouse({
+    dataDir: tempDir('compare'),
+    clickhouse: { user: 'default', password: '', database: 'linehouse' },
+  });
   await migrate(ch);
 });
 afterAll(async () => {
@@ -23,16 +26,44 @@ const GAME = 'Detroit Lions vs Dallas Cowboys, 2027-01-22, 08';
 function tick(outcome: string, second: number, price: number | null, flags: { removed?: boolean } = {}): OddsTick {
   const ts = new Date(Date.UTC(2027, 0, 22, 1, 0, second)).toISOString();
   return OddsTickSchema.parse({
-    tick_id: `boltodds:${outcome}:${second}`, source: 'boltodds', book: 'fanduel', sport: 'football', league: 'nfl', event_key: GAME,
-    provider_event_id: GAME, provider_odd_id: outcome, home_team: 'Detroit Lions', away_team: 'Dallas Cowboys', start_time: '2027-01-22T20:00:00.000Z',
-    market: 'moneyline', market_raw: 'Moneyline', selection: outcome, line: null, price_american: price, price_decimal: price === null ? null : 2.19,
-    implied_prob: price === null ? null : 0.457, is_main: true, is_live: false, locked: price === null && !flags.removed, removed: Boolean(flags.removed), ts, received_at: ts,
+    tick_id: `boltodds:${outcome}:${second}`,
+    source: 'boltodds',
+    book: 'fanduel',
+    sport: 'football',
+    league: 'nfl',
+    event_key: GAME,
+    provider_event_id: GAME,
+    provider_odd_id: outcome,
+    home_team: 'Detroit Lions',
+    away_team: 'Dallas Cowboys',
+    start_time: '2027-01-22T20:00:00.000Z',
+    market: 'moneyline',
+    market_raw: 'Moneyline',
+    selection: outcome,
+    line: null,
+    price_american: price,
+    price_decimal: price === null ? null : 2.19,
+    implied_prob: price === null ? null : 0.457,
+    is_main: true,
+    is_live: false,
+    locked: price === null && !flags.removed,
+    removed: Boolean(flags.removed),
+    ts,
+    received_at: ts,
   });
 }
 
 const provider = (prices: Record<string, number | null>) => ({
   subscriptions: () => [{ accepted: true, filters: { sports: ['NFL'], markets: ['Moneyline'] } }] as never,
-  currentPrices: () => Object.entries(prices).map(([outcomeKey, price]) => ({ book: 'fanduel', sport: 'NFL', game: GAME, market: 'Moneyline', outcomeKey, price })),
+  currentPrices: () =>
+    Object.entries(prices).map(([outcomeKey, price]) => ({
+      book: 'fanduel',
+      sport: 'NFL',
+      game: GAME,
+      market: 'Moneyline',
+      outcomeKey,
+      price,
+    })),
 });
 
 describe('compareBoltOdds', () => {
@@ -56,7 +87,11 @@ describe('compareBoltOdds', () => {
 
     // Negative control: the provider still quotes the suspended side and the withdrawn tie.
     const differ = emptyComparison();
-    await compareBoltOdds(q, provider({ 'Dallas Cowboys Moneyline': 119, 'Detroit Lions Moneyline': -135, 'Tie Moneyline': 1800 }), differ);
+    await compareBoltOdds(
+      q,
+      provider({ 'Dallas Cowboys Moneyline': 119, 'Detroit Lions Moneyline': -135, 'Tie Moneyline': 1800 }),
+      differ,
+    );
     expect(differ.lost).toEqual([
       `boltodds.latest:fanduel|${GAME}|Dallas Cowboys Moneyline=119(got null)`,
       `boltodds.latest:fanduel|${GAME}|Tie Moneyline=1800(got undefined)`,

@@ -28,8 +28,15 @@ interface Pass {
 
 async function passes(queue: string): Promise<Pass[]> {
   const out: Pass[] = [];
-  for await (const wf of stack.client.workflow.list({ query: `WorkflowType = "cadenceRefresh" AND TaskQueue = "${queue}"` }))
-    out.push({ id: wf.workflowId, start: wf.startTime.getTime(), close: wf.closeTime?.getTime() ?? null, status: wf.status.name });
+  for await (const wf of stack.client.workflow.list({
+    query: `WorkflowType = "cadenceRefresh" AND TaskQueue = "${queue}"`,
+  }))
+    out.push({
+      id: wf.workflowId,
+      start: wf.startTime.getTime(),
+      close: wf.closeTime?.getTime() ?? null,
+      status: wf.status.name,
+    });
   return out.sort((a, b) => a.start - b.start);
 }
 
@@ -39,17 +46,25 @@ describe('cadence schedule (dev server + sandbox)', () => {
     const queue = 'cadence-schedule-test';
     const handle = stack.client.schedule.getHandle(scheduleId('cadence'));
     // No worker polls this queue yet: the first pass starts and waits, the next ones must skip.
-    await createCadenceSchedule(stack.client, {
-      intervalSeconds: 2,
-      catchupWindowSeconds: 60,
-      overlap: 'skip',
-      fanOut: 4,
-      pageSize: 5,
-      policy: stack.run.policy,
-      taskQueue: queue,
-      otpWaitSeconds: 2,
-    }, true);
-    await eventually('three due times while the worker is down', async () => (await handle.describe()).info.numActionsSkippedOverlap >= 2, 30_000);
+    await createCadenceSchedule(
+      stack.client,
+      {
+        intervalSeconds: 2,
+        catchupWindowSeconds: 60,
+        overlap: 'skip',
+        fanOut: 4,
+        pageSize: 5,
+        policy: stack.run.policy,
+        taskQueue: queue,
+        otpWaitSeconds: 2,
+      },
+      true,
+    );
+    await eventually(
+      'three due times while the worker is down',
+      async () => (await handle.describe()).info.numActionsSkippedOverlap >= 2,
+      30_000,
+    );
     const down = await handle.describe();
     expect(down.info.numActionsTaken).toBe(1);
     expect(down.info.runningActions).toHaveLength(1);
@@ -57,13 +72,35 @@ describe('cadence schedule (dev server + sandbox)', () => {
 
     // The worker comes back: the one waiting pass runs (no burst of the skipped ones), then the
     // schedule goes on at its interval.
-    const http = createSharpSportsClient({ baseUrl: stack.config.sharpsports.baseUrl, apiKey: stack.config.sharpsports.apiKey, timeoutMs: 10_000 });
-    const activities = createActivities({ clickhouse: stack.clickhouse, http, config: stack.config, temporal: { client: stack.client, taskQueue: queue } });
-    const worker = await Worker.create({ connection: stack.worker.options.connection!, taskQueue: queue, workflowBundle: await workflowBundle(), activities });
+    const http = createSharpSportsClient({
+      baseUrl: stack.config.sharpsports.baseUrl,
+      apiKey: stack.config.sharpsports.apiKey,
+      timeoutMs: 10_000,
+    });
+    const activities = createActivities({
+      clickhouse: stack.clickhouse,
+      http,
+      config: stack.config,
+      temporal: { client: stack.client, taskQueue: queue },
+    });
+    const worker = await Worker.create({
+      connection: stack.worker.options.connection!,
+      taskQueue: queue,
+      workflowBundle: await workflowBundle(),
+      activities,
+    });
     await worker.runUntil(async () => {
-      await eventually('three completed passes', async () => (await passes(queue)).filter((p) => p.status === 'COMPLETED').length >= 3, 120_000);
+      await eventually(
+        'three completed passes',
+        async () => (await passes(queue)).filter((p) => p.status === 'COMPLETED').length >= 3,
+        120_000,
+      );
       await handle.pause('test done');
-      await eventually('the last pass to finish', async () => (await handle.describe()).info.runningActions.length === 0, 120_000);
+      await eventually(
+        'the last pass to finish',
+        async () => (await handle.describe()).info.runningActions.length === 0,
+        120_000,
+      );
     });
     const info = (await handle.describe()).info;
     const all = await passes(queue);

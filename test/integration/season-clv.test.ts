@@ -25,45 +25,94 @@ afterAll(async () => {
   await stack?.stop();
 });
 
-const seasonGame = (oddsjamId: string): SeasonGame | undefined => season.games.find((g) => g.views.opticodds.gameId === oddsjamId);
-const seasonSlips = (): SandboxSlip[] => stack.sandbox!.slips().filter((s) => ACCOUNTS.includes(s.bettorAccount) && s.bets.some((b) => seasonGame(b.event.oddsjamId ?? '')));
-const sideOf = (g: SeasonGame, position: string): SeasonSide => (position === 'Over' ? 'over' : position === 'Under' ? 'under' : position === g.home.name ? 'home' : 'away');
+const seasonGame = (oddsjamId: string): SeasonGame | undefined =>
+  season.games.find((g) => g.views.opticodds.gameId === oddsjamId);
+const seasonSlips = (): SandboxSlip[] =>
+  stack
+    .sandbox!.slips()
+    .filter((s) => ACCOUNTS.includes(s.bettorAccount) && s.bets.some((b) => seasonGame(b.event.oddsjamId ?? '')));
+const sideOf = (g: SeasonGame, position: string): SeasonSide =>
+  position === 'Over' ? 'over' : position === 'Under' ? 'under' : position === g.home.name ? 'home' : 'away';
 const other: Record<SeasonSide, SeasonSide> = { home: 'away', away: 'home', over: 'under', under: 'over' };
-const close = (g: SeasonGame, m: string, side: SeasonSide, book: string) => americanToDecimal(season.closingQuote(g, m as SeasonMarket, side, book).american);
+const close = (g: SeasonGame, m: string, side: SeasonSide, book: string) =>
+  americanToDecimal(season.closingQuote(g, m as SeasonMarket, side, book).american);
 
 describe('a season through the stack', () => {
   it('lands the bettors season slips before the games and settles them after', async () => {
-    const betting = stack.sandbox!.accounts().filter((a) => SEASON_SCENARIOS.has(a.scenario)).map((a) => ({ id: a.id, abbr: a.bookAbbr }));
+    const betting = stack
+      .sandbox!.accounts()
+      .filter((a) => SEASON_SCENARIOS.has(a.scenario))
+      .map((a) => ({ id: a.id, abbr: a.bookAbbr }));
     const lastPlaced = Math.max(...season.slips(betting).map((p) => p.placedAtMs));
     await new Promise((r) => setTimeout(r, Math.max(0, lastPlaced + 200 - Date.now())));
     for (const a of ACCOUNTS) await stack.sandbox!.triggerRefresh(a, 'cadence');
     expect(seasonSlips().length).toBeGreaterThanOrEqual(2 * ACCOUNTS.length);
     const ids = seasonSlips().map((s) => s.id);
-    await eventually('season slips to land pending', async () => (await count(stack, "SELECT count() AS n FROM bet_slips FINAL WHERE has({ids:Array(String)}, id) AND status = 'pending'", { ids })) === ids.length, 30_000);
+    await eventually(
+      'season slips to land pending',
+      async () =>
+        (await count(
+          stack,
+          "SELECT count() AS n FROM bet_slips FINAL WHERE has({ids:Array(String)}, id) AND status = 'pending'",
+          { ids },
+        )) === ids.length,
+      30_000,
+    );
     await new Promise((r) => setTimeout(r, Math.max(0, season.lastEndMs + 1000 - Date.now())));
     await stack.sandbox!.gradePending();
-    await eventually('graded season slips to land', async () => (await count(stack, "SELECT count() AS n FROM bet_slips FINAL WHERE has({ids:Array(String)}, id) AND status = 'completed'", { ids })) === ids.length, 30_000);
+    await eventually(
+      'graded season slips to land',
+      async () =>
+        (await count(
+          stack,
+          "SELECT count() AS n FROM bet_slips FINAL WHERE has({ids:Array(String)}, id) AND status = 'completed'",
+          { ids },
+        )) === ids.length,
+      30_000,
+    );
   }, 120_000);
 
   it('resolves every BoltOdds and SharpAPI event to its OpticOdds game and closes the moved game at its latest start', async () => {
-    await eventually('every feed to quote every game', async () =>
-      (await count(stack, "SELECT uniqExact(source, event_key) AS n FROM odds_ticks WHERE source IN ('opticodds', 'boltodds', 'sharpapi')")) >= 3 * season.games.length, 30_000);
+    await eventually(
+      'every feed to quote every game',
+      async () =>
+        (await count(
+          stack,
+          "SELECT uniqExact(source, event_key) AS n FROM odds_ticks WHERE source IN ('opticodds', 'boltodds', 'sharpapi')",
+        )) >=
+        3 * season.games.length,
+      30_000,
+    );
     const { resolve } = await refreshClv(stack.clickhouse);
     expect(resolve).toMatchObject({ unmatched: 0, ambiguous: 0 });
-    const mapped = await queryRows<{ source: string; event_key: string }>(stack.clickhouse, "SELECT source, argMax(event_key, resolved_at) AS event_key FROM event_map WHERE source != 'opticodds' GROUP BY source, source_event_key");
+    const mapped = await queryRows<{ source: string; event_key: string }>(
+      stack.clickhouse,
+      "SELECT source, argMax(event_key, resolved_at) AS event_key FROM event_map WHERE source != 'opticodds' GROUP BY source, source_event_key",
+    );
     for (const g of season.games) {
-      expect(mapped.filter((m) => m.event_key === g.views.opticodds.gameId).map((m) => m.source).sort()).toEqual(['boltodds', 'sharpapi']);
+      expect(
+        mapped
+          .filter((m) => m.event_key === g.views.opticodds.gameId)
+          .map((m) => m.source)
+          .sort(),
+      ).toEqual(['boltodds', 'sharpapi']);
     }
     const moved = season.games.find((g) => g.move)!;
-    const [row] = await queryRows<any>(stack.clickhouse,
+    const [row] = await queryRows<any>(
+      stack.clickhouse,
       "SELECT toUnixTimestamp64Milli(start_time) AS start, price_american FROM closing_lines WHERE event_key = {e:String} AND book = 'pinnacle' AND market = 'moneyline' AND selection = {s:String}",
-      { e: moved.views.opticodds.gameId, s: moved.home.name });
+      { e: moved.views.opticodds.gameId, s: moved.home.name },
+    );
     expect(Number(row.start)).toBe(moved.startMs);
     expect(Number(row.price_american)).toBe(season.closingQuote(moved, 'moneyline', 'home', 'pinnacle').american);
   }, 60_000);
 
   it('gives every season bet a CLV figure equal to the one computed from the simulators closing prices', async () => {
-    const rows = await queryRows<any>(stack.clickhouse, 'SELECT * FROM bet_clv WHERE has({ids:Array(String)}, bet_slip_id)', { ids: seasonSlips().map((s) => s.id) });
+    const rows = await queryRows<any>(
+      stack.clickhouse,
+      'SELECT * FROM bet_clv WHERE has({ids:Array(String)}, bet_slip_id)',
+      { ids: seasonSlips().map((s) => s.id) },
+    );
     const byId = new Map(rows.map((r) => [r.bet_id, r]));
     let checked = 0;
     let lineMoved = 0;
@@ -107,7 +156,9 @@ describe('a season through the stack', () => {
     expect(checked).toBeGreaterThanOrEqual(2 * ACCOUNTS.length);
     expect(lineMoved).toBe(1);
     // Some bets beat the close and some did not.
-    const figures = rows.filter((r) => r.row_kind === 'leg' && r.price_clv_same_book !== null).map((r) => Number(r.price_clv_same_book));
+    const figures = rows
+      .filter((r) => r.row_kind === 'leg' && r.price_clv_same_book !== null)
+      .map((r) => Number(r.price_clv_same_book));
     expect(figures.some((x) => x > 0) && figures.some((x) => x < 0)).toBe(true);
   }, 60_000);
 });

@@ -20,14 +20,49 @@ const SERVER_NAME = 'linehouse-temporal.test';
 function makeCerts(dir: string): void {
   const ossl = (...args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' });
   const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
-  ossl('req', '-x509', ...ec, '-keyout', 'ca.key', '-out', 'ca.pem', '-days', '1', '-subj', '/CN=linehouse test CA', '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign');
+  ossl(
+    'req',
+    '-x509',
+    ...ec,
+    '-keyout',
+    'ca.key',
+    '-out',
+    'ca.pem',
+    '-days',
+    '1',
+    '-subj',
+    '/CN=linehouse test CA',
+    '-addext',
+    'basicConstraints=critical,CA:TRUE',
+    '-addext',
+    'keyUsage=critical,keyCertSign,cRLSign',
+  );
   for (const [name, usage, san] of [
     ['server', 'serverAuth', `DNS:${SERVER_NAME}`],
     ['client', 'clientAuth', 'DNS:linehouse-worker'],
   ]) {
     ossl('req', ...ec, '-keyout', `${name}.key`, '-out', `${name}.csr`, '-subj', `/CN=${san.slice(4)}`);
-    fs.writeFileSync(path.join(dir, `${name}.ext`), `subjectAltName=${san}\nextendedKeyUsage=${usage}\nbasicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature\n`);
-    ossl('x509', '-req', '-in', `${name}.csr`, '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial', '-out', `${name}.pem`, '-days', '1', '-extfile', `${name}.ext`);
+    fs.writeFileSync(
+      path.join(dir, `${name}.ext`),
+      `subjectAltName=${san}\nextendedKeyUsage=${usage}\nbasicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature\n`,
+    );
+    ossl(
+      'x509',
+      '-req',
+      '-in',
+      `${name}.csr`,
+      '-CA',
+      'ca.pem',
+      '-CAkey',
+      'ca.key',
+      '-CAcreateserial',
+      '-out',
+      `${name}.pem`,
+      '-days',
+      '1',
+      '-extfile',
+      `${name}.ext`,
+    );
   }
 }
 
@@ -38,10 +73,18 @@ describe('Temporal over mTLS (client and worker connections)', () => {
   let address: string;
   const peers: string[] = [];
   const env = (extra: Record<string, string> = {}) => {
-    const t = loadConfig({ TEMPORAL_ADDRESS: address, TEMPORAL_TLS_SERVER_NAME: SERVER_NAME, TEMPORAL_TLS_CA_PATH: path.join(dir, 'ca.pem'), ...extra }).temporal;
+    const t = loadConfig({
+      TEMPORAL_ADDRESS: address,
+      TEMPORAL_TLS_SERVER_NAME: SERVER_NAME,
+      TEMPORAL_TLS_CA_PATH: path.join(dir, 'ca.pem'),
+      ...extra,
+    }).temporal;
     return { ...t, address: t.address! };
   };
-  const mtls = () => ({ TEMPORAL_TLS_CERT_PATH: path.join(dir, 'client.pem'), TEMPORAL_TLS_KEY_PATH: path.join(dir, 'client.key') });
+  const mtls = () => ({
+    TEMPORAL_TLS_CERT_PATH: path.join(dir, 'client.pem'),
+    TEMPORAL_TLS_KEY_PATH: path.join(dir, 'client.key'),
+  });
 
   beforeAll(async () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lh-temporal-mtls-'));
@@ -49,13 +92,23 @@ describe('Temporal over mTLS (client and worker connections)', () => {
     const port = await freePort();
     dev = await startDevServer({ dataDir: dir, port, uiPort: 0, namespace: 'default', headless: true });
     const read = (f: string) => fs.readFileSync(path.join(dir, f));
-    proxy = tls.createServer({ key: read('server.key'), cert: read('server.pem'), ca: read('ca.pem'), requestCert: true, rejectUnauthorized: true, ALPNProtocols: ['h2'] }, (socket) => {
-      peers.push(String(socket.getPeerCertificate().subject?.CN));
-      const upstream = net.connect(port, '127.0.0.1');
-      socket.pipe(upstream).pipe(socket);
-      socket.on('error', () => upstream.destroy());
-      upstream.on('error', () => socket.destroy());
-    });
+    proxy = tls.createServer(
+      {
+        key: read('server.key'),
+        cert: read('server.pem'),
+        ca: read('ca.pem'),
+        requestCert: true,
+        rejectUnauthorized: true,
+        ALPNProtocols: ['h2'],
+      },
+      (socket) => {
+        peers.push(String(socket.getPeerCertificate().subject?.CN));
+        const upstream = net.connect(port, '127.0.0.1');
+        socket.pipe(upstream).pipe(socket);
+        socket.on('error', () => upstream.destroy());
+        upstream.on('error', () => socket.destroy());
+      },
+    );
     await new Promise<void>((r) => proxy.listen(0, '127.0.0.1', r));
     address = `127.0.0.1:${(proxy.address() as net.AddressInfo).port}`;
   });

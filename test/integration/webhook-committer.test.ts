@@ -14,7 +14,10 @@ let ch: Warehouse;
 let store: LandingStore;
 
 beforeAll(async () => {
-  const config = { dataDir: tempDir('committer'), clickhouse: { user: 'default', password: '', database: 'linehouse' } };
+  const config = {
+    dataDir: tempDir('committer'),
+    clickhouse: { user: 'default', password: '', database: 'linehouse' },
+  };
   ch = await createWarehouse(config);
   await migrate(ch);
   // The receiver's own connection, as `linehouse up` opens it.
@@ -25,10 +28,21 @@ afterAll(async () => {
   await ch?.close();
 });
 
-const delivery = (id: string): LandedDelivery => ({ deliveryId: id, source: 'webhook', event: 'bettor.created', subscription: 'sub', body: JSON.stringify({ event: 'bettor.created', data: { id } }), bettorId: 'BTTR_c' });
+const delivery = (id: string): LandedDelivery => ({
+  deliveryId: id,
+  source: 'webhook',
+  event: 'bettor.created',
+  subscription: 'sub',
+  body: JSON.stringify({ event: 'bettor.created', data: { id } }),
+  bettorId: 'BTTR_c',
+});
 
 async function physicalRows(prefix: string): Promise<Map<string, number>> {
-  const rows = await queryRows<{ delivery_id: string; n: number }>(ch, 'SELECT delivery_id, count() AS n FROM webhook_deliveries WHERE startsWith(delivery_id, {p:String}) GROUP BY delivery_id', { p: prefix });
+  const rows = await queryRows<{ delivery_id: string; n: number }>(
+    ch,
+    'SELECT delivery_id, count() AS n FROM webhook_deliveries WHERE startsWith(delivery_id, {p:String}) GROUP BY delivery_id',
+    { p: prefix },
+  );
   return new Map(rows.map((r) => [r.delivery_id, Number(r.n)]));
 }
 

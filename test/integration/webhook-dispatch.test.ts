@@ -4,7 +4,8 @@ import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Stack } from '../../workers/stack';
 import { signHookHmac } from '../../refresh/webhook/hmac';
-import { createWebhookServer, listen, type WebhookServer } from '../../refresh/webhook/receiver';
+import { createWebhookServer, type WebhookServer } from '../../refresh/webhook/receiver';
+import { listen } from '../../platform/net';
 import { accountWorkflowId } from '../../workflows/refresh/messages';
 import { count, eventually, startTestStack } from '../support/stack';
 import type { RefreshResponseRef } from '../../refresh/contracts';
@@ -45,20 +46,87 @@ afterAll(async () => {
 
 function body(account: string, rr: string) {
   const slip = {
-    id: `SLIP_${rr}`, bettor: 'BTTR_dispatch', bettorAccount: account, book: { id: 'BOOK_dk', name: 'DraftKings', abbr: 'dk' }, bookRef: 'r1', timePlaced: '2026-11-20T17:00:00Z',
-    type: 'single', subtype: null, oddsAmerican: -110, atRisk: 1100, toWin: 1000, status: 'pending', outcome: null, refreshResponse: rr, incomplete: false, netProfit: null, dateClosed: null, typeSpecial: null,
+    id: `SLIP_${rr}`,
+    bettor: 'BTTR_dispatch',
+    bettorAccount: account,
+    book: { id: 'BOOK_dk', name: 'DraftKings', abbr: 'dk' },
+    bookRef: 'r1',
+    timePlaced: '2026-11-20T17:00:00Z',
+    type: 'single',
+    subtype: null,
+    oddsAmerican: -110,
+    atRisk: 1100,
+    toWin: 1000,
+    status: 'pending',
+    outcome: null,
+    refreshResponse: rr,
+    incomplete: false,
+    netProfit: null,
+    dateClosed: null,
+    typeSpecial: null,
     adjusted: { odds: false, line: null, atRisk: null },
-    bets: [{ id: `BET_${rr}`, type: 'straight', event: { id: 'EVNT_d', oddsjamId: '1-2-2026-11-21', league: 'NFL', sport: 'Football', name: 'A @ B', startTime: '2026-11-21T18:00:00Z' }, proposition: 'spread', segment: null, position: 'B', line: -3.5, oddsAmerican: -110, status: 'pending', outcome: null, live: false, incomplete: false, bookDescription: 'x', marketSelection: null, propDetails: null }],
+    bets: [
+      {
+        id: `BET_${rr}`,
+        type: 'straight',
+        event: {
+          id: 'EVNT_d',
+          oddsjamId: '1-2-2026-11-21',
+          league: 'NFL',
+          sport: 'Football',
+          name: 'A @ B',
+          startTime: '2026-11-21T18:00:00Z',
+        },
+        proposition: 'spread',
+        segment: null,
+        position: 'B',
+        line: -3.5,
+        oddsAmerican: -110,
+        status: 'pending',
+        outcome: null,
+        live: false,
+        incomplete: false,
+        bookDescription: 'x',
+        marketSelection: null,
+        propDetails: null,
+      },
+    ],
   };
-  return JSON.stringify({ event: 'refreshresponse.created', sender: 'SandboxApp', data: { id: rr, timeCreated: new Date().toISOString(), bettor: 'BTTR_dispatch', bettorAccount: account, status: 200, detail: null, requestId: `ext-${rr}`, type: 'system', betSlips: [slip] } });
+  return JSON.stringify({
+    event: 'refreshresponse.created',
+    sender: 'SandboxApp',
+    data: {
+      id: rr,
+      timeCreated: new Date().toISOString(),
+      bettor: 'BTTR_dispatch',
+      bettorAccount: account,
+      status: 200,
+      detail: null,
+      requestId: `ext-${rr}`,
+      type: 'system',
+      betSlips: [slip],
+    },
+  });
 }
 
 async function post(raw: string, delivery: string) {
-  const res = await request(url, { method: 'POST', body: raw, headers: { 'content-type': 'application/json', 'hook-event': 'refreshresponse.created', 'hook-delivery': delivery, 'hook-hmac': signHookHmac(secret, raw) } });
+  const res = await request(url, {
+    method: 'POST',
+    body: raw,
+    headers: {
+      'content-type': 'application/json',
+      'hook-event': 'refreshresponse.created',
+      'hook-delivery': delivery,
+      'hook-hmac': signHookHmac(secret, raw),
+    },
+  });
   return { status: res.statusCode, body: (await res.body.json()) as { duplicate: boolean } };
 }
 
-const markers = (rr: string) => count(stack, "SELECT count() AS n FROM load_markers FINAL WHERE kind = 'refresh_response' AND key = {k:String}", { k: rr });
+const markers = (rr: string) =>
+  count(stack, "SELECT count() AS n FROM load_markers FINAL WHERE kind = 'refresh_response' AND key = {k:String}", {
+    k: rr,
+  });
 
 describe('dispatch after the acknowledgement', () => {
   it('acknowledges a landed delivery although Temporal refused it, and the sweep hands it over once Temporal is back', async () => {
@@ -67,21 +135,39 @@ describe('dispatch after the acknowledgement', () => {
     broken = true;
     const r = await post(body(account, 'RRES_dispatch_broken'), delivery);
     expect(r).toMatchObject({ status: 200, body: { duplicate: false } });
-    expect(await count(stack, 'SELECT count() AS n FROM webhook_deliveries WHERE delivery_id = {d:String}', { d: delivery })).toBe(1);
+    expect(
+      await count(stack, 'SELECT count() AS n FROM webhook_deliveries WHERE delivery_id = {d:String}', { d: delivery }),
+    ).toBe(1);
 
     // Every attempt failed (first try + 2 retries), then at least one sweep failed too.
-    await eventually('the dispatch attempts and a sweep to fail', async () => server.dispatcher.stats.gaveUp >= 2, 30_000);
+    await eventually(
+      'the dispatch attempts and a sweep to fail',
+      async () => server.dispatcher.stats.gaveUp >= 2,
+      30_000,
+    );
     expect(calls.get(delivery)).toBeGreaterThanOrEqual(4);
     expect(await markers('RRES_dispatch_broken')).toBe(0);
     // Nothing reached Temporal: the account workflow was never started.
-    await expect(stack.client.workflow.getHandle(accountWorkflowId(account)).describe()).rejects.toBeInstanceOf(WorkflowNotFoundError);
+    await expect(stack.client.workflow.getHandle(accountWorkflowId(account)).describe()).rejects.toBeInstanceOf(
+      WorkflowNotFoundError,
+    );
 
     broken = false;
-    await eventually('the sweep to hand the delivery over and the worker to load it', async () => (await markers('RRES_dispatch_broken')) === 1, 60_000);
+    await eventually(
+      'the sweep to hand the delivery over and the worker to load it',
+      async () => (await markers('RRES_dispatch_broken')) === 1,
+      60_000,
+    );
     expect(server.dispatcher.stats.swept).toBeGreaterThanOrEqual(1);
     expect(server.dispatcher.stats.dispatched).toBe(1);
-    expect(await count(stack, 'SELECT count() AS n FROM bet_slips FINAL WHERE bettor_account_id = {a:String}', { a: account })).toBe(1);
-    expect(await count(stack, 'SELECT count() AS n FROM webhook_deliveries WHERE delivery_id = {d:String}', { d: delivery })).toBe(1);
+    expect(
+      await count(stack, 'SELECT count() AS n FROM bet_slips FINAL WHERE bettor_account_id = {a:String}', {
+        a: account,
+      }),
+    ).toBe(1);
+    expect(
+      await count(stack, 'SELECT count() AS n FROM webhook_deliveries WHERE delivery_id = {d:String}', { d: delivery }),
+    ).toBe(1);
   });
 
   it('does not hand over again a delivery Temporal accepted, while it waits to be loaded', async () => {
@@ -99,6 +185,8 @@ describe('dispatch after the acknowledgement', () => {
     expect((await post(body('BACT_dispatch_ok', rr), delivery)).body.duplicate).toBe(true);
     await eventually('the repeat to be handed over', async () => calls.get(delivery) === 2, 10_000);
     await stack.client.workflow.getHandle(accountWorkflowId('BACT_dispatch_ok')).result();
-    expect(await count(stack, 'SELECT count() AS n FROM refresh_runs FINAL WHERE refresh_response_id = {rr:String}', { rr })).toBe(1);
+    expect(
+      await count(stack, 'SELECT count() AS n FROM refresh_runs FINAL WHERE refresh_response_id = {rr:String}', { rr }),
+    ).toBe(1);
   });
 });

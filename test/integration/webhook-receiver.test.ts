@@ -17,33 +17,102 @@ afterAll(async () => {
   await stack?.stop();
 });
 
-async function post(body: string | Buffer, headers: Record<string, string> = {}, sign: 'base64' | 'hex' | 'none' | string = 'base64') {
+async function post(
+  body: string | Buffer,
+  headers: Record<string, string> = {},
+  sign: 'base64' | 'hex' | 'none' | string = 'base64',
+) {
   const raw = Buffer.isBuffer(body) ? body : Buffer.from(body);
-  const hmac = sign === 'base64' ? signHookHmac(secret, raw) : sign === 'hex' ? crypto.createHmac('sha256', secret).update(raw).digest('hex') : sign === 'none' ? undefined : sign;
+  const hmac =
+    sign === 'base64'
+      ? signHookHmac(secret, raw)
+      : sign === 'hex'
+        ? crypto.createHmac('sha256', secret).update(raw).digest('hex')
+        : sign === 'none'
+          ? undefined
+          : sign;
   const res = await request(stack.webhookUrl, {
     method: 'POST',
     body: raw,
-    headers: { 'content-type': 'application/json', 'hook-delivery': crypto.randomUUID(), ...(hmac ? { 'hook-hmac': hmac } : {}), ...headers },
+    headers: {
+      'content-type': 'application/json',
+      'hook-delivery': crypto.randomUUID(),
+      ...(hmac ? { 'hook-hmac': hmac } : {}),
+      ...headers,
+    },
   });
   return { status: res.statusCode, body: (await res.body.json()) as any };
 }
 
-const rejected = (reason: string) => count(stack, 'SELECT count() AS n FROM rejected_messages WHERE reason = {r:String}', { r: reason });
+const rejected = (reason: string) =>
+  count(stack, 'SELECT count() AS n FROM rejected_messages WHERE reason = {r:String}', { r: reason });
 
 function refreshWebhook(accountId: string, rrId: string, slips: unknown[], status = 200) {
   return JSON.stringify({
     event: 'refreshresponse.created',
     sender: 'SandboxApp',
-    data: { id: rrId, timeCreated: new Date().toISOString(), bettor: 'BTTR_gooduser', bettorAccount: accountId, status, detail: null, requestId: `ext-${rrId}`, type: 'system', betSlips: slips, someNewField: { kept: true } },
+    data: {
+      id: rrId,
+      timeCreated: new Date().toISOString(),
+      bettor: 'BTTR_gooduser',
+      bettorAccount: accountId,
+      status,
+      detail: null,
+      requestId: `ext-${rrId}`,
+      type: 'system',
+      betSlips: slips,
+      someNewField: { kept: true },
+    },
   });
 }
 
 function slip(accountId: string, i: number) {
   return {
-    id: `SLIP_ext${i}`, bettor: 'BTTR_gooduser', bettorAccount: accountId, book: { id: 'BOOK_dk', name: 'DraftKings', abbr: 'dk' }, bookRef: `ref-${i}`, timePlaced: '2026-11-20T17:00:00Z',
-    type: 'single', subtype: null, oddsAmerican: -110, atRisk: 1100, toWin: 1000, status: 'pending', outcome: null, refreshResponse: 'RRES_ext', incomplete: false, netProfit: null, dateClosed: null, typeSpecial: null,
+    id: `SLIP_ext${i}`,
+    bettor: 'BTTR_gooduser',
+    bettorAccount: accountId,
+    book: { id: 'BOOK_dk', name: 'DraftKings', abbr: 'dk' },
+    bookRef: `ref-${i}`,
+    timePlaced: '2026-11-20T17:00:00Z',
+    type: 'single',
+    subtype: null,
+    oddsAmerican: -110,
+    atRisk: 1100,
+    toWin: 1000,
+    status: 'pending',
+    outcome: null,
+    refreshResponse: 'RRES_ext',
+    incomplete: false,
+    netProfit: null,
+    dateClosed: null,
+    typeSpecial: null,
     adjusted: { odds: false, line: null, atRisk: null },
-    bets: [{ id: `BET_ext${i}`, type: 'straight', event: { id: 'EVNT_x', oddsjamId: '1-2-2026-11-21', league: 'NFL', sport: 'Football', name: 'A @ B', startTime: '2026-11-21T18:00:00Z' }, proposition: 'spread', segment: null, position: 'B', line: -3.5, oddsAmerican: -110, status: 'pending', outcome: null, live: false, incomplete: false, bookDescription: 'x', marketSelection: null, propDetails: null }],
+    bets: [
+      {
+        id: `BET_ext${i}`,
+        type: 'straight',
+        event: {
+          id: 'EVNT_x',
+          oddsjamId: '1-2-2026-11-21',
+          league: 'NFL',
+          sport: 'Football',
+          name: 'A @ B',
+          startTime: '2026-11-21T18:00:00Z',
+        },
+        proposition: 'spread',
+        segment: null,
+        position: 'B',
+        line: -3.5,
+        oddsAmerican: -110,
+        status: 'pending',
+        outcome: null,
+        live: false,
+        incomplete: false,
+        bookDescription: 'x',
+        marketSelection: null,
+        propDetails: null,
+      },
+    ],
   };
 }
 
@@ -60,17 +129,40 @@ describe('POST /webhooks/sharpsports', () => {
     expect((await post(body, {}, 'not-a-signature')).status).toBe(401);
     expect((await post(body, {}, 'none')).status).toBe(401);
     // A valid signature, but over a different body.
-    expect((await post(body, { 'hook-hmac': signHookHmac(secret, body.replace('RRES_hmac1', 'RRES_hmac2')) }, 'none')).status).toBe(401);
+    expect(
+      (await post(body, { 'hook-hmac': signHookHmac(secret, body.replace('RRES_hmac1', 'RRES_hmac2')) }, 'none'))
+        .status,
+    ).toBe(401);
     expect(await rejected('bad_hmac')).toBeGreaterThanOrEqual(2);
     expect(await rejected('missing_hmac')).toBeGreaterThanOrEqual(1);
-    expect(await count(stack, 'SELECT count() AS n FROM webhook_deliveries WHERE bettor_account_id = {a:String}', { a: account })).toBe(0);
-    expect(await count(stack, 'SELECT count() AS n FROM rejected_messages WHERE position(raw, {s:String}) > 0 OR position(headers, {s:String}) > 0 OR position(detail, {s:String}) > 0', { s: secret })).toBe(0);
+    expect(
+      await count(stack, 'SELECT count() AS n FROM webhook_deliveries WHERE bettor_account_id = {a:String}', {
+        a: account,
+      }),
+    ).toBe(0);
+    expect(
+      await count(
+        stack,
+        'SELECT count() AS n FROM rejected_messages WHERE position(raw, {s:String}) > 0 OR position(headers, {s:String}) > 0 OR position(detail, {s:String}) > 0',
+        { s: secret },
+      ),
+    ).toBe(0);
   });
 
   it('accepts a lowercase hex HMAC', async () => {
-    const r = await post(JSON.stringify({ event: 'bettor.created', sender: 'SandboxApp', data: { id: 'BTTR_hex', internalId: 'hex-user' } }), { 'hook-event': 'bettor.created' }, 'hex');
+    const r = await post(
+      JSON.stringify({
+        event: 'bettor.created',
+        sender: 'SandboxApp',
+        data: { id: 'BTTR_hex', internalId: 'hex-user' },
+      }),
+      { 'hook-event': 'bettor.created' },
+      'hex',
+    );
     expect(r.status).toBe(200);
-    expect(await count(stack, "SELECT count() AS n FROM bettors FINAL WHERE id = 'BTTR_hex' AND internal_id = 'hex-user'")).toBe(1);
+    expect(
+      await count(stack, "SELECT count() AS n FROM bettors FINAL WHERE id = 'BTTR_hex' AND internal_id = 'hex-user'"),
+    ).toBe(1);
   });
 
   it('answers malformed JSON 400, a wrong content type 415, an unknown event 422, each recorded', async () => {
@@ -78,9 +170,17 @@ describe('POST /webhooks/sharpsports', () => {
     expect(await rejected('malformed_json')).toBeGreaterThanOrEqual(1);
     expect((await post('{}', { 'content-type': 'text/plain' })).status).toBe(415);
     expect(await rejected('unsupported_media_type')).toBeGreaterThanOrEqual(1);
-    expect((await post(JSON.stringify({ event: 'bettor.deleted', sender: 'x', data: { id: 'BTTR_1' } }))).status).toBe(422);
+    expect((await post(JSON.stringify({ event: 'bettor.deleted', sender: 'x', data: { id: 'BTTR_1' } }))).status).toBe(
+      422,
+    );
     expect(await rejected('unknown_event')).toBeGreaterThanOrEqual(1);
-    expect((await post(JSON.stringify({ event: 'refreshresponse.created', sender: 'x', data: { id: 'nope', status: 'abc' } }))).status).toBe(422);
+    expect(
+      (
+        await post(
+          JSON.stringify({ event: 'refreshresponse.created', sender: 'x', data: { id: 'nope', status: 'abc' } }),
+        )
+      ).status,
+    ).toBe(422);
     expect(await rejected('schema')).toBeGreaterThanOrEqual(1);
   });
 
@@ -88,20 +188,32 @@ describe('POST /webhooks/sharpsports', () => {
     const big = Buffer.alloc(stack.config.webhook.maxBodyBytes + 1024, 0x20);
     const r = await post(big, {}, 'none');
     expect(r.status).toBe(413);
-    const [row] = await queryRows<{ raw_bytes: number }>(stack.clickhouse, "SELECT raw_bytes FROM rejected_messages WHERE reason = 'oversized' LIMIT 1");
+    const [row] = await queryRows<{ raw_bytes: number }>(
+      stack.clickhouse,
+      "SELECT raw_bytes FROM rejected_messages WHERE reason = 'oversized' LIMIT 1",
+    );
     expect(Number(row.raw_bytes)).toBe(big.length);
   });
 
   it('admits a 2,000-slip refresh payload with the default limit and loads every slip', async () => {
     const account = 'BACT_twothousand';
-    const slips = Array.from({ length: 2000 }, (_, i) => ({ ...slip(account, 100_000 + i), refreshResponse: 'RRES_big2000' }));
+    const slips = Array.from({ length: 2000 }, (_, i) => ({
+      ...slip(account, 100_000 + i),
+      refreshResponse: 'RRES_big2000',
+    }));
     const body = refreshWebhook(account, 'RRES_big2000', slips);
     expect(Buffer.byteLength(body)).toBeLessThan(stack.config.webhook.maxBodyBytes);
     const t0 = Date.now();
     const r = await post(body);
     expect(r.status).toBe(200);
     expect(Date.now() - t0).toBeLessThan(3000); // SharpSports' own 3 s limit, not a benchmark
-    await eventually('2,000 slips to load', async () => (await count(stack, 'SELECT count() AS n FROM bet_slips FINAL WHERE bettor_account_id = {a:String}', { a: account })) === 2000);
+    await eventually(
+      '2,000 slips to load',
+      async () =>
+        (await count(stack, 'SELECT count() AS n FROM bet_slips FINAL WHERE bettor_account_id = {a:String}', {
+          a: account,
+        })) === 2000,
+    );
   });
 
   it('loads a delivery repeated with the same Hook-Delivery, and the same refresh under two deliveries, exactly once', async () => {
@@ -111,22 +223,60 @@ describe('POST /webhooks/sharpsports', () => {
     expect((await post(body, { 'hook-delivery': id })).body.duplicate).toBe(false);
     expect((await post(body, { 'hook-delivery': id })).body.duplicate).toBe(true);
     expect((await post(body)).status).toBe(200); // new delivery id, same refreshResponse
-    await eventually('the refresh to load', async () => (await count(stack, "SELECT count() AS n FROM load_markers FINAL WHERE kind = 'refresh_response' AND key = 'RRES_dupe1'")) === 1);
+    await eventually(
+      'the refresh to load',
+      async () =>
+        (await count(
+          stack,
+          "SELECT count() AS n FROM load_markers FINAL WHERE kind = 'refresh_response' AND key = 'RRES_dupe1'",
+        )) === 1,
+    );
     await stack.client.workflow.getHandle(accountWorkflowId(account)).result();
-    expect(await count(stack, 'SELECT count() AS n FROM webhook_deliveries WHERE bettor_account_id = {a:String}', { a: account })).toBe(2);
-    expect(await count(stack, 'SELECT count() AS n FROM bet_slips FINAL WHERE bettor_account_id = {a:String}', { a: account })).toBe(2);
-    expect(await count(stack, "SELECT count() AS n FROM refresh_runs FINAL WHERE refresh_response_id = 'RRES_dupe1'")).toBe(1);
+    expect(
+      await count(stack, 'SELECT count() AS n FROM webhook_deliveries WHERE bettor_account_id = {a:String}', {
+        a: account,
+      }),
+    ).toBe(2);
+    expect(
+      await count(stack, 'SELECT count() AS n FROM bet_slips FINAL WHERE bettor_account_id = {a:String}', {
+        a: account,
+      }),
+    ).toBe(2);
+    expect(
+      await count(stack, "SELECT count() AS n FROM refresh_runs FINAL WHERE refresh_response_id = 'RRES_dupe1'"),
+    ).toBe(1);
   });
 
   it('keeps unknown fields in the raw landing copy', async () => {
-    const [row] = await queryRows<{ body: string }>(stack.clickhouse, "SELECT body FROM webhook_deliveries WHERE refresh_response_id = 'RRES_dupe1' LIMIT 1");
+    const [row] = await queryRows<{ body: string }>(
+      stack.clickhouse,
+      "SELECT body FROM webhook_deliveries WHERE refresh_response_id = 'RRES_dupe1' LIMIT 1",
+    );
     expect(JSON.parse(row.body).data.someNewField).toEqual({ kept: true });
   });
 
   it('stores bettoraccount events in their own table', async () => {
     for (const event of ['bettoraccount.verified', 'bettoraccount.unverified', 'bettoraccount.inaccessible'])
-      expect((await post(JSON.stringify({ event, sender: 'SandboxApp', data: { id: 'BACT_evt', bettor: 'BTTR_evt', book: 'wh', region: 'New Jersey' } }), { 'hook-event': event })).status).toBe(200);
-    const rows = await queryRows<{ event: string }>(stack.clickhouse, "SELECT event FROM bettor_account_events FINAL WHERE bettor_account_id = 'BACT_evt' ORDER BY event");
-    expect(rows.map((r) => r.event)).toEqual(['bettoraccount.inaccessible', 'bettoraccount.unverified', 'bettoraccount.verified']);
+      expect(
+        (
+          await post(
+            JSON.stringify({
+              event,
+              sender: 'SandboxApp',
+              data: { id: 'BACT_evt', bettor: 'BTTR_evt', book: 'wh', region: 'New Jersey' },
+            }),
+            { 'hook-event': event },
+          )
+        ).status,
+      ).toBe(200);
+    const rows = await queryRows<{ event: string }>(
+      stack.clickhouse,
+      "SELECT event FROM bettor_account_events FINAL WHERE bettor_account_id = 'BACT_evt' ORDER BY event",
+    );
+    expect(rows.map((r) => r.event)).toEqual([
+      'bettoraccount.inaccessible',
+      'bettoraccount.unverified',
+      'bettoraccount.verified',
+    ]);
   });
 });

@@ -37,7 +37,12 @@ function overUnder(position: string): 'over' | 'under' | null {
  *   - total, Under: a higher number is better: bet − close. Under 230, close 228 → +2.
  * Anything else (moneyline, 3-way, props without a line, a missing line) → null.
  */
-export function pointsClv(proposition: string | null | undefined, position: string | null | undefined, betLine: number | null | undefined, closeLine: number | null | undefined): number | null {
+export function pointsClv(
+  proposition: string | null | undefined,
+  position: string | null | undefined,
+  betLine: number | null | undefined,
+  closeLine: number | null | undefined,
+): number | null {
   if (betLine === null || betLine === undefined || closeLine === null || closeLine === undefined) return null;
   const prop = proposition ?? '';
   if (/^\s*spread\s*$/i.test(prop)) return betLine - closeLine;

@@ -24,8 +24,10 @@ export const BISECTION_STEPS = 64;
 
 /** Throws a RangeError unless this is a market: ≥ 2 finite decimal prices, each > 1. */
 function implied(decimals: readonly number[]): number[] {
-  if (!Array.isArray(decimals) || decimals.length < 2) throw new RangeError(`a market needs at least two prices, got ${JSON.stringify(decimals)}`);
-  for (const d of decimals) if (typeof d !== 'number' || !Number.isFinite(d) || d <= 1) throw new RangeError(`not a decimal price: ${d}`);
+  if (!Array.isArray(decimals) || decimals.length < 2)
+    throw new RangeError(`a market needs at least two prices, got ${JSON.stringify(decimals)}`);
+  for (const d of decimals)
+    if (typeof d !== 'number' || !Number.isFinite(d) || d <= 1) throw new RangeError(`not a decimal price: ${d}`);
   return decimals.map(impliedProbability);
 }
 

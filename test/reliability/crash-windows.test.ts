@@ -1,5 +1,11 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { closeRun, runCrashWindows, FEED_POINTS, SHARPSPORTS_POINTS, type CrashRunResult } from '../support/reliability/crash-run';
+import {
+  closeRun,
+  runCrashWindows,
+  FEED_POINTS,
+  SHARPSPORTS_POINTS,
+  type CrashRunResult,
+} from '../support/reliability/crash-run';
 import { compareAll } from '../support/reliability/compare';
 
 /**
@@ -34,7 +40,10 @@ function report(r: CrashRunResult) {
     durationS: Math.round(r.durationMs / 1000),
   };
   console.log(`crash-windows report ${JSON.stringify(summary)}`);
-  if (c.lost.length || c.duplicates.length) console.log(`crash-windows findings ${JSON.stringify({ lost: c.lost.slice(0, 50), duplicates: c.duplicates.slice(0, 50) })}`);
+  if (c.lost.length || c.duplicates.length)
+    console.log(
+      `crash-windows findings ${JSON.stringify({ lost: c.lost.slice(0, 50), duplicates: c.duplicates.slice(0, 50) })}`,
+    );
 }
 
 async function check(r: CrashRunResult, minCrashes: number) {
@@ -64,7 +73,15 @@ describe('crash windows: SIGKILL of linehouse up at every failpoint and at rando
         randomKills: 3,
         randomDelayMs: [500, 6_000],
         failpointTimeoutMs: 75_000,
-        sizes: { opticEntries: 12_000, opticRate: 60, boltUpdates: 5_000, boltRate: 25, sharpChanges: 12_000, sharpRate: 60, bigSlips: 1_200 },
+        sizes: {
+          opticEntries: 12_000,
+          opticRate: 60,
+          boltUpdates: 5_000,
+          boltRate: 25,
+          sharpChanges: 12_000,
+          sharpRate: 60,
+          bigSlips: 1_200,
+        },
       },
       console.log,
     );
@@ -77,7 +94,9 @@ describe('crash windows: SIGKILL of linehouse up at every failpoint and at rando
     const lh = r.lh;
     const [slip] = await lh.query('SELECT id FROM bet_slips FINAL ORDER BY id LIMIT 1');
     const [bet] = await lh.query('SELECT id FROM bets FINAL ORDER BY id LIMIT 1');
-    const [tick] = await lh.query("SELECT tick_id FROM odds_ticks FINAL WHERE source = 'opticodds' ORDER BY tick_id LIMIT 1");
+    const [tick] = await lh.query(
+      "SELECT tick_id FROM odds_ticks FINAL WHERE source = 'opticodds' ORDER BY tick_id LIMIT 1",
+    );
     const [dupSlip] = await lh.query('SELECT id FROM bet_slips FINAL ORDER BY id DESC LIMIT 1');
     await lh.query(`DELETE FROM bet_slips WHERE id = '${slip.id}'`);
     await lh.query(`DELETE FROM bets WHERE id = '${bet.id}'`);
@@ -92,30 +111,49 @@ describe('crash windows: SIGKILL of linehouse up at every failpoint and at rando
     const newLost = damaged.lost.filter((x) => !r.comparison.lost.includes(x));
     const newDuplicates = damaged.duplicates.filter((x) => !r.comparison.duplicates.includes(x));
     console.log(`crash-windows negative control ${JSON.stringify({ lost: newLost, duplicates: newDuplicates })}`);
-    expect(newLost.map((x) => x.split('(')[0]).sort()).toEqual([`bet_slips:${slip.id}`, `bets:${bet.id}`, `opticodds.ticks:${tick.tick_id}`].sort());
+    expect(newLost.map((x) => x.split('(')[0]).sort()).toEqual(
+      [`bet_slips:${slip.id}`, `bets:${bet.id}`, `opticodds.ticks:${tick.tick_id}`].sort(),
+    );
     expect(newDuplicates).toHaveLength(1);
     expect(newDuplicates[0]).toMatch(new RegExp(`^bet_slips:${dupSlip.id}@\\d+x2$`));
 
     await check(r, 10);
-    expect(r.crashes.filter((x) => x.kind === 'failpoint').map((x) => x.point).sort()).toEqual([...SHARPSPORTS_POINTS, ...FEED_POINTS].map((p) => p.split('@')[0]).sort());
+    expect(
+      r.crashes
+        .filter((x) => x.kind === 'failpoint')
+        .map((x) => x.point)
+        .sort(),
+    ).toEqual([...SHARPSPORTS_POINTS, ...FEED_POINTS].map((p) => p.split('@')[0]).sort());
   }, 600_000);
 
-  it.skipIf(!SOAK)('soak (LINEHOUSE_SOAK=1): many more random kills over a longer run', async () => {
-    const r = await runCrashWindows(
-      {
-        name: 'soak',
-        seed: seed + 1,
-        randomKills: 25,
-        randomDelayMs: [300, 15_000],
-        failpointTimeoutMs: 90_000,
-        // SharpAPI's simulator removes odds twice as often as it relists them: 60k changes left no odd
-        // listed to compare (the first soak compared 0). 12k changes spread over the same ten minutes.
-        sizes: { opticEntries: 60_000, opticRate: 100, boltUpdates: 20_000, boltRate: 30, sharpChanges: 12_000, sharpRate: 20, bigSlips: 3_000 },
-      },
-      console.log,
-    );
-    results.push(r);
-    report(r);
-    await check(r, 35);
-  }, 3_600_000);
+  it.skipIf(!SOAK)(
+    'soak (LINEHOUSE_SOAK=1): many more random kills over a longer run',
+    async () => {
+      const r = await runCrashWindows(
+        {
+          name: 'soak',
+          seed: seed + 1,
+          randomKills: 25,
+          randomDelayMs: [300, 15_000],
+          failpointTimeoutMs: 90_000,
+          // SharpAPI's simulator removes odds twice as often as it relists them: 60k changes left no odd
+          // listed to compare (the first soak compared 0). 12k changes spread over the same ten minutes.
+          sizes: {
+            opticEntries: 60_000,
+            opticRate: 100,
+            boltUpdates: 20_000,
+            boltRate: 30,
+            sharpChanges: 12_000,
+            sharpRate: 20,
+            bigSlips: 3_000,
+          },
+        },
+        console.log,
+      );
+      results.push(r);
+      report(r);
+      await check(r, 35);
+    },
+    3_600_000,
+  );
 });

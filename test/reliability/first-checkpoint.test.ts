@@ -34,7 +34,11 @@ async function until(what: string, check: () => Promise<boolean>, timeoutMs = 60
 
 beforeAll(async () => {
   optic = await startOpticOddsSandbox({ apiKey: 'optic-key-first', ratePerSecond: 100, pingIntervalMs: 500 });
-  env = { LINEHOUSE_DATA_DIR: tempDir('first-checkpoint'), OPTICODDS_BASE_URL: optic.url, OPTICODDS_API_KEY: 'optic-key-first' };
+  env = {
+    LINEHOUSE_DATA_DIR: tempDir('first-checkpoint'),
+    OPTICODDS_BASE_URL: optic.url,
+    OPTICODDS_API_KEY: 'optic-key-first',
+  };
 }, 60_000);
 
 afterAll(async () => {
@@ -49,7 +53,10 @@ describe('a feed that dies before its first checkpoint', () => {
   it('records the interval it cannot replay as a before_first_checkpoint gap; a crash after a checkpoint records none', async () => {
     // 1. Killed by the failpoint right after its first batch is durable, before the checkpoint.
     Object.assign(env, await freshPorts());
-    const first = (current = startUp([], { ...env, LINEHOUSE_FAILPOINTS: 'after_insert_before_checkpoint:opticodds@1' }));
+    const first = (current = startUp([], {
+      ...env,
+      LINEHOUSE_FAILPOINTS: 'after_insert_before_checkpoint:opticodds@1',
+    }));
     expect((await exited(first)).signal).toBe('SIGKILL');
     const killedBy = Date.now();
     await wait(3_000); // entries the stream produces while nobody listens
@@ -58,8 +65,13 @@ describe('a feed that dies before its first checkpoint', () => {
     Object.assign(env, await freshPorts());
     let running = (current = startUp([], env));
     await waitHealthy(Number(env.WEBHOOK_PORT), running);
-    await until('the first checkpoint', async () => (await scalar("SELECT count() FROM feed_checkpoints WHERE feed = 'opticodds'")) > 0);
-    const gaps = await query("SELECT gap_from, gap_to, detail FROM feed_gaps WHERE feed = 'opticodds' AND reason = 'before_first_checkpoint'");
+    await until(
+      'the first checkpoint',
+      async () => (await scalar("SELECT count() FROM feed_checkpoints WHERE feed = 'opticodds'")) > 0,
+    );
+    const gaps = await query(
+      "SELECT gap_from, gap_to, detail FROM feed_gaps WHERE feed = 'opticodds' AND reason = 'before_first_checkpoint'",
+    );
     expect(gaps).toHaveLength(1);
     const from = Date.parse(gaps[0].gap_from);
     const to = Date.parse(gaps[0].gap_to);
@@ -69,9 +81,13 @@ describe('a feed that dies before its first checkpoint', () => {
 
     // The loss is real and inside the gap: entries created between the kill and the restart were
     // produced by the provider and none of them is in the warehouse.
-    const stored = (await query("SELECT tick_id FROM odds_ticks WHERE source = 'opticodds'")).map((r) => entryMs(r.tick_id));
+    const stored = (await query("SELECT tick_id FROM odds_ticks WHERE source = 'opticodds'")).map((r) =>
+      entryMs(r.tick_id),
+    );
     expect(stored.length).toBeGreaterThan(0); // the first batch was inserted before the kill
-    const producedWhileDown = opticRowIds(optic.produced()).tickIds.map(entryMs).filter((ms) => ms >= killedBy && ms < to);
+    const producedWhileDown = opticRowIds(optic.produced())
+      .tickIds.map(entryMs)
+      .filter((ms) => ms >= killedBy && ms < to);
     expect(producedWhileDown.length).toBeGreaterThan(0);
     expect(stored.filter((ms) => ms >= killedBy && ms < to)).toEqual([]);
 
@@ -84,8 +100,16 @@ describe('a feed that dies before its first checkpoint', () => {
     Object.assign(env, await freshPorts());
     running = current = startUp([], env);
     await waitHealthy(Number(env.WEBHOOK_PORT), running);
-    await until('the entries produced during the second outage to be replayed', async () => (await scalar(`SELECT count() FROM odds_ticks WHERE source = 'opticodds' AND toUInt64(splitByChar('-', splitByChar(':', tick_id)[2])[1]) BETWEEN ${secondKill} AND ${secondKill + 3_000}`)) > 0);
-    expect(await scalar("SELECT count() FROM feed_gaps WHERE feed = 'opticodds' AND reason = 'before_first_checkpoint'")).toBe(1);
+    await until(
+      'the entries produced during the second outage to be replayed',
+      async () =>
+        (await scalar(
+          `SELECT count() FROM odds_ticks WHERE source = 'opticodds' AND toUInt64(splitByChar('-', splitByChar(':', tick_id)[2])[1]) BETWEEN ${secondKill} AND ${secondKill + 3_000}`,
+        )) > 0,
+    );
+    expect(
+      await scalar("SELECT count() FROM feed_gaps WHERE feed = 'opticodds' AND reason = 'before_first_checkpoint'"),
+    ).toBe(1);
 
     process.kill(running.pid!, 'SIGTERM');
     expect(await exited(running)).toEqual({ code: 0, signal: null });

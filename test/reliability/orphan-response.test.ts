@@ -31,14 +31,21 @@ describe('a refresh response nobody waits for (dev server + chDB + sandbox)', ()
     const sandbox = stack.sandbox!;
     const { baseUrl, apiKey, policy } = stack.config.sharpsports;
     // The POST of the process that died: SharpSports refreshes the account; its webhook is dropped.
-    const res = await fetch(`${baseUrl}/v1/bettorAccounts/${account}/refresh`, { method: 'POST', headers: { Authorization: `Token ${apiKey}` } });
+    const res = await fetch(`${baseUrl}/v1/bettorAccounts/${account}/refresh`, {
+      method: 'POST',
+      headers: { Authorization: `Token ${apiKey}` },
+    });
     expect(res.status).toBe(200);
-    await eventually('the first refresh to complete at SharpSports', async () => sandbox.refreshLog().some((e) => e.accountId === account && e.refreshResponseId));
+    await eventually('the first refresh to complete at SharpSports', async () =>
+      sandbox.refreshLog().some((e) => e.accountId === account && e.refreshResponseId),
+    );
     const orphan = sandbox.refreshLog().find((e) => e.accountId === account && e.refreshResponseId)!.refreshResponseId!;
     const orphanSlips = sandbox.slips(account).length;
     expect(orphanSlips).toBeGreaterThan(0);
     // Negative control: nothing reached the warehouse, and no workflow knows the request.
-    expect(await count(stack, 'SELECT count() AS n FROM bet_slips WHERE bettor_account_id = {a:String}', { a: account })).toBe(0);
+    expect(
+      await count(stack, 'SELECT count() AS n FROM bet_slips WHERE bettor_account_id = {a:String}', { a: account }),
+    ).toBe(0);
 
     await new Promise((r) => setTimeout(r, policy.minSpacingSeconds * 1000 + 200));
     const result = await refreshAccount(stack, account);
@@ -51,7 +58,13 @@ describe('a refresh response nobody waits for (dev server + chDB + sandbox)', ()
     expect(diff).toMatchObject({ missing: [], extra: [], stale: [] });
     expect(diff.warehouse).toBe(sandbox.slips(account).length);
     expect(await loadsPerResponse(stack, account)).toEqual({ [orphan]: 1, [result.refreshResponseId!]: 1 });
-    expect(await count(stack, "SELECT count() AS n FROM refresh_runs FINAL WHERE refresh_response_id = {rr:String} AND origin = 'sharpsports'", { rr: orphan })).toBe(1);
+    expect(
+      await count(
+        stack,
+        "SELECT count() AS n FROM refresh_runs FINAL WHERE refresh_response_id = {rr:String} AND origin = 'sharpsports'",
+        { rr: orphan },
+      ),
+    ).toBe(1);
   });
 
   it('is collected before a retried POST when the first POST reached SharpSports and its webhook never got through', async () => {

@@ -11,7 +11,11 @@ import { boundViolations, runStorm, spacingViolations, type Decide } from '../su
  * accounts at once, an hour of maintenance, flakiness with a mix of outcomes. Each family has a
  * negative control: the same check run against a deliberately wrong policy must report violations.
  */
-const policy = defaultPolicy({ SHARPSPORTS_RATE_LIMIT_SECONDS: 60, SHARPSPORTS_WEBHOOK_WAIT_SECONDS: 300, SHARPSPORTS_PAGE_SIZE: 500 });
+const policy = defaultPolicy({
+  SHARPSPORTS_RATE_LIMIT_SECONDS: 60,
+  SHARPSPORTS_WEBHOOK_WAIT_SECONDS: 300,
+  SHARPSPORTS_PAGE_SIZE: 500,
+});
 const MINUTE = 60_000;
 const ACCOUNTS = 12;
 
@@ -31,7 +35,8 @@ afterAll(async () => {
 
 const always429: Decide = () => ({ outcome: 'rateLimited' });
 /** Book down for one hour of (skipped) time from the first POST, then the refresh succeeds. */
-const downForAnHour: Decide = (_id, _attempt, since) => (since < 60 * MINUTE ? { outcome: 'bookInactive' } : { status: 200 });
+const downForAnHour: Decide = (_id, _attempt, since) =>
+  since < 60 * MINUTE ? { outcome: 'bookInactive' } : { status: 200 };
 /** Account i answers 500 for its first (i mod 4) refreshes, then 200: 0..3 failures. */
 const flaky: Decide = (id, attempt) => {
   const fails = Number(id.split('x').at(-1)) % 4;
@@ -39,11 +44,17 @@ const flaky: Decide = (id, attempt) => {
 };
 const expectedFlaky = (id: string, p: RefreshPolicy) => {
   const fails = Number(id.split('x').at(-1)) % 4;
-  return fails < p.serverErrorMaxAttempts ? { status: 200, attempts: fails + 1 } : { status: 500, attempts: p.serverErrorMaxAttempts };
+  return fails < p.serverErrorMaxAttempts
+    ? { status: 200, attempts: fails + 1 }
+    : { status: 500, attempts: p.serverErrorMaxAttempts };
 };
 
 /** What each account ended with vs what the 500 family defines. */
-function flakyMismatches(ids: string[], results: Map<string, { status: number | null; attempts: number }>, p: RefreshPolicy) {
+function flakyMismatches(
+  ids: string[],
+  results: Map<string, { status: number | null; attempts: number }>,
+  p: RefreshPolicy,
+) {
   return ids.filter((id) => {
     const r = results.get(id)!;
     const want = expectedFlaky(id, p);
@@ -61,11 +72,17 @@ describe('429 storm: every refresh of 12 accounts answered rateLimited', () => {
     for (const id of ids) {
       const l = fake.log.get(id)!;
       posts += l.requests.length;
-      expect({ id, status: results.get(id)!.status, attempts: results.get(id)!.attempts }).toEqual({ id, status: 429, attempts: policy.rateLimitedMaxAttempts });
+      expect({ id, status: results.get(id)!.status, attempts: results.get(id)!.attempts }).toEqual({
+        id,
+        status: 429,
+        attempts: policy.rateLimitedMaxAttempts,
+      });
       expect(l.requests).toHaveLength(policy.rateLimitedMaxAttempts);
       // refresh_runs: one row per attempt, each 429, attempt numbers 1..N
       expect(l.runs.map((r) => r.status)).toEqual(Array(policy.rateLimitedMaxAttempts).fill(429));
-      expect(l.runs.map((r) => r.attempts)).toEqual(Array.from({ length: policy.rateLimitedMaxAttempts }, (_, i) => i + 1));
+      expect(l.runs.map((r) => r.attempts)).toEqual(
+        Array.from({ length: policy.rateLimitedMaxAttempts }, (_, i) => i + 1),
+      );
       expect(l.loads).toEqual([]);
     }
     expect(posts).toBe(ACCOUNTS * policy.rateLimitedMaxAttempts);
@@ -88,7 +105,12 @@ describe('424 for an hour of skipped time', () => {
       const l = fake.log.get(id)!;
       const r = results.get(id)!;
       const gaps = l.requests.slice(1).map((q, i) => q.at - l.requests[i].at);
-      expect({ id, status: r.status, attempts: r.attempts, loads: l.loads.length }).toEqual({ id, status: 200, attempts: 5, loads: 1 });
+      expect({ id, status: r.status, attempts: r.attempts, loads: l.loads.length }).toEqual({
+        id,
+        status: 200,
+        attempts: 5,
+        loads: 1,
+      });
       expect(l.runs.map((x) => x.status)).toEqual([424, 424, 424, 424, 200]);
       gaps.forEach((g, i) => expect(g).toBeGreaterThanOrEqual(policy.maintenanceBackoffSeconds * 1000 * 2 ** i));
       expect(l.requests.at(-1)!.at - l.requests[0].at).toBeGreaterThanOrEqual(60 * MINUTE);
@@ -118,7 +140,9 @@ describe('500 flakiness across 12 accounts (0..3 failures each)', () => {
       const l = fake.log.get(id)!;
       const want = expectedFlaky(id, policy);
       expect(l.runs.at(-1)!.status).toBe(want.status);
-      expect(l.runs.filter((x) => x.status === 500)).toHaveLength(want.status === 200 ? want.attempts - 1 : want.attempts);
+      expect(l.runs.filter((x) => x.status === 500)).toHaveLength(
+        want.status === 200 ? want.attempts - 1 : want.attempts,
+      );
       expect(l.loads).toHaveLength(want.status === 200 ? 1 : 0);
       if (want.status === 200) ok++;
       else failed++;

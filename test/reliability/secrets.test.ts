@@ -45,22 +45,37 @@ function leaks(where: string, text: string | Buffer): string[] {
   const found: string[] = [];
   for (const s of secretValues) {
     const at = buf.indexOf(s);
-    if (at >= 0) found.push(`${where}: ${buf.subarray(Math.max(0, at - 60), at + s.length + 20).toString('utf8').replace(/\s+/g, ' ')}`);
+    if (at >= 0)
+      found.push(
+        `${where}: ${buf
+          .subarray(Math.max(0, at - 60), at + s.length + 20)
+          .toString('utf8')
+          .replace(/\s+/g, ' ')}`,
+      );
   }
   return found;
 }
 
 async function adminQuery(sql: string): Promise<Record<string, unknown>[]> {
   const run = readRunFile(loadConfig({ LINEHOUSE_DATA_DIR: env.LINEHOUSE_DATA_DIR }))!;
-  const res = await request(`${run.adminUrl}/query`, { method: 'POST', body: sql, headers: { authorization: `Bearer ${run.token}` } });
+  const res = await request(`${run.adminUrl}/query`, {
+    method: 'POST',
+    body: sql,
+    headers: { authorization: `Bearer ${run.token}` },
+  });
   const text = await res.body.text();
   if (res.statusCode !== 200) throw new Error(`admin ${res.statusCode}: ${text}`);
-  return text.split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
+  return text
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
 }
 
 /** Every String-ish column of every table in the database, searched for every secret. */
 async function warehouseLeaks(): Promise<string[]> {
-  const cols = (await adminQuery("SELECT table, name FROM system.columns WHERE database = currentDatabase() AND type LIKE '%String%' AND table IN (SELECT name FROM system.tables WHERE database = currentDatabase() AND engine NOT LIKE '%View%') ORDER BY table, name")) as Array<{ table: string; name: string }>;
+  const cols = (await adminQuery(
+    "SELECT table, name FROM system.columns WHERE database = currentDatabase() AND type LIKE '%String%' AND table IN (SELECT name FROM system.tables WHERE database = currentDatabase() AND engine NOT LIKE '%View%') ORDER BY table, name",
+  )) as Array<{ table: string; name: string }>;
   const byTable = new Map<string, string[]>();
   for (const c of cols) byTable.set(c.table, [...(byTable.get(c.table) ?? []), c.name]);
   const found: string[] = [];
@@ -86,9 +101,16 @@ async function temporalLeaks(): Promise<{ found: string[]; workflows: number }> 
       workflows++;
       const handle = client.workflow.getHandle(wf.workflowId, wf.runId);
       const history = await handle.fetchHistory();
-      found.push(...leaks(`history ${wf.workflowId}`, Buffer.from(temporal.api.history.v1.History.encode(history).finish())));
+      found.push(
+        ...leaks(`history ${wf.workflowId}`, Buffer.from(temporal.api.history.v1.History.encode(history).finish())),
+      );
       const d = await handle.describe();
-      found.push(...leaks(`describe ${wf.workflowId}`, Buffer.from(temporal.api.workflowservice.v1.DescribeWorkflowExecutionResponse.encode(d.raw).finish())));
+      found.push(
+        ...leaks(
+          `describe ${wf.workflowId}`,
+          Buffer.from(temporal.api.workflowservice.v1.DescribeWorkflowExecutionResponse.encode(d.raw).finish()),
+        ),
+      );
     }
     return { found, workflows };
   } finally {
@@ -97,10 +119,22 @@ async function temporalLeaks(): Promise<{ found: string[]; workflows: number }> 
 }
 
 beforeAll(async () => {
-  ss = await startSharpSportsSandbox({ port: 0, apiKey: SECRETS.SHARPSPORTS_API_KEY, webhookSecret: SECRETS.SHARPSPORTS_WEBHOOK_SECRET, rateLimitSeconds: 2, refreshLatencyMs: 100 });
-  oo = await startOpticOddsSandbox({ apiKey: SECRETS.OPTICODDS_API_KEY, ratePerSecond: 20 } as Parameters<typeof startOpticOddsSandbox>[0]);
-  bo = await startBoltOddsSandbox({ apiKey: SECRETS.BOLTODDS_API_KEY, ratePerSecond: 10 } as Parameters<typeof startBoltOddsSandbox>[0]);
-  sa = await startSharpApiSandbox({ apiKey: 'sak-the-server-expects-this-one', changesPerSecond: 20 } as Parameters<typeof startSharpApiSandbox>[0]);
+  ss = await startSharpSportsSandbox({
+    port: 0,
+    apiKey: SECRETS.SHARPSPORTS_API_KEY,
+    webhookSecret: SECRETS.SHARPSPORTS_WEBHOOK_SECRET,
+    rateLimitSeconds: 2,
+    refreshLatencyMs: 100,
+  });
+  oo = await startOpticOddsSandbox({ apiKey: SECRETS.OPTICODDS_API_KEY, ratePerSecond: 20 } as Parameters<
+    typeof startOpticOddsSandbox
+  >[0]);
+  bo = await startBoltOddsSandbox({ apiKey: SECRETS.BOLTODDS_API_KEY, ratePerSecond: 10 } as Parameters<
+    typeof startBoltOddsSandbox
+  >[0]);
+  sa = await startSharpApiSandbox({ apiKey: 'sak-the-server-expects-this-one', changesPerSecond: 20 } as Parameters<
+    typeof startSharpApiSandbox
+  >[0]);
   env = {
     LINEHOUSE_DATA_DIR: tempDir('secrets'),
     LINEHOUSE_LOG_LEVEL: 'debug',
@@ -122,7 +156,12 @@ afterAll(async () => {
   if (up?.pid && up.exitCode === null && up.signalCode === null) {
     up.kill('SIGTERM');
     const done = await Promise.race([exited(up), new Promise((r) => setTimeout(() => r(null), 30_000))]);
-    if (!done) try { process.kill(-up.pid, 'SIGKILL'); } catch { /* gone */ }
+    if (!done)
+      try {
+        process.kill(-up.pid, 'SIGKILL');
+      } catch {
+        /* gone */
+      }
   }
   await Promise.all([ss?.close(), oo?.close(), bo?.close(), sa?.close()]);
 }, 60_000);
@@ -133,11 +172,22 @@ describe('secrets never leave the process', () => {
     cliOutput.push(refreshed.stdout, refreshed.stderr);
     expect(refreshed.code, refreshed.stderr).toBe(0);
     // Failures that produce errors: a refused delivery and a failing query through the CLI.
-    const body = JSON.stringify({ event: 'refreshresponse.created', sender: 'x', data: { id: 'RRES_x', bettorAccount: 'BACT_x', status: 200, betSlips: [] } });
-    const bad = await request(`http://127.0.0.1:${env.WEBHOOK_PORT}/webhooks/sharpsports`, { method: 'POST', body, headers: { 'content-type': 'application/json', 'hook-hmac': signHookHmac('not-the-secret', body) } });
+    const body = JSON.stringify({
+      event: 'refreshresponse.created',
+      sender: 'x',
+      data: { id: 'RRES_x', bettorAccount: 'BACT_x', status: 200, betSlips: [] },
+    });
+    const bad = await request(`http://127.0.0.1:${env.WEBHOOK_PORT}/webhooks/sharpsports`, {
+      method: 'POST',
+      body,
+      headers: { 'content-type': 'application/json', 'hook-hmac': signHookHmac('not-the-secret', body) },
+    });
     expect(bad.statusCode).toBe(401);
     cliOutput.push(await bad.body.text());
-    const failing = await linehouse(['query', `SELECT '${SECRETS.SHARPSPORTS_API_KEY.slice(0, 3)}' FROM no_such_table`], env);
+    const failing = await linehouse(
+      ['query', `SELECT '${SECRETS.SHARPSPORTS_API_KEY.slice(0, 3)}' FROM no_such_table`],
+      env,
+    );
     cliOutput.push(failing.stdout, failing.stderr);
     expect(failing.code).not.toBe(0);
     // Let the SharpAPI feed fail a few polls with 401.
@@ -148,25 +198,40 @@ describe('secrets never leave the process', () => {
     fs.mkdirSync(path.join(REPO_ROOT, 'test-results'), { recursive: true });
     fs.writeFileSync(path.join(REPO_ROOT, 'test-results', 'secrets-up.log'), log);
     // The provider failure did reach the log (so a key next to it would have been caught).
-    expect(log.split('\n').some((l) => /sharpapi/i.test(l) && /\b401\b/.test(l)), 'a SharpAPI 401 line in the log').toBe(true);
+    expect(
+      log.split('\n').some((l) => /sharpapi/i.test(l) && /\b401\b/.test(l)),
+      'a SharpAPI 401 line in the log',
+    ).toBe(true);
 
-    const found = [...leaks('linehouse up output', log), ...leaks('CLI output', cliOutput.join('\n')), ...(await warehouseLeaks())];
+    const found = [
+      ...leaks('linehouse up output', log),
+      ...leaks('CLI output', cliOutput.join('\n')),
+      ...(await warehouseLeaks()),
+    ];
     const t = await temporalLeaks();
     expect(t.workflows).toBeGreaterThan(2);
     found.push(...t.found);
-    console.log(`[secrets] searched ${log.length} bytes of log, ${cliOutput.join('').length} bytes of CLI output, every String column, ${t.workflows} workflow histories: ${found.length} hits`);
+    console.log(
+      `[secrets] searched ${log.length} bytes of log, ${cliOutput.join('').length} bytes of CLI output, every String column, ${t.workflows} workflow histories: ${found.length} hits`,
+    );
     expect(found).toEqual([]);
   }, 180_000);
 
   it('negative control: each search finds a planted secret', async () => {
     const planted = SECRETS.SHARPSPORTS_WEBHOOK_SECRET;
     expect(leaks('log', `{"event":"x","key":"${planted}"}`)).toHaveLength(1);
-    await adminQuery(`INSERT INTO rejected_messages (source, reason, detail) VALUES ('control', 'planted', unhex('${Buffer.from(`k=${planted}`).toString('hex')}'))`);
+    await adminQuery(
+      `INSERT INTO rejected_messages (source, reason, detail) VALUES ('control', 'planted', unhex('${Buffer.from(`k=${planted}`).toString('hex')}'))`,
+    );
     expect((await warehouseLeaks()).some((l) => l.startsWith('table rejected_messages'))).toBe(true);
     const connection = await Connection.connect({ address: `127.0.0.1:${env.TEMPORAL_DEV_PORT}` });
     try {
       const client = new Client({ connection });
-      const h = await client.workflow.start('plantedSecretControl', { taskQueue: 'secrets-control-nobody-polls', workflowId: 'secrets-control', args: [{ key: planted }] });
+      const h = await client.workflow.start('plantedSecretControl', {
+        taskQueue: 'secrets-control-nobody-polls',
+        workflowId: 'secrets-control',
+        args: [{ key: planted }],
+      });
       await h.terminate('negative control');
     } finally {
       await connection.close();

@@ -37,7 +37,13 @@ let stack: Stack;
 const secret = 'whsec-sql-4b3c2d1e';
 let tablesBefore: string[] = [];
 
-const tables = async () => (await queryRows<{ name: string }>(stack.clickhouse, 'SELECT name FROM system.tables WHERE database = currentDatabase() ORDER BY name')).map((r) => r.name);
+const tables = async () =>
+  (
+    await queryRows<{ name: string }>(
+      stack.clickhouse,
+      'SELECT name FROM system.tables WHERE database = currentDatabase() ORDER BY name',
+    )
+  ).map((r) => r.name);
 
 beforeAll(async () => {
   stack = await startTestStack({ SHARPSPORTS_WEBHOOK_SECRET: secret });
@@ -48,16 +54,66 @@ afterAll(async () => {
 });
 
 async function post(body: string, headers: Record<string, string> = {}) {
-  const res = await request(stack.webhookUrl, { method: 'POST', body, headers: { 'content-type': 'application/json', 'hook-delivery': crypto.randomUUID(), 'hook-hmac': signHookHmac(secret, body), ...headers } });
+  const res = await request(stack.webhookUrl, {
+    method: 'POST',
+    body,
+    headers: {
+      'content-type': 'application/json',
+      'hook-delivery': crypto.randomUUID(),
+      'hook-hmac': signHookHmac(secret, body),
+      ...headers,
+    },
+  });
   return { status: res.statusCode, body: (await res.body.json()) as any };
 }
 
 function slip(account: string, id: string, rr: string, h: string) {
   return {
-    id, bettor: `BTTR_${h}`, bettorAccount: account, book: { id: 'BOOK_dk', name: h, abbr: 'dk' }, bookRef: h, timePlaced: '2026-11-20T17:00:00Z',
-    type: 'single', subtype: null, oddsAmerican: -110, atRisk: 1100, toWin: 1000, status: 'pending', outcome: null, refreshResponse: rr, incomplete: false, netProfit: null, dateClosed: null, typeSpecial: null,
+    id,
+    bettor: `BTTR_${h}`,
+    bettorAccount: account,
+    book: { id: 'BOOK_dk', name: h, abbr: 'dk' },
+    bookRef: h,
+    timePlaced: '2026-11-20T17:00:00Z',
+    type: 'single',
+    subtype: null,
+    oddsAmerican: -110,
+    atRisk: 1100,
+    toWin: 1000,
+    status: 'pending',
+    outcome: null,
+    refreshResponse: rr,
+    incomplete: false,
+    netProfit: null,
+    dateClosed: null,
+    typeSpecial: null,
     adjusted: { odds: false, line: null, atRisk: null },
-    bets: [{ id: `BET_${id}`, type: 'straight', event: { id: `EVNT_${h}`, oddsjamId: h, league: h, sport: 'Football', name: h, startTime: '2026-11-21T18:00:00Z' }, proposition: 'spread', segment: null, position: h, line: -3.5, oddsAmerican: -110, status: 'pending', outcome: null, live: false, incomplete: false, bookDescription: h, marketSelection: `MRKT_${h}`, propDetails: null }],
+    bets: [
+      {
+        id: `BET_${id}`,
+        type: 'straight',
+        event: {
+          id: `EVNT_${h}`,
+          oddsjamId: h,
+          league: h,
+          sport: 'Football',
+          name: h,
+          startTime: '2026-11-21T18:00:00Z',
+        },
+        proposition: 'spread',
+        segment: null,
+        position: h,
+        line: -3.5,
+        oddsAmerican: -110,
+        status: 'pending',
+        outcome: null,
+        live: false,
+        incomplete: false,
+        bookDescription: h,
+        marketSelection: `MRKT_${h}`,
+        propDetails: null,
+      },
+    ],
   };
 }
 
@@ -66,24 +122,67 @@ describe('SQL safety: hostile strings through every path', () => {
     for (const [i, h] of HOSTILE.entries()) {
       const account = `BACT_${h}`;
       const rr = `RRES_${i}_${h}`;
-      const body = JSON.stringify({ event: 'refreshresponse.created', sender: h, data: { id: rr, timeCreated: new Date().toISOString(), bettor: `BTTR_${h}`, bettorAccount: account, status: 200, detail: h, requestId: h, type: 'system', betSlips: [slip(account, `SLIP_${i}_${h}`, rr, h)] } });
-      const r = await post(body, { 'hook-delivery': `dlv-${i}-${h.replace(/[^\x21-\x7e]/g, '_')}`, 'hook-subscription': h.replace(/[^\x20-\x7e]/g, '_') });
+      const body = JSON.stringify({
+        event: 'refreshresponse.created',
+        sender: h,
+        data: {
+          id: rr,
+          timeCreated: new Date().toISOString(),
+          bettor: `BTTR_${h}`,
+          bettorAccount: account,
+          status: 200,
+          detail: h,
+          requestId: h,
+          type: 'system',
+          betSlips: [slip(account, `SLIP_${i}_${h}`, rr, h)],
+        },
+      });
+      const r = await post(body, {
+        'hook-delivery': `dlv-${i}-${h.replace(/[^\x21-\x7e]/g, '_')}`,
+        'hook-subscription': h.replace(/[^\x20-\x7e]/g, '_'),
+      });
       expect(r.status, h).toBe(200);
-      const ev = JSON.stringify({ event: 'bettoraccount.verified', sender: 'x', data: { id: account, bettor: `BTTR_${h}`, book: h, region: h } });
+      const ev = JSON.stringify({
+        event: 'bettoraccount.verified',
+        sender: 'x',
+        data: { id: account, bettor: `BTTR_${h}`, book: h, region: h },
+      });
       expect((await post(ev, { 'hook-event': 'bettoraccount.verified' })).status, h).toBe(200);
     }
     for (const [i, h] of HOSTILE.entries()) {
       const account = `BACT_${h}`;
-      await eventually(`the slip for ${JSON.stringify(h)} to load`, async () => (await count(stack, 'SELECT count() AS n FROM bet_slips FINAL WHERE bettor_account_id = {a:String}', { a: account })) === 1);
-      const [s] = await queryRows<Record<string, string>>(stack.clickhouse, 'SELECT id, bettor_id, refresh_response_id FROM bet_slips FINAL WHERE bettor_account_id = {a:String}', { a: account });
+      await eventually(
+        `the slip for ${JSON.stringify(h)} to load`,
+        async () =>
+          (await count(stack, 'SELECT count() AS n FROM bet_slips FINAL WHERE bettor_account_id = {a:String}', {
+            a: account,
+          })) === 1,
+      );
+      const [s] = await queryRows<Record<string, string>>(
+        stack.clickhouse,
+        'SELECT id, bettor_id, refresh_response_id FROM bet_slips FINAL WHERE bettor_account_id = {a:String}',
+        { a: account },
+      );
       expect(s).toMatchObject({ id: `SLIP_${i}_${h}`, bettor_id: `BTTR_${h}`, refresh_response_id: `RRES_${i}_${h}` });
-      const [b] = await queryRows<Record<string, string>>(stack.clickhouse, 'SELECT league, position, oddsjam_id FROM bets FINAL WHERE bet_slip_id = {s:String}', { s: `SLIP_${i}_${h}` });
+      const [b] = await queryRows<Record<string, string>>(
+        stack.clickhouse,
+        'SELECT league, position, oddsjam_id FROM bets FINAL WHERE bet_slip_id = {s:String}',
+        { s: `SLIP_${i}_${h}` },
+      );
       expect(b).toEqual({ league: h, position: h, oddsjam_id: h });
-      const [d] = await queryRows<Record<string, string>>(stack.clickhouse, 'SELECT detail, request_id, body FROM webhook_deliveries WHERE refresh_response_id = {r:String}', { r: `RRES_${i}_${h}` });
+      const [d] = await queryRows<Record<string, string>>(
+        stack.clickhouse,
+        'SELECT detail, request_id, body FROM webhook_deliveries WHERE refresh_response_id = {r:String}',
+        { r: `RRES_${i}_${h}` },
+      );
       expect(d.detail).toBe(h);
       expect(d.request_id).toBe(h);
       expect(JSON.parse(d.body).sender).toBe(h);
-      const [e] = await queryRows<Record<string, string>>(stack.clickhouse, 'SELECT book_abbr, region, bettor_id FROM bettor_account_events FINAL WHERE bettor_account_id = {a:String}', { a: account });
+      const [e] = await queryRows<Record<string, string>>(
+        stack.clickhouse,
+        'SELECT book_abbr, region, bettor_id FROM bettor_account_events FINAL WHERE bettor_account_id = {a:String}',
+        { a: account },
+      );
       expect(e).toEqual({ book_abbr: h, region: h, bettor_id: `BTTR_${h}` });
     }
   });
@@ -93,15 +192,40 @@ describe('SQL safety: hostile strings through every path', () => {
     const ts = '2026-11-21T18:00:00.000Z';
     const ticks = HOSTILE.map((h, i) =>
       OddsTickSchema.parse({
-        tick_id: `sqlsafety:${i}:${h}`, source: 'sharpapi', book: h, sport: 'basketball', league: 'nba', event_key: `ev:${h}`, provider_event_id: h, provider_odd_id: h, home_team: h, away_team: h,
-        start_time: '2026-11-22T01:00:00.000Z', market: 'moneyline', market_raw: h, selection: h, line: null, price_american: -110, price_decimal: 1.91, implied_prob: 0.52,
-        is_main: true, is_live: false, locked: false, removed: false, ts, received_at: ts,
+        tick_id: `sqlsafety:${i}:${h}`,
+        source: 'sharpapi',
+        book: h,
+        sport: 'basketball',
+        league: 'nba',
+        event_key: `ev:${h}`,
+        provider_event_id: h,
+        provider_odd_id: h,
+        home_team: h,
+        away_team: h,
+        start_time: '2026-11-22T01:00:00.000Z',
+        market: 'moneyline',
+        market_raw: h,
+        selection: h,
+        line: null,
+        price_american: -110,
+        price_decimal: 1.91,
+        implied_prob: 0.52,
+        is_main: true,
+        is_live: false,
+        locked: false,
+        removed: false,
+        ts,
+        received_at: ts,
       }),
     );
     await sink.emit({ ticks }, { position: HOSTILE.join('|') });
     await sink.close();
     for (const [i, h] of HOSTILE.entries()) {
-      const rows = await queryRows<Record<string, string>>(stack.clickhouse, 'SELECT book, event_key, home_team, away_team, selection FROM odds_ticks FINAL WHERE tick_id = {t:String}', { t: `sqlsafety:${i}:${h}` });
+      const rows = await queryRows<Record<string, string>>(
+        stack.clickhouse,
+        'SELECT book, event_key, home_team, away_team, selection FROM odds_ticks FINAL WHERE tick_id = {t:String}',
+        { t: `sqlsafety:${i}:${h}` },
+      );
       expect(rows).toEqual([{ book: h, event_key: `ev:${h}`, home_team: h, away_team: h, selection: h }]);
     }
   });
@@ -119,7 +243,10 @@ describe('SQL safety: hostile strings through every path', () => {
       }
       // bindAsHex: a value is a literal, never a statement; and it round-trips.
       const runner = adminRunner({ adminUrl: `http://127.0.0.1:${port}`, token });
-      for (const h of HOSTILE) expect(await runner('SELECT {v:String} AS v, {w:String} AS w', { v: h, w: `{v:String}${h}` })).toEqual([{ v: h, w: `{v:String}${h}` }]);
+      for (const h of HOSTILE)
+        expect(await runner('SELECT {v:String} AS v, {w:String} AS w', { v: h, w: `{v:String}${h}` })).toEqual([
+          { v: h, w: `{v:String}${h}` },
+        ]);
     } finally {
       await new Promise((r) => admin.close(r));
     }
@@ -127,8 +254,12 @@ describe('SQL safety: hostile strings through every path', () => {
 
   it('afterwards: every table still exists, no DROP ran, nothing was truncated', async () => {
     expect(await tables()).toEqual(tablesBefore);
-    for (const t of ['bet_slips', 'bets', 'webhook_deliveries', 'odds_ticks']) expect(await count(stack, `SELECT count() AS n FROM ${t}`)).toBeGreaterThan(0);
-    const log = await queryRows<{ n: number }>(stack.clickhouse, "SELECT count() AS n FROM system.query_log WHERE query_kind IN ('Drop', 'Alter', 'Rename') OR (query ILIKE '%DROP TABLE%' AND type = 'QueryStart' AND query NOT ILIKE '%query_log%' AND query NOT ILIKE 'INSERT%')").catch(() => null);
+    for (const t of ['bet_slips', 'bets', 'webhook_deliveries', 'odds_ticks'])
+      expect(await count(stack, `SELECT count() AS n FROM ${t}`)).toBeGreaterThan(0);
+    const log = await queryRows<{ n: number }>(
+      stack.clickhouse,
+      "SELECT count() AS n FROM system.query_log WHERE query_kind IN ('Drop', 'Alter', 'Rename') OR (query ILIKE '%DROP TABLE%' AND type = 'QueryStart' AND query NOT ILIKE '%query_log%' AND query NOT ILIKE 'INSERT%')",
+    ).catch(() => null);
     if (log) expect(Number(log[0].n)).toBe(0);
   });
 });
@@ -138,15 +269,52 @@ const ALLOWED: Record<string, string[]> = {
   // CLICKHOUSE_DATABASE, validated as an identifier in platform/config.ts; insertEncoded: table and column names checked
   // against a plain-identifier pattern, SELECT expressions fixed in feeds/native.ts, and the file() source names a
   // staging file linehouse itself created (rows travel in the file, as data, never in the SQL text).
-  'platform/warehouse/client.ts': ['database', 'table', "enc.columns.join(', ')", "enc.select?.join(', ') ?? '*'", 'source'],
-  'platform/warehouse/cluster-ddl.ts': ['name', 'localName(name)', 'localName(target)', 'localName(table)', 'table', 'o.cluster', 'cluster', 'o.database', 'outside.join(\', \')', 'paren', 'ifNot', 'localBody', 'rest', 'or'], // DDL rewriting of the repo's own migrations; cluster/database are validated identifiers
+  'platform/warehouse/client.ts': [
+    'database',
+    'table',
+    "enc.columns.join(', ')",
+    "enc.select?.join(', ') ?? '*'",
+    'source',
+  ],
+  'platform/warehouse/cluster-ddl.ts': [
+    'name',
+    'localName(name)',
+    'localName(target)',
+    'localName(table)',
+    'table',
+    'o.cluster',
+    'cluster',
+    'o.database',
+    "outside.join(', ')",
+    'paren',
+    'ifNot',
+    'localBody',
+    'rest',
+    'or',
+  ], // DDL rewriting of the repo's own migrations; cluster/database are validated identifiers
   'clv/materialize.ts': ['claims', "deleteFrom('closing_lines_store', clusterOf(ch))"], // a fixed sub-select with bound params; a table name
   'clv/report/clv-report.ts': ['source', 'ROW_FILTER[rows]', 'src(rows, source)', 'HISTOGRAM', 'BIN'], // SOURCE(): 'bet_clv' or the parameterised view with {…:String} params; fixed filters; the histogram's constant dimension name and bin expression
   'refresh/landing/landing.ts': ['LANDED_REF_COLUMNS', 'hexLiterals', 'RESPONSES_LOADED_BY_A_RUN_SQL'], // unhex('<hex of the id>') literals: no id text reaches the SQL (bound params would queue on chDB's process-wide param chain)
   'activities/refresh/requests.ts': ['LANDED_REF_COLUMNS'],
 };
-const SQL = /\b(SELECT|INSERT INTO|ALTER TABLE|CREATE (TABLE|VIEW|DATABASE|MATERIALIZED)|DELETE FROM|DROP (TABLE|VIEW)|OPTIMIZE TABLE|TRUNCATE|FROM|WHERE|JOIN|GROUP BY|ORDER BY)\b/;
-const SCANNED = ['platform', 'refresh', 'feeds', 'clv', 'odds', 'rejections', 'schemas', 'activities', 'workers', 'workflows', 'cli', 'sandbox', 'scripts', 'bin'];
+const SQL =
+  /\b(SELECT|INSERT INTO|ALTER TABLE|CREATE (TABLE|VIEW|DATABASE|MATERIALIZED)|DELETE FROM|DROP (TABLE|VIEW)|OPTIMIZE TABLE|TRUNCATE|FROM|WHERE|JOIN|GROUP BY|ORDER BY)\b/;
+const SCANNED = [
+  'platform',
+  'refresh',
+  'feeds',
+  'clv',
+  'odds',
+  'rejections',
+  'schemas',
+  'activities',
+  'workers',
+  'workflows',
+  'cli',
+  'sandbox',
+  'scripts',
+  'bin',
+];
 
 function* sources(dir: string): Generator<string> {
   if (!fs.existsSync(dir)) return;
@@ -168,16 +336,27 @@ export function interpolatedSql(root = REPO_ROOT, allowed = ALLOWED): string[] {
         if (ts.isTemplateExpression(n) && SQL.test(n.head.text + n.templateSpans.map((s) => s.literal.text).join(' ')))
           for (const s of n.templateSpans) {
             const expr = s.expression.getText().replace(/\s+/g, ' ');
-            if (!(allowed[rel] ?? []).includes(expr)) found.push(`${rel}:${src.getLineAndCharacterOfPosition(s.expression.getStart()).line + 1}: \${${expr}}`);
+            if (!(allowed[rel] ?? []).includes(expr))
+              found.push(`${rel}:${src.getLineAndCharacterOfPosition(s.expression.getStart()).line + 1}: \${${expr}}`);
           }
         // 'SELECT … ' + value: concatenation is interpolation too.
         if (ts.isBinaryExpression(n) && n.operatorToken.kind === ts.SyntaxKind.PlusToken) {
           const sides = [n.left, n.right];
-          const sqlSide = sides.find((x) => (ts.isStringLiteral(x) || ts.isNoSubstitutionTemplateLiteral(x)) && SQL.test(x.text));
+          const sqlSide = sides.find(
+            (x) => (ts.isStringLiteral(x) || ts.isNoSubstitutionTemplateLiteral(x)) && SQL.test(x.text),
+          );
           const other = sides.find((x) => x !== sqlSide);
-          if (sqlSide && other && !ts.isStringLiteral(other) && !ts.isNoSubstitutionTemplateLiteral(other) && !ts.isTemplateExpression(other) && !ts.isBinaryExpression(other)) {
+          if (
+            sqlSide &&
+            other &&
+            !ts.isStringLiteral(other) &&
+            !ts.isNoSubstitutionTemplateLiteral(other) &&
+            !ts.isTemplateExpression(other) &&
+            !ts.isBinaryExpression(other)
+          ) {
             const expr = other.getText().replace(/\s+/g, ' ');
-            if (!(allowed[rel] ?? []).includes(expr)) found.push(`${rel}:${src.getLineAndCharacterOfPosition(other.getStart()).line + 1}: + ${expr}`);
+            if (!(allowed[rel] ?? []).includes(expr))
+              found.push(`${rel}:${src.getLineAndCharacterOfPosition(other.getStart()).line + 1}: + ${expr}`);
           }
         }
         ts.forEachChild(n, visit);
@@ -197,7 +376,10 @@ describe('SQL safety: static check', () => {
     const dir = fs.mkdtempSync(path.join(REPO_ROOT, 'test-results', 'sql-scan-'));
     try {
       fs.mkdirSync(path.join(dir, 'refresh'));
-      fs.writeFileSync(path.join(dir, 'refresh', 'bad.ts'), "export const q = (id: string) =>\n  `SELECT * FROM bet_slips WHERE id = '${id}'`;\nexport const r = (id: string) => \"SELECT * FROM bets WHERE id = '\" + id;\n");
+      fs.writeFileSync(
+        path.join(dir, 'refresh', 'bad.ts'),
+        "export const q = (id: string) =>\n  `SELECT * FROM bet_slips WHERE id = '${id}'`;\nexport const r = (id: string) => \"SELECT * FROM bets WHERE id = '\" + id;\n",
+      );
       expect(interpolatedSql(dir)).toEqual(['refresh/bad.ts:2: ${id}', 'refresh/bad.ts:3: + id']);
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });

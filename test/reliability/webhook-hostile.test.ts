@@ -35,34 +35,114 @@ async function post(body: string | Buffer, headers: Record<string, string> = {},
   const res = await request(stack.webhookUrl, {
     method: 'POST',
     body: raw,
-    headers: { 'content-type': 'application/json', 'hook-delivery': crypto.randomUUID(), ...(sign ? { 'hook-hmac': signHookHmac(secret, raw) } : {}), ...headers },
+    headers: {
+      'content-type': 'application/json',
+      'hook-delivery': crypto.randomUUID(),
+      ...(sign ? { 'hook-hmac': signHookHmac(secret, raw) } : {}),
+      ...headers,
+    },
   });
   const text = await res.body.text();
   return { status: res.statusCode, body: text ? (JSON.parse(text) as any) : {} };
 }
 
-const rejectedBy = (reason: string) => count(stack, 'SELECT count() AS n FROM rejected_messages WHERE reason = {r:String}', { r: reason });
+const rejectedBy = (reason: string) =>
+  count(stack, 'SELECT count() AS n FROM rejected_messages WHERE reason = {r:String}', { r: reason });
 
 function slip(account: string, id: string, rr: string, status = 'pending', outcome: string | null = null) {
   return {
-    id, bettor: 'BTTR_hostile', bettorAccount: account, book: { id: 'BOOK_dk', name: 'DraftKings', abbr: 'dk' }, bookRef: `ref-${id}`, timePlaced: '2026-10-01T17:00:00Z',
-    type: 'single', subtype: null, oddsAmerican: -110, atRisk: 1100, toWin: 1000, status, outcome, refreshResponse: rr, incomplete: false, netProfit: outcome === 'win' ? 1000 : null, dateClosed: null, typeSpecial: null,
+    id,
+    bettor: 'BTTR_hostile',
+    bettorAccount: account,
+    book: { id: 'BOOK_dk', name: 'DraftKings', abbr: 'dk' },
+    bookRef: `ref-${id}`,
+    timePlaced: '2026-10-01T17:00:00Z',
+    type: 'single',
+    subtype: null,
+    oddsAmerican: -110,
+    atRisk: 1100,
+    toWin: 1000,
+    status,
+    outcome,
+    refreshResponse: rr,
+    incomplete: false,
+    netProfit: outcome === 'win' ? 1000 : null,
+    dateClosed: null,
+    typeSpecial: null,
     adjusted: { odds: false, line: null, atRisk: null },
-    bets: [{ id: `BET_${id}`, type: 'straight', event: { id: 'EVNT_h', oddsjamId: '1-2-2026-10-01', league: 'NFL', sport: 'Football', name: 'A @ B', startTime: '2026-10-01T18:00:00Z' }, proposition: 'spread', segment: null, position: 'B', line: -3.5, oddsAmerican: -110, status, outcome, live: false, incomplete: false, bookDescription: 'x', marketSelection: null, propDetails: null }],
+    bets: [
+      {
+        id: `BET_${id}`,
+        type: 'straight',
+        event: {
+          id: 'EVNT_h',
+          oddsjamId: '1-2-2026-10-01',
+          league: 'NFL',
+          sport: 'Football',
+          name: 'A @ B',
+          startTime: '2026-10-01T18:00:00Z',
+        },
+        proposition: 'spread',
+        segment: null,
+        position: 'B',
+        line: -3.5,
+        oddsAmerican: -110,
+        status,
+        outcome,
+        live: false,
+        incomplete: false,
+        bookDescription: 'x',
+        marketSelection: null,
+        propDetails: null,
+      },
+    ],
   };
 }
 
-function refreshBody(account: string, rr: string, slips: unknown[], timeCreated = new Date().toISOString(), extra: Record<string, unknown> = {}) {
-  return JSON.stringify({ event: 'refreshresponse.created', sender: 'SandboxApp', data: { id: rr, timeCreated, bettor: 'BTTR_hostile', bettorAccount: account, status: 200, detail: null, requestId: `ext-${rr}`, type: 'system', betSlips: slips, ...extra } });
+function refreshBody(
+  account: string,
+  rr: string,
+  slips: unknown[],
+  timeCreated = new Date().toISOString(),
+  extra: Record<string, unknown> = {},
+) {
+  return JSON.stringify({
+    event: 'refreshresponse.created',
+    sender: 'SandboxApp',
+    data: {
+      id: rr,
+      timeCreated,
+      bettor: 'BTTR_hostile',
+      bettorAccount: account,
+      status: 200,
+      detail: null,
+      requestId: `ext-${rr}`,
+      type: 'system',
+      betSlips: slips,
+      ...extra,
+    },
+  });
 }
 
-const hostileBody = (extra: Record<string, unknown> = {}) => refreshBody(HOSTILE, 'RRES_hostile', [slip(HOSTILE, 'SLIP_hostile1', 'RRES_hostile')], undefined, extra);
+const hostileBody = (extra: Record<string, unknown> = {}) =>
+  refreshBody(HOSTILE, 'RRES_hostile', [slip(HOSTILE, 'SLIP_hostile1', 'RRES_hostile')], undefined, extra);
 
 /** Sends `total` bytes of body with node:http (streamed, never held here) and returns the status the server answered with. */
 function streamBody(total: number, declared: boolean): Promise<number> {
   return new Promise((resolve, reject) => {
     const url = new URL(stack.webhookUrl);
-    const req = http.request({ host: url.hostname, port: url.port, path: url.pathname, method: 'POST', headers: { 'content-type': 'application/json', 'hook-delivery': crypto.randomUUID(), 'hook-hmac': 'x', ...(declared ? { 'content-length': String(total) } : {}) } });
+    const req = http.request({
+      host: url.hostname,
+      port: url.port,
+      path: url.pathname,
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        'hook-delivery': crypto.randomUUID(),
+        'hook-hmac': 'x',
+        ...(declared ? { 'content-length': String(total) } : {}),
+      },
+    });
     const chunk = Buffer.alloc(1024 * 1024, 0x20);
     let sent = 0;
     let answered = false;
@@ -90,42 +170,107 @@ describe('webhook receiver under hostile input', () => {
     // Thorn signs only the raw body (Hook-HMAC); there is no signed timestamp header, so the rule
     // is idempotence, not a time window: a replay is a genuine, already-loaded delivery.
     const account = 'BACT_replay';
-    const old = refreshBody(account, 'RRES_replay_old', [slip(account, 'SLIP_replay1', 'RRES_replay_old')], '2026-01-01T00:00:00Z');
+    const old = refreshBody(
+      account,
+      'RRES_replay_old',
+      [slip(account, 'SLIP_replay1', 'RRES_replay_old')],
+      '2026-01-01T00:00:00Z',
+    );
     const oldDelivery = crypto.randomUUID();
     expect((await post(old, { 'hook-delivery': oldDelivery })).status).toBe(200);
-    await eventually('the old refresh to load', async () => (await count(stack, "SELECT count() AS n FROM load_markers FINAL WHERE kind = 'refresh_response' AND key = 'RRES_replay_old'")) === 1);
-    const newer = refreshBody(account, 'RRES_replay_new', [slip(account, 'SLIP_replay1', 'RRES_replay_new', 'settled', 'win')], '2026-01-02T00:00:00Z');
+    await eventually(
+      'the old refresh to load',
+      async () =>
+        (await count(
+          stack,
+          "SELECT count() AS n FROM load_markers FINAL WHERE kind = 'refresh_response' AND key = 'RRES_replay_old'",
+        )) === 1,
+    );
+    const newer = refreshBody(
+      account,
+      'RRES_replay_new',
+      [slip(account, 'SLIP_replay1', 'RRES_replay_new', 'settled', 'win')],
+      '2026-01-02T00:00:00Z',
+    );
     expect((await post(newer)).status).toBe(200);
-    await eventually('the newer refresh to load', async () => (await count(stack, "SELECT count() AS n FROM load_markers FINAL WHERE kind = 'refresh_response' AND key = 'RRES_replay_new'")) === 1);
+    await eventually(
+      'the newer refresh to load',
+      async () =>
+        (await count(
+          stack,
+          "SELECT count() AS n FROM load_markers FINAL WHERE kind = 'refresh_response' AND key = 'RRES_replay_new'",
+        )) === 1,
+    );
     // Replays: same delivery id, then a new delivery id around the same (old) body.
     const same = await post(old, { 'hook-delivery': oldDelivery });
     expect(same).toMatchObject({ status: 200, body: { duplicate: true } });
     const fresh = await post(old);
     expect(fresh).toMatchObject({ status: 200, body: { duplicate: false } });
-    await eventually('the account workflow to settle', async () => (await count(stack, "SELECT count() AS n FROM webhook_deliveries WHERE bettor_account_id = 'BACT_replay'")) === 3);
+    await eventually(
+      'the account workflow to settle',
+      async () =>
+        (await count(stack, "SELECT count() AS n FROM webhook_deliveries WHERE bettor_account_id = 'BACT_replay'")) ===
+        3,
+    );
     await new Promise((r) => setTimeout(r, 1500)); // give a (wrong) second load the chance to happen
-    expect(await count(stack, "SELECT count() AS n FROM webhook_deliveries WHERE delivery_id = {d:String}", { d: oldDelivery })).toBe(1);
-    expect(await count(stack, "SELECT count() AS n FROM refresh_runs FINAL WHERE refresh_response_id = 'RRES_replay_old'")).toBeLessThanOrEqual(1);
-    const [row] = await queryRows<{ status: string; outcome: string; n: number }>(stack.clickhouse, "SELECT any(status) AS status, any(outcome) AS outcome, count() AS n FROM bet_slips FINAL WHERE id = 'SLIP_replay1'");
+    expect(
+      await count(stack, 'SELECT count() AS n FROM webhook_deliveries WHERE delivery_id = {d:String}', {
+        d: oldDelivery,
+      }),
+    ).toBe(1);
+    expect(
+      await count(stack, "SELECT count() AS n FROM refresh_runs FINAL WHERE refresh_response_id = 'RRES_replay_old'"),
+    ).toBeLessThanOrEqual(1);
+    const [row] = await queryRows<{ status: string; outcome: string; n: number }>(
+      stack.clickhouse,
+      "SELECT any(status) AS status, any(outcome) AS outcome, count() AS n FROM bet_slips FINAL WHERE id = 'SLIP_replay1'",
+    );
     expect(row).toMatchObject({ status: 'settled', outcome: 'win' });
     expect(Number(row.n)).toBe(1);
   });
 
   it('ids that do not exist: a well-formed, signed delivery for an unknown account/refreshResponse is accepted and loaded (refreshes linehouse did not start are data)', async () => {
     const account = 'BACT_never_linked_0001';
-    const r = await post(refreshBody(account, 'RRES_never_requested', [slip(account, 'SLIP_unknown1', 'RRES_never_requested')]));
+    const r = await post(
+      refreshBody(account, 'RRES_never_requested', [slip(account, 'SLIP_unknown1', 'RRES_never_requested')]),
+    );
     expect(r.status).toBe(200);
-    await eventually('the unknown account to load', async () => (await count(stack, 'SELECT count() AS n FROM bet_slips FINAL WHERE bettor_account_id = {a:String}', { a: account })) === 1);
-    const ev = await post(JSON.stringify({ event: 'bettoraccount.verified', sender: 'SandboxApp', data: { id: 'BACT_never_linked_0002', bettor: 'BTTR_nobody', book: 'dk', region: 'NJ' } }), { 'hook-event': 'bettoraccount.verified' });
+    await eventually(
+      'the unknown account to load',
+      async () =>
+        (await count(stack, 'SELECT count() AS n FROM bet_slips FINAL WHERE bettor_account_id = {a:String}', {
+          a: account,
+        })) === 1,
+    );
+    const ev = await post(
+      JSON.stringify({
+        event: 'bettoraccount.verified',
+        sender: 'SandboxApp',
+        data: { id: 'BACT_never_linked_0002', bettor: 'BTTR_nobody', book: 'dk', region: 'NJ' },
+      }),
+      { 'hook-event': 'bettoraccount.verified' },
+    );
     expect(ev.status).toBe(200);
-    expect(await count(stack, "SELECT count() AS n FROM bettor_account_events FINAL WHERE bettor_account_id = 'BACT_never_linked_0002'")).toBe(1);
+    expect(
+      await count(
+        stack,
+        "SELECT count() AS n FROM bettor_account_events FINAL WHERE bettor_account_id = 'BACT_never_linked_0002'",
+      ),
+    ).toBe(1);
   });
 
   it('a timestamp where the reference sends a date (dateClosed) loads with its date part instead of failing the load on every retry', async () => {
     const account = 'BACT_sloppy_date';
     const s = { ...slip(account, 'SLIP_sloppy1', 'RRES_sloppy', 'settled', 'win'), dateClosed: '2026-10-02T03:00:00Z' };
     expect((await post(refreshBody(account, 'RRES_sloppy', [s]))).status).toBe(200);
-    await eventually('the slip to load', async () => (await count(stack, "SELECT count() AS n FROM bet_slips FINAL WHERE id = 'SLIP_sloppy1' AND date_closed = '2026-10-02'")) === 1);
+    await eventually(
+      'the slip to load',
+      async () =>
+        (await count(
+          stack,
+          "SELECT count() AS n FROM bet_slips FINAL WHERE id = 'SLIP_sloppy1' AND date_closed = '2026-10-02'",
+        )) === 1,
+    );
   });
 
   it('more malformed bodies: empty, a bare array, null, a JSON string, invalid UTF-8 and NUL bytes — 400 or 422, each recorded', async () => {
@@ -144,7 +289,13 @@ describe('webhook receiver under hostile input', () => {
 
   it('wrong content types: missing, form, multipart, text/json, application/jsonx are 415 and recorded', async () => {
     const before = await rejectedBy('unsupported_media_type');
-    for (const type of ['', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x', 'text/json', 'application/jsonx']) {
+    for (const type of [
+      '',
+      'application/x-www-form-urlencoded',
+      'multipart/form-data; boundary=x',
+      'text/json',
+      'application/jsonx',
+    ]) {
       const r = await post(hostileBody(), { 'content-type': type });
       expect(r.status, type).toBe(415);
     }
@@ -155,7 +306,10 @@ describe('webhook receiver under hostile input', () => {
     const unknown = await rejectedBy('unknown_event');
     const mismatch = await rejectedBy('event_mismatch');
     for (const event of ['__proto__', 'refreshresponse.deleted', 'REFRESHRESPONSE.CREATED', 'refreshresponse.created '])
-      expect((await post(JSON.stringify({ event, sender: 'x', data: JSON.parse(hostileBody()).data }))).status, event).toBe(422);
+      expect(
+        (await post(JSON.stringify({ event, sender: 'x', data: JSON.parse(hostileBody()).data }))).status,
+        event,
+      ).toBe(422);
     expect((await post(hostileBody(), { 'hook-event': 'bettor.created' })).status).toBe(422);
     expect(await rejectedBy('unknown_event')).toBe(unknown + 4);
     expect(await rejectedBy('event_mismatch')).toBe(mismatch + 1);
@@ -169,7 +323,13 @@ describe('webhook receiver under hostile input', () => {
     const inField = hostileBody().replace('"betSlips":', `"deep":${deepObj},"betSlips":`);
     expect((await post(inField)).status).toBe(422);
     expect((await post(deepArr)).status).toBe(422);
-    expect((await post(`{"event":"refreshresponse.created","sender":"x","data":${deepArr.replace('[', '{"a":[').concat('}')}}`)).status).toBe(422);
+    expect(
+      (
+        await post(
+          `{"event":"refreshresponse.created","sender":"x","data":${deepArr.replace('[', '{"a":[').concat('}')}}`,
+        )
+      ).status,
+    ).toBe(422);
     expect(await rejectedBy('too_deep')).toBe(before + 3);
     const health = await request(stack.webhookUrl.replace('/webhooks/sharpsports', '/healthz'));
     expect(health.statusCode).toBe(200);
@@ -200,7 +360,9 @@ describe('webhook receiver under hostile input', () => {
     const declared = await measure(true);
     const chunked = await measure(false);
     const mb = (n: number) => (n / 2 ** 20).toFixed(1);
-    console.log(`[webhook-hostile] 100 MB body: declared → ${declared.status}, peak RSS +${mb(declared.peak)} MB, retained +${mb(declared.retained)} MB; chunked → ${chunked.status}, peak RSS +${mb(chunked.peak)} MB, retained +${mb(chunked.retained)} MB (limit ${mb(stack.config.webhook.maxBodyBytes)} MB)`);
+    console.log(
+      `[webhook-hostile] 100 MB body: declared → ${declared.status}, peak RSS +${mb(declared.peak)} MB, retained +${mb(declared.retained)} MB; chunked → ${chunked.status}, peak RSS +${mb(chunked.peak)} MB, retained +${mb(chunked.retained)} MB (limit ${mb(stack.config.webhook.maxBodyBytes)} MB)`,
+    );
     expect(declared.status).toBe(413);
     expect(chunked.status).toBe(413);
     // Declared: refused on the header, nothing read into memory. Chunked: held only up to
@@ -209,7 +371,10 @@ describe('webhook receiver under hostile input', () => {
     expect(chunked.peak).toBeLessThan(total);
     expect(chunked.retained).toBeLessThan(16 * 2 ** 20);
     expect(await rejectedBy('oversized')).toBe(before + 2);
-    const rows = await queryRows<{ raw_bytes: number; n: number }>(stack.clickhouse, "SELECT max(raw_bytes) AS raw_bytes, max(length(raw)) AS n FROM rejected_messages WHERE reason = 'oversized'");
+    const rows = await queryRows<{ raw_bytes: number; n: number }>(
+      stack.clickhouse,
+      "SELECT max(raw_bytes) AS raw_bytes, max(length(raw)) AS n FROM rejected_messages WHERE reason = 'oversized'",
+    );
     expect(Number(rows[0].raw_bytes)).toBe(total);
     expect(Number(rows[0].n)).toBeLessThanOrEqual(64 * 1024);
   });
@@ -233,10 +398,14 @@ describe('webhook receiver under hostile input', () => {
         });
       });
     const body = hostileBody();
-    const headerLoris = slow(`POST ${url.pathname} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n`.padEnd(400, 'X'));
+    const headerLoris = slow(
+      `POST ${url.pathname} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n`.padEnd(400, 'X'),
+    );
     const bodyLoris2 = new Promise<{ closed: boolean; answer: string }>((resolve) => {
       const socket = net.connect(Number(url.port), url.hostname, () => {
-        socket.write(`POST ${url.pathname} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nHook-HMAC: ${signHookHmac(secret, body)}\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n`);
+        socket.write(
+          `POST ${url.pathname} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nHook-HMAC: ${signHookHmac(secret, body)}\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n`,
+        );
       });
       let answer = '';
       let i = 0;
@@ -251,24 +420,60 @@ describe('webhook receiver under hostile input', () => {
     // Normal deliveries while the slow senders hold their sockets.
     const account = 'BACT_during_loris';
     for (let i = 0; i < 10; i++) {
-      const r = await post(refreshBody(account, `RRES_loris_${i}`, [slip(account, `SLIP_loris_${i}`, `RRES_loris_${i}`)]));
+      const r = await post(
+        refreshBody(account, `RRES_loris_${i}`, [slip(account, `SLIP_loris_${i}`, `RRES_loris_${i}`)]),
+      );
       expect(r.status).toBe(200);
       await new Promise((res) => setTimeout(res, 500));
     }
     const [h, b] = await Promise.all([headerLoris, bodyLoris2]);
     expect(h.answer).toMatch(/^HTTP\/1\.1 408/);
     expect(b.closed).toBe(true);
-    await eventually('the timeouts to be recorded', async () => (await rejectedBy('request_timeout')) >= before + 2, 10_000);
-    expect(await count(stack, 'SELECT count() AS n FROM webhook_deliveries WHERE bettor_account_id = {a:String}', { a: account })).toBe(10);
+    await eventually(
+      'the timeouts to be recorded',
+      async () => (await rejectedBy('request_timeout')) >= before + 2,
+      10_000,
+    );
+    expect(
+      await count(stack, 'SELECT count() AS n FROM webhook_deliveries WHERE bettor_account_id = {a:String}', {
+        a: account,
+      }),
+    ).toBe(10);
   }, 90_000);
 
   it('nothing refused was loaded, and no rejected_messages row holds the secret', async () => {
-    expect(await count(stack, 'SELECT count() AS n FROM webhook_deliveries WHERE bettor_account_id = {a:String} OR position(body, {a:String}) > 0', { a: HOSTILE })).toBe(0);
-    expect(await count(stack, "SELECT count() AS n FROM bet_slips WHERE startsWith(id, 'SLIP_hostile') OR bettor_account_id = {a:String}", { a: HOSTILE })).toBe(0);
+    expect(
+      await count(
+        stack,
+        'SELECT count() AS n FROM webhook_deliveries WHERE bettor_account_id = {a:String} OR position(body, {a:String}) > 0',
+        { a: HOSTILE },
+      ),
+    ).toBe(0);
+    expect(
+      await count(
+        stack,
+        "SELECT count() AS n FROM bet_slips WHERE startsWith(id, 'SLIP_hostile') OR bettor_account_id = {a:String}",
+        { a: HOSTILE },
+      ),
+    ).toBe(0);
     expect(await count(stack, "SELECT count() AS n FROM bets WHERE startsWith(bet_slip_id, 'SLIP_hostile')")).toBe(0);
-    expect(await count(stack, "SELECT count() AS n FROM rejected_messages WHERE position(concat(source, reason, detail, delivery_id, headers, raw), {s:String}) > 0", { s: secret })).toBe(0);
+    expect(
+      await count(
+        stack,
+        'SELECT count() AS n FROM rejected_messages WHERE position(concat(source, reason, detail, delivery_id, headers, raw), {s:String}) > 0',
+        { s: secret },
+      ),
+    ).toBe(0);
     // Negative control: the same query finds the secret once it is planted.
-    await insertRows(stack.clickhouse, 'rejected_messages', [{ source: 'control', reason: 'planted', detail: `x${secret}x` }]);
-    expect(await count(stack, "SELECT count() AS n FROM rejected_messages WHERE position(concat(source, reason, detail, delivery_id, headers, raw), {s:String}) > 0", { s: secret })).toBe(1);
+    await insertRows(stack.clickhouse, 'rejected_messages', [
+      { source: 'control', reason: 'planted', detail: `x${secret}x` },
+    ]);
+    expect(
+      await count(
+        stack,
+        'SELECT count() AS n FROM rejected_messages WHERE position(concat(source, reason, detail, delivery_id, headers, raw), {s:String}) > 0',
+        { s: secret },
+      ),
+    ).toBe(1);
   });
 });

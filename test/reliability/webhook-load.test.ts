@@ -25,7 +25,13 @@ let env: Record<string, string>;
 let webhookUrl: string;
 
 beforeAll(async () => {
-  env = { LINEHOUSE_DATA_DIR: tempDir('load'), SHARPSPORTS_WEBHOOK_SECRET: secret, LINEHOUSE_LOG_LEVEL: 'warn', WEBHOOK_HOST: '127.0.0.1', ...(await freshPorts()) };
+  env = {
+    LINEHOUSE_DATA_DIR: tempDir('load'),
+    SHARPSPORTS_WEBHOOK_SECRET: secret,
+    LINEHOUSE_LOG_LEVEL: 'warn',
+    WEBHOOK_HOST: '127.0.0.1',
+    ...(await freshPorts()),
+  };
   up = startUp(['--sandbox'], env);
   await waitHealthy(Number(env.WEBHOOK_PORT), up);
   webhookUrl = `http://127.0.0.1:${env.WEBHOOK_PORT}/webhooks/sharpsports`;
@@ -41,17 +47,51 @@ afterAll(async () => {
 async function query<T>(sql: string): Promise<T[]> {
   const run = readRunFile({ dataDir: env.LINEHOUSE_DATA_DIR });
   if (!run) throw new Error('linehouse up wrote no run file');
-  const res = await request(`${run.adminUrl}/query`, { method: 'POST', body: sql, headers: { authorization: `Bearer ${run.token}` } });
+  const res = await request(`${run.adminUrl}/query`, {
+    method: 'POST',
+    body: sql,
+    headers: { authorization: `Bearer ${run.token}` },
+  });
   const text = await res.body.text();
   if (res.statusCode !== 200) throw new Error(`query failed (${res.statusCode}): ${text}`);
-  return text.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as T);
+  return text
+    .trim()
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as T);
 }
 
 describe('webhook receiver under load', () => {
   it('acknowledges 500 req/s of signed deliveries for 10 s with no error, and every acknowledged delivery is landed exactly once', async () => {
     const prefix = `load${Date.now().toString(36)}`;
-    const r = await loadWebhookInChild({ url: webhookUrl, secret, seconds: 10, rate: 500, connections: 50, slips: 5, accounts: 100, prefix });
-    const figures = { at: new Date().toISOString(), targetRate: 500, seconds: 10, slipsPerDelivery: 5, accounts: 100, requests: r.requests, ok2xx: r.ok2xx, non2xx: r.non2xx, errors: r.errors, timeouts: r.timeouts, reqPerSec: r.reqPerSec, generator: 'autocannon in a child process', stack: 'linehouse up --sandbox in a child process', p50Ms: r.p50, p99Ms: r.p99, maxMs: r.max };
+    const r = await loadWebhookInChild({
+      url: webhookUrl,
+      secret,
+      seconds: 10,
+      rate: 500,
+      connections: 50,
+      slips: 5,
+      accounts: 100,
+      prefix,
+    });
+    const figures = {
+      at: new Date().toISOString(),
+      targetRate: 500,
+      seconds: 10,
+      slipsPerDelivery: 5,
+      accounts: 100,
+      requests: r.requests,
+      ok2xx: r.ok2xx,
+      non2xx: r.non2xx,
+      errors: r.errors,
+      timeouts: r.timeouts,
+      reqPerSec: r.reqPerSec,
+      generator: 'autocannon in a child process',
+      stack: 'linehouse up --sandbox in a child process',
+      p50Ms: r.p50,
+      p99Ms: r.p99,
+      maxMs: r.max,
+    };
     const figuresFile = path.join(REPO_ROOT, 'test-results', 'webhook-load.json');
     fs.mkdirSync(path.dirname(figuresFile), { recursive: true });
     fs.writeFileSync(figuresFile, JSON.stringify(figures, null, 2) + '\n');
@@ -66,7 +106,9 @@ describe('webhook receiver under load', () => {
     expect(new Set(r.acked).size).toBe(r.acked.length);
 
     // The prefix is [a-z0-9] (built above), so it is safe as a literal.
-    const landed = await query<{ delivery_id: string; n: number }>(`SELECT delivery_id, count() AS n FROM webhook_deliveries WHERE startsWith(delivery_id, '${prefix}-') GROUP BY delivery_id`);
+    const landed = await query<{ delivery_id: string; n: number }>(
+      `SELECT delivery_id, count() AS n FROM webhook_deliveries WHERE startsWith(delivery_id, '${prefix}-') GROUP BY delivery_id`,
+    );
     const byId = new Map(landed.map((row) => [row.delivery_id, Number(row.n)]));
     const missing = r.acked.filter((id) => !byId.has(id));
     const doubled = [...byId].filter(([, n]) => n !== 1);
@@ -81,7 +123,9 @@ describe('webhook receiver under load', () => {
     await untilCountReaches(
       'acknowledged refreshes loaded',
       async () => {
-        const [row] = await query<{ n: number }>(`SELECT count() AS n FROM load_markers FINAL WHERE kind = 'refresh_response' AND startsWith(key, 'RRES_${prefix}_')`);
+        const [row] = await query<{ n: number }>(
+          `SELECT count() AS n FROM load_markers FINAL WHERE kind = 'refresh_response' AND startsWith(key, 'RRES_${prefix}_')`,
+        );
         return Number(row.n);
       },
       r.acked.length,
@@ -95,7 +139,9 @@ describe('webhook receiver under load', () => {
     await untilCountReaches(
       'acknowledged refreshes recorded by their workflows',
       async () => {
-        const [row] = await query<{ n: number }>(`SELECT uniqExact(refresh_response_id) AS n FROM refresh_runs WHERE startsWith(refresh_response_id, 'RRES_${prefix}_')`);
+        const [row] = await query<{ n: number }>(
+          `SELECT uniqExact(refresh_response_id) AS n FROM refresh_runs WHERE startsWith(refresh_response_id, 'RRES_${prefix}_')`,
+        );
         return Number(row.n);
       },
       r.acked.length,

@@ -20,10 +20,17 @@ const env = (k: string) => {
 
 setLogLevel('debug');
 quietRuntime();
-const clickhouse = await createWarehouse({ dataDir: env('DATA_DIR'), clickhouse: { user: 'default', password: '', database: 'linehouse' } });
+const clickhouse = await createWarehouse({
+  dataDir: env('DATA_DIR'),
+  clickhouse: { user: 'default', password: '', database: 'linehouse' },
+});
 await migrate(clickhouse);
 const http = createSharpSportsClient({ baseUrl: env('SANDBOX_URL'), apiKey: env('SANDBOX_KEY'), timeoutMs: 10_000 });
-const policy = defaultPolicy({ SHARPSPORTS_RATE_LIMIT_SECONDS: 60, SHARPSPORTS_WEBHOOK_WAIT_SECONDS: 300, SHARPSPORTS_PAGE_SIZE: 50 });
+const policy = defaultPolicy({
+  SHARPSPORTS_RATE_LIMIT_SECONDS: 60,
+  SHARPSPORTS_WEBHOOK_WAIT_SECONDS: 300,
+  SHARPSPORTS_PAGE_SIZE: 50,
+});
 const connection = await NativeConnection.connect({ address: env('TEMPORAL_ADDRESS') });
 const worker = await Worker.create({
   connection,
@@ -33,7 +40,11 @@ const worker = await Worker.create({
   // task back to the shared queue (the real server does after a timeout), so a killed worker
   // with a cache would strand the workflow there.
   maxCachedWorkflows: 0,
-  activities: createActivities({ clickhouse, http, config: { sharpsports: { baseUrl: env('SANDBOX_URL'), apiKey: env('SANDBOX_KEY'), timeoutMs: 10_000, policy } } }),
+  activities: createActivities({
+    clickhouse,
+    http,
+    config: { sharpsports: { baseUrl: env('SANDBOX_URL'), apiKey: env('SANDBOX_KEY'), timeoutMs: 10_000, policy } },
+  }),
 });
 process.stderr.write('{"event":"worker.ready"}\n');
 try {

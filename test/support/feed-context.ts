@@ -4,14 +4,27 @@
  * and lets a test wait for a condition instead of sleeping a guessed amount.
  */
 import {
-  FixtureUpdateSchema, OddsTickSchema, SettlementSchema,
-  type CanonicalRows, type FixtureUpdate, type OddsTick, type Settlement,
+  FixtureUpdateSchema,
+  OddsTickSchema,
+  SettlementSchema,
+  type CanonicalRows,
+  type FixtureUpdate,
+  type OddsTick,
+  type Settlement,
 } from '../../schemas/odds';
 import type { FeedCheckpoint, FeedGap, FeedHealth, FeedRunContext } from '../../feeds/types';
 import type { Logger } from '../../platform/log';
 
-export interface LogEntry { level: 'debug' | 'info' | 'warn' | 'error'; event: string; fields: Record<string, unknown> }
-export interface Rejection { raw: string; reason: string; detail: string }
+export interface LogEntry {
+  level: 'debug' | 'info' | 'warn' | 'error';
+  event: string;
+  fields: Record<string, unknown>;
+}
+export interface Rejection {
+  raw: string;
+  reason: string;
+  detail: string;
+}
 
 export interface TestFeedContext extends FeedRunContext {
   readonly controller: AbortController;
@@ -50,13 +63,29 @@ export function createTestFeedContext(opts: TestFeedContextOptions = {}): TestFe
   const controller = new AbortController();
   const logs: LogEntry[] = [];
   const makeLogger = (base: Record<string, unknown>): Logger => {
-    const write = (level: LogEntry['level']) => (event: string, fields: Record<string, unknown> = {}) => {
-      logs.push({ level, event, fields: { ...base, ...fields } });
-      if (opts.echoLogs) process.stderr.write(`${level} ${event} ${JSON.stringify({ ...base, ...fields })}\n`);
+    const write =
+      (level: LogEntry['level']) =>
+      (event: string, fields: Record<string, unknown> = {}) => {
+        logs.push({ level, event, fields: { ...base, ...fields } });
+        if (opts.echoLogs) process.stderr.write(`${level} ${event} ${JSON.stringify({ ...base, ...fields })}\n`);
+      };
+    return {
+      debug: write('debug'),
+      info: write('info'),
+      warn: write('warn'),
+      error: write('error'),
+      child: (f) => makeLogger({ ...base, ...f }),
     };
-    return { debug: write('debug'), info: write('info'), warn: write('warn'), error: write('error'), child: (f) => makeLogger({ ...base, ...f }) };
   };
-  const healthState: FeedHealth = { connected: false, lastMessageAt: null, lastTickTs: null, reconnects: 0, gaps: 0, rejected: 0, messages: 0 };
+  const healthState: FeedHealth = {
+    connected: false,
+    lastMessageAt: null,
+    lastTickTs: null,
+    reconnects: 0,
+    gaps: 0,
+    rejected: 0,
+    messages: 0,
+  };
 
   const ctx: TestFeedContext = {
     checkpoint: opts.checkpoint ?? null,

@@ -28,8 +28,14 @@ export async function untilCountReaches(
       loggedAt = now;
       log(`${what}: ${n}/${target} after ${seconds.toFixed(0)} s`);
     }
-    if (now - movedAt > stallMs) throw new Error(`${what}: stuck at ${n}/${target} for ${Math.round((now - movedAt) / 1000)} s (of ${seconds.toFixed(0)} s waited)`);
-    if (now - start > capMs) throw new Error(`${what}: only ${n}/${target} after ${seconds.toFixed(0)} s (cap ${capMs / 1000} s), though still rising`);
+    if (now - movedAt > stallMs)
+      throw new Error(
+        `${what}: stuck at ${n}/${target} for ${Math.round((now - movedAt) / 1000)} s (of ${seconds.toFixed(0)} s waited)`,
+      );
+    if (now - start > capMs)
+      throw new Error(
+        `${what}: only ${n}/${target} after ${seconds.toFixed(0)} s (cap ${capMs / 1000} s), though still rising`,
+      );
     await new Promise((r) => setTimeout(r, pollMs));
   }
 }

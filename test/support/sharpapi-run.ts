@@ -12,7 +12,11 @@ import { sharpApiCurrentRowIds } from './reliability/truth-ids';
 export const SHARPAPI_TEST_KEY = 'sk_test_sharpapi';
 const ROOMY = { limit: 1_000_000, windowMs: 60_000 };
 
-export interface Running { sb: SharpApiSandbox; ctx: TestFeedContext; done: Promise<void>; }
+export interface Running {
+  sb: SharpApiSandbox;
+  ctx: TestFeedContext;
+  done: Promise<void>;
+}
 
 export function sharpApiHarness() {
   const cleanups: Array<() => Promise<void>> = [];
@@ -21,12 +25,23 @@ export function sharpApiHarness() {
   });
 
   async function sandbox(opts: Partial<SharpApiSandboxOptions> = {}): Promise<SharpApiSandbox> {
-    const sb = await startSharpApiSandbox({ apiKey: SHARPAPI_TEST_KEY, clock: 'manual', seed: 7, changesPerSecond: 100, rateLimit: ROOMY, ...opts });
+    const sb = await startSharpApiSandbox({
+      apiKey: SHARPAPI_TEST_KEY,
+      clock: 'manual',
+      seed: 7,
+      changesPerSecond: 100,
+      rateLimit: ROOMY,
+      ...opts,
+    });
     cleanups.push(() => sb.close());
     return sb;
   }
 
-  function runAdapter(sb: SharpApiSandbox, opts: Partial<SharpApiAdapterOptions> = {}, ctx = createTestFeedContext()): Running {
+  function runAdapter(
+    sb: SharpApiSandbox,
+    opts: Partial<SharpApiAdapterOptions> = {},
+    ctx = createTestFeedContext(),
+  ): Running {
     const adapter = createSharpApiAdapter({ baseUrl: sb.url, apiKey: SHARPAPI_TEST_KEY, pollIntervalMs: 5, ...opts });
     const done = adapter.run(ctx);
     cleanups.push(async () => {
@@ -40,7 +55,8 @@ export function sharpApiHarness() {
 }
 
 /** The poller has emitted a window ending at the server's current clock. */
-export const caughtUp = (r: Running) => r.ctx.waitFor(() => r.ctx.lastCheckpoint()?.position === r.sb.now(), `checkpoint at ${r.sb.now()}`);
+export const caughtUp = (r: Running) =>
+  r.ctx.waitFor(() => r.ctx.lastCheckpoint()?.position === r.sb.now(), `checkpoint at ${r.sb.now()}`);
 
 export async function step(r: Running, ms: number): Promise<void> {
   await caughtUp(r);

@@ -14,7 +14,10 @@ export function tempDir(prefix: string): string {
 
 /** An embedded warehouse on a fresh data dir with every migration applied; the caller closes it. */
 export async function migratedWarehouse(prefix: string): Promise<Warehouse> {
-  const ch = await createWarehouse({ dataDir: tempDir(prefix), clickhouse: { user: 'default', password: '', database: 'linehouse' } });
+  const ch = await createWarehouse({
+    dataDir: tempDir(prefix),
+    clickhouse: { user: 'default', password: '', database: 'linehouse' },
+  });
   await migrate(ch);
   return ch;
 }
@@ -23,7 +26,10 @@ export async function migratedWarehouse(prefix: string): Promise<Warehouse> {
  * The same stack `linehouse up --sandbox` runs — real Temporal dev server, real chDB, the
  * sandbox over loopback HTTP — on a fresh data dir and free ports.
  */
-export async function startTestStack(env: Record<string, string> = {}, opts: StackOptions = {}): Promise<Stack & { dataDir: string }> {
+export async function startTestStack(
+  env: Record<string, string> = {},
+  opts: StackOptions = {},
+): Promise<Stack & { dataDir: string }> {
   quietRuntime();
   const dataDir = tempDir('it');
   const config = loadConfig({
@@ -34,7 +40,12 @@ export async function startTestStack(env: Record<string, string> = {}, opts: Sta
     LINEHOUSE_LOG_LEVEL: 'warn',
     ...env,
   });
-  const stack = await startStack(config, { sandbox: true, headlessTemporal: true, workflowBundle: await workflowBundle(), ...opts });
+  const stack = await startStack(config, {
+    sandbox: true,
+    headlessTemporal: true,
+    workflowBundle: await workflowBundle(),
+    ...opts,
+  });
   return Object.assign(stack, { dataDir });
 }
 

@@ -9,8 +9,32 @@ import { REPO_ROOT } from '../../platform/paths';
  * past by design (bench/RESULTS.md's changelog, and applied migrations, which are frozen: a
  * changed one would be a different migration); and test code, which builds trees of its own.
  */
-const TOP = ['lib', 'platform', 'refresh', 'feeds', 'clv', 'odds', 'rejections', 'workflows', 'activities', 'workers', 'schemas', 'sql', 'sandbox', 'cli', 'bench', 'test', 'scripts', 'docs', 'bin', 'deploy'];
-const PATH = new RegExp(`(?<![\\w./-])((?:${TOP.join('|')})/[\\w./-]*\\w\\.(?:ts|sql|md|mjs|json|sh|yml))(?![\\w/<*{-])`, 'g');
+const TOP = [
+  'lib',
+  'platform',
+  'refresh',
+  'feeds',
+  'clv',
+  'odds',
+  'rejections',
+  'workflows',
+  'activities',
+  'workers',
+  'schemas',
+  'sql',
+  'sandbox',
+  'cli',
+  'bench',
+  'test',
+  'scripts',
+  'docs',
+  'bin',
+  'deploy',
+];
+const PATH = new RegExp(
+  `(?<![\\w./-])((?:${TOP.join('|')})/[\\w./-]*\\w\\.(?:ts|sql|md|mjs|json|sh|yml))(?![\\w/<*{-])`,
+  'g',
+);
 const SKIP_DIRS = new Set(['node_modules', '.git', '.tools', '.linehouse', 'dist', 'fixtures', 'test-results']);
 
 function files(dir: string, out: string[] = []): string[] {

@@ -7,7 +7,11 @@ import { accountWorkflowId, refreshResponseCreated, type AccountRefreshResult } 
 import { createTimeSkippingEnv, workflowBundle } from '../support/time-skipping';
 import { FakeSharpSports } from '../support/fakes/sharpsports';
 
-const policy = defaultPolicy({ SHARPSPORTS_RATE_LIMIT_SECONDS: 60, SHARPSPORTS_WEBHOOK_WAIT_SECONDS: 300, SHARPSPORTS_PAGE_SIZE: 500 });
+const policy = defaultPolicy({
+  SHARPSPORTS_RATE_LIMIT_SECONDS: 60,
+  SHARPSPORTS_WEBHOOK_WAIT_SECONDS: 300,
+  SHARPSPORTS_PAGE_SIZE: 500,
+});
 let env: TestWorkflowEnvironment;
 
 beforeAll(async () => {
@@ -21,7 +25,9 @@ it('a bettor-level refresh whose 500 was loaded by a webhook-started run still g
   const accountId = 'BACT_attach';
   const taskQueue = 'tq-attach';
   // Attempt 1 is the bettor-level POST (its 500 arrives by webhook first); later attempts: 500, then 200.
-  const fake = new FakeSharpSports(env.client, accountId, [{ status: 500 }, { status: 500 }, { status: 200 }], () => env.currentTimeMs());
+  const fake = new FakeSharpSports(env.client, accountId, [{ status: 500 }, { status: 500 }, { status: 200 }], () =>
+    env.currentTimeMs(),
+  );
   const activities = fake.activities();
   const record = activities.recordRefreshRun!;
   // Keep the webhook-started run busy (recording its 500) long enough for the bettor's activity to attach to it.
@@ -31,9 +37,19 @@ it('a bettor-level refresh whose 500 was loaded by a webhook-started run still g
     slowOnce = false;
     return record(r);
   };
-  const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: await workflowBundle(), activities });
+  const worker = await Worker.create({
+    connection: env.nativeConnection,
+    taskQueue,
+    workflowBundle: await workflowBundle(),
+    activities,
+  });
   const result = await worker.runUntil(async () => {
-    const bettorRequest = { requestId: 'bettor-req', outcome: 'refresh' as const, cid: null, requestedAtMs: Date.now() };
+    const bettorRequest = {
+      requestId: 'bettor-req',
+      outcome: 'refresh' as const,
+      cid: null,
+      requestedAtMs: Date.now(),
+    };
     await env.client.workflow.signalWithStart('accountRefresh', {
       workflowId: accountWorkflowId(accountId),
       taskQueue,
@@ -41,8 +57,15 @@ it('a bettor-level refresh whose 500 was loaded by a webhook-started run still g
       signal: refreshResponseCreated,
       signalArgs: [fake.ref('bettor-req', { status: 500 }, 0)],
     });
-    const { startOrAttachAccountRefresh } = createOrchestrationActivities({ temporal: { client: env.client, taskQueue } } as any);
-    return (await new MockActivityEnvironment().run(startOrAttachAccountRefresh, { accountId, mode: 'request' as const, preset: bettorRequest, policy })) as AccountRefreshResult;
+    const { startOrAttachAccountRefresh } = createOrchestrationActivities({
+      temporal: { client: env.client, taskQueue },
+    } as any);
+    return (await new MockActivityEnvironment().run(startOrAttachAccountRefresh, {
+      accountId,
+      mode: 'request' as const,
+      preset: bettorRequest,
+      policy,
+    })) as AccountRefreshResult;
   });
   expect(result.mode).toBe('request');
   expect(result.status).toBe(200);

@@ -10,7 +10,13 @@ import { defaultPolicy } from '../../platform/config';
 import { createSharpSportsClient } from '../../refresh/sharpsports-client';
 import { createWarehouse, queryRows } from '../../platform/warehouse/client';
 import { startSharpSportsSandbox, type SharpSportsSandbox } from '../../sandbox/sharpsports';
-import { emptyCounts, windowCount, type BackfillCounts, type BetBackfillInput, type BetBackfillResult } from '../../workflows/backfill/messages';
+import {
+  emptyCounts,
+  windowCount,
+  type BackfillCounts,
+  type BetBackfillInput,
+  type BetBackfillResult,
+} from '../../workflows/backfill/messages';
 import { tempDir } from '../support/stack';
 import { createTimeSkippingEnv, workflowBundle } from '../support/time-skipping';
 
@@ -21,7 +27,12 @@ let sandbox: SharpSportsSandbox;
 
 beforeAll(async () => {
   env = await createTimeSkippingEnv();
-  sandbox = await startSharpSportsSandbox({ apiKey: KEY, webhookSecret: 'unused', bigAccountSlips: 3000, webhookUrl: 'http://127.0.0.1:9/unreachable' });
+  sandbox = await startSharpSportsSandbox({
+    apiKey: KEY,
+    webhookSecret: 'unused',
+    bigAccountSlips: 3000,
+    webhookUrl: 'http://127.0.0.1:9/unreachable',
+  });
 }, 60_000);
 afterAll(async () => {
   await sandbox?.close();
@@ -30,7 +41,14 @@ afterAll(async () => {
 
 function spawnWorker(dataDir: string, taskQueue: string): { child: ChildProcess; lines: AsyncIterable<string> } {
   const child = spawn(process.execPath, ['--import', 'tsx', 'test/support/backfill-worker.ts'], {
-    env: { ...process.env, TEMPORAL_ADDRESS: env.address, TASK_QUEUE: taskQueue, DATA_DIR: dataDir, SANDBOX_URL: sandbox.url, SANDBOX_KEY: KEY },
+    env: {
+      ...process.env,
+      TEMPORAL_ADDRESS: env.address,
+      TASK_QUEUE: taskQueue,
+      DATA_DIR: dataDir,
+      SANDBOX_URL: sandbox.url,
+      SANDBOX_KEY: KEY,
+    },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   return { child, lines: readline.createInterface({ input: child.stderr! }) };
@@ -52,7 +70,11 @@ describe('betBackfill (time-skipping)', () => {
     };
     const dataDir = tempDir('backfill-kill');
     const taskQueue = 'backfill-kill';
-    const handle = await env.client.workflow.start('betBackfill', { workflowId: 'backfill-kill', taskQueue, args: [input] });
+    const handle = await env.client.workflow.start('betBackfill', {
+      workflowId: 'backfill-kill',
+      taskQueue,
+      args: [input],
+    });
 
     // Worker 1, in its own process: killed once it is well into the second window.
     const first = spawnWorker(dataDir, taskQueue);
@@ -65,25 +87,50 @@ describe('betBackfill (time-skipping)', () => {
       pagesBeforeKill += 1;
       if (e.window >= 1 && e.page >= 5) break;
     }
-    expect(pagesBeforeKill, `worker 1 stopped before the kill point:\n${seen.slice(-20).join('\n')}`).toBeGreaterThan(5);
+    expect(pagesBeforeKill, `worker 1 stopped before the kill point:\n${seen.slice(-20).join('\n')}`).toBeGreaterThan(
+      5,
+    );
     first.child.kill('SIGKILL');
     await new Promise((r) => first.child.once('exit', r));
 
     // Worker 2, in this process, on the same warehouse: it must pick the window up where the heartbeat says.
-    const clickhouse = await createWarehouse({ dataDir, clickhouse: { user: 'default', password: '', database: 'linehouse' } });
+    const clickhouse = await createWarehouse({
+      dataDir,
+      clickhouse: { user: 'default', password: '', database: 'linehouse' },
+    });
     const http = createSharpSportsClient({ baseUrl: sandbox.url, apiKey: KEY, timeoutMs: 10_000 });
     let fetches = 0;
-    const counting: typeof http = { ...http, get: <T,>(p: string, q?: Record<string, string | number | undefined>) => ((fetches += 1), http.get<T>(p, q)) };
-    const policy = defaultPolicy({ SHARPSPORTS_RATE_LIMIT_SECONDS: 60, SHARPSPORTS_WEBHOOK_WAIT_SECONDS: 300, SHARPSPORTS_PAGE_SIZE: 50 });
-    const activities = createActivities({ clickhouse, http: counting, config: { sharpsports: { baseUrl: sandbox.url, apiKey: KEY, timeoutMs: 10_000, policy } } });
+    const counting: typeof http = {
+      ...http,
+      get: <T>(p: string, q?: Record<string, string | number | undefined>) => ((fetches += 1), http.get<T>(p, q)),
+    };
+    const policy = defaultPolicy({
+      SHARPSPORTS_RATE_LIMIT_SECONDS: 60,
+      SHARPSPORTS_WEBHOOK_WAIT_SECONDS: 300,
+      SHARPSPORTS_PAGE_SIZE: 50,
+    });
+    const activities = createActivities({
+      clickhouse,
+      http: counting,
+      config: { sharpsports: { baseUrl: sandbox.url, apiKey: KEY, timeoutMs: 10_000, policy } },
+    });
     const resumed: Array<{ window: number; attempt: number; beat?: WindowHeartbeat }> = [];
     const backfillWindow: typeof activities.backfillWindow = (args) => {
       const info = Context.current().info;
-      resumed.push({ window: args.window.index, attempt: info.attempt, beat: info.heartbeatDetails as WindowHeartbeat | undefined });
+      resumed.push({
+        window: args.window.index,
+        attempt: info.attempt,
+        beat: info.heartbeatDetails as WindowHeartbeat | undefined,
+      });
       return activities.backfillWindow(args);
     };
     try {
-      const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: await workflowBundle(), activities: { ...activities, backfillWindow } });
+      const worker = await Worker.create({
+        connection: env.nativeConnection,
+        taskQueue,
+        workflowBundle: await workflowBundle(),
+        activities: { ...activities, backfillWindow },
+      });
       const result = (await worker.runUntil(handle.result())) as BetBackfillResult;
 
       const bets = truth.reduce((n, s) => n + s.bets.length, 0);
@@ -122,8 +169,20 @@ describe('betBackfill (time-skipping)', () => {
         },
       },
     });
-    const input: BetBackfillInput = { fromMs: 0, toMs: 2000 * 3_600_000, scope: { kind: 'all' }, windowHours: 1, pageSize: 500, concurrency: 8, maxWindowsPerRun: 300 };
-    const handle = await env.client.workflow.start('betBackfill', { workflowId: 'backfill-long', taskQueue, args: [input] });
+    const input: BetBackfillInput = {
+      fromMs: 0,
+      toMs: 2000 * 3_600_000,
+      scope: { kind: 'all' },
+      windowHours: 1,
+      pageSize: 500,
+      concurrency: 8,
+      maxWindowsPerRun: 300,
+    };
+    const handle = await env.client.workflow.start('betBackfill', {
+      workflowId: 'backfill-long',
+      taskQueue,
+      args: [input],
+    });
     const result = (await worker.runUntil(handle.result())) as BetBackfillResult;
     expect(result.counts).toMatchObject({ slips: 100_000, bets: 120_000, new: 100_000, pages: 2000 });
     expect(result.windowsDone).toBe(2000);
@@ -135,10 +194,14 @@ describe('betBackfill (time-skipping)', () => {
     const sizes: number[] = [];
     let runId: string | undefined = handle.firstExecutionRunId;
     while (runId) {
-      const history: Awaited<ReturnType<typeof handle.fetchHistory>> = await env.client.workflow.getHandle('backfill-long', runId).fetchHistory();
+      const history: Awaited<ReturnType<typeof handle.fetchHistory>> = await env.client.workflow
+        .getHandle('backfill-long', runId)
+        .fetchHistory();
       const events = history.events ?? [];
       sizes.push(events.length);
-      runId = events.find((e) => e.workflowExecutionContinuedAsNewEventAttributes)?.workflowExecutionContinuedAsNewEventAttributes?.newExecutionRunId ?? undefined;
+      runId =
+        events.find((e) => e.workflowExecutionContinuedAsNewEventAttributes)
+          ?.workflowExecutionContinuedAsNewEventAttributes?.newExecutionRunId ?? undefined;
     }
     expect(sizes).toHaveLength(result.runs);
     for (const n of sizes) expect(n).toBeLessThan(3000);

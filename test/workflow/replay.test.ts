@@ -14,7 +14,12 @@ import { quietRuntime, workflowBundle } from '../support/time-skipping';
 // code must replay every one: a change that would break running workflows fails here. A version
 // is retired (its folder removed) only as docs/operations.md § Upgrades describes.
 const ROOT = fileURLToPath(new URL('../fixtures/histories', import.meta.url));
-const folders = (dir: string) => fs.readdirSync(dir, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name).sort();
+const folders = (dir: string) =>
+  fs
+    .readdirSync(dir, { withFileTypes: true })
+    .filter((e) => e.isDirectory())
+    .map((e) => e.name)
+    .sort();
 
 interface Recorded {
   type: string;
@@ -25,12 +30,19 @@ interface Recorded {
 }
 const corpus: Recorded[] = folders(ROOT).flatMap((type) =>
   folders(path.join(ROOT, type)).flatMap((version) =>
-    fs.readdirSync(path.join(ROOT, type, version)).filter((f) => f.endsWith('.json')).sort().map((f) => ({ type, version, id: `${type}/${version}/${f}`, file: path.join(ROOT, type, version, f) })),
+    fs
+      .readdirSync(path.join(ROOT, type, version))
+      .filter((f) => f.endsWith('.json'))
+      .sort()
+      .map((f) => ({ type, version, id: `${type}/${version}/${f}`, file: path.join(ROOT, type, version, f) })),
   ),
 );
 const versions = [...new Set(corpus.map((r) => r.version))].sort();
 /** The workflow types the worker registers: every function workflows/index.ts exports. */
-const registered = Object.entries(workflows).filter(([, v]) => typeof v === 'function').map(([name]) => name).sort();
+const registered = Object.entries(workflows)
+  .filter(([, v]) => typeof v === 'function')
+  .map(([name]) => name)
+  .sort();
 
 async function replayAll(bundle: { code: string }, histories: Recorded[]) {
   async function* read() {
@@ -49,23 +61,34 @@ describe('workflow versioning safety (replay of recorded histories)', () => {
   it('files every history as <workflowType>/<version>/<workflowId>.json, by types the worker registers', () => {
     expect(fs.readdirSync(ROOT).filter((f) => !fs.statSync(path.join(ROOT, f)).isDirectory())).toEqual([]);
     expect(folders(ROOT).filter((t) => !registered.includes(t))).toEqual([]);
-    for (const type of folders(ROOT)) for (const version of folders(path.join(ROOT, type))) expect(corpus.some((r) => r.type === type && r.version === version), `${type}/${version}`).toBe(true);
+    for (const type of folders(ROOT))
+      for (const version of folders(path.join(ROOT, type)))
+        expect(
+          corpus.some((r) => r.type === type && r.version === version),
+          `${type}/${version}`,
+        ).toBe(true);
     expect(corpus.length).toBeGreaterThan(40);
   });
 
   it(`holds at least one history of every registered workflow type recorded by the current code (${WORKFLOW_CODE_VERSION})`, () => {
-    expect(registered).toEqual(expect.arrayContaining(['accountRefresh', 'bettorRefresh', 'feed', 'betBackfill', 'cadenceRefresh']));
+    expect(registered).toEqual(
+      expect.arrayContaining(['accountRefresh', 'bettorRefresh', 'feed', 'betBackfill', 'cadenceRefresh']),
+    );
     const current = new Set(corpus.filter((r) => r.version === WORKFLOW_CODE_VERSION).map((r) => r.type));
     expect(registered.filter((t) => !current.has(t))).toEqual([]);
   });
 
-  it.each(versions)('replays every %s history with the current workflow code', async (version) => {
-    quietRuntime();
-    const histories = corpus.filter((r) => r.version === version);
-    const { n, failures } = await replayAll(await workflowBundle(), histories);
-    expect(failures).toEqual([]);
-    expect(n).toBe(histories.length);
-  }, 180_000);
+  it.each(versions)(
+    'replays every %s history with the current workflow code',
+    async (version) => {
+      quietRuntime();
+      const histories = corpus.filter((r) => r.version === version);
+      const { n, failures } = await replayAll(await workflowBundle(), histories);
+      expect(failures).toEqual([]);
+      expect(n).toBe(histories.length);
+    },
+    180_000,
+  );
 
   it('negative control: a non-deterministic change to accountRefresh fails every accountRefresh replay, in every version', async () => {
     quietRuntime();

@@ -1,4 +1,11 @@
-import { continueAsNew, proxyActivities, setHandler, upsertMemo, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import {
+  continueAsNew,
+  proxyActivities,
+  setHandler,
+  upsertMemo,
+  upsertSearchAttributes,
+  workflowInfo,
+} from '@temporalio/workflow';
 import type { BackfillActivities } from '../../activities/backfill/backfill';
 import { SA_ACCOUNT, SA_BETTOR, SA_KIND, SA_PHASE } from '../../platform/temporal/search-attributes';
 import {
@@ -58,7 +65,12 @@ export async function betBackfill(input: BetBackfillInput): Promise<BetBackfillR
   const inFlight = new Map<number, Promise<void>>();
   const launch = (index: number) => {
     running.add(index);
-    const p = backfillWindow({ backfillId, scope: input.scope, window: windowAt(input, index), pageSize: input.pageSize }).then((c) => {
+    const p = backfillWindow({
+      backfillId,
+      scope: input.scope,
+      window: windowAt(input, index),
+      pageSize: input.pageSize,
+    }).then((c) => {
       counts = addCounts(counts, c);
       done += 1;
       running.delete(index);
@@ -75,7 +87,10 @@ export async function betBackfill(input: BetBackfillInput): Promise<BetBackfillR
   await Promise.all(inFlight.values());
   upsertMemo({ windowsDone: done, ...counts });
   if (next < total) {
-    await continueAsNew<typeof betBackfill>({ ...input, carried: { nextWindow: next, done, counts, startedAtMs: carried.startedAtMs, runs: carried.runs + 1 } });
+    await continueAsNew<typeof betBackfill>({
+      ...input,
+      carried: { nextWindow: next, done, counts, startedAtMs: carried.startedAtMs, runs: carried.runs + 1 },
+    });
   }
   upsertSearchAttributes([{ key: SA_PHASE, value: 'done' }]);
   return progress(true);

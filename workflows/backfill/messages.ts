@@ -68,7 +68,10 @@ export function windowCount(input: Pick<BetBackfillInput, 'fromMs' | 'toMs' | 'w
   return Math.max(0, Math.ceil((input.toMs - input.fromMs) / (input.windowHours * 3_600_000)));
 }
 
-export function windowAt(input: Pick<BetBackfillInput, 'fromMs' | 'toMs' | 'windowHours'>, index: number): BackfillWindow {
+export function windowAt(
+  input: Pick<BetBackfillInput, 'fromMs' | 'toMs' | 'windowHours'>,
+  index: number,
+): BackfillWindow {
   const len = input.windowHours * 3_600_000;
   return { index, startMs: input.fromMs + index * len, endMs: Math.min(input.toMs, input.fromMs + (index + 1) * len) };
 }

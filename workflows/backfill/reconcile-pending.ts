@@ -1,7 +1,21 @@
-import { continueAsNew, executeChild, proxyActivities, upsertMemo, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import {
+  continueAsNew,
+  executeChild,
+  proxyActivities,
+  upsertMemo,
+  upsertSearchAttributes,
+  workflowInfo,
+} from '@temporalio/workflow';
 import type { BackfillActivities } from '../../activities/backfill/backfill';
 import { SA_KIND, SA_PHASE } from '../../platform/temporal/search-attributes';
-import { addCounts, emptyCounts, RECONCILE_DEFAULTS, type PendingAccount, type ReconcilePendingInput, type ReconcilePendingResult } from './messages';
+import {
+  addCounts,
+  emptyCounts,
+  RECONCILE_DEFAULTS,
+  type PendingAccount,
+  type ReconcilePendingInput,
+  type ReconcilePendingResult,
+} from './messages';
 import { betBackfill } from './bet-backfill';
 
 const { pendingSlipAccounts } = proxyActivities<BackfillActivities>({
@@ -34,7 +48,16 @@ export async function reconcilePending(input: ReconcilePendingInput): Promise<Re
     const fromMs = Math.floor(a.oldestPendingMs / windowMs) * windowMs;
     const r = await executeChild(betBackfill, {
       workflowId: `reconcile-${runId}-${a.accountId}`,
-      args: [{ fromMs, toMs, scope: { kind: 'account', id: a.accountId }, windowHours: input.windowHours, pageSize: input.pageSize, concurrency: 1 }],
+      args: [
+        {
+          fromMs,
+          toMs,
+          scope: { kind: 'account', id: a.accountId },
+          windowHours: input.windowHours,
+          pageSize: input.pageSize,
+          concurrency: 1,
+        },
+      ],
     });
     counts = addCounts(counts, r.counts);
     accounts += 1;
@@ -48,7 +71,12 @@ export async function reconcilePending(input: ReconcilePendingInput): Promise<Re
     });
 
   for (;;) {
-    const page = await pendingSlipAccounts({ afterAccount, limit: input.accountsPerPage ?? 500, overdueBeforeMs, placedFromMs });
+    const page = await pendingSlipAccounts({
+      afterAccount,
+      limit: input.accountsPerPage ?? 500,
+      overdueBeforeMs,
+      placedFromMs,
+    });
     if (page.length === 0) break;
     // A sliding window of account backfills: a finished one makes room for the next.
     const inFlight = new Set<Promise<void>>();
@@ -61,7 +89,10 @@ export async function reconcilePending(input: ReconcilePendingInput): Promise<Re
     afterAccount = page[page.length - 1].accountId;
     upsertMemo({ accounts, ...counts });
     if (workflowInfo().continueAsNewSuggested) {
-      await continueAsNew<typeof reconcilePending>({ ...input, carried: { afterAccount, accounts, counts, failed: failed.slice(0, 100) } });
+      await continueAsNew<typeof reconcilePending>({
+        ...input,
+        carried: { afterAccount, accounts, counts, failed: failed.slice(0, 100) },
+      });
     }
   }
   upsertSearchAttributes([{ key: SA_PHASE, value: 'done' }]);

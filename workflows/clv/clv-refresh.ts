@@ -13,13 +13,20 @@ const { refreshClv } = proxyActivities<ClvActivities>({
  * events, then store the closes of events that have started (closing_lines reads stored closes
  * instead of every tick; a stale store is never trusted, so a late pass only costs speed).
  */
-export async function clvRefresh(input: { graceSeconds?: number } = {}): Promise<{ events: number; closes: number; resolved: number; pending: number }> {
+export async function clvRefresh(
+  input: { graceSeconds?: number } = {},
+): Promise<{ events: number; closes: number; resolved: number; pending: number }> {
   upsertSearchAttributes([
     { key: SA_KIND, value: 'clv' },
     { key: SA_PHASE, value: 'running' },
   ]);
   const r = await refreshClv({ graceSeconds: input.graceSeconds });
-  const summary = { events: r.materialize.events, closes: r.materialize.closes, resolved: r.resolve.resolved, pending: r.materialize.pending };
+  const summary = {
+    events: r.materialize.events,
+    closes: r.materialize.closes,
+    resolved: r.resolve.resolved,
+    pending: r.materialize.pending,
+  };
   upsertMemo(summary);
   upsertSearchAttributes([{ key: SA_PHASE, value: 'done' }]);
   return summary;

@@ -1,4 +1,12 @@
-import { continueAsNew, deprecatePatch, isCancellation, proxyActivities, upsertMemo, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import {
+  continueAsNew,
+  deprecatePatch,
+  isCancellation,
+  proxyActivities,
+  upsertMemo,
+  upsertSearchAttributes,
+  workflowInfo,
+} from '@temporalio/workflow';
 import type { FeedActivities } from '../../activities/feeds/feeds';
 import { SA_KIND, SA_PHASE } from '../../platform/temporal/search-attributes';
 

@@ -27,7 +27,10 @@ export async function bettorRefresh(input: BettorRefreshInput): Promise<BettorRe
     { key: SA_BETTOR, value: input.bettor },
     { key: SA_PHASE, value: 'requesting' },
   ]);
-  const request = await requestApi.requestBettorRefresh({ bettor: input.bettor, workflowId: workflowInfo().workflowId });
+  const request = await requestApi.requestBettorRefresh({
+    bettor: input.bettor,
+    workflowId: workflowInfo().workflowId,
+  });
   upsertMemo({ requestId: request.requestId, accounts: request.accounts.length });
   upsertSearchAttributes([{ key: SA_PHASE, value: 'awaiting-accounts' }]);
   const accounts: AccountRefreshResult[] = await Promise.all(
@@ -36,7 +39,12 @@ export async function bettorRefresh(input: BettorRefreshInput): Promise<BettorRe
         accountId: a.accountId,
         bettorId: request.bettorId ?? undefined,
         mode: 'request',
-        preset: { requestId: request.requestId, outcome: a.outcome, cid: request.cid, requestedAtMs: request.requestedAtMs },
+        preset: {
+          requestId: request.requestId,
+          outcome: a.outcome,
+          cid: request.cid,
+          requestedAtMs: request.requestedAtMs,
+        },
         policy: input.policy,
       }),
     ),

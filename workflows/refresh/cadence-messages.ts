@@ -42,4 +42,12 @@ export type CadenceRefreshResult = CadenceTotals;
 
 export const cadenceProgressQuery = defineQuery<CadenceTotals & { inFlight: number }>('cadenceProgress');
 
-export const emptyCadenceTotals = (): CadenceTotals => ({ pages: 0, bettors: 0, refreshed: 0, skippedRunning: 0, skippedRecent: 0, failed: 0, accounts: 0 });
+export const emptyCadenceTotals = (): CadenceTotals => ({
+  pages: 0,
+  bettors: 0,
+  refreshed: 0,
+  skippedRunning: 0,
+  skippedRecent: 0,
+  failed: 0,
+  accounts: 0,
+});

@@ -12,7 +12,13 @@ import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import type { RefreshActivities } from '../../activities/refresh';
 import { SA_KIND, SA_PHASE } from '../../platform/temporal/search-attributes';
 import { bettorRefresh } from './bettor-refresh';
-import { cadenceProgressQuery, emptyCadenceTotals, type CadenceBettor, type CadenceRefreshInput, type CadenceRefreshResult } from './cadence-messages';
+import {
+  cadenceProgressQuery,
+  emptyCadenceTotals,
+  type CadenceBettor,
+  type CadenceRefreshInput,
+  type CadenceRefreshResult,
+} from './cadence-messages';
 import { bettorWorkflowId, type BettorRefreshResult } from './messages';
 
 const api = proxyActivities<RefreshActivities>({
@@ -40,7 +46,10 @@ export async function cadenceRefresh(input: CadenceRefreshInput): Promise<Cadenc
   const refreshOne = async (b: CadenceBettor) => {
     const bettor = b.internalId ?? b.id;
     try {
-      const child = await startChild(bettorRefresh, { workflowId: bettorWorkflowId(bettor), args: [{ bettor, policy }] });
+      const child = await startChild(bettorRefresh, {
+        workflowId: bettorWorkflowId(bettor),
+        args: [{ bettor, policy }],
+      });
       const result = (await child.result()) as BettorRefreshResult;
       totals.refreshed += 1;
       totals.accounts += result.accounts.length;
@@ -55,7 +64,11 @@ export async function cadenceRefresh(input: CadenceRefreshInput): Promise<Cadenc
     const { bettors, totalPages } = await api.listBettorsPage({ pageNum, pageSize: input.pageSize });
     totals.pages += 1;
     totals.bettors += bettors.length;
-    const plan = await api.planCadenceBatch({ bettors, spacingSeconds: input.policy.minSpacingSeconds, nowMs: Date.now() });
+    const plan = await api.planCadenceBatch({
+      bettors,
+      spacingSeconds: input.policy.minSpacingSeconds,
+      nowMs: Date.now(),
+    });
     totals.skippedRunning += plan.running.length;
     totals.skippedRecent += plan.recent.length;
     const queue = [...plan.due];
@@ -70,9 +83,14 @@ export async function cadenceRefresh(input: CadenceRefreshInput): Promise<Cadenc
     upsertMemo({ ...totals });
     if (pageNum >= totalPages) break;
     pageNum += 1;
-    if (workflowInfo().continueAsNewSuggested) await continueAsNew<typeof cadenceRefresh>({ ...input, carried: { pageNum, totals } });
+    if (workflowInfo().continueAsNewSuggested)
+      await continueAsNew<typeof cadenceRefresh>({ ...input, carried: { pageNum, totals } });
   }
   upsertSearchAttributes([{ key: SA_PHASE, value: 'done' }]);
-  if (totals.failed > 0 && totals.refreshed === 0 && totals.bettors > 0) throw ApplicationFailure.create({ message: `every bettor refresh failed (${totals.failed}); see the bettorRefresh workflows`, nonRetryable: true });
+  if (totals.failed > 0 && totals.refreshed === 0 && totals.bettors > 0)
+    throw ApplicationFailure.create({
+      message: `every bettor refresh failed (${totals.failed}); see the bettorRefresh workflows`,
+      nonRetryable: true,
+    });
   return totals;
 }

@@ -1,5 +1,12 @@
 import { upsertMemo, upsertSearchAttributes, type WorkflowInfo } from '@temporalio/workflow';
-import { SA_ACCOUNT, SA_BETTOR, SA_BOOK, SA_KIND, SA_PHASE, SA_STATUS } from '../../platform/temporal/search-attributes';
+import {
+  SA_ACCOUNT,
+  SA_BETTOR,
+  SA_BOOK,
+  SA_KIND,
+  SA_PHASE,
+  SA_STATUS,
+} from '../../platform/temporal/search-attributes';
 import type { AccountRefreshResult, RefreshPhase } from './messages';
 
 /**
@@ -10,11 +17,28 @@ import type { AccountRefreshResult, RefreshPhase } from './messages';
  */
 
 /** The search attributes a refresh sets, by the names it notes them under. */
-const SEARCH_ATTRIBUTES = { kind: SA_KIND, account: SA_ACCOUNT, bettor: SA_BETTOR, book: SA_BOOK, phase: SA_PHASE, status: SA_STATUS } as const;
+const SEARCH_ATTRIBUTES = {
+  kind: SA_KIND,
+  account: SA_ACCOUNT,
+  bettor: SA_BETTOR,
+  book: SA_BOOK,
+  phase: SA_PHASE,
+  status: SA_STATUS,
+} as const;
 export type Indexed = Partial<Record<keyof typeof SEARCH_ATTRIBUTES, string | number>>;
 
 /** Phases an operator filters on: the waits. The sub-second ones are in the progress query only. */
-export const WAITING_PHASES: ReadonlySet<RefreshPhase> = new Set<RefreshPhase>(['spacing', 'awaiting-webhook', 'polling', 'awaiting-otp', 'paging', 'backoff-429', 'backoff-424', 'backoff-500', 'loading-other']);
+export const WAITING_PHASES: ReadonlySet<RefreshPhase> = new Set<RefreshPhase>([
+  'spacing',
+  'awaiting-webhook',
+  'polling',
+  'awaiting-otp',
+  'paging',
+  'backoff-429',
+  'backoff-424',
+  'backoff-500',
+  'loading-other',
+]);
 
 export class RefreshIndex {
   /** Where the run is, for the progress query (every phase) and the index (the waiting ones). */
@@ -43,7 +67,11 @@ export class RefreshIndex {
     const entries = Object.entries(this.pending);
     this.pending = {};
     if (entries.length === 0) return;
-    upsertSearchAttributes(entries.map(([k, v]) => ({ key: SEARCH_ATTRIBUTES[k as keyof Indexed], value: v })) as Parameters<typeof upsertSearchAttributes>[0]);
+    upsertSearchAttributes(
+      entries.map(([k, v]) => ({ key: SEARCH_ATTRIBUTES[k as keyof Indexed], value: v })) as Parameters<
+        typeof upsertSearchAttributes
+      >[0],
+    );
   }
 
   /** A waiting phase is indexed at once (with whatever was noted before it); the others are not. */
@@ -67,4 +95,12 @@ export const showRequest = (requestId: string, attempts: number) => upsertMemo({
 
 /** The memo at the end: the run's outcome in one upsert. */
 export const showResult = (r: AccountRefreshResult) =>
-  upsertMemo({ requestId: r.requestId, slips: r.slips, bets: r.bets, pages: r.pages, attempts: r.attempts, status: r.status, detail: r.detail });
+  upsertMemo({
+    requestId: r.requestId,
+    slips: r.slips,
+    bets: r.bets,
+    pages: r.pages,
+    attempts: r.attempts,
+    status: r.status,
+    detail: r.detail,
+  });

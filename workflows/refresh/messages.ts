@@ -120,4 +120,3 @@ export interface BettorRefreshResult {
 
 export const accountWorkflowId = (accountId: string) => `refresh-${accountId}`;
 export const bettorWorkflowId = (bettor: string) => `refresh-bettor-${bettor}`;
-

@@ -29,10 +29,20 @@ export interface PageStep {
   listingChanged: string | null;
 }
 
-export const firstCursor = (ref: RefreshResponseRef): PagingCursor => ({ ref, nextPage: 1, totalPages: 1, slips: 0, bets: 0, pages: 0 });
+export const firstCursor = (ref: RefreshResponseRef): PagingCursor => ({
+  ref,
+  nextPage: 1,
+  totalPages: 1,
+  slips: 0,
+  bets: 0,
+  pages: 0,
+});
 
 /** loadBetSlipPage's input for the cursor's next page (a first pass names no pass). */
-export function pageToLoad(cursor: PagingCursor, pageSize: number): { ref: RefreshResponseRef; pageNum: number; pageSize: number; pass?: number } {
+export function pageToLoad(
+  cursor: PagingCursor,
+  pageSize: number,
+): { ref: RefreshResponseRef; pageNum: number; pageSize: number; pass?: number } {
   const pass = cursor.pass ?? 1;
   return { ref: cursor.ref, pageNum: cursor.nextPage, pageSize, ...(pass > 1 ? { pass } : {}) };
 }
@@ -59,7 +69,12 @@ export function afterPage(cursor: PagingCursor, page: PageRead): PageStep {
     pages: cursor.pages + 1,
     nextPage: at + 1,
   });
-  const step = (settled: boolean, listingChanged: string | null = null): PageStep => ({ cursor: c, settled, repage: false, listingChanged });
+  const step = (settled: boolean, listingChanged: string | null = null): PageStep => ({
+    cursor: c,
+    settled,
+    repage: false,
+    listingChanged,
+  });
   if (c.nextPage <= c.totalPages) return step(false);
   if (pass === 1 && c.changedInPass !== 1) return step(true);
   // Once the listing has moved, only two consecutive passes that read the same slips in the same
@@ -69,8 +84,16 @@ export function afterPage(cursor: PagingCursor, page: PageRead): PageStep {
   }
   if (pass >= MAX_PAGING_PASSES) {
     const moved = c.changedInPass === pass ? c.lastChange : `pass ${pass} listed other slips than pass ${pass - 1}`;
-    return step(true, `${c.changed}; paged ${pass} times and the listing kept moving (${moved}): slips may be missing, backfill the account`);
+    return step(
+      true,
+      `${c.changed}; paged ${pass} times and the listing kept moving (${moved}): slips may be missing, backfill the account`,
+    );
   }
   // Re-page from page 1: slips are upserts keyed by id, so what an earlier pass stored is stored again, not twice.
-  return { cursor: { ...c, pass: pass + 1, nextPage: 1, totalPages: 1, previousDigests: c.digests, digests: [] }, settled: false, repage: true, listingChanged: null };
+  return {
+    cursor: { ...c, pass: pass + 1, nextPage: 1, totalPages: 1, previousDigests: c.digests, digests: [] },
+    settled: false,
+    repage: true,
+    listingChanged: null,
+  };
 }

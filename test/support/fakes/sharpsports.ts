@@ -68,7 +68,8 @@ export class ScriptedSharpSports {
     private readonly client: Client,
     private readonly decide: Decide,
     private readonly now: () => Promise<number> = async () => Context.current().info.scheduledTimestampMs,
-    private readonly requestIdOf: (accountId: string, attempt: number) => string = (accountId, attempt) => `${accountId}-req-${attempt}`,
+    private readonly requestIdOf: (accountId: string, attempt: number) => string = (accountId, attempt) =>
+      `${accountId}-req-${attempt}`,
   ) {}
 
   private lastAttemptOf(accountId: string): number | null {
@@ -114,7 +115,8 @@ export class ScriptedSharpSports {
       requestRefreshIfDue: async (req) => {
         const last = this.lastAttemptOf(req.accountId);
         const now = await this.now();
-        if (Context.current().info.attempt === 1 && last !== null && last + req.minSpacingMs > now) return { waitMs: last + req.minSpacingMs - now };
+        if (Context.current().info.attempt === 1 && last !== null && last + req.minSpacingMs > now)
+          return { waitMs: last + req.minSpacingMs - now };
         return activities.requestAccountRefresh(req);
       },
       requestAccountRefresh: async ({ accountId, attempt }) => {
@@ -127,13 +129,15 @@ export class ScriptedSharpSports {
         if (outcome === 'refresh' || outcome === 'otpRequired') {
           const ref = this.refFor(accountId, requestId, a, attempt);
           const handle = this.client.workflow.getHandle(accountWorkflowId(accountId));
-          if (a.delivery === 'webhook-before-return' || a.delivery === undefined) await handle.signal(refreshResponseCreated, ref);
+          if (a.delivery === 'webhook-before-return' || a.delivery === undefined)
+            await handle.signal(refreshResponseCreated, ref);
           if (a.delivery === 'webhook-twice') {
             await handle.signal(refreshResponseCreated, ref);
             await handle.signal(refreshResponseCreated, this.refFor(accountId, requestId, a, attempt, '-again'));
           }
           if (a.delivery === 'landed-earlier') this.landed.set(requestId, ref);
-          if (a.delivery === 'poll-only') this.pollable.set(requestId, { ...ref, source: 'poll', deliveryId: `poll:${ref.refreshResponseId}` });
+          if (a.delivery === 'poll-only')
+            this.pollable.set(requestId, { ...ref, source: 'poll', deliveryId: `poll:${ref.refreshResponseId}` });
         }
         return { requestId, outcome, cid: outcome === 'otpRequired' ? 'cid-1' : null, requestedAtMs: at };
       },
@@ -146,19 +150,33 @@ export class ScriptedSharpSports {
         return this.pollable.get(requestId) ?? null;
       },
       loadLandedResponse: async ({ deliveryId }) => {
-        const accountId = this.accountOf.get(deliveryId) ?? this.accountOf.get(deliveryId.replace(/^poll:RRES_/, 'dlv-'));
+        const accountId =
+          this.accountOf.get(deliveryId) ?? this.accountOf.get(deliveryId.replace(/^poll:RRES_/, 'dlv-'));
         if (accountId) this.account(accountId).loads.push(deliveryId);
         return { slips: 3, bets: 4, skipped: false };
       },
       loadBetSlipPage: async ({ ref, pageNum, pass }) => {
-        this.account(ref.bettorAccountId).pages.push({ rr: ref.refreshResponseId, page: pageNum, ...(pass ? { pass } : {}) });
+        this.account(ref.bettorAccountId).pages.push({
+          rr: ref.refreshResponseId,
+          page: pageNum,
+          ...(pass ? { pass } : {}),
+        });
         const a = this.pagedAttempt(ref.refreshResponseId);
-        const listed = a?.listing?.(pass ?? 1, pageNum) ?? { totalPages: a?.totalPages ?? 1, digest: `page-${pageNum}` };
+        const listed = a?.listing?.(pass ?? 1, pageNum) ?? {
+          totalPages: a?.totalPages ?? 1,
+          digest: `page-${pageNum}`,
+        };
         return { slips: 10, bets: 12, ...listed };
       },
       markResponseLoaded: async ({ slips, bets }) => ({ slips, bets }),
       recordRefreshRun: async (r) => {
-        this.account(r.bettorAccountId).runs.push({ requestId: r.requestId, status: r.status, origin: r.origin, attempts: r.attempts, detail: r.detail });
+        this.account(r.bettorAccountId).runs.push({
+          requestId: r.requestId,
+          status: r.status,
+          origin: r.origin,
+          attempts: r.attempts,
+          detail: r.detail,
+        });
       },
       loadLandedAndRecord: async ({ deliveryId, run }) => {
         const loaded = await activities.loadLandedResponse({ deliveryId });
@@ -178,7 +196,12 @@ export class FakeSharpSports extends ScriptedSharpSports {
     private readonly script: Attempt[],
     now?: () => Promise<number>,
   ) {
-    super(client, (_, attempt) => script[Math.min(attempt, script.length) - 1], now, (_, attempt) => `req-${attempt}`);
+    super(
+      client,
+      (_, attempt) => script[Math.min(attempt, script.length) - 1],
+      now,
+      (_, attempt) => `req-${attempt}`,
+    );
   }
 
   /** A 202 that reached the workflow from elsewhere (a webhook-started run) pages as the script's 202 does. */

@@ -53,13 +53,19 @@ export async function compareSharpSports(q: Query, sandbox: SharpSportsSandbox, 
   const webhookOf = (rres: string | undefined) => {
     const tries = deliveries.filter((d) => d.refreshResponseId === rres);
     if (tries.length === 0) return 'no webhook';
-    return tries.some((d) => typeof d.status === 'number' && d.status >= 200 && d.status < 300) ? 'webhook acknowledged' : `webhook never acknowledged, ${tries.length} attempts`;
+    return tries.some((d) => typeof d.status === 'number' && d.status >= 200 && d.status < 300)
+      ? 'webhook acknowledged'
+      : `webhook never acknowledged, ${tries.length} attempts`;
   };
   const lostSlips = [...slipStatus]
     .filter(([id, st]) => stored.get(id) !== st)
     .map(([id, st]) => `${id}(${st}→${stored.get(id) ?? 'missing'}; ${webhookOf(latestResponse.get(id))})`);
   const extraSlips = [...stored.keys()].filter((id) => !slipStatus.has(id)).map((id) => `${id}(not in sandbox)`);
-  part(c, 'bet_slips', slipStatus.size, lostSlips, [...repeated(physicalSlips), ...repeated(finalSlips.map((r) => String(r.id))), ...extraSlips]);
+  part(c, 'bet_slips', slipStatus.size, lostSlips, [
+    ...repeated(physicalSlips),
+    ...repeated(finalSlips.map((r) => String(r.id))),
+    ...extraSlips,
+  ]);
 
   const finalBets = (await q('SELECT id FROM bets FINAL')).map((r) => String(r.id));
   const physicalBets = (await q('SELECT id, version FROM bets')).map((r) => `${r.id}@${r.version}`);
@@ -73,21 +79,45 @@ export async function compareSharpSports(q: Query, sandbox: SharpSportsSandbox, 
 export async function compareOpticOdds(q: Query, optic: OpticOddsSandbox, c: Comparison): Promise<void> {
   const e = opticRowIds(optic.emitted());
   const truth = new Set([...e.tickIds, ...e.lockedTickIds]);
-  const ids = (await q("SELECT tick_id AS id FROM odds_ticks FINAL WHERE source = 'opticodds'")).map((r) => String(r.id));
+  const ids = (await q("SELECT tick_id AS id FROM odds_ticks FINAL WHERE source = 'opticodds'")).map((r) =>
+    String(r.id),
+  );
   const have = new Set(ids);
-  part(c, 'opticodds.ticks', truth.size, [...truth].filter((id) => !have.has(id)), [...repeated(ids), ...ids.filter((id) => !truth.has(id)).map((id) => `${id}(never sent)`)]);
+  part(
+    c,
+    'opticodds.ticks',
+    truth.size,
+    [...truth].filter((id) => !have.has(id)),
+    [...repeated(ids), ...ids.filter((id) => !truth.has(id)).map((id) => `${id}(never sent)`)],
+  );
   const st = new Set(e.settlementIds);
-  const sids = (await q("SELECT settlement_id AS id FROM settlements FINAL WHERE source = 'opticodds'")).map((r) => String(r.id));
+  const sids = (await q("SELECT settlement_id AS id FROM settlements FINAL WHERE source = 'opticodds'")).map((r) =>
+    String(r.id),
+  );
   const haveS = new Set(sids);
-  part(c, 'opticodds.settlements', st.size, [...st].filter((id) => !haveS.has(id)), [...repeated(sids), ...sids.filter((id) => !st.has(id)).map((id) => `${id}(never sent)`)]);
+  part(
+    c,
+    'opticodds.settlements',
+    st.size,
+    [...st].filter((id) => !haveS.has(id)),
+    [...repeated(sids), ...sids.filter((id) => !st.has(id)).map((id) => `${id}(never sent)`)],
+  );
 }
 
 /** SharpAPI resumes from the durable `since`: the current version of every odd is stored; no tick id twice. */
 export async function compareSharpApi(q: Query, sharp: SharpApiSandbox, c: Comparison): Promise<void> {
-  const ids = (await q("SELECT tick_id AS id FROM odds_ticks FINAL WHERE source = 'sharpapi'")).map((r) => String(r.id));
+  const ids = (await q("SELECT tick_id AS id FROM odds_ticks FINAL WHERE source = 'sharpapi'")).map((r) =>
+    String(r.id),
+  );
   const have = new Set(ids);
   const current = sharpApiCurrentRowIds(sharp.current()).filter((o) => o.tickId !== null);
-  part(c, 'sharpapi.ticks', current.length, current.filter((o) => !have.has(o.tickId!)).map((o) => `${o.id}@${o.tickId}`), repeated(ids));
+  part(
+    c,
+    'sharpapi.ticks',
+    current.length,
+    current.filter((o) => !have.has(o.tickId!)).map((o) => `${o.id}@${o.tickId}`),
+    repeated(ids),
+  );
 }
 
 /**
@@ -99,24 +129,37 @@ export async function latestBoltOdds(q: Query): Promise<Map<string, number | nul
   const latest = await q(
     "SELECT book, provider_odd_id AS k, event_key AS game, argMax((price_american, locked, removed), (ts, tick_id)) AS last FROM odds_ticks FINAL WHERE source = 'boltodds' GROUP BY book, provider_odd_id, event_key",
   );
-  return new Map(latest.map((r) => {
-    const [price, locked, removed] = r.last as [number | string | null, unknown, unknown];
-    const state = Boolean(removed) ? undefined : Boolean(locked) || price === null ? null : Number(price);
-    return [`${r.book}|${r.game}|${r.k}`, state];
-  }));
+  return new Map(
+    latest.map((r) => {
+      const [price, locked, removed] = r.last as [number | string | null, unknown, unknown];
+      const state = Boolean(removed) ? undefined : Boolean(locked) || price === null ? null : Number(price);
+      return [`${r.book}|${r.game}|${r.k}`, state];
+    }),
+  );
 }
 
 /** The provider's current outcomes that linehouse's last accepted subscription covers (BoltOdds filters by sport and market on its side). */
 export function subscribedBoltOdds(bolt: Pick<BoltOddsSandbox, 'subscriptions' | 'currentPrices'>) {
-  const sub = bolt.subscriptions().filter((s) => s.accepted).at(-1)?.filters as { sports?: string[]; markets?: string[] } | undefined;
-  return bolt.currentPrices().filter((o) => (!sub?.sports || sub.sports.includes(o.sport)) && (!sub?.markets || sub.markets.includes(o.market)));
+  const sub = bolt
+    .subscriptions()
+    .filter((s) => s.accepted)
+    .at(-1)?.filters as { sports?: string[]; markets?: string[] } | undefined;
+  return bolt
+    .currentPrices()
+    .filter((o) => (!sub?.sports || sub.sports.includes(o.sport)) && (!sub?.markets || sub.markets.includes(o.market)));
 }
 
 /** BoltOdds cannot replay: the latest price of every subscribed outcome equals the provider's, no tick id twice. */
-export async function compareBoltOdds(q: Query, bolt: Pick<BoltOddsSandbox, 'subscriptions' | 'currentPrices'>, c: Comparison): Promise<void> {
+export async function compareBoltOdds(
+  q: Query,
+  bolt: Pick<BoltOddsSandbox, 'subscriptions' | 'currentPrices'>,
+  c: Comparison,
+): Promise<void> {
   const got = await latestBoltOdds(q);
   const subscribed = subscribedBoltOdds(bolt);
-  const ids = (await q("SELECT tick_id AS id FROM odds_ticks FINAL WHERE source = 'boltodds'")).map((r) => String(r.id));
+  const ids = (await q("SELECT tick_id AS id FROM odds_ticks FINAL WHERE source = 'boltodds'")).map((r) =>
+    String(r.id),
+  );
   const key = (o: { book: string; game: string; outcomeKey: string }) => `${o.book}|${o.game}|${o.outcomeKey}`;
   part(
     c,
@@ -130,7 +173,10 @@ export async function compareBoltOdds(q: Query, bolt: Pick<BoltOddsSandbox, 'sub
 export const emptyComparison = (): Comparison => ({ compared: 0, lost: [], duplicates: [], parts: {} });
 
 /** The whole comparison: the warehouse against every source that ran. */
-export async function compareAll(q: Query, src: { sharpsports?: SharpSportsSandbox; optic?: OpticOddsSandbox; sharp?: SharpApiSandbox; bolt?: BoltOddsSandbox }): Promise<Comparison> {
+export async function compareAll(
+  q: Query,
+  src: { sharpsports?: SharpSportsSandbox; optic?: OpticOddsSandbox; sharp?: SharpApiSandbox; bolt?: BoltOddsSandbox },
+): Promise<Comparison> {
   const c = emptyComparison();
   if (src.sharpsports) await compareSharpSports(q, src.sharpsports, c);
   if (src.optic) await compareOpticOdds(q, src.optic, c);
@@ -143,7 +189,10 @@ export async function compareAll(q: Query, src: { sharpsports?: SharpSportsSandb
  * No account POSTed twice inside its rate-limit window, from the sandbox's own log of refresh
  * requests (every POST it received for the account, whatever it answered).
  */
-export function doubleRefreshes(log: Array<{ accountId: string; at: number; outcome: string; requestId: string }>, windowMs: number): string[] {
+export function doubleRefreshes(
+  log: Array<{ accountId: string; at: number; outcome: string; requestId: string }>,
+  windowMs: number,
+): string[] {
   const byAccount = new Map<string, typeof log>();
   for (const e of log) byAccount.set(e.accountId, [...(byAccount.get(e.accountId) ?? []), e]);
   const out: string[] = [];
@@ -151,7 +200,10 @@ export function doubleRefreshes(log: Array<{ accountId: string; at: number; outc
     const sorted = [...entries].sort((a, b) => a.at - b.at);
     for (let i = 1; i < sorted.length; i++) {
       const gap = sorted[i].at - sorted[i - 1].at;
-      if (gap < windowMs) out.push(`${account}: ${sorted[i - 1].requestId}(${sorted[i - 1].outcome}) then ${sorted[i].requestId}(${sorted[i].outcome}) ${gap} ms apart`);
+      if (gap < windowMs)
+        out.push(
+          `${account}: ${sorted[i - 1].requestId}(${sorted[i - 1].outcome}) then ${sorted[i].requestId}(${sorted[i].outcome}) ${gap} ms apart`,
+        );
     }
   }
   return out;

@@ -1,7 +1,18 @@
 import { mulberry32 } from '../../../sandbox/prng';
 import { exited } from '../cli';
 import { compareAll, doubleRefreshes, type Comparison } from './compare';
-import { Linehouse, RATE_LIMIT_SECONDS, baseEnv, sleep, startSources, waitFeedsDrained, waitWorkflowsDone, type SourceSizes, type Sources, type Up } from './harness';
+import {
+  Linehouse,
+  RATE_LIMIT_SECONDS,
+  baseEnv,
+  sleep,
+  startSources,
+  waitFeedsDrained,
+  waitWorkflowsDone,
+  type SourceSizes,
+  type Sources,
+  type Up,
+} from './harness';
 
 /** Failpoints of platform/failpoints.ts, armed in phases; each must kill `up` once. */
 export const SHARPSPORTS_POINTS = [
@@ -19,7 +30,12 @@ export const FEED_POINTS = [
   'before_insert:odds_ticks@5',
 ];
 /** Bettors refreshed in turn, a pair per SharpSports-phase run, so every run has loads to crash in. */
-const BETTOR_WAVES = [['gooduser', 'bigbettor'], ['realuser', 'eageruser'], ['dupuser', 'lostwebhookuser'], ['flakyuser', 'errorbetuser']];
+const BETTOR_WAVES = [
+  ['gooduser', 'bigbettor'],
+  ['realuser', 'eageruser'],
+  ['dupuser', 'lostwebhookuser'],
+  ['flakyuser', 'errorbetuser'],
+];
 
 export interface CrashRunConfig {
   name: string;
@@ -66,7 +82,10 @@ export async function runCrashWindows(cfg: CrashRunConfig, log: (m: string) => v
         const r = await lh.cli(['refresh', '--bettor', b]);
         const reached = src.sharpsports.refreshLog().some((e) => e.accountId.startsWith(`BACT_${b}_`));
         if (r.code !== 0 && !reached) retry.push(b);
-        if (r.code !== 0) log(`[${cfg.name}] refresh --bettor ${b} exited ${r.code} (${reached ? 'the request reached SharpSports' : 'will retry'})`);
+        if (r.code !== 0)
+          log(
+            `[${cfg.name}] refresh --bettor ${b} exited ${r.code} (${reached ? 'the request reached SharpSports' : 'will retry'})`,
+          );
       }
       if (retry.length) queue.unshift(retry);
     };
@@ -80,7 +99,11 @@ export async function runCrashWindows(cfg: CrashRunConfig, log: (m: string) => v
       const hit = child.output().match(FAILPOINT_LINE)?.[1];
       await lh.kill(child);
       if (!died || !hit) {
-        crashes.push({ kind: 'random', point: `timeout waiting for ${remaining.join('|')}`, afterMs: Date.now() - started });
+        crashes.push({
+          kind: 'random',
+          point: `timeout waiting for ${remaining.join('|')}`,
+          afterMs: Date.now() - started,
+        });
         return null;
       }
       crashes.push({ kind: 'failpoint', point: hit, afterMs: Date.now() - started });
@@ -151,10 +174,23 @@ export async function runCrashWindows(cfg: CrashRunConfig, log: (m: string) => v
     await waitFeedsDrained(lh, cfg.sizes, 240_000);
     const comparison = await compareAll(lh.query, src);
     const notCompleted = await lh.notCompleted();
-    const reconnectGaps = await lh.scalar("SELECT count() FROM feed_gaps WHERE feed = 'boltodds' AND reason = 'reconnect'");
+    const reconnectGaps = await lh.scalar(
+      "SELECT count() FROM feed_gaps WHERE feed = 'boltodds' AND reason = 'reconnect'",
+    );
     const doubles = doubleRefreshes(src.sharpsports.refreshLog(), RATE_LIMIT_SECONDS * 1000);
     void final;
-    return { seed: cfg.seed, crashes, unhit, comparison, doubleRefreshes: doubles, reconnectGaps, stillRunning, notCompleted, lh, durationMs: Date.now() - t0 };
+    return {
+      seed: cfg.seed,
+      crashes,
+      unhit,
+      comparison,
+      doubleRefreshes: doubles,
+      reconnectGaps,
+      stillRunning,
+      notCompleted,
+      lh,
+      durationMs: Date.now() - t0,
+    };
   } catch (err) {
     lh.killAll();
     await Promise.all([src.sharpsports.close(), src.optic.close(), src.bolt.close(), src.sharp.close()]);
@@ -164,20 +200,41 @@ export async function runCrashWindows(cfg: CrashRunConfig, log: (m: string) => v
 
 /** Grades every pending slip and waits until linehouse acknowledged each grade refresh's webhook; returns how many. */
 async function gradeAndAcknowledge(ss: Sources['sharpsports'], timeoutMs: number): Promise<number> {
-  const pending = new Set(ss.slips().filter((sl) => sl.status === 'pending').map((sl) => sl.id));
+  const pending = new Set(
+    ss
+      .slips()
+      .filter((sl) => sl.status === 'pending')
+      .map((sl) => sl.id),
+  );
   await ss.gradePending();
-  const responses = new Set(ss.slips().filter((sl) => pending.has(sl.id)).map((sl) => sl.refreshResponse));
+  const responses = new Set(
+    ss
+      .slips()
+      .filter((sl) => pending.has(sl.id))
+      .map((sl) => sl.refreshResponse),
+  );
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const acked = new Set(ss.deliveries().filter((d) => typeof d.status === 'number' && d.status >= 200 && d.status < 300).map((d) => d.refreshResponseId));
+    const acked = new Set(
+      ss
+        .deliveries()
+        .filter((d) => typeof d.status === 'number' && d.status >= 200 && d.status < 300)
+        .map((d) => d.refreshResponseId),
+    );
     const waiting = [...responses].filter((id) => !acked.has(id));
     if (waiting.length === 0) return responses.size;
-    if (Date.now() > deadline) throw new Error(`grade webhooks not acknowledged after ${timeoutMs} ms: ${waiting.join(', ')}`);
+    if (Date.now() > deadline)
+      throw new Error(`grade webhooks not acknowledged after ${timeoutMs} ms: ${waiting.join(', ')}`);
     await sleep(200);
   }
 }
 
 export async function closeRun(r: CrashRunResult): Promise<void> {
   r.lh.killAll();
-  await Promise.all([r.lh.src.sharpsports.close(), r.lh.src.optic.close(), r.lh.src.bolt.close(), r.lh.src.sharp.close()]);
+  await Promise.all([
+    r.lh.src.sharpsports.close(),
+    r.lh.src.optic.close(),
+    r.lh.src.bolt.close(),
+    r.lh.src.sharp.close(),
+  ]);
 }

@@ -37,9 +37,27 @@ export const PAGE_SIZE = 20;
  */
 export async function startSources(s: SourceSizes): Promise<Sources> {
   const [sharpsports, optic, bolt, sharp] = await Promise.all([
-    startSharpSportsSandbox({ port: 0, apiKey: 'rel-ss-key', webhookSecret: 'rel-ss-secret', rateLimitSeconds: RATE_LIMIT_SECONDS, refreshLatencyMs: 100, bigAccountSlips: s.bigSlips }),
-    startOpticOddsSandbox({ apiKey: 'rel-optic-key', entries: s.opticEntries, ratePerSecond: s.opticRate, pingIntervalMs: 500, startAfterConnections: 4 }),
-    startBoltOddsSandbox({ apiKey: 'rel-bolt-key', updates: s.boltUpdates, ratePerSecond: s.boltRate, pingIntervalMs: 500 }),
+    startSharpSportsSandbox({
+      port: 0,
+      apiKey: 'rel-ss-key',
+      webhookSecret: 'rel-ss-secret',
+      rateLimitSeconds: RATE_LIMIT_SECONDS,
+      refreshLatencyMs: 100,
+      bigAccountSlips: s.bigSlips,
+    }),
+    startOpticOddsSandbox({
+      apiKey: 'rel-optic-key',
+      entries: s.opticEntries,
+      ratePerSecond: s.opticRate,
+      pingIntervalMs: 500,
+      startAfterConnections: 4,
+    }),
+    startBoltOddsSandbox({
+      apiKey: 'rel-bolt-key',
+      updates: s.boltUpdates,
+      ratePerSecond: s.boltRate,
+      pingIntervalMs: 500,
+    }),
     startSharpApiSandbox({ apiKey: 'rel-sharp-key', totalChanges: s.sharpChanges, changesPerSecond: s.sharpRate }),
   ]);
   return { sharpsports, optic, bolt, sharp };
@@ -69,12 +87,20 @@ export function baseEnv(src: Sources, prefix: string, feeds = true): Record<stri
   };
 }
 
-const jsonLines = (stdout: string) => stdout.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l));
+const jsonLines = (stdout: string) =>
+  stdout
+    .trim()
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l));
 
 /** `linehouse` CLI bound to one environment; tracks every `up` it started so afterAll can kill leftovers. */
 export class Linehouse {
   readonly started: Up[] = [];
-  constructor(readonly env: Record<string, string>, readonly src: Sources) {}
+  constructor(
+    readonly env: Record<string, string>,
+    readonly src: Sources,
+  ) {}
 
   /**
    * Starts `linehouse up` (own process group) on fresh ports; `extra` env for this run only (e.g.
@@ -145,7 +171,8 @@ export class Linehouse {
     try {
       const client = new Client({ connection });
       const ids: string[] = [];
-      for await (const w of client.workflow.list({ query: 'ExecutionStatus = "Running"' })) if (!w.workflowId.startsWith('feed-')) ids.push(`${w.type}:${w.workflowId}`);
+      for await (const w of client.workflow.list({ query: 'ExecutionStatus = "Running"' }))
+        if (!w.workflowId.startsWith('feed-')) ids.push(`${w.type}:${w.workflowId}`);
       return ids;
     } finally {
       await connection.close();
@@ -158,7 +185,10 @@ export class Linehouse {
     try {
       const client = new Client({ connection });
       const out: string[] = [];
-      for await (const w of client.workflow.list({ query: 'ExecutionStatus != "Running" AND ExecutionStatus != "Completed" AND ExecutionStatus != "ContinuedAsNew"' }))
+      for await (const w of client.workflow.list({
+        query:
+          'ExecutionStatus != "Running" AND ExecutionStatus != "Completed" AND ExecutionStatus != "ContinuedAsNew"',
+      }))
         if (!w.workflowId.startsWith('feed-')) out.push(`${w.type}:${w.workflowId}:${w.status.name}`);
       return out;
     } finally {
@@ -178,8 +208,13 @@ export async function waitFeedsDrained(lh: Linehouse, sizes: SourceSizes, timeou
     return new Set([...e.tickIds, ...e.lockedTickIds]).size;
   };
   while (Date.now() < deadline) {
-    const done = optic.producedEntries() >= sizes.opticEntries && optic.pending() === 0 && bolt.scriptDone() && sharp.changesApplied() >= sizes.sharpChanges;
-    if (done && (await lh.scalar("SELECT count() FROM odds_ticks FINAL WHERE source = 'opticodds'")) >= opticTruth()) break;
+    const done =
+      optic.producedEntries() >= sizes.opticEntries &&
+      optic.pending() === 0 &&
+      bolt.scriptDone() &&
+      sharp.changesApplied() >= sizes.sharpChanges;
+    if (done && (await lh.scalar("SELECT count() FROM odds_ticks FINAL WHERE source = 'opticodds'")) >= opticTruth())
+      break;
     await sleep(1_000);
   }
   // One more SharpAPI poll window and BoltOdds message after the streams finished.

@@ -24,7 +24,10 @@ const portOpen = (port: number) =>
  */
 export class TestTemporalServer {
   private child: ChildProcess | null = null;
-  constructor(readonly dataDir: string, readonly port: number) {}
+  constructor(
+    readonly dataDir: string,
+    readonly port: number,
+  ) {}
 
   get address() {
     return `127.0.0.1:${this.port}`;
@@ -34,16 +37,36 @@ export class TestTemporalServer {
     fs.mkdirSync(this.dataDir, { recursive: true });
     const out = fs.openSync(path.join(this.dataDir, 'temporal-dev-server.log'), 'a');
     const args = [
-      'server', 'start-dev', '--db-filename', path.join(this.dataDir, 'temporal.db'), ...SQLITE_PRAGMAS.flatMap((p) => ['--sqlite-pragma', p]), '--ip', '127.0.0.1', '--port', String(this.port),
-      '--http-port', '0', '--metrics-port', '0', '--namespace', 'default', '--log-level', 'warn', '--headless',
-      ...ALL_SEARCH_ATTRIBUTES.flatMap((k) => ['--search-attribute', `${k.name}=${k.type === 'INT' ? 'Int' : 'Keyword'}`]),
+      'server',
+      'start-dev',
+      '--db-filename',
+      path.join(this.dataDir, 'temporal.db'),
+      ...SQLITE_PRAGMAS.flatMap((p) => ['--sqlite-pragma', p]),
+      '--ip',
+      '127.0.0.1',
+      '--port',
+      String(this.port),
+      '--http-port',
+      '0',
+      '--metrics-port',
+      '0',
+      '--namespace',
+      'default',
+      '--log-level',
+      'warn',
+      '--headless',
+      ...ALL_SEARCH_ATTRIBUTES.flatMap((k) => [
+        '--search-attribute',
+        `${k.name}=${k.type === 'INT' ? 'Int' : 'Keyword'}`,
+      ]),
     ];
     const child = spawn(temporalCliPath(), args, { stdio: ['ignore', out, out], detached: true });
     fs.closeSync(out);
     this.child = child;
     const deadline = Date.now() + 60_000;
     while (!(await portOpen(this.port))) {
-      if (child.exitCode !== null) throw new Error(`temporal dev server exited during start-up: see ${this.dataDir}/temporal-dev-server.log`);
+      if (child.exitCode !== null)
+        throw new Error(`temporal dev server exited during start-up: see ${this.dataDir}/temporal-dev-server.log`);
       if (Date.now() > deadline) throw new Error('temporal dev server did not listen within 60 s');
       await sleep(100);
     }

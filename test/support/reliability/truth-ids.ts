@@ -70,10 +70,16 @@ export function sharpApiRowId(v: OddVersion): string {
 }
 
 /** `emitted()`'s versions as tick ids, with its counts. */
-export function sharpApiRowIds(e: { versions: readonly OddVersion[]; priceMoves: number; removals: number }): { tickIds: string[]; priceMoves: number; removals: number } {
+export function sharpApiRowIds(e: { versions: readonly OddVersion[]; priceMoves: number; removals: number }): {
+  tickIds: string[];
+  priceMoves: number;
+  removals: number;
+} {
   return { tickIds: e.versions.map(sharpApiRowId), priceMoves: e.priceMoves, removals: e.removals };
 }
 
 /** `current()` as tick ids: each odd's current version's tick id, or null when removed. */
-export const sharpApiCurrentRowIds = (current: ReadonlyArray<{ id: string; version: OddVersion | null }>): Array<{ id: string; tickId: string | null }> =>
+export const sharpApiCurrentRowIds = (
+  current: ReadonlyArray<{ id: string; version: OddVersion | null }>,
+): Array<{ id: string; tickId: string | null }> =>
   current.map((o) => ({ id: o.id, tickId: o.version === null ? null : sharpApiRowId(o.version) }));

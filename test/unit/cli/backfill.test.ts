@@ -24,10 +24,20 @@ describe('linehouse backfill: times, windows and the progress line', () => {
 
   it('shows windows, pages, slips by kind, rate and ETA', () => {
     const line = progressLine(
-      { windows: 10, windowsDone: 5, running: [5, 6], counts: { pages: 40, slips: 2000, bets: 2500, new: 1500, updated: 100, unchanged: 400 }, startedAtMs: 0, runs: 1, done: false },
+      {
+        windows: 10,
+        windowsDone: 5,
+        running: [5, 6],
+        counts: { pages: 40, slips: 2000, bets: 2500, new: 1500, updated: 100, unchanged: 400 },
+        startedAtMs: 0,
+        runs: 1,
+        done: false,
+      },
       10_000,
       3,
     );
-    expect(line).toBe('[############............] 5/10 windows  43 pages  2000 slips (1500 new, 100 updated, 400 unchanged)  200 slips/s  ETA 10s');
+    expect(line).toBe(
+      '[############............] 5/10 windows  43 pages  2000 slips (1500 new, 100 updated, 400 unchanged)  200 slips/s  ETA 10s',
+    );
   });
 });

@@ -19,7 +19,8 @@ import { boltOddsRowIds } from '../../support/reliability/truth-ids';
 
 const KEY = 'test-boltodds-key';
 const RECEIVED = '2025-07-23T19:50:00.000Z';
-const fixture = (name: string): any => JSON.parse(readFileSync(new URL(`../../fixtures/boltodds/${name}.json`, import.meta.url), 'utf8'));
+const fixture = (name: string): any =>
+  JSON.parse(readFileSync(new URL(`../../fixtures/boltodds/${name}.json`, import.meta.url), 'utf8'));
 const msg = (raw: unknown) => BoltOddsMessageSchema.parse(raw) as Parameters<BoltOddsState['apply']>[0];
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const METS = 'New York Mets Moneyline';
@@ -36,17 +37,43 @@ describe('diff engine on the doc examples', () => {
   it('initial_state emits every outcome once, normalized', () => {
     const s = new BoltOddsState();
     const { ticks } = s.apply(msg(fixture('initial-state')), RECEIVED);
-    expect(ticks.map((t) => [t.selection, t.price_american])).toEqual([['New York Mets', -10000], ['Los Angeles Angels', 3300]]);
+    expect(ticks.map((t) => [t.selection, t.price_american])).toEqual([
+      ['New York Mets', -10000],
+      ['Los Angeles Angels', 3300],
+    ]);
     expect(ticks[1]).toMatchObject({
-      source: 'boltodds', book: 'ballybet', league: 'MLB', sport: 'baseball',
-      event_key: 'New York Mets vs Los Angeles Angels, 2025-07-23, 01', provider_event_id: '1022036664', provider_odd_id: ANGELS,
-      home_team: 'New York Mets', away_team: 'Los Angeles Angels',
+      source: 'boltodds',
+      book: 'ballybet',
+      league: 'MLB',
+      sport: 'baseball',
+      event_key: 'New York Mets vs Los Angeles Angels, 2025-07-23, 01',
+      provider_event_id: '1022036664',
+      provider_odd_id: ANGELS,
+      home_team: 'New York Mets',
+      away_team: 'Los Angeles Angels',
       // "01:09 PM" US Eastern on a July day is 17:09 UTC (EDT).
-      start_time: '2025-07-23T17:09:00.000Z', is_live: true,
-      market: 'moneyline', market_raw: 'Moneyline', line: null, price_decimal: 34, locked: false, removed: false,
-      ts: '2025-07-23T19:45:03.048958Z', received_at: RECEIVED,
+      start_time: '2025-07-23T17:09:00.000Z',
+      is_live: true,
+      market: 'moneyline',
+      market_raw: 'Moneyline',
+      line: null,
+      price_decimal: 34,
+      locked: false,
+      removed: false,
+      ts: '2025-07-23T19:45:03.048958Z',
+      received_at: RECEIVED,
     });
-    expect(ticks[1].tick_id).toBe(boltOddsTickId({ sportsbook: 'ballybet', eventKey: ticks[1].event_key, outcomeKey: ANGELS, price: 3300, line: null, flag: 'price', timestamp: '2025-07-23T19:45:03.048958+00:00' }));
+    expect(ticks[1].tick_id).toBe(
+      boltOddsTickId({
+        sportsbook: 'ballybet',
+        eventKey: ticks[1].event_key,
+        outcomeKey: ANGELS,
+        price: 3300,
+        line: null,
+        flag: 'price',
+        timestamp: '2025-07-23T19:45:03.048958+00:00',
+      }),
+    );
   });
 
   it('replaying a message gives the same ids; a replayed snapshot is not a change', () => {
@@ -61,8 +88,13 @@ describe('diff engine on the doc examples', () => {
     s.apply(msg(fixture('initial-state')), RECEIVED);
     const oneChanged = fixture('game-update');
     oneChanged.data.outcomes[ANGELS].odds = '+3300';
-    expect(s.apply(msg(oneChanged), RECEIVED).ticks.map((t) => [t.provider_odd_id, t.price_american])).toEqual([[METS, -3333]]);
-    const bothChanged = s.apply(msg({ ...fixture('game-update'), timestamp: '2025-07-23T19:47:00.000000+00:00' }), RECEIVED).ticks;
+    expect(s.apply(msg(oneChanged), RECEIVED).ticks.map((t) => [t.provider_odd_id, t.price_american])).toEqual([
+      [METS, -3333],
+    ]);
+    const bothChanged = s.apply(
+      msg({ ...fixture('game-update'), timestamp: '2025-07-23T19:47:00.000000+00:00' }),
+      RECEIVED,
+    ).ticks;
     expect(bothChanged.map((t) => [t.provider_odd_id, t.price_american])).toEqual([[ANGELS, 900]]);
   });
 
@@ -74,7 +106,9 @@ describe('diff engine on the doc examples', () => {
     base.data.outcomes[METS].outcome_line = '-2.5';
     base.timestamp = '2025-07-23T19:46:00.000000+00:00';
     const { ticks } = s.apply(msg(base), RECEIVED);
-    expect(ticks.map((t) => [t.market, t.selection, t.line, t.price_american])).toEqual([['spread', 'New York Mets', -2.5, -10000]]);
+    expect(ticks.map((t) => [t.market, t.selection, t.line, t.price_american])).toEqual([
+      ['spread', 'New York Mets', -2.5, -10000],
+    ]);
   });
 
   it('a snapshot that no longer lists a subscribed outcome withdraws it; an unsubscribed one is left alone', () => {
@@ -84,7 +118,9 @@ describe('diff engine on the doc examples', () => {
     delete partial.data.outcomes[ANGELS];
     partial.data.outcomes[METS].odds = '-10000';
     const { ticks } = s.apply(msg(partial), RECEIVED);
-    expect(ticks.map((t) => [t.provider_odd_id, t.removed, t.price_american, t.locked])).toEqual([[ANGELS, true, null, false]]);
+    expect(ticks.map((t) => [t.provider_odd_id, t.removed, t.price_american, t.locked])).toEqual([
+      [ANGELS, true, null, false],
+    ]);
 
     const t = new BoltOddsState();
     t.setFilters({ markets: ['Spread'] });
@@ -97,19 +133,31 @@ describe('diff engine on the doc examples', () => {
     s.apply(msg(fixture('initial-state')), RECEIVED);
     const locked = s.apply(lineUpdate(null, '2025-07-23T19:46:00.000000+00:00'), RECEIVED).ticks;
     expect(locked).toHaveLength(1);
-    expect(locked[0]).toMatchObject({ provider_odd_id: METS, locked: true, removed: false, price_american: null, price_decimal: null, implied_prob: null });
+    expect(locked[0]).toMatchObject({
+      provider_odd_id: METS,
+      locked: true,
+      removed: false,
+      price_american: null,
+      price_decimal: null,
+      implied_prob: null,
+    });
     expect(s.apply(lineUpdate('', '2025-07-23T19:46:01.000000+00:00'), RECEIVED).ticks).toEqual([]);
     expect(s.apply(lineUpdate('None', '2025-07-23T19:46:02.000000+00:00'), RECEIVED).ticks).toEqual([]);
     const reopened = s.apply(lineUpdate('-1250', '2025-07-23T19:46:03.000000+00:00'), RECEIVED).ticks;
     expect(reopened.map((t) => [t.locked, t.price_american])).toEqual([[false, -1250]]);
-    expect(s.apply(lineUpdate('', '2025-07-23T19:46:04.000000+00:00'), RECEIVED).ticks.map((t) => t.locked)).toEqual([true]);
+    expect(s.apply(lineUpdate('', '2025-07-23T19:46:04.000000+00:00'), RECEIVED).ticks.map((t) => t.locked)).toEqual([
+      true,
+    ]);
   });
 
   it('game_removed withdraws every known outcome of the game and forgets it', () => {
     const s = new BoltOddsState();
     s.apply(msg(fixture('initial-state')), RECEIVED);
     const { ticks } = s.apply(msg(fixture('game-removed')), RECEIVED);
-    expect(ticks.map((t) => [t.provider_odd_id, t.removed, t.price_american])).toEqual([[METS, true, null], [ANGELS, true, null]]);
+    expect(ticks.map((t) => [t.provider_odd_id, t.removed, t.price_american])).toEqual([
+      [METS, true, null],
+      [ANGELS, true, null],
+    ]);
     expect(s.size()).toEqual({ games: 0, outcomes: 0 });
     expect(s.apply(msg(fixture('game-update')), RECEIVED).ticks).toHaveLength(2);
   });
@@ -119,7 +167,9 @@ describe('diff engine on the doc examples', () => {
     s.apply(msg(fixture('initial-state')), RECEIVED);
     const sport = s.apply(msg(fixture('sport-clear')), RECEIVED);
     expect(sport.ticks).toEqual([]);
-    expect(sport.gaps).toEqual([expect.objectContaining({ reason: 'sport_clear', from: '2025-07-23T19:58:43.086382+00:00' })]);
+    expect(sport.gaps).toEqual([
+      expect.objectContaining({ reason: 'sport_clear', from: '2025-07-23T19:58:43.086382+00:00' }),
+    ]);
     expect(sport.gaps[0].detail).toMatch(/dropped 0 game/); // NBA: the MLB game is untouched
     const book = s.apply(msg(fixture('book-clear')), RECEIVED);
     expect(book.ticks).toEqual([]);
@@ -154,7 +204,10 @@ describe('diff engine on the doc examples', () => {
     expect(s.apply(msg(fixture('initial-state')), RECEIVED).ticks).toEqual([]);
     const next = s.apply(lineUpdate('-10000', '2025-07-23T19:46:00.000000+00:00'), RECEIVED);
     expect(next.swept).toBe(2);
-    expect(next.ticks.map((t) => [t.event_key, t.removed])).toEqual([['Chicago Cubs vs Houston Astros, 2025-07-23, 07', true], ['Chicago Cubs vs Houston Astros, 2025-07-23, 07', true]]);
+    expect(next.ticks.map((t) => [t.event_key, t.removed])).toEqual([
+      ['Chicago Cubs vs Houston Astros, 2025-07-23, 07', true],
+      ['Chicago Cubs vs Houston Astros, 2025-07-23, 07', true],
+    ]);
   });
 
   describe('a restore older than the warehouse (a crash after a durable batch, before its checkpoint)', () => {
@@ -166,7 +219,16 @@ describe('diff engine on the doc examples', () => {
       before.apply(msg(fixture('initial-state')), RECEIVED);
       before.apply(lineUpdate(null, '2025-07-23T19:46:00.000000+00:00'), RECEIVED);
       const restored = BoltOddsState.restore(JSON.parse(JSON.stringify(before.snapshot()))).state;
-      const stored = [{ book: 'ballybet', event_key: EVENT, provider_odd_id: METS, price_american: -9000, locked: false, removed: false }];
+      const stored = [
+        {
+          book: 'ballybet',
+          event_key: EVENT,
+          provider_odd_id: METS,
+          price_american: -9000,
+          locked: false,
+          removed: false,
+        },
+      ];
       const suspendedAgain = fixture('initial-state');
       suspendedAgain.timestamp = '2025-07-23T19:50:00.000000+00:00';
       suspendedAgain.data.outcomes[METS].odds = null;
@@ -189,11 +251,38 @@ describe('diff engine on the doc examples', () => {
 
     it('rows the state already reflects, outcomes it never had and removals change nothing else', () => {
       const { restored } = scenario();
-      expect(restored.reconcile([
-        { book: 'ballybet', event_key: EVENT, provider_odd_id: METS, price_american: null, locked: true, removed: false },
-        { book: 'ballybet', event_key: EVENT, provider_odd_id: 'Not An Outcome', price_american: 110, locked: false, removed: false },
-      ])).toBe(0);
-      expect(restored.reconcile([{ book: 'ballybet', event_key: EVENT, provider_odd_id: ANGELS, price_american: null, locked: false, removed: true }])).toBe(1);
+      expect(
+        restored.reconcile([
+          {
+            book: 'ballybet',
+            event_key: EVENT,
+            provider_odd_id: METS,
+            price_american: null,
+            locked: true,
+            removed: false,
+          },
+          {
+            book: 'ballybet',
+            event_key: EVENT,
+            provider_odd_id: 'Not An Outcome',
+            price_american: 110,
+            locked: false,
+            removed: false,
+          },
+        ]),
+      ).toBe(0);
+      expect(
+        restored.reconcile([
+          {
+            book: 'ballybet',
+            event_key: EVENT,
+            provider_odd_id: ANGELS,
+            price_american: null,
+            locked: false,
+            removed: true,
+          },
+        ]),
+      ).toBe(1);
       expect(restored.size()).toEqual({ games: 1, outcomes: 1 });
     });
   });
@@ -234,8 +323,27 @@ describe('diff engine on the doc examples', () => {
   });
 
   it('market names and start times', () => {
-    expect(['Moneyline', 'Run Line', 'Puck Line', 'Point Spread', 'Total Runs', 'Total Points', 'Player Points', 'Fight To Not Go Distance'].map(canonicalMarket))
-      .toEqual(['moneyline', 'spread', 'spread', 'spread', 'total', 'total', 'player_points', 'fight_to_not_go_distance']);
+    expect(
+      [
+        'Moneyline',
+        'Run Line',
+        'Puck Line',
+        'Point Spread',
+        'Total Runs',
+        'Total Points',
+        'Player Points',
+        'Fight To Not Go Distance',
+      ].map(canonicalMarket),
+    ).toEqual([
+      'moneyline',
+      'spread',
+      'spread',
+      'spread',
+      'total',
+      'total',
+      'player_points',
+      'fight_to_not_go_distance',
+    ]);
     expect(parseWhen('2025-12-07, 01:00 PM')).toBe('2025-12-07T18:00:00.000Z'); // EST
     expect(parseWhen('2025-07-23, 12:05 AM')).toBe('2025-07-23T04:05:00.000Z');
     expect(parseWhen('soon')).toBeNull();
@@ -263,7 +371,15 @@ describe('diff engine on the doc examples', () => {
 function harness({ onTestFinished }: Pick<TestContext, 'onTestFinished'>) {
   return {
     async sandbox(o: Partial<BoltOddsSandboxOptions> = {}) {
-      const sb = await startBoltOddsSandbox({ apiKey: KEY, seed: 42, ratePerSecond: 1000, updates: 0, books: ['draftkings', 'fanduel'], pingIntervalMs: 200, ...o });
+      const sb = await startBoltOddsSandbox({
+        apiKey: KEY,
+        seed: 42,
+        ratePerSecond: 1000,
+        updates: 0,
+        books: ['draftkings', 'fanduel'],
+        pingIntervalMs: 200,
+        ...o,
+      });
       onTestFinished(() => sb.close());
       return sb;
     },
@@ -290,7 +406,13 @@ function extra(sb: BoltOddsSandbox, ctx: TestFeedContext) {
 }
 
 /** Waits until every ground-truth id arrived, then checks nothing else did and nothing came twice. */
-async function caughtUp(expect: ExpectStatic, sb: BoltOddsSandbox, ctx: TestFeedContext, what = 'adapter to match the sandbox ground truth', timeoutMs = 8_000) {
+async function caughtUp(
+  expect: ExpectStatic,
+  sb: BoltOddsSandbox,
+  ctx: TestFeedContext,
+  what = 'adapter to match the sandbox ground truth',
+  timeoutMs = 8_000,
+) {
   await ctx.waitFor(() => sb.emitted().changes.length > 0 && missing(sb, ctx).length === 0, what, timeoutMs);
   await sleep(100);
   expect(missing(sb, ctx)).toEqual([]);
@@ -314,19 +436,30 @@ describe('adapter against the sandbox', () => {
     // game_update resends whole games: far more outcomes crossed the wire than changed.
     expect(counts.resentOutcomes).toBeGreaterThan(3 * counts.resentChanges);
     expect(counts.resentChanges).toBeGreaterThan(0);
-    expect(ctx.ticks.every((t) => DEFAULT_SPORTS.includes(t.league) && ['moneyline', 'spread', 'total'].includes(t.market))).toBe(true);
-    expect(ctx.ticks.filter((t) => t.market === 'total').every((t) => (t.selection === 'Over' || t.selection === 'Under') && t.line! > 0)).toBe(true);
+    expect(
+      ctx.ticks.every((t) => DEFAULT_SPORTS.includes(t.league) && ['moneyline', 'spread', 'total'].includes(t.market)),
+    ).toBe(true);
+    expect(
+      ctx.ticks
+        .filter((t) => t.market === 'total')
+        .every((t) => (t.selection === 'Over' || t.selection === 'Under') && t.line! > 0),
+    ).toBe(true);
     expect(ctx.rejections).toEqual([]);
     expect(ctx.gaps).toEqual([]);
     const last = ctx.lastCheckpoint()!;
-    expect(BoltOddsStateSchema.parse(last.state).games.reduce((n, g) => n + Object.keys(g.outcomes).length, 0)).toBe(adapter.stateSize().outcomes);
+    expect(BoltOddsStateSchema.parse(last.state).games.reduce((n, g) => n + Object.keys(g.outcomes).length, 0)).toBe(
+      adapter.stateSize().outcomes,
+    );
     const positions = ctx.checkpoints.map((c) => c.position!);
     expect(positions).toEqual([...positions].sort());
     expect(ctx.healthState).toMatchObject({ connected: true, reconnects: 0, rejected: 0 });
     expect(ctx.healthState.messages).toBeGreaterThan(400);
   });
 
-  it('a disconnect mid-message: reconnects, reports the gap, no loss and no duplicate', async ({ expect, onTestFinished }) => {
+  it('a disconnect mid-message: reconnects, reports the gap, no loss and no duplicate', async ({
+    expect,
+    onTestFinished,
+  }) => {
     const { sandbox, start } = harness({ onTestFinished });
     const sb = await sandbox({ updates: 150 });
     // A slow sink: frames are still queued when the socket closes, and must not be lost.
@@ -340,7 +473,9 @@ describe('adapter against the sandbox', () => {
     sb.flood(100);
     await caughtUp(expect, sb, ctx);
     expect(ctx.ticks.length).toBeGreaterThan(before);
-    expect(ctx.gaps).toEqual([expect.objectContaining({ reason: 'reconnect', from: expect.any(String), to: expect.any(String) })]);
+    expect(ctx.gaps).toEqual([
+      expect.objectContaining({ reason: 'reconnect', from: expect.any(String), to: expect.any(String) }),
+    ]);
     expect(ctx.healthState.reconnects).toBe(1);
     expect(ctx.rejections).toEqual([]);
   });
@@ -355,13 +490,21 @@ describe('adapter against the sandbox', () => {
     sb.flood(20);
     await caughtUp(expect, sb, ctx);
     await ctx.waitFor(() => ctx.rejections.length === 4, '4 rejections');
-    expect(ctx.rejections.map((r) => r.reason).sort()).toEqual(['malformed_json', 'malformed_json', 'schema', 'unparseable_price']);
+    expect(ctx.rejections.map((r) => r.reason).sort()).toEqual([
+      'malformed_json',
+      'malformed_json',
+      'schema',
+      'unparseable_price',
+    ]);
     expect(ctx.rejections.find((r) => r.reason === 'unparseable_price')!.raw).toContain('+1O5');
     expect(ctx.healthState.rejected).toBe(4);
     expect(ctx.healthState.reconnects).toBe(0);
   });
 
-  it('book_clear: gap reported, nothing withdrawn, and the resent games emit only real changes', async ({ expect, onTestFinished }) => {
+  it('book_clear: gap reported, nothing withdrawn, and the resent games emit only real changes', async ({
+    expect,
+    onTestFinished,
+  }) => {
     const { sandbox, start } = harness({ onTestFinished });
     const sb = await sandbox({ updates: 50 });
     const { ctx } = start(sb);
@@ -431,7 +574,12 @@ describe('adapter against the sandbox', () => {
     await sleep(200);
     expect(second.ctx.ticks).toEqual([]);
     sb.flood(40);
-    await second.ctx.waitFor(() => second.ctx.ticks.length > 0 && boltOddsRowIds(sb.emitted().changes.slice(truthBefore)).every((id) => second.ctx.tickIds().has(id)), 'new changes');
+    await second.ctx.waitFor(
+      () =>
+        second.ctx.ticks.length > 0 &&
+        boltOddsRowIds(sb.emitted().changes.slice(truthBefore)).every((id) => second.ctx.tickIds().has(id)),
+      'new changes',
+    );
     await sleep(100);
     expect([...second.ctx.tickIds()].sort()).toEqual(boltOddsRowIds(sb.emitted().changes.slice(truthBefore)).sort());
     expect(second.ctx.gaps[0]).toMatchObject({ reason: 'reconnect', from: checkpoint.position });
@@ -441,7 +589,9 @@ describe('adapter against the sandbox', () => {
     const { sandbox, start } = harness({ onTestFinished });
     const sb = await sandbox();
     const ctx = createTestFeedContext();
-    await expect(createBoltOddsAdapter({ url: sb.url, apiKey: 'wrong' }).run(ctx)).rejects.toThrow(/API key.*BOLTODDS_API_KEY/);
+    await expect(createBoltOddsAdapter({ url: sb.url, apiKey: 'wrong' }).run(ctx)).rejects.toThrow(
+      /API key.*BOLTODDS_API_KEY/,
+    );
     const { ctx: live, run } = start(sb);
     await live.waitFor(() => live.healthState.connected, 'connected');
     const t = Date.now();
@@ -454,7 +604,10 @@ describe('adapter against the sandbox', () => {
 
 // Rules that take wall-clock time (the 5 s re-subscription limit, budgets, timeouts) wait side by side.
 describe.concurrent('adapter timing rules against the sandbox', () => {
-  it('re-subscribes on the same socket, at most once per 5 s, with the latest filters', async ({ expect, onTestFinished }) => {
+  it('re-subscribes on the same socket, at most once per 5 s, with the latest filters', async ({
+    expect,
+    onTestFinished,
+  }) => {
     const { sandbox, start } = harness({ onTestFinished });
     const sb = await sandbox({ pingIntervalMs: 1_000 });
     const { adapter, ctx } = start(sb);
@@ -463,9 +616,16 @@ describe.concurrent('adapter timing rules against the sandbox', () => {
     adapter.updateFilters({ markets: [...DEFAULT_MARKETS, 'Player Points'] });
     await sleep(50);
     adapter.updateFilters({ sports: [...DEFAULT_SPORTS, 'UFC'] });
-    await ctx.waitFor(() => ctx.ticks.some((t) => t.market === 'player_points') && ctx.ticks.some((t) => t.league === 'UFC'), 'ticks under the new filters', 9_000);
+    await ctx.waitFor(
+      () => ctx.ticks.some((t) => t.market === 'player_points') && ctx.ticks.some((t) => t.league === 'UFC'),
+      'ticks under the new filters',
+      9_000,
+    );
     const subs = sb.subscriptions();
-    expect(subs.map((s) => [s.connection, s.first, s.accepted])).toEqual([[1, true, true], [1, false, true]]);
+    expect(subs.map((s) => [s.connection, s.first, s.accepted])).toEqual([
+      [1, true, true],
+      [1, false, true],
+    ]);
     expect(subs[1].at - t0).toBeGreaterThanOrEqual(5_000);
     expect(subs[1].filters.markets).toContain('Player Points');
     expect(subs[1].filters.sports).toContain('UFC');
@@ -476,21 +636,43 @@ describe.concurrent('adapter timing rules against the sandbox', () => {
     await caughtUp(expect, sb, ctx);
   }, 15_000);
 
-  it('answers the rate-limit error by waiting and re-sending the latest filters', async ({ expect, onTestFinished }) => {
+  it('answers the rate-limit error by waiting and re-sending the latest filters', async ({
+    expect,
+    onTestFinished,
+  }) => {
     const { sandbox, start } = harness({ onTestFinished });
     const sb = await sandbox({ resubscribeIntervalMs: 1_200 });
     const { adapter, ctx } = start(sb, { resubscribeIntervalMs: 100 });
     await ctx.waitFor(() => sb.subscriptions().length === 1, 'subscription');
     adapter.updateFilters({ markets: ['Moneyline'] });
-    await ctx.waitFor(() => sb.subscriptions().some((s) => s.accepted && !s.first), 'an accepted re-subscription', 5_000);
+    await ctx.waitFor(
+      () => sb.subscriptions().some((s) => s.accepted && !s.first),
+      'an accepted re-subscription',
+      5_000,
+    );
     expect(sb.rateLimitErrors()).toBeGreaterThan(0);
-    expect(ctx.logs.some((l) => l.event === 'boltodds.server_error' && /rate limit/i.test(String(l.fields.message)))).toBe(true);
-    expect(sb.subscriptions().filter((s) => s.accepted).map((s) => [s.connection, s.filters.markets])).toEqual([[1, DEFAULT_MARKETS], [1, ['Moneyline']]]);
+    expect(
+      ctx.logs.some((l) => l.event === 'boltodds.server_error' && /rate limit/i.test(String(l.fields.message))),
+    ).toBe(true);
+    expect(
+      sb
+        .subscriptions()
+        .filter((s) => s.accepted)
+        .map((s) => [s.connection, s.filters.markets]),
+    ).toEqual([
+      [1, DEFAULT_MARKETS],
+      [1, ['Moneyline']],
+    ]);
     const before = ctx.ticks.length;
     sb.flood(30);
     await caughtUp(expect, sb, ctx);
     // Withdrawn games still withdraw what we knew of them; every new price is a moneyline.
-    expect(ctx.ticks.slice(before).filter((t) => !t.removed).every((t) => t.market === 'moneyline')).toBe(true);
+    expect(
+      ctx.ticks
+        .slice(before)
+        .filter((t) => !t.removed)
+        .every((t) => t.market === 'moneyline'),
+    ).toBe(true);
   });
 
   it('a reconnect storm stays inside the connection budget', async ({ expect, onTestFinished }) => {
@@ -526,5 +708,4 @@ describe.concurrent('adapter timing rules against the sandbox', () => {
     expect(chatty.subscriptions().length).toBe(1);
     expect(b.ctx.healthState.reconnects).toBe(0);
   });
-
 });

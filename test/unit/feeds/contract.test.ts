@@ -25,7 +25,11 @@ interface Gen {
 }
 
 /** Reorders an object's keys (JSON readers must not care) and adds fields nobody documented. */
-const shuffled = (o: Record<string, unknown>, salt: number, extra: Record<string, unknown>): Record<string, unknown> => {
+const shuffled = (
+  o: Record<string, unknown>,
+  salt: number,
+  extra: Record<string, unknown>,
+): Record<string, unknown> => {
   const keys = [...Object.keys(o), ...Object.keys(extra)];
   let s = salt >>> 0;
   for (let i = keys.length - 1; i > 0; i--) {
@@ -36,22 +40,36 @@ const shuffled = (o: Record<string, unknown>, salt: number, extra: Record<string
   return Object.fromEntries(keys.map((k) => [k, k in o ? o[k] : extra[k]]));
 };
 const salt = fc.integer({ min: 0, max: 2 ** 31 - 1 });
-const extras = fc.dictionary(fc.string({ minLength: 1, maxLength: 6 }).map((k) => `zz_${k}`), fc.jsonValue({ maxDepth: 2 }), { maxKeys: 3 });
+const extras = fc.dictionary(
+  fc.string({ minLength: 1, maxLength: 6 }).map((k) => `zz_${k}`),
+  fc.jsonValue({ maxDepth: 2 }),
+  { maxKeys: 3 },
+);
 const casing = (s: string) => fc.constantFrom(s, s.toUpperCase(), s[0].toUpperCase() + s.slice(1), ` ${s} `);
 const text = fc.string({ maxLength: 12 });
 const nonBlank = fc.string({ minLength: 1, maxLength: 16 }).filter((s) => s.trim() !== '');
-const market = fc.oneof(fc.constantFrom('Moneyline', 'Point Spread', 'Total Points', 'Run Line', 'Player Passing Yards', 'alt_spread_q1'), nonBlank);
+const market = fc.oneof(
+  fc.constantFrom('Moneyline', 'Point Spread', 'Total Points', 'Run Line', 'Player Passing Yards', 'alt_spread_q1'),
+  nonBlank,
+);
 const american = fc.oneof(fc.integer({ min: 100, max: 5_000 }), fc.integer({ min: -5_000, max: -100 }));
-const iso = fc.date({ min: new Date('2024-01-01T00:00:00Z'), max: new Date('2027-01-01T00:00:00Z'), noInvalidDate: true }).map((d) => d.toISOString());
+const iso = fc
+  .date({ min: new Date('2024-01-01T00:00:00Z'), max: new Date('2027-01-01T00:00:00Z'), noInvalidDate: true })
+  .map((d) => d.toISOString());
 /** Anything in a field the mapping only reads when it has the documented type. */
 const junk = fc.oneof(fc.constant(undefined), fc.constant(null), fc.integer(), text, fc.boolean(), fc.constant({}));
 /** Most records are usable; about one in four carries one of these defects. */
-const defect = <T>(list: readonly T[]) => fc.oneof({ weight: 3, arbitrary: fc.constant(null) }, { weight: 1, arbitrary: fc.constantFrom(...list) });
+const defect = <T>(list: readonly T[]) =>
+  fc.oneof({ weight: 3, arbitrary: fc.constant(null) }, { weight: 1, arbitrary: fc.constantFrom(...list) });
 /** `null`-or-absent optional field. */
 const maybe = <T>(a: fc.Arbitrary<T>) => fc.oneof(a, fc.constant(null), fc.constant(undefined));
 
 /** Every refused record points at one unusable record, and every unusable record is refused once. */
-function expectRefusals(gens: Gen[], refusals: { reason: string; record?: RefusedRecord }[], pathOf: (i: number) => string) {
+function expectRefusals(
+  gens: Gen[],
+  refusals: { reason: string; record?: RefusedRecord }[],
+  pathOf: (i: number) => string,
+) {
   const expected = gens.flatMap((g, i) => (g.bad ? [[pathOf(i), g.bad]] : []));
   expect(refusals.map((r) => [r.record?.path, r.reason])).toEqual(expected);
 }
@@ -65,24 +83,62 @@ describe('OpticOdds contract', () => {
     fc.uuid(),
     fc.constant('abc-1'),
   );
-  const oddId = (i: number) => fc.constantFrom(`1:-1:FX${i}:moneyline:team_${i}`, `FX${i}:draftkings:total_points:over_${i}_5`, `${1000 + i}`, `odd ${i}`);
+  const oddId = (i: number) =>
+    fc.constantFrom(
+      `1:-1:FX${i}:moneyline:team_${i}`,
+      `FX${i}:draftkings:total_points:over_${i}_5`,
+      `${1000 + i}`,
+      `odd ${i}`,
+    );
 
   function odd(event: Event, i: number): fc.Arbitrary<Gen> {
     const settled = event === 'copilot-settled-odds';
     const base = fc.record({
-      id: oddId(i), fixture_id: fc.constantFrom('4825158B6424', `fx-${i}`), game_id: fc.constantFrom('16903-41811-2024-10-22', 'G1'),
-      league: casing('nba'), sport: casing('basketball'), market, name: fc.oneof(text, fc.constantFrom('Over 104.5', 'Miami Heat Over 105.5', 'Boston Celtics -3.5')),
-      odd_id: junk, player_id: junk, team_id: junk, version_id: junk, grouping_key: junk, is_main: junk, is_live: junk,
-      points: maybe(fc.double({ min: -50, max: 300, noNaN: true, noDefaultInfinity: true })), selection: maybe(text),
-      selection_line: maybe(fc.oneof(casing('over'), casing('under'), text)), sportsbook: maybe(fc.constantFrom('DraftKings', 'Hard Rock', 'pinnacle')),
-      price: settled ? fc.constant(undefined) : maybe(fc.oneof(american, american.map((a) => (a > 0 ? `+${a}` : ` ${a} `)), fc.constant(''))),
-      timestamp: fc.oneof(fc.integer({ min: 1_600_000_000, max: 1_900_000_000 }), fc.double({ min: 1.6e9, max: 1.9e9, noNaN: true })),
-      settlement: settled ? fc.oneof(fc.constantFrom('Won', 'Lost', 'Push', 'half won', 'CASHED_OUT'), nonBlank) : fc.constant(undefined),
+      id: oddId(i),
+      fixture_id: fc.constantFrom('4825158B6424', `fx-${i}`),
+      game_id: fc.constantFrom('16903-41811-2024-10-22', 'G1'),
+      league: casing('nba'),
+      sport: casing('basketball'),
+      market,
+      name: fc.oneof(text, fc.constantFrom('Over 104.5', 'Miami Heat Over 105.5', 'Boston Celtics -3.5')),
+      odd_id: junk,
+      player_id: junk,
+      team_id: junk,
+      version_id: junk,
+      grouping_key: junk,
+      is_main: junk,
+      is_live: junk,
+      points: maybe(fc.double({ min: -50, max: 300, noNaN: true, noDefaultInfinity: true })),
+      selection: maybe(text),
+      selection_line: maybe(fc.oneof(casing('over'), casing('under'), text)),
+      sportsbook: maybe(fc.constantFrom('DraftKings', 'Hard Rock', 'pinnacle')),
+      price: settled
+        ? fc.constant(undefined)
+        : maybe(
+            fc.oneof(
+              american,
+              american.map((a) => (a > 0 ? `+${a}` : ` ${a} `)),
+              fc.constant(''),
+            ),
+          ),
+      timestamp: fc.oneof(
+        fc.integer({ min: 1_600_000_000, max: 1_900_000_000 }),
+        fc.double({ min: 1.6e9, max: 1.9e9, noNaN: true }),
+      ),
+      settlement: settled
+        ? fc.oneof(fc.constantFrom('Won', 'Lost', 'Push', 'half won', 'CASHED_OUT'), nonBlank)
+        : fc.constant(undefined),
       settled_at: settled ? maybe(iso.map((s) => s.replace('Z', '+00:00'))) : fc.constant(undefined),
     });
     type Defect = [string, string, (o: Record<string, unknown>) => unknown];
-    const priced: Defect[] = [['bad_price', 'price abc', (o) => (o.price = 'abc')], ['bad_price', 'price 50', (o) => (o.price = 50)]];
-    const settling: Defect[] = [['schema', 'no settlement', (o) => delete o.settlement], ['schema', 'settled_at soon', (o) => (o.settled_at = 'soon')]];
+    const priced: Defect[] = [
+      ['bad_price', 'price abc', (o) => (o.price = 'abc')],
+      ['bad_price', 'price 50', (o) => (o.price = 50)],
+    ];
+    const settling: Defect[] = [
+      ['schema', 'no settlement', (o) => delete o.settlement],
+      ['schema', 'settled_at soon', (o) => (o.settled_at = 'soon')],
+    ];
     const defects: Defect[] = [
       ['schema', 'no id', (o) => delete o.id],
       ['schema', 'no game_id', (o) => delete o.game_id],
@@ -104,7 +160,9 @@ describe('OpticOdds contract', () => {
       wireName: casing(event),
       entryId,
       envelope: fc.record({ type: fc.oneof(fc.constant(event), junk) }),
-      odds: fc.integer({ min: 1, max: 8 }).chain((n) => fc.tuple(...Array.from({ length: n }, (_, i) => odd(event, i)))),
+      odds: fc
+        .integer({ min: 1, max: 8 })
+        .chain((n) => fc.tuple(...Array.from({ length: n }, (_, i) => odd(event, i)))),
     }),
   );
 
@@ -112,12 +170,21 @@ describe('OpticOdds contract', () => {
     fc.assert(
       fc.property(message, ({ event, wireName, entryId: id, envelope, odds }) => {
         expect(eventName(wireName)).toBe(event);
-        const m = mapOpticOddsEvent(eventName(wireName), JSON.stringify({ ...envelope, entry_id: id, data: odds.map((o) => o.value) }), RECEIVED, new FixtureCache());
+        const m = mapOpticOddsEvent(
+          eventName(wireName),
+          JSON.stringify({ ...envelope, entry_id: id, data: odds.map((o) => o.value) }),
+          RECEIVED,
+          new FixtureCache(),
+        );
         if (!m.ok) throw new Error(`whole event refused: ${m.reject.detail}`);
         const settled = event === 'copilot-settled-odds';
-        const rows: { id: string }[] = settled ? m.entry.rows.settlements.map((r) => ({ ...r, id: r.settlement_id })) : m.entry.rows.ticks.map((r) => ({ ...r, id: r.tick_id }));
+        const rows: { id: string }[] = settled
+          ? m.entry.rows.settlements.map((r) => ({ ...r, id: r.settlement_id }))
+          : m.entry.rows.ticks.map((r) => ({ ...r, id: r.tick_id }));
         const usable = odds.filter((o) => !o.bad).map((o) => (o.value as { id: string }).id);
-        expect(rows.map((r) => r.id)).toEqual(usable.map((oddIdOf) => (settled ? opticSettlementId : opticTickId)(id, oddIdOf)));
+        expect(rows.map((r) => r.id)).toEqual(
+          usable.map((oddIdOf) => (settled ? opticSettlementId : opticTickId)(id, oddIdOf)),
+        );
         expectRefusals(odds, m.entry.rejects, (i) => `data[${i}]`);
         for (const r of m.entry.rejects) {
           expect(r.record!.id).toBe((JSON.parse(r.raw) as { id?: string }).id ?? null);
@@ -139,11 +206,22 @@ describe('OpticOdds contract', () => {
 
 describe('BoltOdds contract', () => {
   const ACTIONS = ['initial_state', 'game_update', 'game_added', 'line_update'] as const;
-  const outcomeKey = (i: number) => fc.constantFrom(`Over 47.5 #${i}`, `New York Mets Moneyline ${i}`, `k${i}`, `Équipe ${i} "quoted"`);
-  const numericText = fc.oneof(fc.double({ min: -50, max: 300, noNaN: true, noDefaultInfinity: true }).map((n) => String(n)), fc.constant('0.5'), fc.constant(''));
+  const outcomeKey = (i: number) =>
+    fc.constantFrom(`Over 47.5 #${i}`, `New York Mets Moneyline ${i}`, `k${i}`, `Équipe ${i} "quoted"`);
+  const numericText = fc.oneof(
+    fc.double({ min: -50, max: 300, noNaN: true, noDefaultInfinity: true }).map((n) => String(n)),
+    fc.constant('0.5'),
+    fc.constant(''),
+  );
 
   const outcome = fc.record({
-    odds: maybe(fc.oneof(american.map((a) => (a > 0 ? `+${a}` : String(a))), american, fc.constantFrom('', 'None'))),
+    odds: maybe(
+      fc.oneof(
+        american.map((a) => (a > 0 ? `+${a}` : String(a))),
+        american,
+        fc.constantFrom('', 'None'),
+      ),
+    ),
     link: junk,
     outcome_name: market,
     outcome_line: maybe(fc.oneof(fc.double({ min: -50, max: 300, noNaN: true, noDefaultInfinity: true }), numericText)),
@@ -172,8 +250,17 @@ describe('BoltOdds contract', () => {
     home_team: junk,
     away_team: junk,
     universal_id: maybe(fc.constantFrom('ac792a4acb18', 'u-1')),
-    info: maybe(fc.record({ id: maybe(fc.oneof(fc.integer(), text)), when: fc.oneof(junk, fc.constant('2025-07-23, 01:09 PM')), link: junk, game: junk })),
-    outcomes: fc.integer({ min: 1, max: 8 }).chain((n) => fc.tuple(...Array.from({ length: n }, (_, i) => fc.tuple(outcomeKey(i), gen)))),
+    info: maybe(
+      fc.record({
+        id: maybe(fc.oneof(fc.integer(), text)),
+        when: fc.oneof(junk, fc.constant('2025-07-23, 01:09 PM')),
+        link: junk,
+        game: junk,
+      }),
+    ),
+    outcomes: fc
+      .integer({ min: 1, max: 8 })
+      .chain((n) => fc.tuple(...Array.from({ length: n }, (_, i) => fc.tuple(outcomeKey(i), gen)))),
     salt,
     extra: extras,
   });
@@ -181,11 +268,21 @@ describe('BoltOdds contract', () => {
   it('loads every usable outcome once, refuses each unusable one alone, and a replay maps to the same tick', () => {
     fc.assert(
       fc.property(message, ({ action, timestamp, outcomes, salt: s, extra, ...data }) => {
-        const wire = { action, timestamp, data: shuffled({ ...data, outcomes: Object.fromEntries(outcomes.map(([k, g]) => [k, g.value])) }, s, extra) };
+        const wire = {
+          action,
+          timestamp,
+          data: shuffled({ ...data, outcomes: Object.fromEntries(outcomes.map(([k, g]) => [k, g.value])) }, s, extra),
+        };
         const p = parseBoltOddsMessage(JSON.parse(JSON.stringify(wire)));
         if (!p.ok) throw new Error(`whole message refused: ${p.detail}`);
         const msg = p.msg;
-        if (msg.action !== 'initial_state' && msg.action !== 'game_update' && msg.action !== 'game_added' && msg.action !== 'line_update') throw new Error(`parsed as ${msg.action}`);
+        if (
+          msg.action !== 'initial_state' &&
+          msg.action !== 'game_update' &&
+          msg.action !== 'game_added' &&
+          msg.action !== 'line_update'
+        )
+          throw new Error(`parsed as ${msg.action}`);
         const r = new BoltOddsState().apply(msg, RECEIVED);
         const gens = outcomes.map(([, g]) => g);
         const usable = outcomes.filter(([, g]) => !g.bad).map(([k]) => k);
@@ -193,10 +290,17 @@ describe('BoltOdds contract', () => {
         expectRefusals(gens, r.rejects, (i) => `outcomes[${JSON.stringify(outcomes[i][0])}]`);
         for (const x of r.rejects) {
           expect(x.record.id).toBe(x.record.context.outcome_key);
-          expect(remapRefused('boltodds', x.raw, x.record.context, RECEIVED).refused.map((y) => y.reason)).toEqual([x.reason]);
+          expect(remapRefused('boltodds', x.raw, x.record.context, RECEIVED).refused.map((y) => y.reason)).toEqual([
+            x.reason,
+          ]);
         }
         for (const [k, t] of usable.map((key, i) => [key, r.ticks[i]] as const)) {
-          const again = remapRefused('boltodds', JSON.stringify(msg.data.outcomes[k]), refusedOutcome(msg, k).context, RECEIVED);
+          const again = remapRefused(
+            'boltodds',
+            JSON.stringify(msg.data.outcomes[k]),
+            refusedOutcome(msg, k).context,
+            RECEIVED,
+          );
           expect(again.refused).toEqual([]);
           expect(again.rows.ticks).toEqual([t]);
         }
@@ -210,22 +314,37 @@ describe('SharpAPI contract', () => {
   const SINCE = '2026-02-11T12:00:00.000Z';
   const decimal = (a: number) => (a > 0 ? 1 + a / 100 : 1 + 100 / -a);
   const row = (i: number) =>
-    fc.record({
-      id: fc.constantFrom(`draftkings_33483153_moneyline_PHO_${i}`, `odd-${i}`, `${i}`),
-      sportsbook: fc.constantFrom('draftkings', 'FanDuel'),
-      event_id: fc.oneof(fc.constant('33483153'), fc.integer({ min: 1 })),
-      sport: casing('basketball'), league: casing('nba'), home_team: junk, away_team: junk,
-      market_type: market, selection: text, selection_type: fc.oneof(junk, casing('away'), casing('over')),
-      american,
-      asText: fc.boolean(),
-      cross: fc.constantFrom('number', 'text', 'junk', 'absent'),
-      line: maybe(fc.double({ min: -50, max: 300, noNaN: true, noDefaultInfinity: true })),
-      event_start_time: maybe(iso), last_seen_at: iso, is_live: fc.oneof(junk, casing('true')), status: fc.oneof(junk, fc.constantFrom('upcoming', 'suspended_by_trader')),
-    }).map(({ american: a, asText, cross, ...o }) => {
-      const d = decimal(a);
-      const pick = (n: number) => ({ number: n, text: n.toFixed(3), junk: 'n/a', absent: undefined })[cross];
-      return { ...o, odds_american: asText ? (a > 0 ? `+${a}` : String(a)) : a, odds_decimal: pick(Math.round(d * 1000) / 1000), odds_probability: pick(Math.round(100 / d) / 100) };
-    });
+    fc
+      .record({
+        id: fc.constantFrom(`draftkings_33483153_moneyline_PHO_${i}`, `odd-${i}`, `${i}`),
+        sportsbook: fc.constantFrom('draftkings', 'FanDuel'),
+        event_id: fc.oneof(fc.constant('33483153'), fc.integer({ min: 1 })),
+        sport: casing('basketball'),
+        league: casing('nba'),
+        home_team: junk,
+        away_team: junk,
+        market_type: market,
+        selection: text,
+        selection_type: fc.oneof(junk, casing('away'), casing('over')),
+        american,
+        asText: fc.boolean(),
+        cross: fc.constantFrom('number', 'text', 'junk', 'absent'),
+        line: maybe(fc.double({ min: -50, max: 300, noNaN: true, noDefaultInfinity: true })),
+        event_start_time: maybe(iso),
+        last_seen_at: iso,
+        is_live: fc.oneof(junk, casing('true')),
+        status: fc.oneof(junk, fc.constantFrom('upcoming', 'suspended_by_trader')),
+      })
+      .map(({ american: a, asText, cross, ...o }) => {
+        const d = decimal(a);
+        const pick = (n: number) => ({ number: n, text: n.toFixed(3), junk: 'n/a', absent: undefined })[cross];
+        return {
+          ...o,
+          odds_american: asText ? (a > 0 ? `+${a}` : String(a)) : a,
+          odds_decimal: pick(Math.round(d * 1000) / 1000),
+          odds_probability: pick(Math.round(100 / d) / 100),
+        };
+      });
   const rowDefects: [string, (o: Record<string, unknown>) => unknown][] = [
     ['schema', (o) => delete o.id],
     ['schema', (o) => (o.last_seen_at = 'yesterday')],
@@ -236,32 +355,56 @@ describe('SharpAPI contract', () => {
     ['price_inconsistent', (o) => (o.odds_decimal = 0.5)],
   ];
   const rows = fc.integer({ min: 0, max: 8 }).chain((n) =>
-    fc.tuple(...Array.from({ length: n }, (_, i) => fc.tuple(row(i), salt, extras, defect(rowDefects)).map(([o, s, x, d]): Gen => {
-      const value = shuffled(o, s, x);
-      d?.[1](value);
-      return { value: JSON.parse(JSON.stringify(value)), bad: d?.[0] ?? null };
-    }))),
+    fc.tuple(
+      ...Array.from({ length: n }, (_, i) =>
+        fc.tuple(row(i), salt, extras, defect(rowDefects)).map(([o, s, x, d]): Gen => {
+          const value = shuffled(o, s, x);
+          d?.[1](value);
+          return { value: JSON.parse(JSON.stringify(value)), bad: d?.[0] ?? null };
+        }),
+      ),
+    ),
   );
   const removed = fc.integer({ min: 0, max: 5 }).chain((n) =>
-    fc.tuple(...Array.from({ length: n }, (_, i) => fc.oneof(
-      fc.constantFrom(`gone_${i}_moneyline_X`, `fanduel_9${i}_total_Over`).map((id): Gen => ({ value: id, bad: null })),
-      fc.constant<Gen>({ value: { id: `gone_obj_${i}`, removed_at: 'x' }, bad: null }),
-      fc.constantFrom<unknown>(12, {}, '', null, { id: '' }).map((value): Gen => ({ value, bad: 'schema' })),
-    ))),
+    fc.tuple(
+      ...Array.from({ length: n }, (_, i) =>
+        fc.oneof(
+          fc
+            .constantFrom(`gone_${i}_moneyline_X`, `fanduel_9${i}_total_Over`)
+            .map((id): Gen => ({ value: id, bad: null })),
+          fc.constant<Gen>({ value: { id: `gone_obj_${i}`, removed_at: 'x' }, bad: null }),
+          fc.constantFrom<unknown>(12, {}, '', null, { id: '' }).map((value): Gen => ({ value, bad: 'schema' })),
+        ),
+      ),
+    ),
   );
   const envelope = fc.record({
     success: fc.constantFrom(true, 'true', undefined),
-    count: junk, books_changed: junk, filters: junk,
+    count: junk,
+    books_changed: junk,
+    filters: junk,
     pagination: fc.option(fc.record({ limit: junk, offset: junk, next_offset: junk }), { nil: undefined }),
-    removed_truncated: fc.constantFrom(false, 'false', undefined), since_clamped: fc.constantFrom(false, undefined),
+    removed_truncated: fc.constantFrom(false, 'false', undefined),
+    since_clamped: fc.constantFrom(false, undefined),
   });
 
   it('loads every usable row and removal once, refuses each unusable one alone, and a replay maps to the same tick', async () => {
     await fc.assert(
       fc.asyncProperty(rows, removed, envelope, async (data, gone, env) => {
         const page = {
-          success: env.success, data: data.map((g) => g.value), removed: gone.map((g) => g.value), removed_truncated: env.removed_truncated, since_clamped: env.since_clamped,
-          meta: { count: env.count, total: data.length, server_time: '2026-02-11T12:00:20.000Z', books_changed: env.books_changed, filters: env.filters, pagination: env.pagination && { ...env.pagination, has_more: false } },
+          success: env.success,
+          data: data.map((g) => g.value),
+          removed: gone.map((g) => g.value),
+          removed_truncated: env.removed_truncated,
+          since_clamped: env.since_clamped,
+          meta: {
+            count: env.count,
+            total: data.length,
+            server_time: '2026-02-11T12:00:20.000Z',
+            books_changed: env.books_changed,
+            filters: env.filters,
+            pagination: env.pagination && { ...env.pagination, has_more: false },
+          },
         };
         const body = SharpApiDeltaResponseSchema.safeParse(JSON.parse(JSON.stringify(page)));
         if (!body.success) throw new Error(`whole page refused: ${body.error.message}`);
@@ -273,15 +416,38 @@ describe('SharpAPI contract', () => {
         expect(await pollWindow(poller, SINCE, 0)).toBe(page.meta.server_time);
         const quotes = ctx.ticks.filter((t) => !t.removed);
         const removals = ctx.ticks.filter((t) => t.removed);
-        expect(quotes.map((t) => t.provider_odd_id)).toEqual(data.filter((g) => !g.bad).map((g) => (g.value as { id: string }).id));
-        const removedIds = gone.filter((g) => !g.bad).map((g) => (typeof g.value === 'string' ? g.value : (g.value as { id: string }).id));
+        expect(quotes.map((t) => t.provider_odd_id)).toEqual(
+          data.filter((g) => !g.bad).map((g) => (g.value as { id: string }).id),
+        );
+        const removedIds = gone
+          .filter((g) => !g.bad)
+          .map((g) => (typeof g.value === 'string' ? g.value : (g.value as { id: string }).id));
         expect(removals.map((t) => t.provider_odd_id)).toEqual(removedIds);
         const paths = [...data.map((_, i) => `data[${i}]`), ...gone.map((_, i) => `removed[${i}]`)];
-        expectRefusals([...data, ...gone], [...refusals.filter((r) => r.record?.path.startsWith('data')), ...refusals.filter((r) => r.record?.path.startsWith('removed'))], (i) => paths[i]);
-        for (const r of refusals) expect(remapRefused('sharpapi', r.raw, r.record!.context, RECEIVED).refused.map((x) => x.reason)).toEqual([r.reason]);
-        for (const [i, g] of data.filter((x) => !x.bad).entries()) expect(remapRefused('sharpapi', JSON.stringify(g.value), { kind: 'odds' }, RECEIVED)).toEqual({ rows: { ticks: [quotes[i]], settlements: [], fixtures: [] }, refused: [] });
+        expectRefusals(
+          [...data, ...gone],
+          [
+            ...refusals.filter((r) => r.record?.path.startsWith('data')),
+            ...refusals.filter((r) => r.record?.path.startsWith('removed')),
+          ],
+          (i) => paths[i],
+        );
+        for (const r of refusals)
+          expect(remapRefused('sharpapi', r.raw, r.record!.context, RECEIVED).refused.map((x) => x.reason)).toEqual([
+            r.reason,
+          ]);
+        for (const [i, g] of data.filter((x) => !x.bad).entries())
+          expect(remapRefused('sharpapi', JSON.stringify(g.value), { kind: 'odds' }, RECEIVED)).toEqual({
+            rows: { ticks: [quotes[i]], settlements: [], fixtures: [] },
+            refused: [],
+          });
         for (const [i, g] of gone.filter((x) => !x.bad).entries()) {
-          const again = remapRefused('sharpapi', JSON.stringify(g.value), { kind: 'removed', window_since: SINCE }, RECEIVED);
+          const again = remapRefused(
+            'sharpapi',
+            JSON.stringify(g.value),
+            { kind: 'removed', window_since: SINCE },
+            RECEIVED,
+          );
           expect(again.rows.ticks).toEqual([removals[i]]);
         }
       }),
@@ -292,6 +458,8 @@ describe('SharpAPI contract', () => {
 
 describe('remapRefused', () => {
   it('refuses to guess a source it has no mapping for', () => {
-    expect(() => remapRefused('sharpsports-slip', '{}', {}, RECEIVED)).toThrow(/no feed replay for source "sharpsports-slip"/);
+    expect(() => remapRefused('sharpsports-slip', '{}', {}, RECEIVED)).toThrow(
+      /no feed replay for source "sharpsports-slip"/,
+    );
   });
 });

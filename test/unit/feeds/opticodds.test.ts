@@ -65,8 +65,14 @@ describe('SseParser', () => {
     expect(reference).toBe('data: caf\uFFFDx\n\n');
     expect(run(broken).out).toEqual([{ event: 'message', id: '', data: 'caf\uFFFDx' }]);
     // Only the stream's first character may be a BOM to drop: one that starts a later chunk is data.
-    expect(run([Buffer.from('data: a\n\ndata: '), Buffer.from('\uFEFFb\n\n')]).out.map((e) => e.data)).toEqual(['a', '\uFEFFb']);
-    expect(run([Buffer.from('\uFEFFdata: a\n\n'), Buffer.from('data: b\n\n')]).out.map((e) => e.data)).toEqual(['a', 'b']);
+    expect(run([Buffer.from('data: a\n\ndata: '), Buffer.from('\uFEFFb\n\n')]).out.map((e) => e.data)).toEqual([
+      'a',
+      '\uFEFFb',
+    ]);
+    expect(run([Buffer.from('\uFEFFdata: a\n\n'), Buffer.from('data: b\n\n')]).out.map((e) => e.data)).toEqual([
+      'a',
+      'b',
+    ]);
   });
 });
 
@@ -91,10 +97,19 @@ async function start(
   ctxOpts: TestFeedContextOptions = {},
   existing?: OpticOddsSandbox,
 ): Promise<Harness> {
-  const sb = existing ?? (await startOpticOddsSandbox({ apiKey: KEY, pingIntervalMs: 50, retryMs: 30, leagues: ['NBA'], ...sbOpts }));
+  const sb =
+    existing ??
+    (await startOpticOddsSandbox({ apiKey: KEY, pingIntervalMs: 50, retryMs: 30, leagues: ['NBA'], ...sbOpts }));
   if (!existing) cleanup.push(() => sb.close());
   const ctx = createTestFeedContext(ctxOpts);
-  const adapter = createOpticOddsAdapter({ baseUrl: sb.url, apiKey: KEY, leagues: sbOpts.leagues ?? ['NBA'], markets: ALL_MARKETS, pingTimeoutMs: 2_000, ...adOpts });
+  const adapter = createOpticOddsAdapter({
+    baseUrl: sb.url,
+    apiKey: KEY,
+    leagues: sbOpts.leagues ?? ['NBA'],
+    markets: ALL_MARKETS,
+    pingTimeoutMs: 2_000,
+    ...adOpts,
+  });
   const run = adapter.run(ctx);
   cleanup.push(async () => {
     ctx.abort();
@@ -143,16 +158,29 @@ function expectExactlyProduced(sb: OpticOddsSandbox, ctx: TestFeedContext) {
 describe('OpticOdds adapter: scripted stream', () => {
   it('delivers exactly the scripted rows over one connection per sport, with locked/settled/fixture rows mapped', async () => {
     const leagues = ['NBA', 'NFL', 'NHL', 'MLB'];
-    const { sb, ctx } = await start({ leagues, entries: 160, ratePerSecond: 400, seed: 7, startAfterConnections: 4 }, { leagues });
+    const { sb, ctx } = await start(
+      { leagues, entries: 160, ratePerSecond: 400, seed: 7, startAfterConnections: 4 },
+      { leagues },
+    );
     await ctx.waitFor(caughtUp(sb, ctx, 160), 'the scripted stream');
     expectExactlyProduced(sb, ctx);
     expect(ctx.rejections).toEqual([]);
     expect(ctx.gaps).toEqual([]);
 
     const reqs = sb.requests();
-    expect(reqs.map((r) => `${r.sport}:${r.leagues.join(',')}`).sort()).toEqual(['baseball:MLB', 'basketball:NBA', 'football:NFL', 'hockey:NHL']);
+    expect(reqs.map((r) => `${r.sport}:${r.leagues.join(',')}`).sort()).toEqual([
+      'baseball:MLB',
+      'basketball:NBA',
+      'football:NFL',
+      'hockey:NHL',
+    ]);
     for (const r of reqs) {
-      expect(r).toMatchObject({ includeFixtureUpdates: true, lastEntryId: null, markets: ALL_MARKETS, sportsbooks: [] });
+      expect(r).toMatchObject({
+        includeFixtureUpdates: true,
+        lastEntryId: null,
+        markets: ALL_MARKETS,
+        sportsbooks: [],
+      });
     }
 
     // Locked quotes: exactly the sandbox's locked odds, with no price.
@@ -165,8 +193,12 @@ describe('OpticOdds adapter: scripted stream', () => {
 
     // Canonical markets, books and lines.
     expect(new Set(ctx.ticks.map((t) => t.market))).toEqual(new Set(['moneyline', 'spread', 'total', 'team_total']));
-    expect(new Set(ctx.ticks.map((t) => t.book))).toEqual(new Set(['draftkings', 'fanduel', 'pinnacle', 'betmgm', 'caesars']));
-    expect(new Set(ctx.ticks.filter((t) => t.league === 'NHL' && t.market === 'spread').map((t) => t.market_raw))).toEqual(new Set(['Puck Line']));
+    expect(new Set(ctx.ticks.map((t) => t.book))).toEqual(
+      new Set(['draftkings', 'fanduel', 'pinnacle', 'betmgm', 'caesars']),
+    );
+    expect(
+      new Set(ctx.ticks.filter((t) => t.league === 'NHL' && t.market === 'spread').map((t) => t.market_raw)),
+    ).toEqual(new Set(['Puck Line']));
     for (const t of ctx.ticks) {
       expect(t.event_key).toMatch(/^\d{5}-\d{5}-\d{4}-\d{2}-\d{2}$/);
       if (t.market === 'moneyline') expect(t.line).toBeNull();
@@ -175,7 +207,10 @@ describe('OpticOdds adapter: scripted stream', () => {
       if (t.market === 'spread') expect(t.selection).not.toMatch(/Over|Under/);
     }
     // A spread pair is signed per selection.
-    const spreadPair = ctx.ticks.filter((t) => t.market === 'spread' && entryOf(t.tick_id) === entryOf(ctx.ticks.find((x) => x.market === 'spread')!.tick_id));
+    const spreadPair = ctx.ticks.filter(
+      (t) =>
+        t.market === 'spread' && entryOf(t.tick_id) === entryOf(ctx.ticks.find((x) => x.market === 'spread')!.tick_id),
+    );
     expect(spreadPair.length % 2).toBe(0);
     expect(spreadPair[0].line).toBe(-(spreadPair[1].line as number));
 
@@ -212,7 +247,9 @@ describe('OpticOdds adapter: scripted stream', () => {
     sb.sendMalformed(3);
     await ctx.waitFor(caughtUp(sb, ctx, 120), 'the rest of the stream');
     expect(ctx.rejections.map((r) => r.reason).sort()).toEqual(['bad_price', 'malformed_json', 'schema']);
-    expect(ctx.rejections.find((r) => r.reason === 'malformed_json')!.raw).toContain('"data": [ { "fixture_id": "BAD000000001"');
+    expect(ctx.rejections.find((r) => r.reason === 'malformed_json')!.raw).toContain(
+      '"data": [ { "fixture_id": "BAD000000001"',
+    );
     expectExactlyProduced(sb, ctx);
     expect(ctx.healthState.rejected).toBe(3);
     expect(sb.requests()).toHaveLength(1);
@@ -247,7 +284,9 @@ describe('OpticOdds adapter: resume, gaps and stalls', () => {
     const resumedFrom = sb.requests()[1].lastEntryId!;
     expect(gap).toMatchObject({ reason: 'entry_id_gap', from: resumedFrom });
     const got = ids(ctx);
-    const after = [...got.ticks, ...got.settlements, ...got.fixtures].map(entryOf).filter((e) => after_(e, resumedFrom));
+    const after = [...got.ticks, ...got.settlements, ...got.fixtures]
+      .map(entryOf)
+      .filter((e) => after_(e, resumedFrom));
     expect(gap.to).toBe(after.reduce((a, b) => (after_(a, b) ? b : a)));
     // Exactly the rows strictly between `from` and `to` are missing.
     const p = opticRowIds(sb.produced());
@@ -262,7 +301,10 @@ describe('OpticOdds adapter: resume, gaps and stalls', () => {
   });
 
   it('a stalled stream (socket open, pings stop) is detected by ping silence and reconnected; pings keep an idle stream alive', async () => {
-    const { sb, ctx } = await start({ entries: 200, ratePerSecond: 150, seed: 9, pingIntervalMs: 40 }, { pingTimeoutMs: 300 });
+    const { sb, ctx } = await start(
+      { entries: 200, ratePerSecond: 150, seed: 9, pingIntervalMs: 40 },
+      { pingTimeoutMs: 300 },
+    );
     await ctx.waitFor(() => ctx.ticks.length > 30, 'first ticks');
     const stalledAt = Date.now();
     sb.stall(60_000);
@@ -281,7 +323,11 @@ describe('OpticOdds adapter: resume, gaps and stalls', () => {
   });
 
   it('a slow sink (emit slower than the ping timeout) is backpressure, not a stall', async () => {
-    const { sb, ctx } = await start({ entries: 6, ratePerSecond: 10, seed: 2, pingIntervalMs: 30 }, { pingTimeoutMs: 300 }, { emitDelayMs: 700 });
+    const { sb, ctx } = await start(
+      { entries: 6, ratePerSecond: 10, seed: 2, pingIntervalMs: 30 },
+      { pingTimeoutMs: 300 },
+      { emitDelayMs: 700 },
+    );
     await ctx.waitFor(caughtUp(sb, ctx, 6), 'all entries through the slow sink');
     expect(ctx.emits).toBeGreaterThanOrEqual(2);
     expectExactlyProduced(sb, ctx);
@@ -303,7 +349,9 @@ describe('OpticOdds adapter: resume, gaps and stalls', () => {
     const all = (ctx: TestFeedContext) => Object.values(ids(ctx)).flat();
     await second.ctx.waitFor(() => {
       const have = new Set([...all(first.ctx), ...all(second.ctx)]);
-      return Object.values(opticRowIds(first.sb.produced())).every((want: string[]) => want.every((id) => have.has(id)));
+      return Object.values(opticRowIds(first.sb.produced())).every((want: string[]) =>
+        want.every((id) => have.has(id)),
+      );
     }, 'second run to finish the stream');
     const a = ids(first.ctx);
     const b = ids(second.ctx);
@@ -333,7 +381,10 @@ describe('OpticOdds adapter: leagues and connections', () => {
     expect(sorted(ids(ctx).ticks)).toEqual(sorted(e.tickIds));
     expect(opticRowIds(sb.produced()).tickIds.length).toBeGreaterThan(e.tickIds.length); // NCAAB and Team Total were filtered out
 
-    const both = await start({ leagues: ['NBA', 'NCAAB'], entries: 80, ratePerSecond: 300, seed: 8 }, { leagues: ['NCAAB', 'NBA'] });
+    const both = await start(
+      { leagues: ['NBA', 'NCAAB'], entries: 80, ratePerSecond: 300, seed: 8 },
+      { leagues: ['NCAAB', 'NBA'] },
+    );
     await both.ctx.waitFor(caughtUp(both.sb, both.ctx, 80), 'the two-league stream');
     expect(both.sb.requests().map((r) => r.leagues)).toEqual([['NBA', 'NCAAB']]);
     expect(new Set(both.ctx.ticks.map((t) => t.league))).toEqual(new Set(['NBA', 'NCAAB']));
@@ -368,7 +419,8 @@ describe('OpticOdds adapter: leagues and connections', () => {
     const { sb, ctx } = await start({ entries: 20, ratePerSecond: 400, seed: 1, games });
     await ctx.waitFor(caughtUp(sb, ctx, 20), 'the stream');
     expect(new Set(ctx.ticks.map((t) => t.event_key))).toEqual(new Set(games.map((g) => g.gameId)));
-    for (const f of ctx.fixtures) expect(games.find((g) => g.gameId === f.event_key)).toMatchObject({ home: f.home_team, away: f.away_team });
+    for (const f of ctx.fixtures)
+      expect(games.find((g) => g.gameId === f.event_key)).toMatchObject({ home: f.home_team, away: f.away_team });
   });
 
   it('plans groups by sport, at most 10 leagues each, with stable keys', () => {
@@ -402,7 +454,8 @@ describe('OpticOdds adapter: checkpoints and failures', () => {
     );
     await ctx.waitFor(caughtUp(sb, ctx, 30), 'the stream');
     expect(sb.requests().map((r) => r.lastEntryId)).toEqual([from, from]);
-    for (const c of ctx.checkpoints) expect(Object.keys(JSON.parse(c.position!)).sort()).toEqual(['basketball:NBA', 'football:NFL']);
+    for (const c of ctx.checkpoints)
+      expect(Object.keys(JSON.parse(c.position!)).sort()).toEqual(['basketball:NBA', 'football:NFL']);
   });
 
   it('an unreadable checkpoint is reported as a gap and the feed starts from now', async () => {
@@ -420,7 +473,9 @@ describe('OpticOdds adapter: checkpoints and failures', () => {
     ctx.emit = async () => {
       throw new Error('disk full');
     };
-    await expect(createOpticOddsAdapter({ baseUrl: sb.url, apiKey: KEY, leagues: ['NBA'] }).run(ctx)).rejects.toThrow(/sink failed \(disk full\)/);
+    await expect(createOpticOddsAdapter({ baseUrl: sb.url, apiKey: KEY, leagues: ['NBA'] }).run(ctx)).rejects.toThrow(
+      /sink failed \(disk full\)/,
+    );
   });
 
   it('a refused API key stops the feed with what to fix', async () => {
@@ -435,9 +490,11 @@ describe('OpticOdds adapter: checkpoints and failures', () => {
     const sb = await startOpticOddsSandbox({ apiKey: KEY });
     cleanup.push(() => sb.close());
     const ctx = createTestFeedContext();
-    await expect(createOpticOddsAdapter({ baseUrl: sb.url, apiKey: KEY, leagues: ['X'], leagueSports: { X: 'curling' } }).run(ctx)).rejects.toThrow(
-      /HTTP 400.*sport\/league/,
+    await expect(
+      createOpticOddsAdapter({ baseUrl: sb.url, apiKey: KEY, leagues: ['X'], leagueSports: { X: 'curling' } }).run(ctx),
+    ).rejects.toThrow(/HTTP 400.*sport\/league/);
+    expect(() => createOpticOddsAdapter({ baseUrl: sb.url, apiKey: KEY, leagues: ['Premier League'] })).toThrow(
+      /leagueSports/,
     );
-    expect(() => createOpticOddsAdapter({ baseUrl: sb.url, apiKey: KEY, leagues: ['Premier League'] })).toThrow(/leagueSports/);
   });
 });

@@ -25,7 +25,8 @@ function warehouseOf(ticks: OddsTick[]): Pick<FeedRunContext, 'describeOdds' | '
       for (const [id, t] of best) out.set(id, t);
       return out;
     },
-    storedTickIds: async (ids, since) => new Set(ticks.filter((t) => ids.includes(t.tick_id) && t.ts >= since).map((t) => t.tick_id)),
+    storedTickIds: async (ids, since) =>
+      new Set(ticks.filter((t) => ids.includes(t.tick_id) && t.ts >= since).map((t) => t.tick_id)),
   };
 }
 
@@ -34,11 +35,18 @@ function warehouseOf(ticks: OddsTick[]): Pick<FeedRunContext, 'describeOdds' | '
  * `since` with an empty memory of quotes: restart from each checkpoint and keep the removals that
  * are the same events (same tick id) as before.
  */
-async function replayFromEach(run: ReturnType<typeof sharpApiHarness>['runAdapter'], a: Running, warehouse: Partial<FeedRunContext>, opts: { pageLimit?: number; positions?: Set<string> } = {}) {
+async function replayFromEach(
+  run: ReturnType<typeof sharpApiHarness>['runAdapter'],
+  a: Running,
+  warehouse: Partial<FeedRunContext>,
+  opts: { pageLimit?: number; positions?: Set<string> } = {},
+) {
   const before = new Set(a.ctx.ticks.filter((t) => t.removed).map((t) => t.tick_id));
   const out: OddsTick[] = [];
   // Intermediate pages repeat their window's position: one replay per position.
-  const positions = [...new Set(a.ctx.checkpoints.map((c) => c.position!))].filter((p) => !opts.positions || opts.positions.has(p));
+  const positions = [...new Set(a.ctx.checkpoints.map((c) => c.position!))].filter(
+    (p) => !opts.positions || opts.positions.has(p),
+  );
   for (const position of positions) {
     const cp = { position };
     const r = run(a.sb, { pageLimit: opts.pageLimit }, createTestFeedContext({ checkpoint: cp, ...warehouse }));
@@ -59,11 +67,27 @@ describe('SharpAPI removals', () => {
     expect(removals.length).toBe(sb.emitted().removals);
     expect(removals.length).toBeGreaterThan(0);
     for (const t of removals) {
-      expect(t).toMatchObject({ price_american: null, price_decimal: null, implied_prob: null, locked: false, source: 'sharpapi' });
-      const lastQuote = r.ctx.ticks.slice(0, r.ctx.ticks.indexOf(t)).filter((q) => !q.removed && q.provider_odd_id === t.provider_odd_id).at(-1)!;
+      expect(t).toMatchObject({
+        price_american: null,
+        price_decimal: null,
+        implied_prob: null,
+        locked: false,
+        source: 'sharpapi',
+      });
+      const lastQuote = r.ctx.ticks
+        .slice(0, r.ctx.ticks.indexOf(t))
+        .filter((q) => !q.removed && q.provider_odd_id === t.provider_odd_id)
+        .at(-1)!;
       expect(lastQuote, t.provider_odd_id).toBeDefined();
       // Filled from the last quote of the same odd, and ordered after it.
-      expect(t).toMatchObject({ book: lastQuote.book, event_key: lastQuote.event_key, league: lastQuote.league, market: lastQuote.market, selection: lastQuote.selection, home_team: lastQuote.home_team });
+      expect(t).toMatchObject({
+        book: lastQuote.book,
+        event_key: lastQuote.event_key,
+        league: lastQuote.league,
+        market: lastQuote.market,
+        selection: lastQuote.selection,
+        home_team: lastQuote.home_team,
+      });
       expect(t.ts >= lastQuote.ts).toBe(true);
     }
   });
@@ -76,7 +100,9 @@ describe('SharpAPI removals', () => {
     const r = runAdapter(sb, {}, createTestFeedContext({ checkpoint: { position: sb.now() } }));
     await step(r, 2000);
     const removals = r.ctx.ticks.filter((t) => t.removed);
-    const unknown = removals.filter((t) => !r.ctx.ticks.some((q) => !q.removed && q.provider_odd_id === t.provider_odd_id));
+    const unknown = removals.filter(
+      (t) => !r.ctx.ticks.some((q) => !q.removed && q.provider_odd_id === t.provider_odd_id),
+    );
     expect(unknown.length).toBeGreaterThan(0);
     for (const t of unknown) {
       const [book, event, ...rest] = t.provider_odd_id.split('_');
@@ -86,7 +112,9 @@ describe('SharpAPI removals', () => {
       expect(t.market_raw).toBe(rest.slice(0, -1).join('_'));
       expect(t.selection).toBe(t.market === 'total' ? (rest.at(-1) === 'over' ? 'Over' : 'Under') : rest.at(-1));
     }
-    expect(sorted(r.ctx.tickIds())).toEqual(sorted(sharpApiRowIds(sb.emitted()).tickIds.filter((id) => !before.has(id))));
+    expect(sorted(r.ctx.tickIds())).toEqual(
+      sorted(sharpApiRowIds(sb.emitted()).tickIds.filter((id) => !before.has(id))),
+    );
   });
 
   it('a removal replayed after a restart repeats the stored quote (the same row as before the crash), from the warehouse', async () => {
@@ -126,12 +154,23 @@ describe('SharpAPI removals', () => {
     await step(a, 10);
 
     const removals = a.ctx.ticks.filter((t) => t.removed);
-    const quotedInWindow = removals.filter((r) => a.ctx.ticks.some((q) => !q.removed && q.provider_odd_id === r.provider_odd_id && q.ts > baseOf.get(r.tick_id)! && a.ctx.ticks.indexOf(q) < a.ctx.ticks.indexOf(r)));
+    const quotedInWindow = removals.filter((r) =>
+      a.ctx.ticks.some(
+        (q) =>
+          !q.removed &&
+          q.provider_odd_id === r.provider_odd_id &&
+          q.ts > baseOf.get(r.tick_id)! &&
+          a.ctx.ticks.indexOf(q) < a.ctx.ticks.indexOf(r),
+      ),
+    );
     expect(quotedInWindow.length, 'removals of odds quoted earlier in the same window').toBeGreaterThan(0);
     // The latest row of an odd is its state: a removal sorts after every quote emitted before it.
     for (const r of removals) {
-      const earlier = a.ctx.ticks.slice(0, a.ctx.ticks.indexOf(r)).filter((q) => !q.removed && q.provider_odd_id === r.provider_odd_id);
-      for (const q of earlier) expect(r.ts > q.ts, `${r.provider_odd_id}: removal at ${r.ts}, quote at ${q.ts}`).toBe(true);
+      const earlier = a.ctx.ticks
+        .slice(0, a.ctx.ticks.indexOf(r))
+        .filter((q) => !q.removed && q.provider_odd_id === r.provider_odd_id);
+      for (const q of earlier)
+        expect(r.ts > q.ts, `${r.provider_odd_id}: removal at ${r.ts}, quote at ${q.ts}`).toBe(true);
     }
 
     const original = new Map(removals.map((t) => [t.tick_id, t]));
@@ -141,7 +180,12 @@ describe('SharpAPI removals', () => {
     expect(replayed.filter((t) => key(t) !== key(original.get(t.tick_id)!))).toEqual([]);
     // Negative control: a replay that cannot ask which removals are stored re-describes them, and
     // the ones first described by a quote of their own window land under other keys.
-    const blind = await replayFromEach(runAdapter, a, { describeOdds: warehouseOf(a.ctx.ticks).describeOdds }, { pageLimit: 50, positions });
+    const blind = await replayFromEach(
+      runAdapter,
+      a,
+      { describeOdds: warehouseOf(a.ctx.ticks).describeOdds },
+      { pageLimit: 50, positions },
+    );
     expect(blind.filter((t) => key(t) !== key(original.get(t.tick_id)!)).length).toBeGreaterThan(0);
   });
 });

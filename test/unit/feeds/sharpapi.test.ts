@@ -54,7 +54,10 @@ describe('SharpAPI adapter against the sandbox', () => {
     const before = sb.requests().length;
     const ticksBefore = r.ctx.ticks.length;
     await step(r, 3000);
-    const windowReqs = sb.requests().slice(before).filter((q) => q.status === 200 && (q.rows > 0 || q.hasMore));
+    const windowReqs = sb
+      .requests()
+      .slice(before)
+      .filter((q) => q.status === 200 && (q.rows > 0 || q.hasMore));
     expect(r.ctx.ticks.length - ticksBefore).toBeGreaterThan(1000);
     expect(windowReqs.length).toBeGreaterThanOrEqual(3);
     expect(windowReqs.every((q) => (q.offset ?? 0) <= 500 && (q.limit ?? 0) <= 500)).toBe(true);
@@ -96,7 +99,9 @@ describe('SharpAPI adapter against the sandbox', () => {
     for (let i = 0; i < 6; i++) await step(r, 1000);
     inject = false;
     await step(r, 10);
-    expect(r.ctx.logs.filter((l) => l.event === 'sharpapi.keyset' && l.fields.shifted === true).length).toBeGreaterThan(3);
+    expect(r.ctx.logs.filter((l) => l.event === 'sharpapi.keyset' && l.fields.shifted === true).length).toBeGreaterThan(
+      3,
+    );
     expectLatestMatchesBook(r);
   });
 
@@ -139,7 +144,10 @@ describe('SharpAPI adapter against the sandbox', () => {
     expect(r.ctx.gaps.map((g) => g.reason).sort()).toEqual(['catch_up', 'since_clamped']);
     expect(r.ctx.gaps.find((g) => g.reason === 'since_clamped')).toMatchObject({ from: old });
     // The whole downtime is marked collapsed: from the checkpoint to the first answer's server time.
-    expect(r.ctx.gaps.find((g) => g.reason === 'catch_up')).toMatchObject({ from: old, to: r.ctx.lastCheckpoint()!.position });
+    expect(r.ctx.gaps.find((g) => g.reason === 'catch_up')).toMatchObject({
+      from: old,
+      to: r.ctx.lastCheckpoint()!.position,
+    });
   });
 
   it('catches up after 3 minutes down from the checkpoint: every odd changed meanwhile in its latest version, the interval marked collapsed', async () => {
@@ -154,9 +162,13 @@ describe('SharpAPI adapter against the sandbox', () => {
     await caughtUp(b);
     const latest = new Map<string, { tick_id: string; removed: boolean }>();
     for (const t of [...a.ctx.ticks, ...b.ctx.ticks]) latest.set(t.provider_odd_id, t);
-    const wrong = sharpApiCurrentRowIds(b.sb.current()).filter((o) => (o.tickId === null ? latest.has(o.id) && !latest.get(o.id)!.removed : latest.get(o.id)?.tick_id !== o.tickId));
+    const wrong = sharpApiCurrentRowIds(b.sb.current()).filter((o) =>
+      o.tickId === null ? latest.has(o.id) && !latest.get(o.id)!.removed : latest.get(o.id)?.tick_id !== o.tickId,
+    );
     expect(wrong).toEqual([]);
-    expect(b.ctx.gaps).toEqual([expect.objectContaining({ reason: 'catch_up', from: checkpoint.position, to: sb.now() })]);
+    expect(b.ctx.gaps).toEqual([
+      expect.objectContaining({ reason: 'catch_up', from: checkpoint.position, to: sb.now() }),
+    ]);
     // A restart inside the interval is no downtime: no gap.
     const c = runAdapter(sb, {}, createTestFeedContext({ checkpoint: b.ctx.lastCheckpoint() }));
     await step(c, 1000);
@@ -218,15 +230,23 @@ describe('SharpAPI adapter against the sandbox', () => {
     const r = runAdapter(sb, { leagues: ['mlb'], markets: ['spread'], sportsbooks: ['fanduel'] });
     for (let i = 0; i < 3; i++) await step(r, 1000);
     expect(r.ctx.ticks.length).toBeGreaterThan(0);
-    expect(new Set(r.ctx.ticks.map((t) => `${t.league}/${t.market}/${t.market_raw}/${t.book}`))).toEqual(new Set(['mlb/spread/run_line/fanduel']));
-    expect(sorted(r.ctx.tickIds())).toEqual(sorted(sharpApiRowIds(sb.emitted({ leagues: ['mlb'], markets: ['spread'], sportsbooks: ['fanduel'] })).tickIds));
+    expect(new Set(r.ctx.ticks.map((t) => `${t.league}/${t.market}/${t.market_raw}/${t.book}`))).toEqual(
+      new Set(['mlb/spread/run_line/fanduel']),
+    );
+    expect(sorted(r.ctx.tickIds())).toEqual(
+      sorted(sharpApiRowIds(sb.emitted({ leagues: ['mlb'], markets: ['spread'], sportsbooks: ['fanduel'] })).tickIds),
+    );
   });
 
   it('paces requests by X-RateLimit-* and never runs into 429', async () => {
     const sb = await sandbox({ clock: 'real', changesPerSecond: 5, rateLimit: { limit: 8, windowMs: 1000 } });
     const r = runAdapter(sb, { pollIntervalMs: 0 });
     const waits = () => r.ctx.logs.filter((l) => l.event === 'sharpapi.rate_limit_wait');
-    await r.ctx.waitFor(() => waits().filter((w) => w.fields.reason === 'rate_limit_exhausted').length >= 2, 'two exhausted-budget waits', 10_000);
+    await r.ctx.waitFor(
+      () => waits().filter((w) => w.fields.reason === 'rate_limit_exhausted').length >= 2,
+      'two exhausted-budget waits',
+      10_000,
+    );
     r.ctx.abort();
     await r.done;
     const reqs = sb.requests();
@@ -271,10 +291,40 @@ describe('SharpAPI adapter against the sandbox', () => {
   });
 
   it('uses the exported id function for the ground truth', () => {
-    const a = sharpApiTickId({ id: 'x_1_moneyline_A', lastSeenAt: '2026-02-11T12:00:15.125Z', oddsAmerican: -150, line: null, removed: false });
-    expect(sharpApiTickId({ id: 'x_1_moneyline_A', lastSeenAt: '2026-02-11T12:00:15.125000Z', oddsAmerican: -150, line: null, removed: false })).toBe(a);
-    expect(sharpApiTickId({ id: 'x_1_moneyline_A', lastSeenAt: '2026-02-11T12:00:15.125Z', oddsAmerican: -145, line: null, removed: false })).not.toBe(a);
-    expect(sharpApiTickId({ id: 'x_1_moneyline_A', lastSeenAt: '2026-02-11T12:00:15.125Z', oddsAmerican: -150, line: null, removed: true })).not.toBe(a);
+    const a = sharpApiTickId({
+      id: 'x_1_moneyline_A',
+      lastSeenAt: '2026-02-11T12:00:15.125Z',
+      oddsAmerican: -150,
+      line: null,
+      removed: false,
+    });
+    expect(
+      sharpApiTickId({
+        id: 'x_1_moneyline_A',
+        lastSeenAt: '2026-02-11T12:00:15.125000Z',
+        oddsAmerican: -150,
+        line: null,
+        removed: false,
+      }),
+    ).toBe(a);
+    expect(
+      sharpApiTickId({
+        id: 'x_1_moneyline_A',
+        lastSeenAt: '2026-02-11T12:00:15.125Z',
+        oddsAmerican: -145,
+        line: null,
+        removed: false,
+      }),
+    ).not.toBe(a);
+    expect(
+      sharpApiTickId({
+        id: 'x_1_moneyline_A',
+        lastSeenAt: '2026-02-11T12:00:15.125Z',
+        oddsAmerican: -150,
+        line: null,
+        removed: true,
+      }),
+    ).not.toBe(a);
   });
 });
 

@@ -44,7 +44,8 @@ describe('American / decimal / implied', () => {
 
   it('round-trips every whole American price from -10000 to +10000 (±100 both mean even money, 2.0, shown as +100)', () => {
     const bad: number[] = [];
-    for (let a = 100; a <= 10_000; a++) for (const s of [a, -a]) if (decimalToAmerican(americanToDecimal(s)) !== (s === -100 ? 100 : s)) bad.push(s);
+    for (let a = 100; a <= 10_000; a++)
+      for (const s of [a, -a]) if (decimalToAmerican(americanToDecimal(s)) !== (s === -100 ? 100 : s)) bad.push(s);
     expect(bad).toEqual([]);
   });
 

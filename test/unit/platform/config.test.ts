@@ -34,7 +34,13 @@ describe('config', () => {
   });
 
   it('reads the production settings', () => {
-    const c = loadConfig({ TEMPORAL_ADDRESS: 'temporal:7233', CLICKHOUSE_URL: 'http://clickhouse:8123', WEBHOOK_PORT: '9000', SHARPSPORTS_API_KEY: 'k', TEMPORAL_API_KEY: 'cloud-key' });
+    const c = loadConfig({
+      TEMPORAL_ADDRESS: 'temporal:7233',
+      CLICKHOUSE_URL: 'http://clickhouse:8123',
+      WEBHOOK_PORT: '9000',
+      SHARPSPORTS_API_KEY: 'k',
+      TEMPORAL_API_KEY: 'cloud-key',
+    });
     expect(c.temporal.address).toBe('temporal:7233');
     expect(c.temporal.tls).toBe(true);
     expect(c.clickhouse.url).toBe('http://clickhouse:8123');
@@ -42,7 +48,26 @@ describe('config', () => {
   });
 
   it('knows every variable of the external contract', () => {
-    for (const v of ['TEMPORAL_ADDRESS', 'TEMPORAL_NAMESPACE', 'TEMPORAL_TASK_QUEUE', 'CLICKHOUSE_URL', 'CLICKHOUSE_USER', 'CLICKHOUSE_PASSWORD', 'CLICKHOUSE_DATABASE', 'LINEHOUSE_DATA_DIR', 'WEBHOOK_PORT', 'SHARPSPORTS_BASE_URL', 'SHARPSPORTS_API_KEY', 'SHARPSPORTS_WEBHOOK_SECRET', 'OPTICODDS_BASE_URL', 'OPTICODDS_API_KEY', 'BOLTODDS_WS_URL', 'BOLTODDS_API_KEY', 'SHARPAPI_BASE_URL', 'SHARPAPI_API_KEY'])
+    for (const v of [
+      'TEMPORAL_ADDRESS',
+      'TEMPORAL_NAMESPACE',
+      'TEMPORAL_TASK_QUEUE',
+      'CLICKHOUSE_URL',
+      'CLICKHOUSE_USER',
+      'CLICKHOUSE_PASSWORD',
+      'CLICKHOUSE_DATABASE',
+      'LINEHOUSE_DATA_DIR',
+      'WEBHOOK_PORT',
+      'SHARPSPORTS_BASE_URL',
+      'SHARPSPORTS_API_KEY',
+      'SHARPSPORTS_WEBHOOK_SECRET',
+      'OPTICODDS_BASE_URL',
+      'OPTICODDS_API_KEY',
+      'BOLTODDS_WS_URL',
+      'BOLTODDS_API_KEY',
+      'SHARPAPI_BASE_URL',
+      'SHARPAPI_API_KEY',
+    ])
       expect(ENV_VARIABLES).toContain(v);
   });
 });

@@ -3,7 +3,11 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  SANDBOX_BETTORS, signThorn, startSharpSportsSandbox, type SandboxSlip, type SharpSportsSandbox,
+  SANDBOX_BETTORS,
+  signThorn,
+  startSharpSportsSandbox,
+  type SandboxSlip,
+  type SharpSportsSandbox,
 } from '../../../sandbox/sharpsports';
 
 const API_KEY = 'test-api-key';
@@ -32,7 +36,11 @@ async function startCatcher() {
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hooks`,
     hooks,
-    close: () => new Promise<void>((r) => { server.closeAllConnections(); server.close(() => r()); }),
+    close: () =>
+      new Promise<void>((r) => {
+        server.closeAllConnections();
+        server.close(() => r());
+      }),
   };
 }
 
@@ -56,7 +64,9 @@ describe('SharpSports sandbox', () => {
     if (init.auth !== null) headers.Authorization = init.auth ?? `Token ${API_KEY}`;
     if (init.body !== undefined) headers['Content-Type'] = 'application/json';
     const res = await fetch(`${sb.url}${path}`, {
-      method: init.method ?? 'GET', headers, body: init.body === undefined ? undefined : JSON.stringify(init.body),
+      method: init.method ?? 'GET',
+      headers,
+      body: init.body === undefined ? undefined : JSON.stringify(init.body),
     });
     return { status: res.status, json: (await res.json()) as any };
   };
@@ -67,8 +77,16 @@ describe('SharpSports sandbox', () => {
   beforeAll(async () => {
     catcher = await startCatcher();
     sb = await startSharpSportsSandbox({
-      port: 0, apiKey: API_KEY, webhookSecret: SECRET, webhookUrl: catcher.url, seed: 42, idSalt: 'fixed',
-      rateLimitSeconds: 1, refreshLatencyMs: 20, bigAccountSlips: BIG, delayedWebhookMs: 200,
+      port: 0,
+      apiKey: API_KEY,
+      webhookSecret: SECRET,
+      webhookUrl: catcher.url,
+      seed: 42,
+      idSalt: 'fixed',
+      rateLimitSeconds: 1,
+      refreshLatencyMs: 20,
+      bigAccountSlips: BIG,
+      delayedWebhookMs: 200,
     });
   });
   afterAll(async () => {
@@ -85,7 +103,10 @@ describe('SharpSports sandbox', () => {
     expect(okRes.status).toBe(200);
     expect(okRes.json.map((b: any) => b.internalId).sort()).toEqual([...SANDBOX_BETTORS].sort());
     expect((await api('/v1/bettors/gooduser')).json.id).toBe('BTTR_gooduser');
-    expect((await api('/v1/bettors/BTTR_gooduser/bettorAccounts')).json.map((a: any) => a.id).sort()).toEqual(['BACT_gooduser_dk', 'BACT_gooduser_fd']);
+    expect((await api('/v1/bettors/BTTR_gooduser/bettorAccounts')).json.map((a: any) => a.id).sort()).toEqual([
+      'BACT_gooduser_dk',
+      'BACT_gooduser_fd',
+    ]);
     expect((await api('/v1/bettorAccounts/BACT_nope')).status).toBe(404);
   });
 
@@ -123,7 +144,14 @@ describe('SharpSports sandbox', () => {
     expect(signThorn(SECRET, hook.raw)).toBe(expected);
     const { data } = hook.body;
     expect(hook.body.sender).toBe('SandboxApp');
-    expect(data).toMatchObject({ bettor: 'BTTR_gooduser', bettorAccount: id, status: 200, detail: null, requestId: post.json.requestId, type: 'manual' });
+    expect(data).toMatchObject({
+      bettor: 'BTTR_gooduser',
+      bettorAccount: id,
+      status: 200,
+      detail: null,
+      requestId: post.json.requestId,
+      type: 'manual',
+    });
     expect(data.id).toMatch(/^RRES_[A-Za-z0-9_]+$/);
     expect(data.betSlips).toHaveLength(12);
     expect(byId(data.betSlips)).toEqual(byId(sb.slips(id)));
@@ -139,10 +167,18 @@ describe('SharpSports sandbox', () => {
       if (s.type === 'single' && !s.adjusted.odds && !s.incomplete) expect(s.oddsAmerican).toBe(s.bets[0].oddsAmerican);
     }
     const rr = await api(`/v1/refreshResponses/${data.id}`);
-    expect(rr.json.bettorAccount).toEqual({ id, bettor: 'BTTR_gooduser', book: { id: expect.any(String), name: 'DraftKings', abbr: 'dk' } });
+    expect(rr.json.bettorAccount).toEqual({
+      id,
+      bettor: 'BTTR_gooduser',
+      book: { id: expect.any(String), name: 'DraftKings', abbr: 'dk' },
+    });
     expect(byId(rr.json.betSlips)).toEqual(byId(data.betSlips));
     const acct = await api(`/v1/bettorAccounts/${id}`);
-    expect(acct.json).toMatchObject({ refreshInProgress: false, latestRefreshRequestId: post.json.requestId, latestRefreshResponse: { id: data.id, status: 200 } });
+    expect(acct.json).toMatchObject({
+      refreshInProgress: false,
+      latestRefreshRequestId: post.json.requestId,
+      latestRefreshResponse: { id: data.id, status: 200 },
+    });
     firstHistory = data.betSlips;
   });
 
@@ -151,7 +187,12 @@ describe('SharpSports sandbox', () => {
     const again = await api(`/v1/bettorAccounts/${id}/refresh`, { method: 'POST' });
     expect(again.json.rateLimited).toEqual([id]);
     expect(again.json.refresh).toEqual([]);
-    expect(sb.refreshLog().filter((e) => e.accountId === id).map((e) => e.outcome)).toEqual(['refresh', 'rateLimited']);
+    expect(
+      sb
+        .refreshLog()
+        .filter((e) => e.accountId === id)
+        .map((e) => e.outcome),
+    ).toEqual(['refresh', 'rateLimited']);
   });
 
   it('later refreshes add new slips and settle pending ones', async () => {
@@ -194,7 +235,10 @@ describe('SharpSports sandbox', () => {
     expect(seen).toHaveLength(BIG);
     expect(new Set(seen).size).toBe(BIG);
     expect(new Set(seen)).toEqual(new Set(sb.slips(id).map((s) => s.id)));
-    expect((await api(`/v1/betSlips?refreshResponse=${rres}&pageSize=${pageSize}&pageNum=${first.json.totalPages + 1}`)).status).toBe(404);
+    expect(
+      (await api(`/v1/betSlips?refreshResponse=${rres}&pageSize=${pageSize}&pageNum=${first.json.totalPages + 1}`))
+        .status,
+    ).toBe(404);
   });
 
   it('2FA: wrong code → 406, right code → 200, cid single-use', async () => {
@@ -208,7 +252,9 @@ describe('SharpSports sandbox', () => {
     const bad = await waitFor(() => refreshHooks(id)[0]);
     expect(bad.body.data.status).toBe(406);
     expect(bad.body.data.betSlips).toEqual([]);
-    expect((await api(`/v1/contexts/${post.json.cid}`, { method: 'PUT', body: { otp: { [id]: '123456' } } })).status).toBe(400);
+    expect(
+      (await api(`/v1/contexts/${post.json.cid}`, { method: 'PUT', body: { otp: { [id]: '123456' } } })).status,
+    ).toBe(400);
     await sleep(1100);
     const post2 = await api(`/v1/bettorAccounts/${id}/refresh`, { method: 'POST' });
     expect(post2.json.otpRequired).toEqual([id]);
@@ -227,7 +273,11 @@ describe('SharpSports sandbox', () => {
       return r.json.length ? (r.json as any[]) : undefined;
     });
     expect(list).toHaveLength(1);
-    expect(list[0]).toMatchObject({ status: 200, requestId: post.json.requestId, bettorAccount: { id, bettor: 'BTTR_lostwebhookuser' } });
+    expect(list[0]).toMatchObject({
+      status: 200,
+      requestId: post.json.requestId,
+      bettorAccount: { id, bettor: 'BTTR_lostwebhookuser' },
+    });
     expect(byId(list[0].betSlips)).toEqual(byId(sb.slips(id)));
     await sleep(100);
     expect(refreshHooks(id)).toHaveLength(0);
@@ -249,10 +299,20 @@ describe('SharpSports sandbox', () => {
 
   it('bettor-level refresh lists accounts per scenario', async () => {
     const login = await api('/v1/bettors/errorloginuser/refresh', { method: 'POST' });
-    expect(login.json).toMatchObject({ refresh: [], unverified: ['BACT_errorloginuser_ca'], isUnverifiable: ['BACT_errorloginuser_ca'] });
-    expect((await api('/v1/bettors/BTTR_revokeduser/refresh', { method: 'POST' })).json.noAccess).toEqual(['BACT_revokeduser_mg']);
-    expect((await api('/v1/bettors/maintenanceuser/refresh', { method: 'POST' })).json.bookInactive).toEqual(['BACT_maintenanceuser_ca']);
-    expect((await api('/v1/bettors/throttleduser/refresh', { method: 'POST' })).json.rateLimited).toEqual(['BACT_throttleduser_fd']);
+    expect(login.json).toMatchObject({
+      refresh: [],
+      unverified: ['BACT_errorloginuser_ca'],
+      isUnverifiable: ['BACT_errorloginuser_ca'],
+    });
+    expect((await api('/v1/bettors/BTTR_revokeduser/refresh', { method: 'POST' })).json.noAccess).toEqual([
+      'BACT_revokeduser_mg',
+    ]);
+    expect((await api('/v1/bettors/maintenanceuser/refresh', { method: 'POST' })).json.bookInactive).toEqual([
+      'BACT_maintenanceuser_ca',
+    ]);
+    expect((await api('/v1/bettors/throttleduser/refresh', { method: 'POST' })).json.rateLimited).toEqual([
+      'BACT_throttleduser_fd',
+    ]);
     const good = await api('/v1/bettors/gooduser/refresh', { method: 'POST' });
     expect([...good.json.refresh].sort()).toEqual(['BACT_gooduser_dk', 'BACT_gooduser_fd']);
     const again = await api('/v1/bettors/gooduser/refresh', { method: 'POST' });
@@ -261,7 +321,11 @@ describe('SharpSports sandbox', () => {
   });
 
   it('never reuses request, refreshResponse or slip ids across instances unless the salt is fixed', async () => {
-    const [x, y] = await Promise.all([0, 1].map(() => startSharpSportsSandbox({ apiKey: API_KEY, webhookSecret: SECRET, seed: 42, refreshLatencyMs: 1 })));
+    const [x, y] = await Promise.all(
+      [0, 1].map(() =>
+        startSharpSportsSandbox({ apiKey: API_KEY, webhookSecret: SECRET, seed: 42, refreshLatencyMs: 1 }),
+      ),
+    );
     try {
       const [a, b] = await Promise.all([x, y].map((s) => s.triggerRefresh('BACT_gooduser_dk', 'cadence')));
       expect(a).not.toBe(b);
@@ -275,7 +339,15 @@ describe('SharpSports sandbox', () => {
 
   it('is deterministic per seed', async () => {
     const FIXED = Date.parse('2024-11-03T15:00:00Z');
-    const start = () => startSharpSportsSandbox({ apiKey: API_KEY, webhookSecret: SECRET, seed: 42, idSalt: 'fixed', refreshLatencyMs: 1, now: () => FIXED });
+    const start = () =>
+      startSharpSportsSandbox({
+        apiKey: API_KEY,
+        webhookSecret: SECRET,
+        seed: 42,
+        idSalt: 'fixed',
+        refreshLatencyMs: 1,
+        now: () => FIXED,
+      });
     const [x, y] = await Promise.all([start(), start()]);
     try {
       for (const s of [x, y]) {

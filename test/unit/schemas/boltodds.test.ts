@@ -34,7 +34,13 @@ describe('doc examples (test/fixtures/boltodds)', () => {
     expect(m.data.info?.when).toBe('2025-07-23, 01:09 PM');
     expect(m.data.info?.id).toBe(1022036664);
     expect(Object.keys(m.data.outcomes)).toEqual(['New York Mets Moneyline', 'Los Angeles Angels Moneyline']);
-    expect(m.data.outcomes['Los Angeles Angels Moneyline']).toMatchObject({ odds: '+3300', outcome_name: 'Moneyline', outcome_line: null, outcome_over_under: null, outcome_target: 'Los Angeles Angels' });
+    expect(m.data.outcomes['Los Angeles Angels Moneyline']).toMatchObject({
+      odds: '+3300',
+      outcome_name: 'Moneyline',
+      outcome_line: null,
+      outcome_over_under: null,
+      outcome_target: 'Los Angeles Angels',
+    });
     expect(BoltOddsMessageSchema.parse(fixture('initial-state')).action).toBe('initial_state');
   });
 
@@ -56,7 +62,7 @@ describe('doc examples (test/fixtures/boltodds)', () => {
     expect(BoltOddsOutcomeSchema.parse(m.data.outcomes['New York Mets Moneyline']).odds).toBe('-1250');
   });
 
-  it("sport-clear.json and book-clear.json accept the {} placeholders", () => {
+  it('sport-clear.json and book-clear.json accept the {} placeholders', () => {
     const s = SportClearSchema.parse(fixture('sport-clear'));
     expect(s.data).toMatchObject({ sport: 'NBA', sportsbook: 'ballybet', game: {}, info: {} });
     const b = BookClearSchema.parse(fixture('book-clear'));
@@ -66,7 +72,9 @@ describe('doc examples (test/fixtures/boltodds)', () => {
 
   it('ping, error and subscription_updated', () => {
     expect(PingSchema.parse(fixture('ping'))).toEqual({ action: 'ping' });
-    expect(ErrorMessageSchema.parse(fixture('error-rate-limit')).message).toBe('Re-subscription rate limit hit. Please wait 5 seconds before re-subscribing.');
+    expect(ErrorMessageSchema.parse(fixture('error-rate-limit')).message).toBe(
+      'Re-subscription rate limit hit. Please wait 5 seconds before re-subscribing.',
+    );
     expect(SubscriptionUpdatedSchema.parse(fixture('subscription-updated')).message).toMatch(/successfully updated/);
   });
 
@@ -79,7 +87,9 @@ describe('doc examples (test/fixtures/boltodds)', () => {
   });
 
   afterAll(() => {
-    const all = readdirSync(FIXTURES).filter((f) => f.endsWith('.json')).map((f) => f.replace(/\.json$/, ''));
+    const all = readdirSync(FIXTURES)
+      .filter((f) => f.endsWith('.json'))
+      .map((f) => f.replace(/\.json$/, ''));
     expect(all.filter((f) => !tested.has(f))).toEqual([]);
   });
 });

@@ -1,13 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { canonicalMarket } from '../../../odds/market';
 import { afterAll, describe, expect, it } from 'vitest';
-import {
-  FixtureCache,
-  bookOf,
-  lineOf,
-  mapOpticOddsEvent,
-  selectionOf,
-} from '../../../feeds/opticodds';
+import { FixtureCache, bookOf, lineOf, mapOpticOddsEvent, selectionOf } from '../../../feeds/opticodds';
 import { SseParser, type SseEvent } from '../../../feeds/sse';
 import {
   CopilotEntrySchema,
@@ -56,7 +50,14 @@ describe('doc examples (test/fixtures/opticodds)', () => {
     expect(entry.entry_id).toBe('1678113258940-2');
     expect(entry.type).toBe('copilot-odds');
     const odd = CopilotOddSchema.parse(entry.data[0]);
-    expect(odd).toMatchObject({ fixture_id: '4825158B6424', price: -196, points: 104.5, selection_line: 'over', is_main: false, version_id: -1 });
+    expect(odd).toMatchObject({
+      fixture_id: '4825158B6424',
+      price: -196,
+      points: 104.5,
+      selection_line: 'over',
+      is_main: false,
+      version_id: -1,
+    });
   });
 
   it('copilot-odds maps to one priced tick', () => {
@@ -171,11 +172,18 @@ describe('doc examples (test/fixtures/opticodds)', () => {
     odds.data[0].fixture_id = 'FB0D30DCDD6C';
     map('fixture-status-time-change', cache);
     const r = mapOpticOddsEvent('copilot-odds', JSON.stringify(odds), RECEIVED, cache);
-    expect(r.ok && r.entry.rows.ticks[0]).toMatchObject({ home_team: 'Miomir Kecmanovic', away_team: 'Lorenzo Musetti', start_time: '2024-08-28T20:30:00.000Z', is_live: true });
+    expect(r.ok && r.entry.rows.ticks[0]).toMatchObject({
+      home_team: 'Miomir Kecmanovic',
+      away_team: 'Lorenzo Musetti',
+      start_time: '2024-08-28T20:30:00.000Z',
+      is_live: true,
+    });
   });
 
   afterAll(() => {
-    const all = readdirSync(FIXTURES).filter((f) => f.endsWith('.sse')).map((f) => f.replace(/\.sse$/, ''));
+    const all = readdirSync(FIXTURES)
+      .filter((f) => f.endsWith('.sse'))
+      .map((f) => f.replace(/\.sse$/, ''));
     expect(all.filter((f) => !tested.has(f))).toEqual([]);
   });
 });
@@ -224,7 +232,12 @@ describe('schemas reject what they must', () => {
     const noGame = { ...odd(), id: 'other', game_id: undefined };
     const badPrice = { ...odd(), id: 'p50', price: 50 };
     const textPrice = { ...odd(), id: 'txt', price: '+150' };
-    const r = mapOpticOddsEvent('copilot-odds', JSON.stringify({ entry_id: '5-1', data: [good, noGame, badPrice, textPrice] }), RECEIVED, cache);
+    const r = mapOpticOddsEvent(
+      'copilot-odds',
+      JSON.stringify({ entry_id: '5-1', data: [good, noGame, badPrice, textPrice] }),
+      RECEIVED,
+      cache,
+    );
     if (!r.ok) throw new Error('envelope should pass');
     expect(r.entry.rows.ticks.map((t) => [t.provider_odd_id, t.price_american])).toEqual([
       [good.id, -196],
@@ -239,7 +252,12 @@ describe('schemas reject what they must', () => {
   });
 
   it('a copilot-odds item without a price is a locked quote, not a rejection', () => {
-    const r = mapOpticOddsEvent('copilot-odds', JSON.stringify({ entry_id: '5-1', data: [{ ...odd(), price: null }] }), RECEIVED, new FixtureCache());
+    const r = mapOpticOddsEvent(
+      'copilot-odds',
+      JSON.stringify({ entry_id: '5-1', data: [{ ...odd(), price: null }] }),
+      RECEIVED,
+      new FixtureCache(),
+    );
     expect(r.ok && r.entry.rows.ticks[0]).toMatchObject({ locked: true, price_american: null });
   });
 });

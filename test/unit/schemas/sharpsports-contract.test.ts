@@ -13,14 +13,21 @@ const { fixture } = jsonFixtures('sharpsports');
 const base = fixture('webhook-refreshresponse-created').data;
 const baseSlip = fixture('refresh-response').betSlips[0];
 
-const anyId = fc.oneof(
-  fc.constantFrom('SLIP_', 'slip_', 'S-', '', 'bet/', 'urn:ss:'),
-).chain((p) => fc.stringMatching(/^[A-Za-z0-9+/=_-]{1,24}$/).map((s) => p + s));
+const anyId = fc
+  .oneof(fc.constantFrom('SLIP_', 'slip_', 'S-', '', 'bet/', 'urn:ss:'))
+  .chain((p) => fc.stringMatching(/^[A-Za-z0-9+/=_-]{1,24}$/).map((s) => p + s));
 const unknownValue = fc.stringMatching(/^[a-z][a-z_]{0,12}$/);
 const casing = (s: string) => fc.constantFrom(s, s.toUpperCase(), s[0].toUpperCase() + s.slice(1));
-const extraFields = fc.dictionary(fc.stringMatching(/^x[A-Za-z]{1,8}$/), fc.oneof(fc.string(), fc.integer(), fc.constant(null), fc.array(fc.boolean(), { maxLength: 2 })), { maxKeys: 3 });
+const extraFields = fc.dictionary(
+  fc.stringMatching(/^x[A-Za-z]{1,8}$/),
+  fc.oneof(fc.string(), fc.integer(), fc.constant(null), fc.array(fc.boolean(), { maxLength: 2 })),
+  { maxKeys: 3 },
+);
 const money = (n: number) => fc.constantFrom<number | string>(n, String(n));
-const shuffled = <T extends Record<string, unknown>>(o: T) => fc.shuffledSubarray(Object.keys(o), { minLength: Object.keys(o).length }).map((keys) => Object.fromEntries(keys.map((k) => [k, o[k]])) as T);
+const shuffled = <T extends Record<string, unknown>>(o: T) =>
+  fc
+    .shuffledSubarray(Object.keys(o), { minLength: Object.keys(o).length })
+    .map((keys) => Object.fromEntries(keys.map((k) => [k, o[k]])) as T);
 
 /** A slip that loads however it is dressed. */
 const usableSlip = fc
@@ -42,9 +49,25 @@ const usableSlip = fc
   })
   .chain((v) => {
     const slip: Record<string, unknown> = {
-      ...structuredClone(baseSlip), ...v.extra, id: v.id, status: v.status, outcome: v.outcome, type: v.type, atRisk: v.atRisk, toWin: v.toWin, oddsAmerican: v.oddsAmerican,
+      ...structuredClone(baseSlip),
+      ...v.extra,
+      id: v.id,
+      status: v.status,
+      outcome: v.outcome,
+      type: v.type,
+      atRisk: v.atRisk,
+      toWin: v.toWin,
+      oddsAmerican: v.oddsAmerican,
       book: { ...baseSlip.book, id: v.bookId },
-      bets: [{ ...structuredClone(baseSlip.bets[0]), id: v.legId, status: v.legStatus, proposition: v.proposition, line: v.line }],
+      bets: [
+        {
+          ...structuredClone(baseSlip.bets[0]),
+          id: v.legId,
+          status: v.legStatus,
+          proposition: v.proposition,
+          line: v.line,
+        },
+      ],
     };
     for (const k of v.nulls) slip[k] = null;
     return shuffled(slip);
@@ -63,16 +86,41 @@ const unusableSlip = fc.constantFrom(
 );
 
 const delivery = fc
-  .array(fc.oneof({ weight: 4, arbitrary: usableSlip.map((s) => ({ s, bad: null as null | { rule: RegExp } })) }, { weight: 1, arbitrary: fc.tuple(usableSlip, unusableSlip).map(([s, u]) => { u.break(s); return { s, bad: { rule: u.rule } }; }) }), { maxLength: 12 })
+  .array(
+    fc.oneof(
+      { weight: 4, arbitrary: usableSlip.map((s) => ({ s, bad: null as null | { rule: RegExp } })) },
+      {
+        weight: 1,
+        arbitrary: fc.tuple(usableSlip, unusableSlip).map(([s, u]) => {
+          u.break(s);
+          return { s, bad: { rule: u.rule } };
+        }),
+      },
+    ),
+    { maxLength: 12 },
+  )
   .chain((items) =>
-    fc.record({ items: fc.constant(items), rrId: anyId, accountId: anyId, bettor: fc.oneof(anyId, fc.constant(null)), extra: extraFields }),
+    fc.record({
+      items: fc.constant(items),
+      rrId: anyId,
+      accountId: anyId,
+      bettor: fc.oneof(anyId, fc.constant(null)),
+      extra: extraFields,
+    }),
   );
 
 describe('SharpSports contract: generated refreshResponses', () => {
   it('every usable slip loads exactly once, every unusable one is set aside with its path and reason', () => {
     fc.assert(
       fc.property(delivery, ({ items, rrId, accountId, bettor, extra }) => {
-        const data = { ...structuredClone(base), ...extra, id: rrId, bettorAccount: accountId, bettor, betSlips: items.map((i) => i.s) };
+        const data = {
+          ...structuredClone(base),
+          ...extra,
+          id: rrId,
+          bettorAccount: accountId,
+          bettor,
+          betSlips: items.map((i) => i.s),
+        };
         const rr = normalizeRefreshResponse(data);
         const usable = items.flatMap((it, i) => (it.bad ? [] : [i]));
         const bad = items.flatMap((it, i) => (it.bad ? [[i, it.bad.rule] as const] : []));
@@ -84,14 +132,21 @@ describe('SharpSports contract: generated refreshResponses', () => {
         });
         // What loads is storable: the rows are built without throwing and keep the values as they came.
         for (const slip of rr.betSlips) {
-          const rows = slipToRows(slip, { refreshResponseId: rr.id, refreshResponseTime: rr.timeCreated, bettorId: rr.bettorId });
+          const rows = slipToRows(slip, {
+            refreshResponseId: rr.id,
+            refreshResponseTime: rr.timeCreated,
+            bettorId: rr.bettorId,
+          });
           expect(rows.slip.id).toBe(slip.id);
           expect(rows.bets).toHaveLength(1);
           const status = String(slip.status);
-          expect(rows.slip.status).toBe(['completed', 'pending'].includes(status.toLowerCase()) ? status.toLowerCase() : status);
+          expect(rows.slip.status).toBe(
+            ['completed', 'pending'].includes(status.toLowerCase()) ? status.toLowerCase() : status,
+          );
         }
         // Cosmetic breaks are warnings that point at loaded slips only.
-        for (const w of rr.warnings) expect(w.path === '' || usable.some((i) => w.path.startsWith(`betSlips[${i}]`))).toBe(true);
+        for (const w of rr.warnings)
+          expect(w.path === '' || usable.some((i) => w.path.startsWith(`betSlips[${i}]`))).toBe(true);
       }),
       { seed: 20261207, numRuns: 300 },
     );
@@ -103,16 +158,26 @@ describe('SharpSports contract: generated refreshResponses', () => {
         const read = readSlips([slip], 'objects');
         expect(read.quarantined).toEqual([]);
         const id = (slip as any).id as string;
-        expect(read.warnings.some((w) => w.rule === 'id_prefix' && w.path === 'objects[0]' && w.field === 'id')).toBe(!id.startsWith('SLIP_'));
+        expect(read.warnings.some((w) => w.rule === 'id_prefix' && w.path === 'objects[0]' && w.field === 'id')).toBe(
+          !id.startsWith('SLIP_'),
+        );
         const status = (slip as any).status as string;
-        expect(read.warnings.some((w) => w.rule === 'unlisted_value' && w.field === 'slip.status')).toBe(!['completed', 'pending'].includes(status.toLowerCase()));
+        expect(read.warnings.some((w) => w.rule === 'unlisted_value' && w.field === 'slip.status')).toBe(
+          !['completed', 'pending'].includes(status.toLowerCase()),
+        );
       }),
       { seed: 7, numRuns: 200 },
     );
   });
 
   it('a response unusable as a whole is still refused whole', () => {
-    for (const broken of [{ id: undefined }, { timeCreated: 'soon' }, { status: 'ok' }, { bettorAccount: '' }, { betSlips: 'none' }]) {
+    for (const broken of [
+      { id: undefined },
+      { timeCreated: 'soon' },
+      { status: 'ok' },
+      { bettorAccount: '' },
+      { betSlips: 'none' },
+    ]) {
       expect(() => normalizeRefreshResponse({ ...structuredClone(base), ...broken })).toThrow();
     }
   });

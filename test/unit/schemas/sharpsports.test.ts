@@ -288,13 +288,17 @@ describe('rejections carry clear messages', () => {
 
   it('an empty id is not an id', () => {
     expect(issues(EventSchema, { id: '' })).toEqual(['id: id must not be empty']);
-    expect(issues(BetSlipSchema, { ...clone(rres().betSlips[0]), id: 7 })).toEqual(['id: id must be a string such as "SLIP_…", got number 7']);
+    expect(issues(BetSlipSchema, { ...clone(rres().betSlips[0]), id: 7 })).toEqual([
+      'id: id must be a string such as "SLIP_…", got number 7',
+    ]);
   });
 
   it('status "abc"', () => {
     const input = rres();
     input.status = 'abc';
-    expect(issues(RefreshResponseSchema, input)).toEqual(['status: status must be an integer status code such as 200, got string "abc"']);
+    expect(issues(RefreshResponseSchema, input)).toEqual([
+      'status: status must be an integer status code such as 200, got string "abc"',
+    ]);
     expect(() => normalizeRefreshResponse(input)).toThrow(z.ZodError);
   });
 
@@ -313,7 +317,9 @@ describe('rejections carry clear messages', () => {
     ]);
     const get = rres();
     get.betSlips = { id: 'SLIP_x' };
-    expect(issues(RefreshResponseSchema, get)).toEqual(['betSlips: betSlips must be an array, got object {"id":"SLIP_x"}']);
+    expect(issues(RefreshResponseSchema, get)).toEqual([
+      'betSlips: betSlips must be an array, got object {"id":"SLIP_x"}',
+    ]);
   });
 
   it('bets not an array', () => {
@@ -412,7 +418,10 @@ describe('tolerance for sloppy payloads', () => {
       bets: [{ id: 'BET_x', marketSelection: { id: 'MRKT_x', type: 'prop' } }],
     });
     expect([slip.bettor, slip.bettorAccount, slip.refreshResponse, slip.bets[0].marketSelection]).toEqual([
-      'BTTR_x', 'BACT_x', 'RRES_x', 'MRKT_x',
+      'BTTR_x',
+      'BACT_x',
+      'RRES_x',
+      'MRKT_x',
     ]);
   });
 
@@ -431,7 +440,11 @@ describe('tolerance for sloppy payloads', () => {
   it('webhook data with bettorAccount as an object is normalized to the id string', () => {
     const data = fixture('webhook-refreshresponse-created').data;
     delete data.bettor;
-    data.bettorAccount = { id: 'BACT_a679867dc9624bb4b75f6b9dc1e4a8c6', bettor: 'BTTR_a0ebf8ba53304fde8b9b3d7f9605c841', book: { id: 'BOOK_x', name: 'X', abbr: 'xx' } };
+    data.bettorAccount = {
+      id: 'BACT_a679867dc9624bb4b75f6b9dc1e4a8c6',
+      bettor: 'BTTR_a0ebf8ba53304fde8b9b3d7f9605c841',
+      book: { id: 'BOOK_x', name: 'X', abbr: 'xx' },
+    };
     const parsed = RefreshResponseWebhookDataSchema.parse(data);
     expect(parsed.bettorAccount).toBe('BACT_a679867dc9624bb4b75f6b9dc1e4a8c6');
     expect(parsed.bettor).toBe('BTTR_a0ebf8ba53304fde8b9b3d7f9605c841');
@@ -440,7 +453,11 @@ describe('tolerance for sloppy payloads', () => {
   });
 
   it('bettoraccount.* data tolerates a Book object in place of the abbr', () => {
-    const data = BettorAccountEventDataSchema.parse({ id: 'BACT_x', bettor: 'BTTR_x', book: { id: 'BOOK_x', abbr: 'fd' } });
+    const data = BettorAccountEventDataSchema.parse({
+      id: 'BACT_x',
+      bettor: 'BTTR_x',
+      book: { id: 'BOOK_x', abbr: 'fd' },
+    });
     expect(data.book).toBe('fd');
   });
 
@@ -464,7 +481,12 @@ describe('normalizeRefreshResponse', () => {
     // The webhook form has no book on the account, so bookAbbr comes from the slips.
     expect(fromWebhook.bookAbbr).toBe('mg');
     expect(fromWebhook).toEqual(fromGet);
-    expect(fromGet).toMatchObject({ status: 200, type: 'verify', detail: null, requestId: 'c7ba611939f84ae5b0fcc42526825129' });
+    expect(fromGet).toMatchObject({
+      status: 200,
+      type: 'verify',
+      detail: null,
+      requestId: 'c7ba611939f84ae5b0fcc42526825129',
+    });
     expect(fromGet.betSlips).toHaveLength(5);
   });
 
@@ -489,7 +511,11 @@ describe('normalizeRefreshResponse', () => {
 
   it('normalizes the older GET example (book from the account object)', () => {
     const r = normalizeRefreshResponse(fixture('refresh-response'));
-    expect(r).toMatchObject({ bettorAccountId: 'BACT_RHcNmovNT1+pX5RZjrjwbQ', bettorId: 'BTTR_9pp7EAlYTRmwJn5+QjYAA', bookAbbr: 'wh' });
+    expect(r).toMatchObject({
+      bettorAccountId: 'BACT_RHcNmovNT1+pX5RZjrjwbQ',
+      bettorId: 'BTTR_9pp7EAlYTRmwJn5+QjYAA',
+      bookAbbr: 'wh',
+    });
   });
 
   it('a GET object without book and bettor falls back to null / slip book', () => {
@@ -501,20 +527,29 @@ describe('normalizeRefreshResponse', () => {
 
   it('throws a ZodError on unusable input', () => {
     expect(() => normalizeRefreshResponse(null)).toThrow(z.ZodError);
-    expect(() => normalizeRefreshResponse({ id: 'RRES_x', status: 200, timeCreated: 't' })).toThrow(/bettorAccount is required/);
-    expect(() => normalizeRefreshResponse({ id: 'RRES_x', status: 200, timeCreated: 't', bettorAccount: { bettor: 'BTTR_x' } })).toThrow(
-      /bettorAccount\.id is required/,
+    expect(() => normalizeRefreshResponse({ id: 'RRES_x', status: 200, timeCreated: 't' })).toThrow(
+      /bettorAccount is required/,
     );
+    expect(() =>
+      normalizeRefreshResponse({ id: 'RRES_x', status: 200, timeCreated: 't', bettorAccount: { bettor: 'BTTR_x' } }),
+    ).toThrow(/bettorAccount\.id is required/);
   });
 });
 
 describe('fixtures', () => {
   // Runs last (vitest runs tests in declaration order), after every fixture() call above.
   it('every fixture file has a test and every repaired file is in REPAIRS.md', () => {
-    const files = readdirSync(FIXTURES).filter((f) => f.endsWith('.json')).map((f) => f.replace(/\.json$/, ''));
+    const files = readdirSync(FIXTURES)
+      .filter((f) => f.endsWith('.json'))
+      .map((f) => f.replace(/\.json$/, ''));
     expect([...tested].sort()).toEqual(files.sort());
     const repairs = readFileSync(new URL('REPAIRS.md', FIXTURES), 'utf8');
-    for (const name of ['webhook-refreshresponse-created-guide', 'refresh-response', 'refresh-response-mgm', 'otp-submit-request']) {
+    for (const name of [
+      'webhook-refreshresponse-created-guide',
+      'refresh-response',
+      'refresh-response-mgm',
+      'otp-submit-request',
+    ]) {
       expect(repairs).toContain(`${name}.json`);
     }
   });

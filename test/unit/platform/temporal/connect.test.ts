@@ -38,7 +38,12 @@ describe('Temporal connection options (client and worker share them)', () => {
   });
 
   it('reads the mTLS pair, the CA and the server name from the files the variables name', () => {
-    const o = optionsFor({ TEMPORAL_TLS_CERT_PATH: file('client.pem'), TEMPORAL_TLS_KEY_PATH: file('client.key'), TEMPORAL_TLS_CA_PATH: file('ca.pem'), TEMPORAL_TLS_SERVER_NAME: 'temporal.internal' });
+    const o = optionsFor({
+      TEMPORAL_TLS_CERT_PATH: file('client.pem'),
+      TEMPORAL_TLS_KEY_PATH: file('client.key'),
+      TEMPORAL_TLS_CA_PATH: file('ca.pem'),
+      TEMPORAL_TLS_SERVER_NAME: 'temporal.internal',
+    });
     expect(o.tls?.clientCertPair?.crt.toString()).toBe(fs.readFileSync(file('client.pem'), 'utf8'));
     expect(o.tls?.clientCertPair?.key.toString()).toBe(fs.readFileSync(file('client.key'), 'utf8'));
     expect(o.tls?.serverRootCACertificate?.toString()).toContain('\nca\n');
@@ -53,12 +58,27 @@ describe('Temporal connection options (client and worker share them)', () => {
 
   it('an API key (Temporal Cloud) turns TLS on and names the namespace', () => {
     const o = optionsFor({ TEMPORAL_API_KEY: 'cloud-key', TEMPORAL_NAMESPACE: 'lh.a1b2c' });
-    expect(o).toEqual({ address: 'temporal.example:7233', tls: {}, apiKey: 'cloud-key', metadata: { 'temporal-namespace': 'lh.a1b2c' } });
+    expect(o).toEqual({
+      address: 'temporal.example:7233',
+      tls: {},
+      apiKey: 'cloud-key',
+      metadata: { 'temporal-namespace': 'lh.a1b2c' },
+    });
   });
 
   it.each([
-    ['TEMPORAL_TLS_CERT_PATH', { TEMPORAL_TLS_CERT_PATH: 'missing.pem', TEMPORAL_TLS_KEY_PATH: 'client.key' }, 'missing.pem', /ENOENT/],
-    ['TEMPORAL_TLS_KEY_PATH', { TEMPORAL_TLS_CERT_PATH: 'client.pem', TEMPORAL_TLS_KEY_PATH: 'nope.key' }, 'nope.key', /ENOENT/],
+    [
+      'TEMPORAL_TLS_CERT_PATH',
+      { TEMPORAL_TLS_CERT_PATH: 'missing.pem', TEMPORAL_TLS_KEY_PATH: 'client.key' },
+      'missing.pem',
+      /ENOENT/,
+    ],
+    [
+      'TEMPORAL_TLS_KEY_PATH',
+      { TEMPORAL_TLS_CERT_PATH: 'client.pem', TEMPORAL_TLS_KEY_PATH: 'nope.key' },
+      'nope.key',
+      /ENOENT/,
+    ],
     ['TEMPORAL_TLS_CA_PATH', { TEMPORAL_TLS_CA_PATH: 'empty.pem' }, 'empty.pem', /is empty/],
     ['TEMPORAL_TLS_CA_PATH', { TEMPORAL_TLS_CA_PATH: '.' }, '.', /EISDIR/],
   ])('a bad file names %s and its path', (variable, env, bad, why) => {

@@ -63,7 +63,15 @@ describe('cached workflow bundle', () => {
       const file = path.join(dir, `workflows-${bundleKey()}.js`);
       expect(fs.readFileSync(file, 'utf8')).toBe(first.code);
       const left = fs.readdirSync(dir).sort();
-      expect(left).toEqual([`workflows-${'0'.repeat(23)}2.js`, `workflows-${'0'.repeat(23)}3.js`, `workflows-${'0'.repeat(23)}4.js`, `workflows-${'0'.repeat(23)}5.js`, path.basename(file)].sort());
+      expect(left).toEqual(
+        [
+          `workflows-${'0'.repeat(23)}2.js`,
+          `workflows-${'0'.repeat(23)}3.js`,
+          `workflows-${'0'.repeat(23)}4.js`,
+          `workflows-${'0'.repeat(23)}5.js`,
+          path.basename(file),
+        ].sort(),
+      );
 
       // Served from disk, not bundled again: what the file says is what a worker gets.
       fs.writeFileSync(file, '/* stored */');

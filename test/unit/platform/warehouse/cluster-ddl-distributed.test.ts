@@ -4,7 +4,13 @@ import path from 'node:path';
 import { Session } from 'chdb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLUSTER_SESSION_SETTINGS } from '../../../../platform/warehouse/cluster-ddl';
-import { bootstrapStatements, loadMigrations, loadRepeatables, migrationStatements, repeatableStatements } from '../../../../platform/warehouse/migrate';
+import {
+  bootstrapStatements,
+  loadMigrations,
+  loadRepeatables,
+  migrationStatements,
+  repeatableStatements,
+} from '../../../../platform/warehouse/migrate';
 
 // chDB with a two-shard cluster `prod` whose shards nobody listens on: the Distributed statements
 // run exactly as generated (the engine checks the cluster exists, not that it answers), and a
@@ -15,7 +21,14 @@ const CONFIG = `<clickhouse><remote_servers><prod>
   <shard><replica><host>127.0.0.1</host><port>1</port></replica></shard>
   <shard><replica><host>127.0.0.1</host><port>2</port></replica></shard>
 </prod></remote_servers></clickhouse>`;
-const VIEWS = ['market_map', 'closing_lines_live', 'closing_events', 'closing_partials_pending', 'closing_lines', 'bet_clv'];
+const VIEWS = [
+  'market_map',
+  'closing_lines_live',
+  'closing_events',
+  'closing_partials_pending',
+  'closing_lines',
+  'bet_clv',
+];
 const DENIED = /DISTRIBUTED_IN_JOIN_SUBQUERY_DENIED|Double-distributed/;
 const NO_SHARD = /NETWORK_ERROR|ALL_CONNECTION_TRIES_FAILED|Connection refused/;
 
@@ -45,7 +58,13 @@ describe('generated Distributed DDL on chDB with a cluster defined', () => {
     ];
     // INSERTs would be queued for shards that never answer; they are checked statement by statement elsewhere.
     for (const st of statements.filter((x) => !/^INSERT/.test(x)))
-      run(st.replace(' ON CLUSTER prod', '').replace(/Replicated(\w*MergeTree)\('[^']*', '\{replica\}'(?:, ([^)]*))?\)/, (_m, f: string, a?: string) => (a ? `${f}(${a})` : f)));
+      run(
+        st
+          .replace(' ON CLUSTER prod', '')
+          .replace(/Replicated(\w*MergeTree)\('[^']*', '\{replica\}'(?:, ([^)]*))?\)/, (_m, f: string, a?: string) =>
+            a ? `${f}(${a})` : f,
+          ),
+      );
   });
   afterAll(() => {
     s?.cleanup();
@@ -53,12 +72,22 @@ describe('generated Distributed DDL on chDB with a cluster defined', () => {
   });
 
   it('creates every contract table as Distributed over its _local table with the chosen key', () => {
-    const rows = run("SELECT name, engine_full FROM system.tables WHERE database = 'linehouse' AND engine = 'Distributed' ORDER BY name")
+    const rows = run(
+      "SELECT name, engine_full FROM system.tables WHERE database = 'linehouse' AND engine = 'Distributed' ORDER BY name",
+    )
       .trim()
       .split('\n')
       .map((l) => JSON.parse(l) as { name: string; engine_full: string });
     const byName = Object.fromEntries(rows.map((r) => [r.name, r.engine_full]));
-    for (const t of ['bet_slips', 'bets', 'refresh_runs', 'odds_ticks', 'settlements', 'rejected_messages', 'schema_migrations'])
+    for (const t of [
+      'bet_slips',
+      'bets',
+      'refresh_runs',
+      'odds_ticks',
+      'settlements',
+      'rejected_messages',
+      'schema_migrations',
+    ])
       expect(byName[t], t).toMatch(new RegExp(`^Distributed\\('prod', 'linehouse', '${t}_local', cityHash64\\(`));
     expect(byName.bets).toContain('cityHash64(bet_slip_id)');
     expect(byName.odds_ticks).toContain('cityHash64(event_key)');
@@ -67,7 +96,13 @@ describe('generated Distributed DDL on chDB with a cluster defined', () => {
   it('the views need distributed_product_mode = global: the default refuses their cross-shard joins', () => {
     const denied = VIEWS.filter((v) => DENIED.test(failure(`SELECT count() FROM ${v}`)));
     // market_map reads one table; every other view joins or INs Distributed tables in subqueries.
-    expect(denied).toEqual(['closing_lines_live', 'closing_events', 'closing_partials_pending', 'closing_lines', 'bet_clv']);
+    expect(denied).toEqual([
+      'closing_lines_live',
+      'closing_events',
+      'closing_partials_pending',
+      'closing_lines',
+      'bet_clv',
+    ]);
     // With the settings of docs/operations.md (ClickHouse cluster) every view plans and goes to the shards.
     const settings = Object.entries(CLUSTER_SESSION_SETTINGS)
       .map(([k, v]) => `${k} = ${typeof v === 'string' ? `'${v}'` : v}`)

@@ -4,7 +4,12 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { printDdl } from '../../../../cli/migrate';
 import { createWarehouse, queryRows, type Warehouse } from '../../../../platform/warehouse/client';
-import { clusterStatement, deleteFrom, orderByColumns, shardingKeyColumns } from '../../../../platform/warehouse/cluster-ddl';
+import {
+  clusterStatement,
+  deleteFrom,
+  orderByColumns,
+  shardingKeyColumns,
+} from '../../../../platform/warehouse/cluster-ddl';
 import {
   bootstrapStatements,
   loadMigrations,
@@ -59,7 +64,9 @@ const printable = [SCHEMA_MIGRATIONS_DDL, SCHEMA_REPEATABLES_DDL, ...migrations.
 // Everything migrate runs: the repeatables (sql/views, sql/functions) go through the same rewrite.
 const original = [...printable, ...repeatables.flatMap((r) => r.statements)];
 const pairs = original.map((s) => ({ s, out: clusterStatement(s, CLUSTER) }));
-const mergeTreeTables = original.filter((s) => TABLE.test(s) && /^\w*MergeTree$/.test(ENGINE.exec(s)?.[1] ?? '')).map((s) => TABLE.exec(s)![1]);
+const mergeTreeTables = original
+  .filter((s) => TABLE.test(s) && /^\w*MergeTree$/.test(ENGINE.exec(s)?.[1] ?? ''))
+  .map((s) => TABLE.exec(s)![1]);
 
 describe('cluster DDL (CLICKHOUSE_CLUSTER=prod), statement by statement', () => {
   it('without a cluster the DDL is byte-identical to the sql/ files and the bootstrap of before', () => {
@@ -80,7 +87,11 @@ describe('cluster DDL (CLICKHOUSE_CLUSTER=prod), statement by statement', () => 
   it('puts ON CLUSTER in the head of every DDL statement; only INSERTs (which cannot) go without', () => {
     expect(bootstrapStatements(CLUSTER)[0]).toBe('CREATE DATABASE IF NOT EXISTS linehouse ON CLUSTER prod');
     const printed = printDdl(CLUSTER);
-    for (const o of [...bootstrapStatements(CLUSTER), ...pairs.filter((p) => printable.includes(p.s)).flatMap((p) => p.out)]) expect(printed).toContain(`${o};\n`);
+    for (const o of [
+      ...bootstrapStatements(CLUSTER),
+      ...pairs.filter((p) => printable.includes(p.s)).flatMap((p) => p.out),
+    ])
+      expect(printed).toContain(`${o};\n`);
     const viaMigrate = repeatables.flatMap((r) => repeatableStatements(r, CLUSTER));
     expect(viaMigrate).toEqual(pairs.filter((p) => !printable.includes(p.s)).flatMap((p) => p.out));
     for (const o of viaMigrate) expect(printed).toContain(`${o};\n`);
@@ -107,7 +118,8 @@ describe('cluster DDL (CLICKHOUSE_CLUSTER=prod), statement by statement', () => 
         .replace(`Replicated${family}(${path}${args ? `, ${args}` : ''})`, args ? `${family}(${args})` : family)
         .replace(/\breplicated_deduplication_window = /, 'non_replicated_deduplication_window = ');
       expect(out[0]).not.toMatch(/non_replicated_deduplication_window/);
-      if (/non_replicated_deduplication_window = 1000/.test(s)) expect(out[0]).toContain('replicated_deduplication_window = 1000');
+      if (/non_replicated_deduplication_window = 1000/.test(s))
+        expect(out[0]).toContain('replicated_deduplication_window = 1000');
       expect(back).toBe(s);
     }
   });
@@ -116,7 +128,9 @@ describe('cluster DDL (CLICKHOUSE_CLUSTER=prod), statement by statement', () => 
     const seen = new Set<string>();
     for (const { s, out } of pairs.filter((p) => TABLE.test(p.s))) {
       const t = TABLE.exec(s)![1];
-      const m = new RegExp(`^CREATE TABLE IF NOT EXISTS ${t} ON CLUSTER prod AS ${t}_local\\nENGINE = Distributed\\(prod, linehouse, ${t}_local, (.+)\\)\\nCOMMENT '`).exec(out[1]);
+      const m = new RegExp(
+        `^CREATE TABLE IF NOT EXISTS ${t} ON CLUSTER prod AS ${t}_local\\nENGINE = Distributed\\(prod, linehouse, ${t}_local, (.+)\\)\\nCOMMENT '`,
+      ).exec(out[1]);
       expect(m, out[1]).not.toBeNull();
       expect(m![1], t).toBe(EXPECTED_KEYS[t]);
       const order = orderByColumns(s);
@@ -133,7 +147,9 @@ describe('cluster DDL (CLICKHOUSE_CLUSTER=prod), statement by statement', () => 
     expect(mvs.map((p) => /VIEW (?:IF NOT EXISTS )?(\w+)/.exec(p.s)![1])).toEqual(['odds_event_facts_mv']);
     for (const { out } of mvs) {
       expect(out).toHaveLength(1);
-      expect(out[0]).toMatch(/^CREATE MATERIALIZED VIEW IF NOT EXISTS odds_event_facts_mv ON CLUSTER prod TO odds_event_facts_local AS\b/);
+      expect(out[0]).toMatch(
+        /^CREATE MATERIALIZED VIEW IF NOT EXISTS odds_event_facts_mv ON CLUSTER prod TO odds_event_facts_local AS\b/,
+      );
       expect(out[0]).toMatch(/\bFROM odds_ticks_local\b/);
       expect(out[0]).not.toMatch(/\b(FROM|JOIN)\s+odds_ticks\b(?!_local)/);
     }
@@ -153,22 +169,38 @@ describe('cluster DDL (CLICKHOUSE_CLUSTER=prod), statement by statement', () => 
   it('sends column ALTERs to the local table and then the Distributed one; INSERTs go through the Distributed table', () => {
     const alter = pairs.find((p) => /^ALTER TABLE bet_slips ADD COLUMN IF NOT EXISTS content_hash/.test(p.s))!;
     const rest = alter.s.slice('ALTER TABLE bet_slips '.length);
-    expect(alter.out).toEqual([`ALTER TABLE bet_slips_local ON CLUSTER prod ${rest}`, `ALTER TABLE bet_slips ON CLUSTER prod ${rest}`]);
+    expect(alter.out).toEqual([
+      `ALTER TABLE bet_slips_local ON CLUSTER prod ${rest}`,
+      `ALTER TABLE bet_slips ON CLUSTER prod ${rest}`,
+    ]);
     expect(clusterStatement('ALTER TABLE odds_ticks MODIFY TTL toDateTime(ts) + INTERVAL 1 YEAR', CLUSTER)).toEqual([
       'ALTER TABLE odds_ticks_local ON CLUSTER prod MODIFY TTL toDateTime(ts) + INTERVAL 1 YEAR',
     ]);
     const inserts = pairs.filter((p) => /^INSERT/.test(p.s));
-    expect(inserts.map((p) => /^INSERT INTO (\w+)/.exec(p.s)![1]).sort()).toEqual(['book_map', 'feed_starts', 'odds_event_facts']);
+    expect(inserts.map((p) => /^INSERT INTO (\w+)/.exec(p.s)![1]).sort()).toEqual([
+      'book_map',
+      'feed_starts',
+      'odds_event_facts',
+    ]);
   });
 
   it('refuses what it cannot make correct, naming the table; deletes go to the local tables', () => {
     const cols = '(\n    id String,\n    v UInt64\n)\nENGINE = ReplacingMergeTree(v)\n';
-    expect(() => clusterStatement(`CREATE TABLE IF NOT EXISTS new_table ${cols}ORDER BY id COMMENT 'Read by x'`, CLUSTER)).toThrow(/no sharding key for new_table/);
-    expect(() => clusterStatement(`CREATE TABLE IF NOT EXISTS bet_slips ${cols}ORDER BY (v) COMMENT 'Read by x'`, CLUSTER)).toThrow(/sharding key of bet_slips uses id, not in its ORDER BY/);
-    expect(() => clusterStatement('CREATE TABLE IF NOT EXISTS bets (id String) ENGINE = Memory', CLUSTER)).toThrow(/engine Memory/);
-    expect(() => clusterStatement('CREATE MATERIALIZED VIEW IF NOT EXISTS x_mv TO odds_event_facts AS SELECT * FROM odds_ticks AS t JOIN event_map AS e ON e.source = t.source', CLUSTER)).toThrow(
-      /must read exactly one sharded table/,
+    expect(() =>
+      clusterStatement(`CREATE TABLE IF NOT EXISTS new_table ${cols}ORDER BY id COMMENT 'Read by x'`, CLUSTER),
+    ).toThrow(/no sharding key for new_table/);
+    expect(() =>
+      clusterStatement(`CREATE TABLE IF NOT EXISTS bet_slips ${cols}ORDER BY (v) COMMENT 'Read by x'`, CLUSTER),
+    ).toThrow(/sharding key of bet_slips uses id, not in its ORDER BY/);
+    expect(() => clusterStatement('CREATE TABLE IF NOT EXISTS bets (id String) ENGINE = Memory', CLUSTER)).toThrow(
+      /engine Memory/,
     );
+    expect(() =>
+      clusterStatement(
+        'CREATE MATERIALIZED VIEW IF NOT EXISTS x_mv TO odds_event_facts AS SELECT * FROM odds_ticks AS t JOIN event_map AS e ON e.source = t.source',
+        CLUSTER,
+      ),
+    ).toThrow(/must read exactly one sharded table/);
     expect(() => clusterStatement('DROP TABLE bets', CLUSTER)).toThrow(/statement kind not handled/);
     expect(deleteFrom('closing_lines_store', 'prod')).toBe('DELETE FROM closing_lines_store_local ON CLUSTER prod');
     expect(deleteFrom('closing_lines_store')).toBe('DELETE FROM closing_lines_store');
@@ -180,7 +212,11 @@ describe('cluster DDL (CLICKHOUSE_CLUSTER=prod), statement by statement', () => 
 describe('cluster DDL on chDB', () => {
   let dir: string;
   let ch: Warehouse;
-  const cluster = [...bootstrapStatements(CLUSTER), ...migrations.flatMap((m) => migrationStatements(m, CLUSTER)), ...repeatables.flatMap((r) => repeatableStatements(r, CLUSTER))];
+  const cluster = [
+    ...bootstrapStatements(CLUSTER),
+    ...migrations.flatMap((m) => migrationStatements(m, CLUSTER)),
+    ...repeatables.flatMap((r) => repeatableStatements(r, CLUSTER)),
+  ];
 
   beforeAll(async () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lh-cluster-ddl-'));
@@ -195,15 +231,23 @@ describe('cluster DDL on chDB', () => {
   });
 
   it('parses every generated statement (EXPLAIN AST), and a broken one does not', async () => {
-    for (const s of cluster) await expect(ch.query({ query: `EXPLAIN AST ${s}` }).then((r) => r.text()), s.slice(0, 80)).resolves.toMatch(/Query/);
-    await expect(ch.query({ query: `EXPLAIN AST ${cluster[1].replace('ENGINE = Replicated', 'ENGINE = (Replicated')}` })).rejects.toThrow(/Syntax error/);
+    for (const s of cluster)
+      await expect(
+        ch.query({ query: `EXPLAIN AST ${s}` }).then((r) => r.text()),
+        s.slice(0, 80),
+      ).resolves.toMatch(/Query/);
+    await expect(
+      ch.query({ query: `EXPLAIN AST ${cluster[1].replace('ENGINE = Replicated', 'ENGINE = (Replicated')}` }),
+    ).rejects.toThrow(/Syntax error/);
   });
 
   it('runs the table parts de-replicated, and the schema matches the single-node one column for column', async () => {
     for (const s of cluster.slice(1)) {
       const local = s
         .replace(' ON CLUSTER prod', '')
-        .replace(/Replicated(\w*MergeTree)\('[^']*', '\{replica\}'(?:, ([^)]*))?\)/, (_m, f: string, a?: string) => (a ? `${f}(${a})` : f))
+        .replace(/Replicated(\w*MergeTree)\('[^']*', '\{replica\}'(?:, ([^)]*))?\)/, (_m, f: string, a?: string) =>
+          a ? `${f}(${a})` : f,
+        )
         .replace(/ENGINE = Distributed\(prod, linehouse, (\w+), .+\)/, "ENGINE = Merge(currentDatabase(), '^$1$$')")
         .replace(/^INSERT INTO (\w+)/, 'INSERT INTO $1_local');
       await ch.command({ query: local });
@@ -216,16 +260,31 @@ describe('cluster DDL on chDB', () => {
     const single = await shape('lh_single');
     expect(single.length).toBeGreaterThan(25);
     expect(await shape('lh_cluster')).toEqual(single);
-    const engines = await queryRows<{ name: string; engine: string }>(ch, "SELECT name, engine FROM system.tables WHERE database = 'lh_cluster' AND name LIKE '%\\_local' ORDER BY name");
-    expect(engines.map((e) => e.name)).toEqual(Object.keys(EXPECTED_KEYS).map((t) => `${t}_local`).sort());
+    const engines = await queryRows<{ name: string; engine: string }>(
+      ch,
+      "SELECT name, engine FROM system.tables WHERE database = 'lh_cluster' AND name LIKE '%\\_local' ORDER BY name",
+    );
+    expect(engines.map((e) => e.name)).toEqual(
+      Object.keys(EXPECTED_KEYS)
+        .map((t) => `${t}_local`)
+        .sort(),
+    );
   });
 
   it('folds versions with FINAL through the stand-in, feeds odds_event_facts from local inserts, and the views resolve', async () => {
-    await ch.command({ query: "INSERT INTO bet_slips_local (id, status, version) VALUES ('S1', 'pending', 1), ('S1', 'won', 2)" });
+    await ch.command({
+      query: "INSERT INTO bet_slips_local (id, status, version) VALUES ('S1', 'pending', 1), ('S1', 'won', 2)",
+    });
     expect(await queryRows(ch, "SELECT status FROM bet_slips FINAL WHERE id = 'S1'")).toEqual([{ status: 'won' }]);
-    await ch.command({ query: "INSERT INTO odds_ticks_local (tick_id, source, event_key, ts) VALUES ('t1', 'opticodds', 'E1', '2026-01-01 00:00:00')" });
-    expect(await queryRows(ch, "SELECT event_key, sum(ticks) AS n FROM odds_event_facts_local GROUP BY event_key")).toEqual([{ event_key: 'E1', n: 1 }]);
-    expect(await queryRows(ch, "SELECT count() AS n FROM book_map_local")).toEqual([{ n: 4 }]);
-    for (const v of ['closing_lines', 'bet_clv', 'closing_events', 'market_map']) await expect(queryRows(ch, `SELECT count() AS n FROM ${v}`)).resolves.toHaveLength(1);
+    await ch.command({
+      query:
+        "INSERT INTO odds_ticks_local (tick_id, source, event_key, ts) VALUES ('t1', 'opticodds', 'E1', '2026-01-01 00:00:00')",
+    });
+    expect(
+      await queryRows(ch, 'SELECT event_key, sum(ticks) AS n FROM odds_event_facts_local GROUP BY event_key'),
+    ).toEqual([{ event_key: 'E1', n: 1 }]);
+    expect(await queryRows(ch, 'SELECT count() AS n FROM book_map_local')).toEqual([{ n: 4 }]);
+    for (const v of ['closing_lines', 'bet_clv', 'closing_events', 'market_map'])
+      await expect(queryRows(ch, `SELECT count() AS n FROM ${v}`)).resolves.toHaveLength(1);
   });
 });

@@ -42,7 +42,12 @@ describe('coalescing', () => {
     const r = recorder((x) => x === 3);
     const call = coalescing(r.run);
     const first = call(1);
-    const rest = [2, 3, 4].map((x) => call(x).then((v) => ({ v }), (e: Error) => ({ e: e.message })));
+    const rest = [2, 3, 4].map((x) =>
+      call(x).then(
+        (v) => ({ v }),
+        (e: Error) => ({ e: e.message }),
+      ),
+    );
     await r.releaseAll();
     expect(await first).toBe(10);
     expect(await Promise.all(rest)).toEqual([{ v: 20 }, { e: 'bad input in [3]' }, { v: 40 }]);

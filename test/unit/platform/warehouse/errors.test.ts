@@ -7,7 +7,7 @@ const server = { embedded: false, location: 'http://ch:8123 (database linehouse)
 
 describe('describeStatement', () => {
   it.each([
-    ["INSERT INTO schema_migrations (version) VALUES (1)", 'insert into schema_migrations'],
+    ['INSERT INTO schema_migrations (version) VALUES (1)', 'insert into schema_migrations'],
     ['insert into `bets` FORMAT JSONEachRow', 'insert into bets'],
     ['CREATE TABLE IF NOT EXISTS odds_ticks (a UInt8) ENGINE = Memory', 'create table odds_ticks'],
     ['CREATE OR REPLACE VIEW bet_clv AS SELECT 1', 'create view bet_clv'],
@@ -36,26 +36,72 @@ describe('warehouseError', () => {
   });
 
   it('reads the code and type of a server error', () => {
-    const e = warehouseError(new ClickHouseError({ message: 'Unknown table expression identifier bet_clv', code: '60', type: 'UNKNOWN_TABLE' }), 'select from bet_clv', server);
-    expect(e.message).toMatch(/^select from bet_clv failed on ClickHouse at http:\/\/ch:8123 \(database linehouse\): .* \(engine code 60 UNKNOWN_TABLE\) Next: run `linehouse migrate`/);
+    const e = warehouseError(
+      new ClickHouseError({
+        message: 'Unknown table expression identifier bet_clv',
+        code: '60',
+        type: 'UNKNOWN_TABLE',
+      }),
+      'select from bet_clv',
+      server,
+    );
+    expect(e.message).toMatch(
+      /^select from bet_clv failed on ClickHouse at http:\/\/ch:8123 \(database linehouse\): .* \(engine code 60 UNKNOWN_TABLE\) Next: run `linehouse migrate`/,
+    );
   });
 
   it.each([
-    [{ message: 'connect ECONNREFUSED 127.0.0.1:8123', code: 'ECONNREFUSED' }, server, /check that ClickHouse is running and reachable at http:\/\/ch:8123/],
-    [new ClickHouseError({ message: 'default: Authentication failed', code: '516', type: 'AUTHENTICATION_FAILED' }), server, /CLICKHOUSE_USER and CLICKHOUSE_PASSWORD/],
-    [new ClickHouseError({ message: 'Memory limit exceeded', code: '241', type: 'MEMORY_LIMIT_EXCEEDED' }), server, /ran out of memory/],
-    [new Error('Code: 243. DB::Exception: Cannot reserve 1.00 MiB, not enough space. (NOT_ENOUGH_SPACE)'), chdb, /free disk space for \/data\/.linehouse\/chdb/],
-    [new Error('Code: 62. DB::Exception: Syntax error: failed at position 1. (SYNTAX_ERROR)'), chdb, /check the statement/],
-    [new Error('Code: 76. DB::Exception: Cannot lock file /data/.linehouse/chdb/status. Another server instance in same directory is already running. (CANNOT_OPEN_FILE)'), chdb, /another process holds .*LINEHOUSE_DATA_DIR/],
-    [new Error('Code: 27. DB::Exception: Cannot parse input: expected \'"\' (CANNOT_PARSE_INPUT_ASSERTION_FAILED)'), chdb, /the rows did not fit the table/],
+    [
+      { message: 'connect ECONNREFUSED 127.0.0.1:8123', code: 'ECONNREFUSED' },
+      server,
+      /check that ClickHouse is running and reachable at http:\/\/ch:8123/,
+    ],
+    [
+      new ClickHouseError({ message: 'default: Authentication failed', code: '516', type: 'AUTHENTICATION_FAILED' }),
+      server,
+      /CLICKHOUSE_USER and CLICKHOUSE_PASSWORD/,
+    ],
+    [
+      new ClickHouseError({ message: 'Memory limit exceeded', code: '241', type: 'MEMORY_LIMIT_EXCEEDED' }),
+      server,
+      /ran out of memory/,
+    ],
+    [
+      new Error('Code: 243. DB::Exception: Cannot reserve 1.00 MiB, not enough space. (NOT_ENOUGH_SPACE)'),
+      chdb,
+      /free disk space for \/data\/.linehouse\/chdb/,
+    ],
+    [
+      new Error('Code: 62. DB::Exception: Syntax error: failed at position 1. (SYNTAX_ERROR)'),
+      chdb,
+      /check the statement/,
+    ],
+    [
+      new Error(
+        'Code: 76. DB::Exception: Cannot lock file /data/.linehouse/chdb/status. Another server instance in same directory is already running. (CANNOT_OPEN_FILE)',
+      ),
+      chdb,
+      /another process holds .*LINEHOUSE_DATA_DIR/,
+    ],
+    [
+      new Error("Code: 27. DB::Exception: Cannot parse input: expected '\"' (CANNOT_PARSE_INPUT_ASSERTION_FAILED)"),
+      chdb,
+      /the rows did not fit the table/,
+    ],
     [new Error('something new'), chdb, /report it with the structured log/],
   ])('next step for %#', (err, where, next) => {
     expect(warehouseError(err, 'insert into bets', where).next).toMatch(next);
   });
 
   it('tells an open failure of the data dir how to free it', () => {
-    const e = warehouseError(new Error("Failed to create connection for path '/data/.linehouse/chdb'"), 'opening the warehouse', chdb);
-    expect(e.message).toMatch(/^opening the warehouse failed on chDB at \/data\/.linehouse\/chdb: .*another process may hold/);
+    const e = warehouseError(
+      new Error("Failed to create connection for path '/data/.linehouse/chdb'"),
+      'opening the warehouse',
+      chdb,
+    );
+    expect(e.message).toMatch(
+      /^opening the warehouse failed on chDB at \/data\/.linehouse\/chdb: .*another process may hold/,
+    );
   });
 
   it('keeps an error that already names its statement', () => {

@@ -2,7 +2,20 @@ import { describe, expect, it } from 'vitest';
 import { createDispatcher, forEachLimit } from '../../../../refresh/webhook/dispatcher';
 import type { RefreshResponseRef } from '../../../../refresh/contracts';
 
-const ref = (id: string): RefreshResponseRef => ({ deliveryId: id, refreshResponseId: `RRES_${id}`, requestId: '', bettorAccountId: 'BACT_u', bettorId: null, bookAbbr: null, status: 200, detail: null, type: 'system', timeCreated: '2026-11-21T00:00:00.000Z', slipCount: 1, source: 'webhook' });
+const ref = (id: string): RefreshResponseRef => ({
+  deliveryId: id,
+  refreshResponseId: `RRES_${id}`,
+  requestId: '',
+  bettorAccountId: 'BACT_u',
+  bettorId: null,
+  bookAbbr: null,
+  status: 200,
+  detail: null,
+  type: 'system',
+  timeCreated: '2026-11-21T00:00:00.000Z',
+  slipCount: 1,
+  source: 'webhook',
+});
 const tick = (ms = 0) => new Promise((r) => setTimeout(r, ms));
 
 describe('webhook dispatcher', () => {
@@ -33,7 +46,11 @@ describe('webhook dispatcher', () => {
   it('holds hand-overs while ingest is busy, and lets them go when it calms down or when they are due', async () => {
     let busy = true;
     const calls: string[] = [];
-    const d = createDispatcher({ dispatch: async (r) => void calls.push(r.deliveryId), isBusy: () => busy, maxDeferMs: 600 });
+    const d = createDispatcher({
+      dispatch: async (r) => void calls.push(r.deliveryId),
+      isBusy: () => busy,
+      maxDeferMs: 600,
+    });
     d.enqueue(ref('x'));
     await tick(150);
     expect(calls).toEqual([]);
