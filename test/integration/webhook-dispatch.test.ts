@@ -9,6 +9,7 @@ import { listen } from '../../platform/net';
 import { accountWorkflowId } from '../../workflows/refresh/messages';
 import { count, eventually, startTestStack } from '../support/stack';
 import type { RefreshResponseRef } from '../../refresh/contracts';
+import { testSlip } from '../support/slips';
 
 /**
  * The hand-over to Temporal happens after the 200. A delivery whose every dispatch attempt failed
@@ -45,53 +46,16 @@ afterAll(async () => {
 });
 
 function body(account: string, rr: string) {
-  const slip = {
+  const slip = testSlip({
     id: `SLIP_${rr}`,
+    account,
+    rr,
     bettor: 'BTTR_dispatch',
-    bettorAccount: account,
-    book: { id: 'BOOK_dk', name: 'DraftKings', abbr: 'dk' },
     bookRef: 'r1',
-    timePlaced: '2026-11-20T17:00:00Z',
-    type: 'single',
-    subtype: null,
-    oddsAmerican: -110,
-    atRisk: 1100,
-    toWin: 1000,
-    status: 'pending',
-    outcome: null,
-    refreshResponse: rr,
-    incomplete: false,
-    netProfit: null,
-    dateClosed: null,
-    typeSpecial: null,
-    adjusted: { odds: false, line: null, atRisk: null },
-    bets: [
-      {
-        id: `BET_${rr}`,
-        type: 'straight',
-        event: {
-          id: 'EVNT_d',
-          oddsjamId: '1-2-2026-11-21',
-          league: 'NFL',
-          sport: 'Football',
-          name: 'A @ B',
-          startTime: '2026-11-21T18:00:00Z',
-        },
-        proposition: 'spread',
-        segment: null,
-        position: 'B',
-        line: -3.5,
-        oddsAmerican: -110,
-        status: 'pending',
-        outcome: null,
-        live: false,
-        incomplete: false,
-        bookDescription: 'x',
-        marketSelection: null,
-        propDetails: null,
-      },
-    ],
-  };
+    betId: `BET_${rr}`,
+    event: { id: 'EVNT_d' },
+  });
+
   return JSON.stringify({
     event: 'refreshresponse.created',
     sender: 'SandboxApp',

@@ -6,6 +6,7 @@ import { queryRows } from '../../platform/warehouse/client';
 import { signHookHmac } from '../../refresh/webhook/hmac';
 import { accountWorkflowId } from '../../workflows/refresh/messages';
 import { count, eventually, startTestStack } from '../support/stack';
+import { testSlip } from '../support/slips';
 
 let stack: Stack;
 const secret = 'whsec-test-0123456789';
@@ -67,53 +68,15 @@ function refreshWebhook(accountId: string, rrId: string, slips: unknown[], statu
 }
 
 function slip(accountId: string, i: number) {
-  return {
+  return testSlip({
     id: `SLIP_ext${i}`,
+    account: accountId,
+    rr: 'RRES_ext',
     bettor: 'BTTR_gooduser',
-    bettorAccount: accountId,
-    book: { id: 'BOOK_dk', name: 'DraftKings', abbr: 'dk' },
     bookRef: `ref-${i}`,
-    timePlaced: '2026-11-20T17:00:00Z',
-    type: 'single',
-    subtype: null,
-    oddsAmerican: -110,
-    atRisk: 1100,
-    toWin: 1000,
-    status: 'pending',
-    outcome: null,
-    refreshResponse: 'RRES_ext',
-    incomplete: false,
-    netProfit: null,
-    dateClosed: null,
-    typeSpecial: null,
-    adjusted: { odds: false, line: null, atRisk: null },
-    bets: [
-      {
-        id: `BET_ext${i}`,
-        type: 'straight',
-        event: {
-          id: 'EVNT_x',
-          oddsjamId: '1-2-2026-11-21',
-          league: 'NFL',
-          sport: 'Football',
-          name: 'A @ B',
-          startTime: '2026-11-21T18:00:00Z',
-        },
-        proposition: 'spread',
-        segment: null,
-        position: 'B',
-        line: -3.5,
-        oddsAmerican: -110,
-        status: 'pending',
-        outcome: null,
-        live: false,
-        incomplete: false,
-        bookDescription: 'x',
-        marketSelection: null,
-        propDetails: null,
-      },
-    ],
-  };
+    betId: `BET_ext${i}`,
+    event: { id: 'EVNT_x' },
+  });
 }
 
 describe('POST /webhooks/sharpsports', () => {

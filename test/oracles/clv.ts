@@ -1,5 +1,6 @@
 /**
- * Closing-line value (DESIGN.md § CLV): how a bet's price compares with the market at the close.
+ * Closing-line value (docs/analysts.md, "Closing-line value"): how a bet's price compares with the
+ * market at the close.
  * Three figures, positive = the bettor beat the close:
  *   - EV at close     p_fair_close × d_bet − 1   (expected return per unit staked, if the de-vigged
  *                                                 closing probability is the truth)

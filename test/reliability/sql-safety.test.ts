@@ -14,6 +14,7 @@ import { queryRows } from '../../platform/warehouse/client';
 import { signHookHmac } from '../../refresh/webhook/hmac';
 import { OddsTickSchema } from '../../schemas/odds';
 import { count, eventually, startTestStack } from '../support/stack';
+import { testSlip } from '../support/slips';
 
 /**
  * Every value that reaches ClickHouse is bound as a query parameter or sent as data. Hostile
@@ -68,53 +69,16 @@ async function post(body: string, headers: Record<string, string> = {}) {
 }
 
 function slip(account: string, id: string, rr: string, h: string) {
-  return {
+  return testSlip({
     id,
+    account,
+    rr,
     bettor: `BTTR_${h}`,
-    bettorAccount: account,
-    book: { id: 'BOOK_dk', name: h, abbr: 'dk' },
+    bookName: h,
     bookRef: h,
-    timePlaced: '2026-11-20T17:00:00Z',
-    type: 'single',
-    subtype: null,
-    oddsAmerican: -110,
-    atRisk: 1100,
-    toWin: 1000,
-    status: 'pending',
-    outcome: null,
-    refreshResponse: rr,
-    incomplete: false,
-    netProfit: null,
-    dateClosed: null,
-    typeSpecial: null,
-    adjusted: { odds: false, line: null, atRisk: null },
-    bets: [
-      {
-        id: `BET_${id}`,
-        type: 'straight',
-        event: {
-          id: `EVNT_${h}`,
-          oddsjamId: h,
-          league: h,
-          sport: 'Football',
-          name: h,
-          startTime: '2026-11-21T18:00:00Z',
-        },
-        proposition: 'spread',
-        segment: null,
-        position: h,
-        line: -3.5,
-        oddsAmerican: -110,
-        status: 'pending',
-        outcome: null,
-        live: false,
-        incomplete: false,
-        bookDescription: h,
-        marketSelection: `MRKT_${h}`,
-        propDetails: null,
-      },
-    ],
-  };
+    event: { id: `EVNT_${h}`, oddsjamId: h, name: h },
+    bookDescription: h,
+  });
 }
 
 describe('SQL safety: hostile strings through every path', () => {

@@ -9,6 +9,7 @@ import type { Stack } from '../../workers/stack';
 import { insertRows, queryRows } from '../../platform/warehouse/client';
 import { signHookHmac } from '../../refresh/webhook/hmac';
 import { count, eventually, startTestStack } from '../support/stack';
+import { testSlip } from '../support/slips';
 
 /**
  * Hostile input at `POST /webhooks/sharpsports`, on the real stack (dev server + chDB + sandbox).
@@ -50,53 +51,16 @@ const rejectedBy = (reason: string) =>
   count(stack, 'SELECT count() AS n FROM rejected_messages WHERE reason = {r:String}', { r: reason });
 
 function slip(account: string, id: string, rr: string, status = 'pending', outcome: string | null = null) {
-  return {
+  return testSlip({
     id,
-    bettor: 'BTTR_hostile',
-    bettorAccount: account,
-    book: { id: 'BOOK_dk', name: 'DraftKings', abbr: 'dk' },
-    bookRef: `ref-${id}`,
-    timePlaced: '2026-10-01T17:00:00Z',
-    type: 'single',
-    subtype: null,
-    oddsAmerican: -110,
-    atRisk: 1100,
-    toWin: 1000,
+    account,
+    rr,
     status,
     outcome,
-    refreshResponse: rr,
-    incomplete: false,
-    netProfit: outcome === 'win' ? 1000 : null,
-    dateClosed: null,
-    typeSpecial: null,
-    adjusted: { odds: false, line: null, atRisk: null },
-    bets: [
-      {
-        id: `BET_${id}`,
-        type: 'straight',
-        event: {
-          id: 'EVNT_h',
-          oddsjamId: '1-2-2026-10-01',
-          league: 'NFL',
-          sport: 'Football',
-          name: 'A @ B',
-          startTime: '2026-10-01T18:00:00Z',
-        },
-        proposition: 'spread',
-        segment: null,
-        position: 'B',
-        line: -3.5,
-        oddsAmerican: -110,
-        status,
-        outcome,
-        live: false,
-        incomplete: false,
-        bookDescription: 'x',
-        marketSelection: null,
-        propDetails: null,
-      },
-    ],
-  };
+    bettor: 'BTTR_hostile',
+    timePlaced: '2026-10-01T17:00:00Z',
+    event: { id: 'EVNT_h', oddsjamId: '1-2-2026-10-01', startTime: '2026-10-01T18:00:00Z' },
+  });
 }
 
 function refreshBody(

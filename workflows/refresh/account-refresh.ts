@@ -57,9 +57,10 @@ const jitter = (seconds: number) => seconds * 1000 * (1 + Math.random() * 0.25);
 
 /**
  * One SharpSports bettorAccount refresh: request, await the response (webhook, else polling),
- * load it (every page of a 202), back off and ask again on 429/424/5xx (DESIGN: the refresh
- * lifecycle). Workflow id `refresh-<BACT>`: one refresh per account at a time. Webhooks for
- * refreshes linehouse did not start are signalled here too and loaded before the run completes.
+ * load it (every page of a 202), back off and ask again on 429/424/5xx (the refresh lifecycle in
+ * README.md and docs/architecture.md). Workflow id `refresh-<BACT>`: one refresh per account at a
+ * time. Webhooks for refreshes linehouse did not start are signalled here too and loaded before
+ * the run completes.
  */
 export async function accountRefresh(input: AccountRefreshInput): Promise<AccountRefreshResult> {
   // Deprecated, not removed: histories recorded with the patch's marker keep replaying (docs/operations.md § Upgrades).
