@@ -186,7 +186,8 @@ function threadDiff(a: Map<string, number>, b: Map<string, number>, n: number, t
  */
 function trackStatements(ch: unknown): { reset(): void; top(perN: number, k?: number): string } {
   const stats = new Map<string, { n: number; ms: number }>();
-  const conn = (ch as { connection?: Record<string, unknown> }).connection;
+  // A Warehouse (platform/warehouse/client.ts) holds its client; the client holds the connection.
+  const conn = (ch as { client?: { connection?: Record<string, unknown> } }).client?.connection;
   const key = (sql: string) =>
     sql
       .replace(/\s+/g, ' ')
