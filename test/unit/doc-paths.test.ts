@@ -73,6 +73,7 @@ describe('paths named in docs and comments', () => {
   });
 
   it('negative control: a planted stale path is reported with its file and line', () => {
+    fs.mkdirSync(path.join(REPO_ROOT, 'test-results'), { recursive: true });
     const dir = fs.mkdtempSync(path.join(REPO_ROOT, 'test-results', 'doc-paths-'));
     try {
       fs.mkdirSync(path.join(dir, 'docs'));

@@ -71,6 +71,7 @@ describe('import graph', () => {
   });
 
   it('negative control: a planted type-only cycle is found', () => {
+    fs.mkdirSync(path.join(REPO_ROOT, 'test-results'), { recursive: true });
     const dir = fs.mkdtempSync(path.join(REPO_ROOT, 'test-results', 'cycles-'));
     try {
       fs.writeFileSync(path.join(dir, 'a.ts'), "import type { B } from './b';\nexport interface A { b: B }\n");
