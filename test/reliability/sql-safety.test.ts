@@ -76,8 +76,10 @@ function slip(account: string, id: string, rr: string, h: string) {
     bettor: `BTTR_${h}`,
     bookName: h,
     bookRef: h,
-    event: { id: `EVNT_${h}`, oddsjamId: h, name: h },
+    event: { id: `EVNT_${h}`, oddsjamId: h, league: h, name: h },
+    position: h,
     bookDescription: h,
+    marketSelection: `MRKT_${h}`,
   });
 }
 
@@ -257,7 +259,7 @@ const ALLOWED: Record<string, string[]> = {
     'or',
   ], // DDL rewriting of the repo's own migrations; cluster/database are validated identifiers
   'clv/materialize.ts': ['claims', "deleteFrom('closing_lines_store', clusterOf(ch))"], // a fixed sub-select with bound params; a table name
-  'clv/report/clv-report.ts': ['source', 'ROW_FILTER[rows]', 'src(rows, source)', 'HISTOGRAM', 'BIN'], // SOURCE(): 'bet_clv' or the parameterised view with {…:String} params; fixed filters; the histogram's constant dimension name and bin expression
+  'clv/report/clv-report.ts': ['source', 'ROW_FILTER[rows]', 'src(rows, source)', 'HISTOGRAM', 'BIN', 'CLUSTER'], // SOURCE(): 'bet_clv' or the parameterised view with {…:String} params; fixed filters; the histogram's constant dimension name and bin expression; the fixed cluster expression
   'refresh/landing/landing.ts': ['LANDED_REF_COLUMNS', 'hexLiterals', 'RESPONSES_LOADED_BY_A_RUN_SQL'], // unhex('<hex of the id>') literals: no id text reaches the SQL (bound params would queue on chDB's process-wide param chain)
   'activities/refresh/requests.ts': ['LANDED_REF_COLUMNS'],
 };

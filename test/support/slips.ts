@@ -14,8 +14,10 @@ export interface TestSlipOptions {
   status?: string;
   outcome?: string | null;
   timePlaced?: string;
-  event?: { id?: string; oddsjamId?: string; name?: string; startTime?: string };
+  event?: { id?: string; oddsjamId?: string; league?: string; name?: string; startTime?: string };
+  position?: string;
   bookDescription?: string;
+  marketSelection?: string | null;
 }
 
 export function testSlip(o: TestSlipOptions) {
@@ -48,14 +50,14 @@ export function testSlip(o: TestSlipOptions) {
         event: {
           id: o.event?.id ?? 'EVNT_test',
           oddsjamId: o.event?.oddsjamId ?? '1-2-2026-11-21',
-          league: 'NFL',
+          league: o.event?.league ?? 'NFL',
           sport: 'Football',
           name: o.event?.name ?? 'A @ B',
           startTime: o.event?.startTime ?? '2026-11-21T18:00:00Z',
         },
         proposition: 'spread',
         segment: null,
-        position: 'B',
+        position: o.position ?? 'B',
         line: -3.5,
         oddsAmerican: -110,
         status,
@@ -63,7 +65,7 @@ export function testSlip(o: TestSlipOptions) {
         live: false,
         incomplete: false,
         bookDescription: o.bookDescription ?? 'x',
-        marketSelection: null,
+        marketSelection: o.marketSelection ?? null,
         propDetails: null,
       },
     ],
