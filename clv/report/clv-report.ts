@@ -43,6 +43,16 @@ export interface ClvGroup {
   withEvClvSameBook: number;
   withEvClvConsensus: number;
   withPointsClv: number;
+  /**
+   * Significance of avgEvClvSharp (sql/functions/stats.sql): its standard error clustered by event,
+   * the t-statistic, the 95 % interval, and the bets needed at this mean and spread for the
+   * interval to exclude zero. Null without two clusters with the figure.
+   */
+  clustersEvClvSharp: number;
+  seEvClvSharp: number | null;
+  tEvClvSharp: number | null;
+  ci95EvClvSharp: [number, number] | null;
+  betsFor95EvClvSharp: number | null;
   /** Share of the rows with an EV-at-close figure vs the sharp book whose EV is > 0 (beat the close). */
   beatCloseShare: number | null;
   lineMoved: number;
@@ -110,42 +120,85 @@ const BIN =
   'toInt64(greatest(-toFloat64({bins:String}), least(toFloat64({bins:String}) - 1, floor(ev_clv_sharp / toFloat64({width:String})))))';
 
 /**
+ * Which rows move together: the legs on one event (several bets on one game are not independent),
+ * and a parlay's slip row alone (wagers and all). Rows without the figure (and histogram rows)
+ * share cluster 0: they add nothing to the clustered sums, and fewer groups keep the pass cheap.
+ */
+const CLUSTER =
+  "if(row_kind = 'leg', concat('e:', ifNull(toString(event_key), '')), concat('s:', toString(bet_slip_id)))";
+
+/**
  * One statement for the whole report: every group, and the histogram as one more "dimension"
  * whose keys are bins (only rows with a finite EV CLV vs the sharp book get that entry). The view
  * stack under bet_clv is planned and read once; a second statement for the histogram cost as much
- * as the first (bench/RESULTS.md, CLV report).
+ * as the first (bench/RESULTS.md, CLV report). It aggregates per group and cluster first, so the
+ * significance columns (sql/functions/stats.sql, as the clv_significance view computes them) come
+ * from the same pass: every other figure is a sum or count of the per-cluster ones.
  */
 const reportSql = (rows: RowSet, source: string) => `
-WITH ${src(rows, source)}
+WITH ${src(rows, source)},
+per_cluster AS (
+  SELECT
+    g.1 AS dimension,
+    g.2 AS key,
+    if(g.1 = '${HISTOGRAM}' OR ev_clv_sharp IS NULL, 0, cityHash64(${CLUSTER})) AS cluster,
+    count() AS c_bets,
+    countIf(unresolved_reason IS NULL) AS c_resolved,
+    sum(ev_clv_sharp) AS c_sum_ev_clv_sharp,
+    sum(ev_clv_same_book) AS c_sum_ev_clv_same_book,
+    sum(ev_clv_consensus) AS c_sum_ev_clv_consensus,
+    sum(price_clv_sharp) AS c_sum_price_clv_sharp,
+    sum(price_clv_same_book) AS c_sum_price_clv_same_book,
+    sumIf(points_clv, market IN ('spread', 'total')) AS c_sum_points_clv,
+    count(ev_clv_sharp) AS c_with_ev_clv_sharp,
+    count(ev_clv_same_book) AS c_with_ev_clv_same_book,
+    count(ev_clv_consensus) AS c_with_ev_clv_consensus,
+    count(price_clv_sharp) AS c_with_price_clv_sharp,
+    count(price_clv_same_book) AS c_with_price_clv_same_book,
+    countIf(points_clv IS NOT NULL AND market IN ('spread', 'total')) AS c_with_points_clv,
+    countIf(ev_clv_sharp > 0) AS c_beat_close,
+    countIf(line_moved) AS c_line_moved,
+    countIf(no_close) AS c_no_close,
+    countIf(unresolved_reason IS NOT NULL) AS c_unresolved,
+    sumMapIf(map(assumeNotNull(unresolved_reason), toUInt64(1)), unresolved_reason IS NOT NULL) AS c_unresolved_by_reason
+  FROM picked
+  ARRAY JOIN arrayFilter(d -> d.1 != '${HISTOGRAM}' OR (ev_clv_sharp IS NOT NULL AND isFinite(ev_clv_sharp)), [
+    ('all', ''),
+    ('bettor', toString(bettor_id)),
+    ('book', toString(book_abbr)),
+    ('league', toString(league)),
+    ('market', ifNull(toString(market), '')),
+    ('month', ifNull(toString(month), '')),
+    ('${HISTOGRAM}', if(ev_clv_sharp IS NOT NULL AND isFinite(ev_clv_sharp), toString(${BIN}), ''))]) AS g
+  GROUP BY dimension, key, cluster)
 SELECT
-  g.1 AS dimension,
-  g.2 AS key,
-  count() AS bets,
-  countIf(unresolved_reason IS NULL) AS resolved,
-  avg(ev_clv_sharp) AS avg_ev_clv_sharp,
-  avg(ev_clv_same_book) AS avg_ev_clv_same_book,
-  avg(ev_clv_consensus) AS avg_ev_clv_consensus,
-  avg(price_clv_sharp) AS avg_price_clv_sharp,
-  avg(price_clv_same_book) AS avg_price_clv_same_book,
-  avgIf(points_clv, market IN ('spread', 'total')) AS avg_points_clv,
-  count(ev_clv_sharp) AS with_ev_clv_sharp,
-  count(ev_clv_same_book) AS with_ev_clv_same_book,
-  count(ev_clv_consensus) AS with_ev_clv_consensus,
-  countIf(points_clv IS NOT NULL AND market IN ('spread', 'total')) AS with_points_clv,
-  countIf(ev_clv_sharp > 0) AS beat_close,
-  countIf(line_moved) AS line_moved,
-  countIf(no_close) AS no_close,
-  countIf(unresolved_reason IS NOT NULL) AS unresolved,
-  sumMapIf(map(assumeNotNull(unresolved_reason), toUInt64(1)), unresolved_reason IS NOT NULL) AS unresolved_by_reason
-FROM picked
-ARRAY JOIN arrayFilter(d -> d.1 != '${HISTOGRAM}' OR (ev_clv_sharp IS NOT NULL AND isFinite(ev_clv_sharp)), [
-  ('all', ''),
-  ('bettor', toString(bettor_id)),
-  ('book', toString(book_abbr)),
-  ('league', toString(league)),
-  ('market', ifNull(toString(market), '')),
-  ('month', ifNull(toString(month), '')),
-  ('${HISTOGRAM}', if(ev_clv_sharp IS NOT NULL AND isFinite(ev_clv_sharp), toString(${BIN}), ''))]) AS g
+  dimension,
+  key,
+  sum(c_bets) AS bets,
+  sum(c_resolved) AS resolved,
+  sum(c_sum_ev_clv_sharp) / sum(c_with_ev_clv_sharp) AS avg_ev_clv_sharp,
+  sum(c_sum_ev_clv_same_book) / sum(c_with_ev_clv_same_book) AS avg_ev_clv_same_book,
+  sum(c_sum_ev_clv_consensus) / sum(c_with_ev_clv_consensus) AS avg_ev_clv_consensus,
+  sum(c_sum_price_clv_sharp) / sum(c_with_price_clv_sharp) AS avg_price_clv_sharp,
+  sum(c_sum_price_clv_same_book) / sum(c_with_price_clv_same_book) AS avg_price_clv_same_book,
+  sum(c_sum_points_clv) / sum(c_with_points_clv) AS avg_points_clv,
+  sum(c_with_ev_clv_sharp) AS with_ev_clv_sharp,
+  sum(c_with_ev_clv_same_book) AS with_ev_clv_same_book,
+  sum(c_with_ev_clv_consensus) AS with_ev_clv_consensus,
+  sum(c_with_points_clv) AS with_points_clv,
+  countIf(c_with_ev_clv_sharp > 0) AS clusters_ev_clv_sharp,
+  lh_mean_se_clustered(
+    sum(c_with_ev_clv_sharp), clusters_ev_clv_sharp, sum(c_sum_ev_clv_sharp),
+    sum(c_sum_ev_clv_sharp * c_sum_ev_clv_sharp), sum(c_sum_ev_clv_sharp * c_with_ev_clv_sharp), sum(c_with_ev_clv_sharp * c_with_ev_clv_sharp)) AS se_ev_clv_sharp,
+  lh_ci95_low(avg_ev_clv_sharp, se_ev_clv_sharp) AS ci95_low_ev_clv_sharp,
+  lh_ci95_high(avg_ev_clv_sharp, se_ev_clv_sharp) AS ci95_high_ev_clv_sharp,
+  lh_bets_for_95(sum(c_with_ev_clv_sharp), avg_ev_clv_sharp, se_ev_clv_sharp) AS bets_for_95_ev_clv_sharp,
+  sum(c_beat_close) AS beat_close,
+  sum(c_line_moved) AS line_moved,
+  sum(c_no_close) AS no_close,
+  sum(c_unresolved) AS unresolved,
+  sumMap(c_unresolved_by_reason) AS unresolved_by_reason
+FROM per_cluster
 GROUP BY dimension, key
 ORDER BY dimension, key`;
 
@@ -158,6 +211,10 @@ const numOrNull = (v: unknown): number | null => {
 
 function toGroup(r: Record<string, unknown>): ClvGroup {
   const withSharp = num(r.with_ev_clv_sharp);
+  const mean = numOrNull(r.avg_ev_clv_sharp);
+  const se = numOrNull(r.se_ev_clv_sharp);
+  const ciLow = se === null ? null : numOrNull(r.ci95_low_ev_clv_sharp);
+  const ciHigh = se === null ? null : numOrNull(r.ci95_high_ev_clv_sharp);
   const reasons: Record<string, number> = {};
   for (const [k, v] of Object.entries((r.unresolved_by_reason as Record<string, unknown> | null) ?? {}))
     reasons[k] = num(v);
@@ -176,6 +233,11 @@ function toGroup(r: Record<string, unknown>): ClvGroup {
     withEvClvSameBook: num(r.with_ev_clv_same_book),
     withEvClvConsensus: num(r.with_ev_clv_consensus),
     withPointsClv: num(r.with_points_clv),
+    clustersEvClvSharp: num(r.clusters_ev_clv_sharp),
+    seEvClvSharp: se,
+    tEvClvSharp: se !== null && se > 0 && mean !== null ? mean / se : null,
+    ci95EvClvSharp: ciLow !== null && ciHigh !== null ? [ciLow, ciHigh] : null,
+    betsFor95EvClvSharp: numOrNull(r.bets_for_95_ev_clv_sharp),
     beatCloseShare: withSharp > 0 ? num(r.beat_close) / withSharp : null,
     lineMoved: num(r.line_moved),
     noClose: num(r.no_close),

@@ -11,6 +11,13 @@ const reasons = (r: Record<string, number>) =>
     .map(([k, v]) => `${k}:${v}`)
     .join(' ') || '—';
 
+/** Half the 95 % interval of EV vs sharp (clustered by event), as a percentage. */
+const halfWidth = (g: ClvGroup) =>
+  g.ci95EvClvSharp === null ? '—' : `±${(((g.ci95EvClvSharp[1] - g.ci95EvClvSharp[0]) / 2) * 100).toFixed(2)}%`;
+
+const SIGNIFICANCE_NOTE =
+  '±95%, t: EV vs sharp with its standard error clustered by event (legs on one game move together); bets for 95%: bets needed at this mean and spread for the interval to exclude 0; — with fewer than 2 events.';
+
 const LABEL: Record<Dimension | 'all', string> = {
   all: 'all',
   bettor: 'bettor',
@@ -36,6 +43,9 @@ function columns(dimension: Dimension | 'all'): Column[] {
     { head: 'bets', cell: (g) => String(g.bets) },
     { head: 'resolved', cell: (g) => String(g.resolved) },
     { head: 'EV vs sharp', cell: (g) => pct(g.avgEvClvSharp) },
+    { head: '±95%', cell: (g) => halfWidth(g) },
+    { head: 't', cell: (g) => (g.tEvClvSharp === null ? '—' : g.tEvClvSharp.toFixed(2)) },
+    { head: 'bets for 95%', cell: (g) => (g.betsFor95EvClvSharp === null ? '—' : String(g.betsFor95EvClvSharp)) },
     { head: 'EV vs book', cell: (g) => pct(g.avgEvClvSameBook) },
     { head: 'EV vs cons.', cell: (g) => pct(g.avgEvClvConsensus) },
     { head: 'price vs sharp', cell: (g) => pct(g.avgPriceClvSharp) },
@@ -69,6 +79,7 @@ export function renderTable(report: ClvReport, by: Dimension): string {
     line(cells[cells.length - 1]),
     '',
     'EV = fair close probability × bet decimal − 1; price = bet decimal / close decimal − 1; points: spreads/totals; beat close: EV vs sharp > 0.',
+    SIGNIFICANCE_NOTE,
   ];
   return out.join('\n') + '\n';
 }
@@ -212,11 +223,63 @@ export function histogramSvg(report: ClvReport, width = 760, height = 300): stri
   return `<svg id="clv-distribution" role="img" aria-label="Distribution of per-bet EV CLV" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}">${parts.join('')}</svg>`;
 }
 
+/**
+ * Mean EV CLV vs the sharp book per group with its 95 % interval (error bars, clustered by event),
+ * against zero: a bar that crosses zero is not significant at 95 %.
+ */
+export function intervalSvg(report: ClvReport, dimension: Dimension, width = 760): string {
+  const groups = report.groups[dimension].filter((g) => g.avgEvClvSharp !== null).slice(0, 30);
+  const m = { l: 170, r: 40, t: 28, b: 34 };
+  const row = 22;
+  const height = m.t + m.b + Math.max(1, groups.length) * row;
+  const w = width - m.l - m.r;
+  const values = groups.flatMap((g) => [g.avgEvClvSharp!, ...(g.ci95EvClvSharp ?? [])]);
+  const xt = ticks(Math.min(0, ...values), Math.max(0, ...values));
+  const digits = tickDigits(xt);
+  const x0 = xt[0];
+  const x1 = xt[xt.length - 1];
+  const x = (v: number) => m.l + ((v - x0) / (x1 - x0)) * w;
+  const parts: string[] = [];
+  parts.push(
+    `<text x="8" y="16" class="ct">EV CLV vs ${esc(report.sharpBook)} by ${esc(LABEL[dimension])}, 95 % interval</text>`,
+  );
+  for (const t of xt) {
+    parts.push(
+      `<line x1="${f(x(t))}" x2="${f(x(t))}" y1="${m.t}" y2="${height - m.b}" class="${Math.abs(t) < 1e-12 ? 'zero' : 'grid'}"/>`,
+    );
+    parts.push(
+      `<text x="${f(x(t))}" y="${height - m.b + 16}" text-anchor="middle" class="ax">${esc(pct(t, digits))}</text>`,
+    );
+  }
+  groups.forEach((g, i) => {
+    const cy = m.t + i * row + row / 2;
+    const mean = g.avgEvClvSharp!;
+    const label = g.key === '' ? '(none)' : g.key;
+    parts.push(
+      `<text x="${m.l - 8}" y="${f(cy + 4)}" text-anchor="end" class="ax">${esc(label.length > 24 ? `${label.slice(0, 23)}…` : label)}</text>`,
+    );
+    const ci = g.ci95EvClvSharp;
+    if (ci) {
+      parts.push(`<line x1="${f(x(ci[0]))}" x2="${f(x(ci[1]))}" y1="${f(cy)}" y2="${f(cy)}" class="bar"/>`);
+      for (const end of ci)
+        parts.push(`<line x1="${f(x(end))}" x2="${f(x(end))}" y1="${f(cy - 5)}" y2="${f(cy + 5)}" class="bar"/>`);
+    }
+    const tip = `${label}: ${pct(mean)}${ci ? ` (95 %: ${pct(ci[0])} to ${pct(ci[1])}, t ${g.tEvClvSharp!.toFixed(2)})` : ' (fewer than 2 events: no interval)'}, ${g.withEvClvSharp} legs`;
+    parts.push(
+      `<circle cx="${f(x(mean))}" cy="${f(cy)}" r="4" class="${mean >= 0 ? 'pos' : 'neg'}"><title>${esc(tip)}</title></circle>`,
+    );
+  });
+  if (groups.length === 0)
+    parts.push(`<text x="${m.l + w / 2}" y="${m.t + row / 2 + 4}" text-anchor="middle" class="ax">no data</text>`);
+  return `<svg id="clv-interval-${dimension}" class="interval" role="img" aria-label="EV CLV by ${esc(LABEL[dimension])} with 95 % intervals" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}">${parts.join('')}</svg>`;
+}
+
 function htmlTable(report: ClvReport, dimension: Dimension): string {
   const cols = columns(dimension);
   const row = (g: ClvGroup, cls = '') =>
     `<tr${cls ? ` class="${cls}"` : ''}>${cols.map((c) => `<td${c.left ? ' class="l"' : ''}>${esc(c.cell(g))}</td>`).join('')}</tr>`;
   return `<h2>By ${esc(LABEL[dimension])}</h2>
+${intervalSvg(report, dimension)}
 <table><thead><tr>${cols.map((c) => `<th${c.left ? ' class="l"' : ''}>${esc(c.head)}</th>`).join('')}</tr></thead>
 <tbody>${report.groups[dimension].map((g) => row(g)).join('\n')}</tbody>
 <tfoot>${row(report.overall, 'total')}</tfoot></table>`;
@@ -252,6 +315,8 @@ export function renderHtml(report: ClvReport): string {
   svg .axis { stroke: #8c959f; }
   svg .pos { fill: #2da44e; }
   svg .neg { fill: #cf222e; }
+  svg .bar { stroke: #59636e; stroke-width: 1.5; }
+  svg.interval { display: block; margin-bottom: 8px; }
   table { border-collapse: collapse; font-variant-numeric: tabular-nums; margin-bottom: 8px; }
   th, td { padding: 4px 10px; border-bottom: 1px solid #eaeef2; text-align: right; white-space: nowrap; }
   th { background: #f6f8fa; font-weight: 600; }
@@ -278,7 +343,7 @@ ${lineChartSvg(report)}
 ${histogramSvg(report)}
 </div>
 ${DIMENSIONS.map((d) => htmlTable(report, d)).join('\n')}
-<p class="note">EV at close = p<sub>fair close</sub> × d<sub>bet</sub> − 1 (the de-vigged closing probability of the selection times the bet's decimal price). Price CLV = d<sub>bet</sub> / d<sub>close</sub> − 1. Points CLV: spreads bet − close line, totals Over close − bet / Under bet − close. Averages skip bets without the figure. Beat close: share of bets with an EV figure vs the sharp book where it is above 0. See docs/analysts.md.</p>
+<p class="note">EV at close = p<sub>fair close</sub> × d<sub>bet</sub> − 1 (the de-vigged closing probability of the selection times the bet's decimal price). Price CLV = d<sub>bet</sub> / d<sub>close</sub> − 1. Points CLV: spreads bet − close line, totals Over close − bet / Under bet − close. Averages skip bets without the figure. Beat close: share of bets with an EV figure vs the sharp book where it is above 0. ${esc(SIGNIFICANCE_NOTE)} See docs/analysts.md.</p>
 </body>
 </html>
 `;

@@ -2,7 +2,7 @@
 -- depends: market_map, closing_lines, odds
 -- generates: bet_clv (sharp_book = 'pinnacle', devig = 'multiplicative')
 --
--- Closing-line value (DESIGN.md § CLV) per bet, for any reference book and de-vig method:
+-- Closing-line value (docs/analysts.md, "Closing-line value") per bet, for any reference book and de-vig method:
 --   SELECT * FROM bet_clv_at(sharp_book = 'circa', devig = 'shin')
 -- devig is one of multiplicative | additive | power | shin; another name gives NULL fair
 -- probabilities. Read by the CLV report, `linehouse clv`, and analysts.

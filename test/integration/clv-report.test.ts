@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { run as clvCli } from '../../cli/clv';
 import { createAdminServer } from '../../workers/admin-server';
 import { REPO_ROOT } from '../../platform/paths';
-import { bindAsHex, clvReport, REPORT_TITLE, warehouseRunner, type ClvReport } from '../../clv/report';
+import { bindAsHex, clvReport, REPORT_TITLE, warehouseRunner, type ClvGroup, type ClvReport } from '../../clv/report';
 import { createWarehouse, insertRows, queryRows, runSql, type Warehouse } from '../../platform/warehouse/client';
 import { migrate } from '../../platform/warehouse/migrate';
 import { tempDir } from '../support/stack';
@@ -376,11 +376,132 @@ describe('clvReport aggregates', () => {
   });
 });
 
+// Significance, from first principles: the mean of the legs' EV vs the sharp book, its standard
+// error clustered by event (CR1: G/(G−1) · Σ_events (Σ_legs (y − mean))² / n²), t = mean / se, the
+// 95 % interval mean ± z·se and the bets needed n·(z·se/mean)², with z the normal 97.5 % quantile.
+const Z95 = 1.959963984540054;
+const eventOf = Object.fromEntries(bets.map((b) => [b.id, b.oddsjam_id]));
+function significance(ids: string[]) {
+  const legs = ids.filter((id) => evSharp[id] !== null);
+  const n = legs.length;
+  const m = mean(legs.map((id) => evSharp[id]!));
+  const byEvent = new Map<string, number[]>();
+  for (const id of legs) byEvent.set(eventOf[id], [...(byEvent.get(eventOf[id]) ?? []), evSharp[id]!]);
+  const g = byEvent.size;
+  if (g < 2) return { n, g, mean: m, se: null, t: null, ci: null, n95: null, naive: null };
+  let residuals = 0;
+  for (const ys of byEvent.values()) {
+    const e = ys.reduce((acc, y) => acc + (y - m), 0);
+    residuals += e * e;
+  }
+  const se = Math.sqrt(((g / (g - 1)) * residuals) / (n * n));
+  const sd = Math.sqrt(legs.reduce((acc, id) => acc + (evSharp[id]! - m) ** 2, 0) / (n - 1));
+  return {
+    n,
+    g,
+    mean: m,
+    se,
+    t: m / se,
+    ci: [m - Z95 * se, m + Z95 * se],
+    n95: Math.ceil(n * ((Z95 * se) / m) ** 2),
+    naive: sd / Math.sqrt(n),
+  };
+}
+
+describe('significance (clustered by event)', () => {
+  const ALL = bets.map((b) => b.id);
+  const DK = bets.filter((b) => b.book_abbr === 'dk').map((b) => b.id);
+  const expectGroup = (got: ClvGroup, want: ReturnType<typeof significance>) => {
+    expect(got.withEvClvSharp).toBe(want.n);
+    expect(got.clustersEvClvSharp).toBe(want.g);
+    expect(got.avgEvClvSharp!).toBeCloseTo(want.mean, 9);
+    if (want.se === null) {
+      expect([got.seEvClvSharp, got.tEvClvSharp, got.ci95EvClvSharp, got.betsFor95EvClvSharp]).toEqual([
+        null,
+        null,
+        null,
+        null,
+      ]);
+      return;
+    }
+    expect(got.seEvClvSharp!).toBeCloseTo(want.se, 9);
+    expect(got.tEvClvSharp!).toBeCloseTo(want.t!, 9);
+    expect(got.ci95EvClvSharp![0]).toBeCloseTo(want.ci![0], 9);
+    expect(got.ci95EvClvSharp![1]).toBeCloseTo(want.ci![1], 9);
+    expect(got.betsFor95EvClvSharp).toBe(want.n95);
+  };
+
+  it('the report: overall and DraftKings span two events (4 legs on one game), a bettor on one game has no interval', () => {
+    const overall = significance(ALL);
+    expect(overall).toMatchObject({ n: 6, g: 2 });
+    // The clustered case: four legs on OJ-A move together, so the naive standard error is wrong.
+    expect(Math.abs(overall.naive! - overall.se!)).toBeGreaterThan(1e-4);
+    expectGroup(report.overall, overall);
+    const dk = significance(DK);
+    expect(dk).toMatchObject({ n: 5, g: 2 });
+    expectGroup(
+      report.groups.book.find((x) => x.key === 'dk')!,
+      dk,
+    );
+    expectGroup(
+      report.groups.bettor.find((x) => x.key === 'BTTR_1')!,
+      significance(bets.filter((b) => b.bettor_id === 'BTTR_1').map((b) => b.id)),
+    );
+  });
+
+  it('the clv_significance view gives the same figures', async () => {
+    const rows = await queryRows<Record<string, any>>(
+      ch!,
+      "SELECT * FROM clv_significance WHERE (dimension, key) IN (('all', ''), ('book', 'dk'), ('bettor', 'BTTR_1')) ORDER BY dimension, key",
+    );
+    const byKey = Object.fromEntries(rows.map((r) => [`${r.dimension}:${r.key}`, r]));
+    for (const [k, want] of [
+      ['all:', significance(ALL)],
+      ['book:dk', significance(DK)],
+    ] as const) {
+      const r = byKey[k];
+      expect([Number(r.legs), Number(r.events)]).toEqual([want.n, want.g]);
+      expect(r.mean_ev_clv).toBeCloseTo(want.mean, 9);
+      expect(r.se_clustered).toBeCloseTo(want.se!, 9);
+      expect(r.t_stat).toBeCloseTo(want.t!, 9);
+      expect(r.ci95_low).toBeCloseTo(want.ci![0], 9);
+      expect(r.ci95_high).toBeCloseTo(want.ci![1], 9);
+      expect(Number(r.bets_for_95)).toBe(want.n95);
+    }
+    expect(byKey['bettor:BTTR_1'].se_clustered).toBeNull();
+  });
+
+  it('lh_mean_se_clustered on a hand example: three games, six legs', async () => {
+    // Game A: +0.10, +0.06; B: −0.02; C: +0.04, 0.00, +0.02.
+    const games = [[0.1, 0.06], [-0.02], [0.04, 0, 0.02]];
+    const ys = games.flat();
+    const m = ys.reduce((a, b) => a + b, 0) / ys.length;
+    const residuals = games.map((g) => g.reduce((acc, y) => acc + (y - m), 0) ** 2).reduce((a, b) => a + b, 0);
+    const want = Math.sqrt(((3 / 2) * residuals) / 36);
+    const S = games.map((g) => g.reduce((a, b) => a + b, 0));
+    const N = games.map((g) => g.length);
+    const [r] = await queryRows<{ se: number; none: number | null; n95: number }>(
+      ch!,
+      'SELECT lh_mean_se_clustered(6, 3, {s:Float64}, {a:Float64}, {b:Float64}, {c:Float64}) AS se, lh_mean_se_clustered(2, 1, 0.2, 0.04, 0.4, 4) AS none, lh_bets_for_95(6, {m:Float64}, se) AS n95',
+      {
+        s: S.reduce((a, b) => a + b, 0),
+        a: S.reduce((acc, x) => acc + x * x, 0),
+        b: S.reduce((acc, x, i) => acc + x * N[i], 0),
+        c: N.reduce((acc, x) => acc + x * x, 0),
+        m,
+      },
+    );
+    expect(r.se).toBeCloseTo(want, 12);
+    expect(r.none).toBeNull();
+    expect(Number(r.n95)).toBe(Math.ceil(6 * ((Z95 * want) / m) ** 2));
+  });
+});
+
 describe('docs/analysts.md', () => {
-  it('the ten ready-to-run queries all run', async () => {
+  it('the eleven ready-to-run queries all run', async () => {
     const md = fs.readFileSync(path.join(REPO_ROOT, 'docs', 'analysts.md'), 'utf8');
     const queries = [...md.matchAll(/```sql\n([\s\S]*?)```/g)].map((m) => m[1].trim());
-    expect(queries).toHaveLength(10);
+    expect(queries).toHaveLength(11);
     const results: string[] = [];
     for (const q of queries) {
       try {
@@ -400,6 +521,8 @@ describe('docs/analysts.md', () => {
     expect(rows(5)).toHaveLength(1); // the feed gap seeded now
     expect(rows(6)).toMatchObject([{ bettor_account_id: 'BACT_BTTR_1', refreshes: 1, ok: 1 }]);
     expect(rows(7).length).toBeGreaterThan(0);
+    // One bettor per game here: no bettor spans two events yet.
+    expect(rows(10)).toEqual([]);
   });
 });
 
@@ -451,6 +574,13 @@ describe('linehouse clv', () => {
     expect(table.stdout).toContain('2026-01-01');
     const lines = table.stdout.split('\n').filter((l) => /^(month|2026|ALL)/.test(l));
     expect(lines).toHaveLength(4);
+    expect(lines[0]).toMatch(/EV vs sharp +±95% +t +bets for 95%/);
+    // ALL spans two events: its half-width is z · se from the significance test above.
+    const all = significance(bets.map((b) => b.id));
+    expect(lines[3]).toContain(`±${(Z95 * all.se! * 100).toFixed(2)}%`);
+    expect(lines[3]).toContain(` ${all.t!.toFixed(2)} `);
+    // One month is one game here: no interval.
+    expect(lines[1]).toMatch(/—/);
     const json = await cli(['--format', 'json', '--devig=multiplicative']);
     expect(json.code).toBe(0);
     const parsed = JSON.parse(json.stdout) as ClvReport;
@@ -463,13 +593,14 @@ describe('linehouse clv', () => {
     });
   });
 
-  it('writes one self-contained HTML file that Chromium renders with both charts', async () => {
+  it('writes one self-contained HTML file that Chromium renders with its charts and error bars', async () => {
     const html = await cli(['--format', 'html', '--out', out]);
     expect(html).toEqual({ code: 0, stdout: out + '\n', stderr: '' });
     const text = fs.readFileSync(out, 'utf8');
     expect(text).not.toMatch(/https?:\/\//);
     expect(text).not.toMatch(/<script|<link|@import|url\(/i);
-    expect(text.match(/<svg/g)).toHaveLength(2);
+    // Over time, the distribution, and one interval chart per dimension.
+    expect(text.match(/<svg/g)).toHaveLength(7);
 
     const browser = await chromium.launch({
       executablePath: '/usr/bin/chromium',
@@ -497,6 +628,12 @@ describe('linehouse clv', () => {
       }
       expect(await page.locator('#clv-over-time circle').count()).toBeGreaterThan(0);
       expect(await page.locator('#clv-distribution rect').count()).toBeGreaterThan(0);
+      // Error bars (a bar and its two caps) only where a group spans 2+ events: DraftKings, not FanDuel's one game.
+      expect(await page.locator('#clv-interval-book line.bar').count()).toBe(3);
+      expect(await page.locator('#clv-interval-book circle').count()).toBe(2);
+      expect(await page.locator('#clv-interval-bettor line.bar').count()).toBe(0);
+      const box = await page.locator('#clv-interval-book').boundingBox();
+      expect(box!.height).toBeGreaterThan(0);
       expect(requests.filter((u) => !u.startsWith('file://'))).toEqual([]);
       await page.screenshot({ path: path.join(RESULTS, 'clv-report.png'), fullPage: true });
     } finally {

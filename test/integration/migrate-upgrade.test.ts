@@ -254,7 +254,7 @@ describe('repeatables on a migrated warehouse', () => {
 
     // bet_clv_at and the bet_clv generated from it read market_map: re-created after it.
     edit('views/market_map.sql', 'FROM bets FINAL;', 'FROM bets FINAL\nWHERE 1 = 1;');
-    expect((await migrate(ch, copy)).repeatables).toEqual(['market_map', 'bet_clv', 'bet_clv_at']);
+    expect((await migrate(ch, copy)).repeatables).toEqual(['market_map', 'bet_clv', 'bet_clv_at', 'clv_significance']);
     expect(await asSelect(ch, 'market_map')).toMatch(/WHERE 1 = 1/);
 
     // ClickHouse writes a function's body into the views that call it: they must be created again.
@@ -267,7 +267,7 @@ describe('repeatables on a migrated warehouse', () => {
       'CREATE OR REPLACE FUNCTION lh_price_clv AS (d_bet, d_close) -> d_bet / d_close - 1;',
       'CREATE OR REPLACE FUNCTION lh_price_clv AS (d_bet, d_close) -> (d_bet / d_close) - 1 + 0;',
     );
-    expect((await migrate(ch, copy)).repeatables).toEqual(['odds', 'bet_clv', 'bet_clv_at']);
+    expect((await migrate(ch, copy)).repeatables).toEqual(['odds', 'bet_clv', 'bet_clv_at', 'clv_significance']);
     expect(await asSelect(ch, 'bet_clv')).toMatch(
       /\(bet_decimal \/ same_book_close_decimal\) - 1\) \+ 0 AS price_clv_same_book/,
     );

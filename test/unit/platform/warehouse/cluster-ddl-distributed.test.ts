@@ -28,6 +28,7 @@ const VIEWS = [
   'closing_partials_pending',
   'closing_lines',
   'bet_clv',
+  'clv_significance',
 ];
 const DENIED = /DISTRIBUTED_IN_JOIN_SUBQUERY_DENIED|Double-distributed/;
 const NO_SHARD = /NETWORK_ERROR|ALL_CONNECTION_TRIES_FAILED|Connection refused/;
@@ -102,6 +103,7 @@ describe('generated Distributed DDL on chDB with a cluster defined', () => {
       'closing_partials_pending',
       'closing_lines',
       'bet_clv',
+      'clv_significance',
     ]);
     // With the settings of docs/operations.md (ClickHouse cluster) every view plans and goes to the shards.
     const settings = Object.entries(CLUSTER_SESSION_SETTINGS)

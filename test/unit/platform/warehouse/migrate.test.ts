@@ -80,7 +80,7 @@ describe('repeatables (sql/views, sql/functions)', () => {
   const rs = loadRepeatables();
   const byName = new Map(rs.map((r) => [r.name, r]));
 
-  it('one file per view, named by it; the lh_* functions in functions/odds.sql', () => {
+  it('one file per view, named by it; the lh_* functions in functions/odds.sql and stats.sql', () => {
     expect(
       rs
         .filter((r) => r.kind === 'view')
@@ -93,6 +93,7 @@ describe('repeatables (sql/views, sql/functions)', () => {
       'closing_lines',
       'closing_lines_live',
       'closing_partials_pending',
+      'clv_significance',
       'market_map',
     ]);
     const odds = byName.get('odds')!;
@@ -171,15 +172,17 @@ describe('repeatables (sql/views, sql/functions)', () => {
   it('re-applies a changed repeatable and everything that depends on it, in order', () => {
     const names = (s: string[]) => dependentsOf(rs, new Set(s)).map((r) => r.name);
     expect(names(['closing_lines_live'])).toEqual(['closing_lines_live']);
-    expect(names(['market_map'])).toEqual(['market_map', 'bet_clv', 'bet_clv_at']);
+    expect(names(['market_map'])).toEqual(['market_map', 'bet_clv', 'bet_clv_at', 'clv_significance']);
     expect(names(['closing_events'])).toEqual([
       'closing_events',
       'closing_partials_pending',
       'closing_lines',
       'bet_clv',
       'bet_clv_at',
+      'clv_significance',
     ]);
-    expect(names(['odds'])).toEqual(['odds', 'bet_clv', 'bet_clv_at']);
+    expect(names(['odds'])).toEqual(['odds', 'bet_clv', 'bet_clv_at', 'clv_significance']);
+    expect(names(['stats'])).toEqual(['stats', 'clv_significance']);
     expect(names([])).toEqual([]);
   });
 
