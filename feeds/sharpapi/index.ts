@@ -15,14 +15,7 @@
  */
 export { createSharpApiAdapter } from './adapter';
 export { sharpApiTickId, type SharpApiTickKey } from './ids';
-export {
-  PriceMismatchError,
-  canonicalMarket,
-  parseSharpApiOddsId,
-  sharpApiOddsToTick,
-  sharpApiRemovalTick,
-  type KnownOdd,
-} from './mapping';
+export { PriceMismatchError, parseSharpApiOddsId, sharpApiOddsToTick, sharpApiRemovalTick } from './mapping';
 export {
   SHARPAPI_DEFAULT_LEAGUES,
   SHARPAPI_DEFAULT_MARKETS,

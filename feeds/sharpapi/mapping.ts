@@ -4,8 +4,7 @@ import { RemovedEntrySchema, SharpApiOddsSchema, type SharpApiOdds } from '../..
 import { fromAmerican, parseAmerican, type NormalizedPrice } from '../../odds/price';
 import { canonicalMarket } from '../../odds/market';
 import { sharpApiRemovalTickId, sharpApiTickId } from './ids';
-
-export { canonicalMarket };
+import type { DescribedOdd } from '../types';
 
 function canonicalSelection(
   o: Pick<SharpApiOdds, 'selection' | 'selection_type' | 'home_team' | 'away_team'>,
@@ -115,29 +114,12 @@ export function removedIdOf(
     : { ok: false, reason: 'schema', detail: `removed entry: ${issuesOf(r.error.issues) || 'not an odds id'}` };
 }
 
-/** What a removal tick can say about an odd: from its last quote, else from its id. */
-export type KnownOdd = Pick<
-  OddsTick,
-  | 'book'
-  | 'sport'
-  | 'league'
-  | 'event_key'
-  | 'home_team'
-  | 'away_team'
-  | 'start_time'
-  | 'market'
-  | 'market_raw'
-  | 'selection'
-  | 'line'
-  | 'is_live'
->;
-
 /**
  * `draftkings_33483153_moneyline_PHO` → book, event, market, selection. The event id is the first
  * all-digit segment (books and markets may contain `_`); without one, book and event are the first
  * two segments.
  */
-export function parseSharpApiOddsId(id: string): KnownOdd {
+export function parseSharpApiOddsId(id: string): DescribedOdd {
   const parts = id.split('_');
   let ev = parts.findIndex((p, i) => i > 0 && /^\d+$/.test(p));
   if (ev < 0 || ev > parts.length - 3) ev = parts.length >= 4 ? 1 : -1;
@@ -184,7 +166,7 @@ export function sharpApiRemovalTick(
   id: string,
   windowSince: string,
   quotedAfterSince: string | null,
-  known: KnownOdd | undefined,
+  known: DescribedOdd | undefined,
   receivedAt: string,
 ): OddsTick {
   const k = known ?? parseSharpApiOddsId(id);

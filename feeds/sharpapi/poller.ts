@@ -4,7 +4,8 @@ import type { OddsTick } from '../../schemas/odds';
 import { SharpApiDeltaResponseSchema, SharpApiErrorSchema, parseRateLimitHeaders } from '../../schemas/sharpapi';
 import type { RefusedRecord } from '../../rejections/record';
 import type { FeedGap, FeedHealth, FeedRunContext } from '../types';
-import { mapSharpApiOdd, removedIdOf, type KnownOdd } from './mapping';
+import { mapSharpApiOdd, removedIdOf } from './mapping';
+import type { DescribedOdd } from '../types';
 import {
   SHARPAPI_DEFAULT_LEAGUES,
   SHARPAPI_DEFAULT_MARKETS,
@@ -36,7 +37,7 @@ const BACKOFF_MAX_MS = 30_000;
 
 /** Members that are not private are what pollWindow (window.ts) uses. */
 export class SharpApiPoller {
-  readonly known = new Map<string, KnownOdd>();
+  readonly known = new Map<string, DescribedOdd>();
   private readonly pacer = new RatePacer();
   private readonly health: FeedHealth = {
     connected: false,

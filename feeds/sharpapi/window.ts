@@ -3,7 +3,8 @@ import type { OddsTick } from '../../schemas/odds';
 import type { SharpApiDeltaResponse } from '../../schemas/sharpapi';
 import type { FeedGap, FeedRunContext } from '../types';
 import { sharpApiRemovalTickId } from './ids';
-import { sharpApiRemovalTick, type KnownOdd } from './mapping';
+import { sharpApiRemovalTick } from './mapping';
+import type { DescribedOdd } from '../types';
 import { SHARPAPI_REMOVAL_RETENTION_MS } from './options';
 
 export type Page =
@@ -12,7 +13,7 @@ export type Page =
 /** What pollWindow uses of the poller (poller.ts): its requests, emits, gaps and what it knows of odds. */
 export interface WindowPoller {
   readonly ctx: FeedRunContext;
-  readonly known: Map<string, KnownOdd>;
+  readonly known: Map<string, DescribedOdd>;
   /** Fills `known` for removed odds quoted before this run (from the warehouse), so their removals match. */
   describeUnknown(ids: string[], windowSince: string): Promise<void>;
   /** Which of these removal tick ids the warehouse already holds (at or after `since`). */

@@ -3,12 +3,12 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import {
   PriceMismatchError,
-  canonicalMarket,
   parseSharpApiOddsId,
   sharpApiOddsToTick,
   sharpApiRemovalTick,
   sharpApiTickId,
 } from '../../../feeds/sharpapi';
+import { canonicalMarket } from '../../../odds/market';
 import { OddsTickSchema } from '../../../schemas/odds';
 import {
   RemovedEntrySchema,
